@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from 'src/auth/auth.module';
+import { CommonModule } from 'src/common/common.module';
+import { GlobalErrorFilter } from 'src/common/error.filter';
+import { ConfigModule } from 'src/config/config.module';
+import { DatabaseModule } from 'src/database/database.module';
+import { HealthModule } from 'src/health/health.module';
+import { JobsModule } from 'src/jobs/jobs.module';
+
+/** The HTTP API process. */
+@Module({
+  imports: [ConfigModule, CommonModule, DatabaseModule, JobsModule, AuthModule, HealthModule],
+  providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
+})
+export class AppModule {}

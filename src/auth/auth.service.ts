@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import * as argon2 from 'argon2';
+import type { AuthUser } from 'src/auth/auth-user';
+import { LoginThrottleRepository } from 'src/auth/login-throttle.repository';
+import { UserEntity } from 'src/auth/user.entity';
+import { UsersRepository } from 'src/auth/users.repository';
+import { AuditService } from 'src/common/audit.service';
+import { Clock } from 'src/common/clock';
+import { DomainError } from 'src/common/domain-error';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+
+interface TokenPayload {
+  sub: string;
+  role: string;
+  unit: string | null;
+}
+
+export interface LoginResult {
+  accessToken: string;
+  expiresIn: number;
+  user: UserEntity;
+}
+
+/** Per client address, across usernames: a looser limit against password spraying. */
+const ADDRESS_FACTOR = 4;
+
+@Injectable()
+export class AuthService {
+  /** Verified against when the username is unknown, so timing does not reveal which usernames exist. */
+  private dummyHash: Promise<string> | null = null;
+  /** Short-lived cache of active users so the guard does not hit PostgreSQL on every request. */
+  private readonly userCache = new Map<string, { user: AuthUser | null; until: number }>();
+  private static readonly CACHE_MS = 5_000;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    private readonly users: UsersRepository,
+    private readonly throttle: LoginThrottleRepository,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  static hashPassword(password: string): Promise<string> {
+    return argon2.hash(password, { type: argon2.argon2id });
+  }
+
+  async login(username: string, password: string, ctx: { ip: string; requestId?: string }): Promise<LoginResult> {
+    const now = this.clock.now();
+    const name = username.toLowerCase();
+    const userKey = `user:${name}|${ctx.ip}`;
+    const ipKey = `ip:${ctx.ip}`;
+    const locked = await this.throttle.lockedUntil([userKey, ipKey], now);
+    if (locked) {
+      const seconds = Math.ceil((locked.getTime() - now.getTime()) / 1000);
+      throw new DomainError('TOO_MANY_REQUESTS', `Đăng nhập sai quá nhiều lần; thử lại sau ${seconds} giây.`, [
+        { message: 'locked', retryAfterSeconds: seconds },
+      ]);
+    }
+    const user = await this.users.findByUsername(name);
+    const hash = user?.passwordHash ?? (await this.getDummyHash());
+    const ok = (await argon2.verify(hash, password).catch(() => false)) && !!user && user.active;
+    if (!ok || !user) {
+      const max = this.config.LOGIN_MAX_FAILURES;
+      await this.throttle.recordFailure(
+        [
+          { key: userKey, max },
+          { key: ipKey, max: max * ADDRESS_FACTOR },
+        ],
+        now,
+        this.config.LOGIN_WINDOW_SECONDS,
+      );
+      await this.audit.record({
+        actorUserId: user?.id ?? null,
+        action: 'auth.login_failed',
+        requestId: ctx.requestId,
+        clientIp: ctx.ip,
+      });
+      throw new DomainError('INVALID_CREDENTIALS', 'Tên đăng nhập hoặc mật khẩu không đúng.');
+    }
+    await this.throttle.clear(userKey);
+    await this.audit.record({ actorUserId: user.id, action: 'auth.login', requestId: ctx.requestId, clientIp: ctx.ip });
+    const payload: TokenPayload = { sub: user.id, role: user.role, unit: user.unitId };
+    const accessToken = await this.jwt.signAsync(payload, {
+      secret: this.config.JWT_SECRET,
+      expiresIn: this.config.JWT_EXPIRES_IN_SECONDS,
+    });
+    return { accessToken, expiresIn: this.config.JWT_EXPIRES_IN_SECONDS, user };
+  }
+
+  /** Verifies a bearer token (current secret, then the previous ones) and that its user is still active. */
+  async authenticate(token: string): Promise<AuthUser | null> {
+    let payload: TokenPayload | null = null;
+    for (const secret of [this.config.JWT_SECRET, ...this.config.JWT_PREVIOUS_SECRETS]) {
+      try {
+        payload = await this.jwt.verifyAsync<TokenPayload>(token, { secret, algorithms: ['HS256'] });
+        break;
+      } catch {
+        // try the next secret
+      }
+    }
+    if (!payload?.sub) return null;
+    return this.activeUser(payload.sub);
+  }
+
+  async activeUser(id: string): Promise<AuthUser | null> {
+    const now = Date.now();
+    const hit = this.userCache.get(id);
+    if (hit && hit.until > now) return hit.user;
+    const entity = await this.users.findById(id);
+    const user: AuthUser | null =
+      entity && entity.active ? { id: entity.id, username: entity.username, role: entity.role, unitId: entity.unitId } : null;
+    if (this.userCache.size > 10_000) this.userCache.clear();
+    this.userCache.set(id, { user, until: now + AuthService.CACHE_MS });
+    return user;
+  }
+
+  /** Drops a cached user at once (deactivation, role or unit change on this instance). */
+  forget(id: string): void {
+    this.userCache.delete(id);
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= AuthService.hashPassword('not-a-real-password-' + Math.random());
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,84 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { DomainError, ErrorCode, ErrorDetail } from 'src/common/domain-error';
+import { ROOT_LOGGER } from 'src/common/logger';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: ErrorDetail[];
+  requestId?: string;
+}
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  UNAUTHORIZED: 'Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ.',
+  FORBIDDEN: 'Bạn không có quyền thực hiện thao tác này.',
+  NOT_FOUND: 'Không tìm thấy.',
+  ROUTE_NOT_FOUND: 'Không tìm thấy đường dẫn.',
+  PAYLOAD_TOO_LARGE: 'Dữ liệu gửi lên quá lớn.',
+  UNSUPPORTED_MEDIA_TYPE: 'Kiểu nội dung không được hỗ trợ; hãy gửi application/json.',
+  INVALID_JSON: 'Nội dung JSON không hợp lệ.',
+  TOO_MANY_REQUESTS: 'Quá nhiều yêu cầu; vui lòng thử lại sau.',
+  INTERNAL_ERROR: 'Lỗi hệ thống; vui lòng thử lại hoặc liên hệ quản trị.',
+};
+
+/**
+ * Maps anything thrown to the API's error shape. Domain errors carry their code; framework and
+ * Fastify errors are translated by status; anything unexpected becomes a 500 whose internals are
+ * logged (with the request id) but never sent.
+ */
+export function toErrorBody(err: unknown, requestId: string | undefined, logger: Logger): ErrorBody {
+  if (err instanceof DomainError) {
+    return { statusCode: err.status, code: err.code, message: err.message, details: err.details, requestId };
+  }
+  const fastifyErr = err as { statusCode?: number; code?: string; message?: string };
+  // Fastify's own errors (body parsing, size limit, content type), passed through Nest's handler.
+  if (typeof fastifyErr?.code === 'string' && fastifyErr.code.startsWith('FST_') && typeof fastifyErr.statusCode === 'number' && fastifyErr.statusCode < 500) {
+    const status = fastifyErr.statusCode;
+    const code: ErrorCode = /JSON/.test(fastifyErr.code) ? 'INVALID_JSON' : (HTTP_CODES[status] ?? 'BAD_REQUEST');
+    return { statusCode: status, code, message: MESSAGES[code] ?? 'Yêu cầu không hợp lệ.', requestId };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const response = err.getResponse();
+    const raw = typeof response === 'object' && response && 'message' in response ? response.message : undefined;
+    // Nest's Fastify adapter reports an unparsable JSON body as a plain 400.
+    const badJson = status === 400 && /JSON/.test(typeof raw === 'string' ? raw : err.message);
+    const code: ErrorCode = badJson ? 'INVALID_JSON' : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'));
+    const message = MESSAGES[code] ?? (typeof raw === 'string' ? raw : err.message);
+    return { statusCode: status, code, message, requestId };
+  }
+  if (err instanceof SyntaxError) {
+    return { statusCode: 400, code: 'INVALID_JSON', message: MESSAGES.INVALID_JSON!, requestId };
+  }
+  logger.error({ err, requestId }, 'unexpected error');
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: MESSAGES.INTERNAL_ERROR!, requestId };
+}
+
+@Catch()
+export class GlobalErrorFilter implements ExceptionFilter {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const body = toErrorBody(exception, request?.id, this.logger);
+    if (body.details === undefined) delete body.details;
+    void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+  }
+}

@@ -1,0 +1,7 @@
+import { ParseUUIDPipe } from '@nestjs/common';
+import { DomainError } from 'src/common/domain-error';
+
+/** Path ids that are not UUIDs are answered like unknown ids: 404, revealing nothing. */
+export const uuidPipe = new ParseUUIDPipe({
+  exceptionFactory: () => new DomainError('NOT_FOUND', 'Không tìm thấy.'),
+});

@@ -1,0 +1,165 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+/**
+ * The one typed, validated configuration. Nothing else in the codebase reads process.env:
+ * everything goes through loadConfig(), which names every bad variable at start-up.
+ */
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toList = ({ value }: { value: unknown }) =>
+  value === undefined || value === ''
+    ? []
+    : String(value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sla';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 20;
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Key prefix of every BullMQ queue, so several deployments can share one Redis. */
+  @Matches(/^[a-z0-9_-]{1,40}$/i, { message: 'QUEUE_PREFIX must be 1-40 letters, digits, - or _' })
+  QUEUE_PREFIX = 'sla';
+
+  @IsString()
+  @MinLength(3)
+  ADMIN_USERNAME = 'admin';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD?: string;
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  /** Secrets that were in use before a rotation: tokens they signed stay valid until they expire. */
+  @Transform(toList)
+  @MinLength(32, { each: true, message: 'each JWT_PREVIOUS_SECRETS entry must be at least 32 characters' })
+  JWT_PREVIOUS_SECRETS: string[] = [];
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  JWT_EXPIRES_IN_SECONDS = 8 * 3600;
+
+  /** Failed sign-ins allowed per username and client address within the window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_WINDOW_SECONDS = 15 * 60;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  /** Comma-separated allowed origins; empty keeps CORS closed. */
+  @Transform(toList)
+  CORS_ORIGINS: string[] = [];
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @IsUrl({ protocols: ['smtp', 'smtps'], require_tld: false, require_protocol: true })
+  SMTP_URL?: string;
+
+  @IsString()
+  SMTP_FROM = 'SLA tracker <no-reply@localhost>';
+
+  /** Cron expression (Asia/Ho_Chi_Minh) of the SLA scan tick; default every minute. */
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SLA_SCAN_CRON must be a 5- or 6-field cron expression' })
+  SLA_SCAN_CRON = '* * * * *';
+
+  /** Cron expression of the worker heartbeat tick. */
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression' })
+  HEARTBEAT_CRON = '* * * * *';
+
+  /** Jobs each worker process runs at once, per queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  /** Seconds a worker waits for in-flight jobs on SIGTERM before it gives up. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SHUTDOWN_TIMEOUT_SECONDS = 30;
+
+  @Transform(toBool)
+  SWAGGER_ENABLED = true;
+}
+
+export type AppConfig = Readonly<EnvironmentVariables>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates an environment (process.env by default) into the typed configuration or throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  const input: Record<string, string> = {};
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'PUBLIC_BASE_URL', 'SMTP_URL']) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const config = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
+  const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: true });
+  const problems = errors.map((e) => {
+    const reasons = Object.values(e.constraints ?? {}).join('; ');
+    return `${e.property}: ${reasons || 'invalid value'}`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,110 @@
+import { Controller, Get, Header, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Public } from 'src/auth/decorators';
+import { DomainError } from 'src/common/domain-error';
+import { registry } from 'src/common/metrics';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { QueueService } from 'src/jobs/queue.service';
+import { createRedis } from 'src/jobs/redis';
+import { Gauge } from 'prom-client';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+  ]);
+}
+
+const queueJobs = new Gauge({
+  name: 'queue_jobs',
+  help: 'BullMQ jobs by queue and state (read at scrape time)',
+  labelNames: ['queue', 'state'] as const,
+  registers: [registry],
+});
+
+@Injectable()
+export class HealthService implements OnModuleDestroy {
+  private readonly redis: IORedis;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queues: QueueService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.redis = createRedis(config.REDIS_URL, 'probe');
+  }
+
+  async ready() {
+    const [pg, redis] = await Promise.allSettled([
+      withTimeout(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS),
+      withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS),
+    ]);
+    const checks = { postgres: pg.status === 'fulfilled' ? 'up' : 'down', redis: redis.status === 'fulfilled' ? 'up' : 'down' };
+    if (checks.postgres === 'up' && checks.redis === 'up') return { status: 'ready', checks };
+    throw new DomainError(
+      'NOT_READY',
+      'Dịch vụ chưa sẵn sàng.',
+      Object.entries(checks)
+        .filter(([, v]) => v === 'down')
+        .map(([k]) => ({ field: k, message: `${k} is unreachable` })),
+    );
+  }
+
+  onModuleDestroy() {
+    this.redis.disconnect();
+  }
+
+  /** Exposed as GET /api/v1/metrics by MetricsController. */
+  async metricsText(): Promise<string> {
+    try {
+      const counts = await withTimeout(this.queues.jobCounts(), CHECK_TIMEOUT_MS);
+      queueJobs.reset();
+      for (const [queue, states] of Object.entries(counts)) {
+        for (const [state, n] of Object.entries(states)) queueJobs.set({ queue, state }, n);
+      }
+    } catch {
+      // Redis down: queue gauges keep their last values; readiness reports the outage.
+    }
+    return registry.metrics();
+  }
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Public()
+  @Get()
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @ApiOkResponse({ schema: { example: { status: 'ready', checks: { postgres: 'up', redis: 'up' } } } })
+  @ApiServiceUnavailableResponse({ description: 'PostgreSQL or Redis unreachable (error shape, code NOT_READY)' })
+  ready() {
+    return this.health.ready();
+  }
+}
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly health: HealthService) {}
+
+  @Public()
+  @Get()
+  @Header('Content-Type', registry.contentType)
+  @ApiOkResponse({ description: 'Prometheus text format' })
+  metrics(): Promise<string> {
+    return this.health.metricsText();
+  }
+}

@@ -1,0 +1,75 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AppModule } from 'src/app.module';
+import { UsersService } from 'src/auth/users.service';
+import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
+import { httpDuration, httpRequests } from 'src/common/metrics';
+import { createValidationPipe } from 'src/common/validation';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+
+export const API_PREFIX = 'api/v1';
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Request bodies above this are refused with 413 (imports of 10,000 dossiers fit). */
+export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** Builds the HTTP application (used by main.ts and by the end-to-end tests). */
+export async function createHttpApp(): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: false,
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true });
+  const logger = app.get<Logger>(ROOT_LOGGER);
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.useLogger(new PinoNestLogger(logger));
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, credentials: false });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Strict content types: JSON only (Fastify would otherwise accept text/plain bodies as strings).
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    void reply.header('x-request-id', req.id);
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('x-frame-options', 'DENY');
+    void reply.header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    httpDuration.observe({ method: req.method, route }, seconds);
+    // Route pattern, not the URL: paths and query strings may carry codes or names.
+    logger.info({ reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  if (config.SWAGGER_ENABLED) {
+    const doc = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('SLA tracker for administrative procedures')
+        .setDescription('Hồ sơ thủ tục hành chính: deadlines in working time, alerts, form 06a, the Decision 766 index.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+  }
+
+  const users = app.get(UsersService);
+  const admin = await users.ensureBootstrapAdmin(config.ADMIN_USERNAME.toLowerCase(), config.ADMIN_PASSWORD);
+  if (admin === 'skipped') logger.warn('no admin user and ADMIN_PASSWORD is not set: set it to create the first admin');
+  if (admin === 'created') logger.info({ username: config.ADMIN_USERNAME }, 'first admin created');
+  return app;
+}

@@ -1,0 +1,41 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The one catalogue of queues and jobs: a typed payload per job, and its options (attempts, backoff,
+ * retention) in one place. Job ids derived from Postgres state or from a tick de-duplicate enqueues:
+ * BullMQ ignores an add whose jobId already exists, so completed jobs are kept long enough (a day)
+ * for a late duplicate to find them.
+ */
+export const QUEUE_NAMES = ['system'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface JobPayloads {
+  /** Proves the pipeline end to end: writes a row in job_probes. holdMs keeps the job in flight (shutdown drills). */
+  'system.probe': { probeId: string; holdMs?: number };
+}
+export type JobName = keyof JobPayloads;
+
+interface JobDefinition {
+  queue: QueueName;
+  options: JobsOptions;
+}
+
+const KEEP = { removeOnComplete: { age: 24 * 3600, count: 100_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+export const JOBS: { [K in JobName]: JobDefinition } = {
+  'system.probe': {
+    queue: 'system',
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
+  },
+};
+
+/** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
+export interface TickDefinition<K extends JobName = JobName> {
+  name: string;
+  job: K;
+  payload: (tickId: string) => JobPayloads[K];
+}
+
+export const TICKS: TickDefinition[] = [
+  { name: 'heartbeat', job: 'system.probe', payload: (tickId) => ({ probeId: tickId }) },
+];

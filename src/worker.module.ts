@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CommonModule } from 'src/common/common.module';
+import { ConfigModule } from 'src/config/config.module';
+import { DatabaseModule } from 'src/database/database.module';
+import { JOB_HANDLERS, JobHandler } from 'src/jobs/job-handler';
+import { JobMetrics } from 'src/jobs/job-metrics';
+import { JobsModule } from 'src/jobs/jobs.module';
+import { ProbeHandler } from 'src/jobs/probe.handler';
+import { TickScheduler } from 'src/jobs/tick-scheduler.service';
+import { WorkerService } from 'src/jobs/worker.service';
+
+const HANDLERS = [ProbeHandler];
+
+/** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
+@Module({
+  imports: [ConfigModule, CommonModule, DatabaseModule, JobsModule, ScheduleModule.forRoot()],
+  providers: [
+    ...HANDLERS,
+    { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...h: JobHandler[]) => h },
+    JobMetrics,
+    WorkerService,
+    TickScheduler,
+  ],
+})
+export class WorkerModule {}

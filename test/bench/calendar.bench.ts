@@ -1,0 +1,180 @@
+// Benchmark of deadline arithmetic: dueAt(clockStart, 30 working days) with the indexed
+// WorkingCalendar against the day-by-day reference (test/support/naive-working-time.ts), both
+// measured in this run on the same inputs. Targets: >= 1,000,000 ops/s and >= 20x the reference.
+// Run after `tsc`: node dist/test/bench/calendar.bench.js
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  calendarFromHolidayFile,
+  CalendarDefinition,
+  TimeLimit,
+  WorkingCalendar,
+} from '../../src/calendar/working-time';
+import { naiveDueAt } from '../support/naive-working-time';
+
+export interface BenchResult {
+  name: string;
+  figures: Record<string, number>;
+  pass: boolean;
+}
+
+const HOLIDAY_FILE = path.join('config', 'calendars', 'vn-public-holidays.json');
+const INPUTS = 200_000;
+const NAIVE_INPUTS = 20_000;
+const FAST_ROUNDS = 7;
+const NAIVE_ROUNDS = 3;
+const TARGET_OPS = 1_000_000;
+const TARGET_RATIO = 20;
+const LIMIT: TimeLimit = { amount: 30, unit: 'working_days' };
+const DAY_MS = 86_400_000;
+
+/** The repository's holiday file, found from the source tree or from a compiled copy of it. */
+function findHolidayFile(): string {
+  for (const from of [__dirname, process.cwd()]) {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, HOLIDAY_FILE);
+      if (fs.existsSync(candidate)) return candidate;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`${HOLIDAY_FILE} not found above ${__dirname} or ${process.cwd()}`);
+}
+
+/** mulberry32: small deterministic PRNG so every run measures the same inputs. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs `fn` over `count` inputs per round; returns ops/s per round. */
+function measure(
+  label: string,
+  rounds: number,
+  count: number,
+  fn: (i: number) => Date,
+): { opsPerSec: number[]; checksum: number } {
+  const opsPerSec: number[] = [];
+  let checksum = 0;
+  const began = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) checksum = (checksum + fn(i).getTime()) % 1e15;
+    const elapsed = performance.now() - t0;
+    opsPerSec.push((count * 1000) / elapsed);
+    const perRound = (performance.now() - began) / (r + 1);
+    const left = ((rounds - r - 1) * perRound) / 1000;
+    console.log(
+      `  ${label} round ${r + 1}/${rounds}: ${Math.round(opsPerSec[r]).toLocaleString('en-US')} ops/s` +
+        (left > 0 ? ` (about ${left.toFixed(1)} s left)` : ''),
+    );
+  }
+  return { opsPerSec, checksum };
+}
+
+export async function run(): Promise<BenchResult> {
+  const file = findHolidayFile();
+  const def: CalendarDefinition = calendarFromHolidayFile(
+    JSON.parse(fs.readFileSync(file, 'utf8')),
+  );
+
+  const b0 = performance.now();
+  const cal = WorkingCalendar.build(def);
+  const buildMs = performance.now() - b0;
+
+  // Random receptions over 2025–2026 (local), snapped to clock starts.
+  const random = prng(20260213);
+  const from = Date.parse('2025-01-01T00:00:00+07:00');
+  const span = 730 * DAY_MS;
+  const starts: Date[] = new Array(INPUTS);
+  for (let i = 0; i < INPUTS; i++)
+    starts[i] = cal.clockStart(new Date(from + Math.floor(random() * span)));
+
+  console.log(
+    `calendar.dueAt: ${INPUTS.toLocaleString('en-US')} clock starts, 30 working days each`,
+  );
+
+  // Correctness first: both implementations agree on the inputs the reference is timed on.
+  let mismatches = 0;
+  for (let i = 0; i < NAIVE_INPUTS; i++) {
+    if (cal.dueAt(starts[i], LIMIT).getTime() !== naiveDueAt(def, starts[i], LIMIT).getTime()) {
+      mismatches++;
+    }
+  }
+
+  // Warm-up so both are measured after JIT compilation.
+  for (let i = 0; i < INPUTS; i++) cal.dueAt(starts[i], LIMIT);
+  for (let i = 0; i < NAIVE_INPUTS / 10; i++) naiveDueAt(def, starts[i], LIMIT);
+
+  const fast = measure('indexed', FAST_ROUNDS, INPUTS, (i) => cal.dueAt(starts[i], LIMIT));
+  const naive = measure('day-by-day', NAIVE_ROUNDS, NAIVE_INPUTS, (i) =>
+    naiveDueAt(def, starts[i], LIMIT),
+  );
+
+  const fastMedian = median(fast.opsPerSec);
+  const naiveMedian = median(naive.opsPerSec);
+  const ratio = fastMedian / naiveMedian;
+  const figures = {
+    inputs: INPUTS,
+    buildMs: Math.round(buildMs * 100) / 100,
+    fastOpsPerSecMedian: Math.round(fastMedian),
+    fastOpsPerSecBest: Math.round(Math.max(...fast.opsPerSec)),
+    naiveOpsPerSecMedian: Math.round(naiveMedian),
+    naiveOpsPerSecBest: Math.round(Math.max(...naive.opsPerSec)),
+    ratio: Math.round(ratio * 10) / 10,
+    checked: NAIVE_INPUTS,
+    mismatches,
+  };
+  const checks = [
+    {
+      what: `indexed >= ${TARGET_OPS.toLocaleString('en-US')} ops/s`,
+      ok: fastMedian >= TARGET_OPS,
+    },
+    { what: `indexed >= ${TARGET_RATIO}x day-by-day`, ok: ratio >= TARGET_RATIO },
+    {
+      what: `identical results on ${NAIVE_INPUTS.toLocaleString('en-US')} inputs`,
+      ok: mismatches === 0,
+    },
+  ];
+  const pass = checks.every((c) => c.ok);
+
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
+  console.log('');
+  console.log(`  build (${cal.fromYear}–${cal.toYear})   ${buildMs.toFixed(2)} ms`);
+  console.log(
+    `  indexed     median ${fmt(fastMedian)} ops/s   best ${fmt(figures.fastOpsPerSecBest)} ops/s`,
+  );
+  console.log(
+    `  day-by-day  median ${fmt(naiveMedian)} ops/s   best ${fmt(figures.naiveOpsPerSecBest)} ops/s`,
+  );
+  console.log(`  ratio (medians)    ${ratio.toFixed(1)}x`);
+  for (const c of checks) console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.what}`);
+  // Printed so the timed loops cannot be optimised away.
+  console.log(`  checksums ${fast.checksum} ${naive.checksum}`);
+
+  return { name: 'calendar.dueAt', figures, pass };
+}
+
+if (require.main === module) {
+  run().then(
+    (result) => {
+      process.exitCode = result.pass ? 0 : 1;
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
