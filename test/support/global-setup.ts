@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
 
 export const TEMPLATE_DB = 'sla_template';
 
@@ -41,8 +39,9 @@ export default async function globalSetup(): Promise<void> {
   await admin.end();
   const url = new URL(process.env.TEST_DATABASE_URL);
   url.pathname = `/${TEMPLATE_DB}`;
-  const ds = new DataSource(dataSourceOptions(url.toString(), 2));
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  // Global setup runs outside Jest's module mapping: migrate with the built script (npm test builds first).
+  execFileSync(process.execPath, [join(__dirname, '../../dist/scripts/migrate.js')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DATABASE_URL: url.toString() },
+  });
 }
