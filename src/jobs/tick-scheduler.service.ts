@@ -50,6 +50,7 @@ export class TickScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     const tickId = `${tick.name}-${tickStamp(at)}`;
     try {
       await this.queues.enqueue(tick.job, tick.payload(tickId), tickId);
+      this.logger.info({ tick: tick.name, tickId }, 'tick enqueued');
       return tickId;
     } catch (err) {
       this.logger.warn({ tick: tick.name, tickId, err: (err as Error).message }, 'tick not enqueued');

@@ -1,0 +1,96 @@
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { logLines, Proc, startProcess, waitFor } from '../support/processes';
+import { createTestDatabase, testEnv } from '../support/test-env';
+
+describe('worker process', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let pg: Client;
+  const procs: Proc[] = [];
+  const queues: Queue[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+  afterAll(async () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const q of queues) await q.close();
+    await pg.end();
+    await db.drop();
+  });
+
+  function systemQueue(env: Record<string, string>): Queue {
+    const q = new Queue('system', { connection: { url: env.REDIS_URL }, prefix: env.QUEUE_PREFIX });
+    queues.push(q);
+    return q;
+  }
+
+  async function probe(id: string) {
+    const r = await pg.query('SELECT probe_id, job_id, worker_pid FROM job_probes WHERE probe_id = $1', [id]);
+    return r.rows[0] as { probe_id: string; job_id: string; worker_pid: number } | undefined;
+  }
+
+  it('processes a job put on the queue and its effect is visible in PostgreSQL', async () => {
+    const env = testEnv(db.url, { LOG_LEVEL: 'info' });
+    const worker = startProcess('src/worker.js', env);
+    procs.push(worker);
+    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+    await systemQueue(env).add('system.probe', { probeId: 'probe-1' }, { jobId: 'probe-1' });
+    const row = await waitFor(() => probe('probe-1'), 15_000, 'probe row');
+    expect(row.job_id).toBe('probe-1');
+    expect(row.worker_pid).toBe(worker.child.pid);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).not.toBeNull();
+  });
+
+  it('enqueues one job per tick however many worker processes fire it', async () => {
+    // Both workers fire every second; each tick's job id is derived from the tick instant.
+    const env = testEnv(db.url, { LOG_LEVEL: 'info', HEARTBEAT_CRON: '* * * * * *' });
+    const a = startProcess('src/worker.js', env);
+    const b = startProcess('src/worker.js', env);
+    procs.push(a, b);
+    const ticks = (p: Proc) => new Set(logLines(p).filter((l) => l.msg === 'tick enqueued').map((l) => String(l.tickId)));
+    const common = await waitFor(
+      () => {
+        const both = [...ticks(a)].filter((t) => ticks(b).has(t));
+        return both.length >= 3 ? both : null;
+      },
+      30_000,
+      'three ticks fired by both workers',
+    );
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    await Promise.all([a.exited, b.exited]);
+    const q = systemQueue(env);
+    for (const tickId of common) {
+      const job = await q.getJob(tickId);
+      expect(job?.id).toBe(tickId);
+      const rows = await pg.query('SELECT count(*)::int AS n FROM job_probes WHERE probe_id = $1', [tickId]);
+      expect(rows.rows[0].n).toBe(1);
+    }
+    // Exactly as many jobs exist as distinct ticks were fired, although each tick was enqueued twice.
+    const allTicks = new Set([...ticks(a), ...ticks(b)]);
+    const counts = await q.getJobCounts('completed', 'waiting', 'active', 'delayed', 'failed');
+    expect(Object.values(counts).reduce((s, n) => s + n, 0)).toBe(allTicks.size);
+  });
+
+  it('finishes an in-flight job on SIGTERM before exiting', async () => {
+    const env = testEnv(db.url, { LOG_LEVEL: 'info' });
+    const worker = startProcess('src/worker.js', env);
+    procs.push(worker);
+    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+    const q = systemQueue(env);
+    await q.add('system.probe', { probeId: 'slow-1', holdMs: 2500 }, { jobId: 'slow-1' });
+    await waitFor(async () => (await q.getActiveCount()) === 1, 10_000, 'job active');
+    worker.child.kill('SIGTERM');
+    expect(await probe('slow-1')).toBeUndefined();
+    const code = await worker.exited;
+    const row = await probe('slow-1');
+    expect(row?.worker_pid).toBe(worker.child.pid);
+    expect(await (await q.getJob('slow-1'))?.getState()).toBe('completed');
+    expect(worker.output()).toMatch(/workers closed/);
+    expect(code).not.toBe(1);
+  });
+});
