@@ -51,7 +51,10 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
     httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     httpDuration.observe({ method: req.method, route }, seconds);
     // Route pattern, not the URL: paths and query strings may carry codes or names.
-    logger.info({ reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    logger.info(
+      { reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   if (config.SWAGGER_ENABLED) {
@@ -59,7 +62,9 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
       app,
       new DocumentBuilder()
         .setTitle('SLA tracker for administrative procedures')
-        .setDescription('Hồ sơ thủ tục hành chính: deadlines in working time, alerts, form 06a, the Decision 766 index.')
+        .setDescription(
+          'Hồ sơ thủ tục hành chính: deadlines in working time, alerts, form 06a, the Decision 766 index.',
+        )
         .setVersion('1')
         .addBearerAuth()
         .build(),

@@ -13,6 +13,6 @@ async function main() {
 
 main().catch((err: unknown) => {
   // Before the logger exists: a configuration error names each bad variable on stderr.
-  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(1);
 });

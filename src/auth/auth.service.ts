@@ -110,7 +110,9 @@ export class AuthService {
     if (hit && hit.until > now) return hit.user;
     const entity = await this.users.findById(id);
     const user: AuthUser | null =
-      entity && entity.active ? { id: entity.id, username: entity.username, role: entity.role, unitId: entity.unitId } : null;
+      entity && entity.active
+        ? { id: entity.id, username: entity.username, role: entity.role, unitId: entity.unitId }
+        : null;
     if (this.userCache.size > 10_000) this.userCache.clear();
     this.userCache.set(id, { user, until: now + AuthService.CACHE_MS });
     return user;

@@ -33,7 +33,11 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
-  async update(@Param('id', uuidPipe) id: string, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserDto> {
+  async update(
+    @Param('id', uuidPipe) id: string,
+    @Body() dto: UpdateUserDto,
+    @CurrentUser() actor: AuthUser,
+  ): Promise<UserDto> {
     return this.users.toDto(await this.users.update(id, dto, actor));
   }
 }

@@ -18,7 +18,10 @@ export class UsersRepository {
   }
 
   async list(opts: { limit: number; afterUsername?: string; unitIds?: string[] | null; search?: string }) {
-    const qb = this.repo.createQueryBuilder('u').orderBy('u.username', 'ASC').limit(opts.limit + 1);
+    const qb = this.repo
+      .createQueryBuilder('u')
+      .orderBy('u.username', 'ASC')
+      .limit(opts.limit + 1);
     if (opts.afterUsername) qb.andWhere('u.username > :after', { after: opts.afterUsername });
     if (opts.unitIds) qb.andWhere('u.unit_id = ANY(:unitIds)', { unitIds: opts.unitIds });
     if (opts.search) qb.andWhere({ username: ILike(`%${opts.search}%`) });

@@ -64,7 +64,13 @@ export class UsersService {
       unitId,
       active: true,
     });
-    await this.audit.record({ actorUserId: actor?.id ?? null, action: 'user.create', entity: 'user', entityId: user.id, details: { role: user.role } });
+    await this.audit.record({
+      actorUserId: actor?.id ?? null,
+      action: 'user.create',
+      entity: 'user',
+      entityId: user.id,
+      details: { role: user.role },
+    });
     return user;
   }
 
@@ -85,7 +91,13 @@ export class UsersService {
     this.auth.forget(id);
     const changed = Object.keys(dto).filter((k) => k !== 'password');
     if (dto.password !== undefined) changed.push('password');
-    await this.audit.record({ actorUserId: actor.id, action: 'user.update', entity: 'user', entityId: id, details: { changed } });
+    await this.audit.record({
+      actorUserId: actor.id,
+      action: 'user.update',
+      entity: 'user',
+      entityId: id,
+      details: { changed },
+    });
     return saved;
   }
 
@@ -93,7 +105,12 @@ export class UsersService {
     const after = decodeCursor(cursor, isString);
     const rows = await this.users.list({ limit, afterUsername: after });
     const codes = await this.units.codesById(rows.map((r) => r.unitId));
-    const page = toPage(rows, limit, (r) => r, (r) => r.username);
+    const page = toPage(
+      rows,
+      limit,
+      (r) => r,
+      (r) => r.username,
+    );
     return { items: await Promise.all(page.items.map((u) => this.toDto(u, codes))), nextCursor: page.nextCursor };
   }
 
@@ -104,7 +121,10 @@ export class UsersService {
   }
 
   /** First start: creates the admin from ADMIN_USERNAME / ADMIN_PASSWORD when no such user exists. */
-  async ensureBootstrapAdmin(username: string, password: string | undefined): Promise<'created' | 'exists' | 'skipped'> {
+  async ensureBootstrapAdmin(
+    username: string,
+    password: string | undefined,
+  ): Promise<'created' | 'exists' | 'skipped'> {
     if (await this.users.findByUsername(username)) return 'exists';
     if (!password) return 'skipped';
     try {

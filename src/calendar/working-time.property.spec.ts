@@ -10,9 +10,7 @@ import {
 import { calendarFromHolidayFile, MINUTE_MS, TimeLimit, WorkingCalendar } from './working-time';
 
 const def = calendarFromHolidayFile(
-  JSON.parse(
-    fs.readFileSync(path.join(__dirname, '../../config/calendars/vn-public-holidays.json'), 'utf8'),
-  ),
+  JSON.parse(fs.readFileSync(path.join(__dirname, '../../config/calendars/vn-public-holidays.json'), 'utf8')),
 );
 const cal = WorkingCalendar.build(def);
 
@@ -112,9 +110,7 @@ describe('working time properties', () => {
   it('starts the clock where the day-by-day reference does', () => {
     fc.assert(
       fc.property(instant, cutoff, (received, intakeCutoff) => {
-        expect(cal.clockStart(received, intakeCutoff)).toEqual(
-          naiveClockStart(def, received, intakeCutoff),
-        );
+        expect(cal.clockStart(received, intakeCutoff)).toEqual(naiveClockStart(def, received, intakeCutoff));
       }),
       RUNS,
     );

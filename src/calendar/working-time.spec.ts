@@ -27,9 +27,7 @@ function vn(t: Date | null): string | null {
   return `${s.slice(0, 10)} ${s.slice(11, 16)}${seconds}`;
 }
 
-function definition(
-  overrides: Partial<CalendarDefinition['workingHours']> = {},
-): CalendarDefinition {
+function definition(overrides: Partial<CalendarDefinition['workingHours']> = {}): CalendarDefinition {
   return {
     utcOffsetMinutes: 420,
     workingHours: {
@@ -52,9 +50,7 @@ describe('WorkingCalendar.build', () => {
     expect(() => WorkingCalendar.build(definition({ periods: [['7:30', '11:30']] }))).toThrow(
       /Invalid working period start "7:30"/,
     );
-    expect(() => WorkingCalendar.build(definition({ periods: [['07:60', '11:30']] }))).toThrow(
-      /HH:MM/,
-    );
+    expect(() => WorkingCalendar.build(definition({ periods: [['07:60', '11:30']] }))).toThrow(/HH:MM/);
   });
 
   it('rejects overlapping or unsorted periods', () => {
@@ -80,25 +76,18 @@ describe('WorkingCalendar.build', () => {
   it('accepts a period ending at 24:00 but not starting at 24:00', () => {
     const late = WorkingCalendar.build(definition({ periods: [['20:00', '24:00']] }));
     expect(vn(late.endOfWorkingDay('2026-03-02'))).toBe('2026-03-03 00:00');
-    expect(() => WorkingCalendar.build(definition({ periods: [['24:00', '24:00']] }))).toThrow(
-      /start "24:00"/,
-    );
+    expect(() => WorkingCalendar.build(definition({ periods: [['24:00', '24:00']] }))).toThrow(/start "24:00"/);
   });
 
   it('rejects weekdays outside 1..7 and duplicated weekdays', () => {
-    expect(() => WorkingCalendar.build(definition({ weekdays: [0, 1, 2] }))).toThrow(
-      /Invalid weekday 0/,
-    );
-    expect(() => WorkingCalendar.build(definition({ weekdays: [1, 8] }))).toThrow(
-      /Invalid weekday 8/,
-    );
+    expect(() => WorkingCalendar.build(definition({ weekdays: [0, 1, 2] }))).toThrow(/Invalid weekday 0/);
+    expect(() => WorkingCalendar.build(definition({ weekdays: [1, 8] }))).toThrow(/Invalid weekday 8/);
     expect(() => WorkingCalendar.build(definition({ weekdays: [1.5] }))).toThrow(/Invalid weekday/);
     expect(() => WorkingCalendar.build(definition({ weekdays: [1, 1] }))).toThrow(/listed twice/);
   });
 
   it('rejects an exception on a date that does not exist, or with an unknown kind', () => {
-    const bad = (exceptions: unknown): CalendarDefinition =>
-      ({ ...definition(), exceptions }) as CalendarDefinition;
+    const bad = (exceptions: unknown): CalendarDefinition => ({ ...definition(), exceptions }) as CalendarDefinition;
     expect(() => WorkingCalendar.build(bad([{ date: '2026-02-30', kind: 'holiday' }]))).toThrow(
       /Invalid calendar exception date "2026-02-30"/,
     );
@@ -122,9 +111,7 @@ describe('WorkingCalendar.build', () => {
     expect(() => WorkingCalendar.build(definition(), { fromYear: 2027, toYear: 2026 })).toThrow(
       /Invalid calendar range/,
     );
-    expect(() => WorkingCalendar.build({ ...definition(), utcOffsetMinutes: 900 })).toThrow(
-      /Invalid UTC offset/,
-    );
+    expect(() => WorkingCalendar.build({ ...definition(), utcOffsetMinutes: 900 })).toThrow(/Invalid UTC offset/);
   });
 });
 
@@ -335,30 +322,20 @@ describe('dueAt with working hours and working days', () => {
   });
 
   it('lands exactly at 11:30 when the hours run out at the end of the morning', () => {
-    expect(vn(cal.dueAt(at('2026-03-03 07:30'), { amount: 4, unit: 'working_hours' }))).toBe(
-      '2026-03-03 11:30',
-    );
+    expect(vn(cal.dueAt(at('2026-03-03 07:30'), { amount: 4, unit: 'working_hours' }))).toBe('2026-03-03 11:30');
   });
 
   it('lands exactly at 17:00 when the hours run out at the end of the day', () => {
-    expect(vn(cal.dueAt(at('2026-03-03 07:30'), { amount: 1, unit: 'working_days' }))).toBe(
-      '2026-03-03 17:00',
-    );
-    expect(vn(cal.dueAt(at('2026-03-03 13:00'), { amount: 4, unit: 'working_hours' }))).toBe(
-      '2026-03-03 17:00',
-    );
+    expect(vn(cal.dueAt(at('2026-03-03 07:30'), { amount: 1, unit: 'working_days' }))).toBe('2026-03-03 17:00');
+    expect(vn(cal.dueAt(at('2026-03-03 13:00'), { amount: 4, unit: 'working_hours' }))).toBe('2026-03-03 17:00');
   });
 
   it('does not count the lunch break', () => {
-    expect(vn(cal.dueAt(at('2026-03-03 10:30'), { amount: 2, unit: 'working_hours' }))).toBe(
-      '2026-03-03 14:00',
-    );
+    expect(vn(cal.dueAt(at('2026-03-03 10:30'), { amount: 2, unit: 'working_hours' }))).toBe('2026-03-03 14:00');
   });
 
   it('does not count the evening and night', () => {
-    expect(vn(cal.dueAt(at('2026-03-03 16:00'), { amount: 2, unit: 'working_hours' }))).toBe(
-      '2026-03-04 08:30',
-    );
+    expect(vn(cal.dueAt(at('2026-03-03 16:00'), { amount: 2, unit: 'working_hours' }))).toBe('2026-03-04 08:30');
   });
 
   it('counts a deadline started in late December 2025 across the 1–2/01/2026 holidays', () => {
@@ -378,9 +355,7 @@ describe('dueAt with working hours and working days', () => {
   });
 
   it('returns the clock start itself for a zero limit', () => {
-    expect(cal.dueAt(at('2026-03-03 09:00'), { amount: 0, unit: 'working_days' })).toEqual(
-      at('2026-03-03 09:00'),
-    );
+    expect(cal.dueAt(at('2026-03-03 09:00'), { amount: 0, unit: 'working_days' })).toEqual(at('2026-03-03 09:00'));
   });
 
   it('converts limits to working minutes (8 working hours per working day)', () => {
@@ -449,15 +424,11 @@ describe('measuring working time', () => {
 
   it('excludes the lunch break and rounds down to whole minutes', () => {
     expect(cal.workingMinutesBetween(at('2026-03-03 11:00'), at('2026-03-03 13:29:59'))).toBe(59);
-    expect(cal.workingMsBetween(at('2026-03-03 11:00'), at('2026-03-03 13:29:59'))).toBe(
-      59 * MINUTE_MS + 59_000,
-    );
+    expect(cal.workingMsBetween(at('2026-03-03 11:00'), at('2026-03-03 13:29:59'))).toBe(59 * MINUTE_MS + 59_000);
   });
 
   it('counts 8 hours per working day over two whole years', () => {
-    expect(cal.workingMinutesBetween(at('2025-01-01 00:00'), at('2027-01-01 00:00'))).toBe(
-      500 * WORKING_DAY_MINUTES,
-    );
+    expect(cal.workingMinutesBetween(at('2025-01-01 00:00'), at('2027-01-01 00:00'))).toBe(500 * WORKING_DAY_MINUTES);
   });
 
   it('returns 0 when the end is not after the start', () => {
@@ -476,9 +447,7 @@ describe('measuring working time', () => {
   it('rejects negative or non-finite amounts', () => {
     expect(() => cal.addWorkingMinutes(at('2026-03-03 10:00'), -1)).toThrow(RangeError);
     expect(() => cal.addWorkingMs(at('2026-03-03 10:00'), Number.NaN)).toThrow(RangeError);
-    expect(() =>
-      cal.dueAt(at('2026-03-03 10:00'), { amount: Infinity, unit: 'working_days' }),
-    ).toThrow(RangeError);
+    expect(() => cal.dueAt(at('2026-03-03 10:00'), { amount: Infinity, unit: 'working_days' })).toThrow(RangeError);
   });
 });
 
@@ -492,9 +461,7 @@ describe('calendar range', () => {
   });
 
   it('throws a RangeError for an instant before the range', () => {
-    expect(() => short.clockStart(at('2024-12-31 10:00'))).toThrow(
-      /outside the working calendar range/,
-    );
+    expect(() => short.clockStart(at('2024-12-31 10:00'))).toThrow(/outside the working calendar range/);
     expect(() => cal.clockStart(at('1999-12-31 10:00'))).toThrow(RangeError);
   });
 
@@ -503,9 +470,7 @@ describe('calendar range', () => {
       /after the end of the working calendar range \(2025–2026\)/,
     );
     expect(() => short.clockStart(at('2026-12-31 17:30'))).toThrow(RangeError);
-    expect(() => short.dueAt(at('2026-12-30 10:00'), { amount: 5, unit: 'calendar_days' })).toThrow(
-      RangeError,
-    );
+    expect(() => short.dueAt(at('2026-12-30 10:00'), { amount: 5, unit: 'calendar_days' })).toThrow(RangeError);
   });
 
   it('throws a RangeError for dates outside the range and for invalid instants', () => {

@@ -48,9 +48,7 @@ function parseClock(value: unknown, what: string, allowEndOfDay: boolean): numbe
     if (min < 60 && (h < 24 || (allowEndOfDay && h === 24 && min === 0))) return h * 60 + min;
   }
   const max = allowEndOfDay ? '24:00' : '23:59';
-  throw new Error(
-    `Invalid ${what} ${JSON.stringify(value)}: expected "HH:MM" from 00:00 to ${max}`,
-  );
+  throw new Error(`Invalid ${what} ${JSON.stringify(value)}: expected "HH:MM" from 00:00 to ${max}`);
 }
 
 /** Days since 1970-01-01 for a YYYY-MM-DD string, or NaN when it is not a real date. */
@@ -132,21 +130,14 @@ export class WorkingCalendar {
     }
   }
 
-  static build(
-    def: CalendarDefinition,
-    opts: { fromYear?: number; toYear?: number } = {},
-  ): WorkingCalendar {
+  static build(def: CalendarDefinition, opts: { fromYear?: number; toYear?: number } = {}): WorkingCalendar {
     const fromYear = opts.fromYear ?? DEFAULT_FROM_YEAR;
     const toYear = opts.toYear ?? DEFAULT_TO_YEAR;
     if (!Number.isInteger(fromYear) || !Number.isInteger(toYear) || fromYear > toYear) {
-      throw new Error(
-        `Invalid calendar range ${fromYear}..${toYear}: expected integer years, from <= to`,
-      );
+      throw new Error(`Invalid calendar range ${fromYear}..${toYear}: expected integer years, from <= to`);
     }
     if (fromYear < 1000 || toYear > 9999) {
-      throw new Error(
-        `Invalid calendar range ${fromYear}..${toYear}: years must be within 1000..9999`,
-      );
+      throw new Error(`Invalid calendar range ${fromYear}..${toYear}: years must be within 1000..9999`);
     }
     const offset = def.utcOffsetMinutes;
     if (!Number.isInteger(offset) || Math.abs(offset) > 14 * 60) {
@@ -160,9 +151,7 @@ export class WorkingCalendar {
     const isWeekday = new Array<boolean>(8).fill(false);
     for (const w of weekdays) {
       if (!Number.isInteger(w) || w < 1 || w > 7) {
-        throw new Error(
-          `Invalid weekday ${JSON.stringify(w)}: expected an ISO weekday 1 (Mon)..7 (Sun)`,
-        );
+        throw new Error(`Invalid weekday ${JSON.stringify(w)}: expected an ISO weekday 1 (Mon)..7 (Sun)`);
       }
       if (isWeekday[w]) throw new Error(`Weekday ${w} is listed twice`);
       isWeekday[w] = true;
@@ -196,9 +185,7 @@ export class WorkingCalendar {
     for (const e of def.exceptions) {
       const epochDay = epochDayOf(e?.date);
       if (Number.isNaN(epochDay)) {
-        throw new Error(
-          `Invalid calendar exception date ${JSON.stringify(e?.date)}: expected YYYY-MM-DD`,
-        );
+        throw new Error(`Invalid calendar exception date ${JSON.stringify(e?.date)}: expected YYYY-MM-DD`);
       }
       if (e.kind !== 'holiday' && e.kind !== 'working') {
         throw new Error(`Invalid calendar exception kind ${JSON.stringify(e.kind)} on ${e.date}`);
@@ -235,10 +222,7 @@ export class WorkingCalendar {
    * period start.
    */
   clockStart(receivedAt: Date, intakeCutoff?: string | null): Date {
-    const cutoffMs =
-      intakeCutoff == null
-        ? Infinity
-        : parseClock(intakeCutoff, 'intake cut-off', true) * MINUTE_MS;
+    const cutoffMs = intakeCutoff == null ? Infinity : parseClock(intakeCutoff, 'intake cut-off', true) * MINUTE_MS;
     const t = receivedAt.getTime();
     const d = this.dayIndexOf(t);
     if (this.dayMinutes[d] !== 0) {
@@ -293,10 +277,7 @@ export class WorkingCalendar {
         return this.addWorkingMs(clockStart, Math.round(limit.amount * 60 * MINUTE_MS));
       case 'working_days':
         checkAmount(limit.amount, 'working days');
-        return this.addWorkingMs(
-          clockStart,
-          Math.round(limit.amount * WORKING_DAY_MINUTES * MINUTE_MS),
-        );
+        return this.addWorkingMs(clockStart, Math.round(limit.amount * WORKING_DAY_MINUTES * MINUTE_MS));
       case 'calendar_days':
         checkAmount(limit.amount, 'calendar days');
         this.dayIndexOf(clockStart.getTime()); // the start must be in range, as for other units
@@ -426,9 +407,7 @@ export class WorkingCalendar {
     }
     const d = epochDay - this.baseEpochDay;
     if (d >= 0 && d < this.dayCount) return d;
-    throw new RangeError(
-      `${date} is outside the working calendar range (${this.fromYear}–${this.toYear})`,
-    );
+    throw new RangeError(`${date} is outside the working calendar range (${this.fromYear}–${this.toYear})`);
   }
 
   private msOfDay(t: number, d: number): number {
@@ -470,17 +449,13 @@ export function calendarFromHolidayFile(json: unknown, utcOffsetMinutes = 420): 
   const exceptions = file.days.map((day: unknown, i): CalendarException => {
     const { date, kind } = (day ?? {}) as { date?: unknown; kind?: unknown };
     if (typeof date !== 'string' || (kind !== 'holiday' && kind !== 'working')) {
-      throw new Error(
-        `Holiday file: days[${i}] needs a "date" and a "kind" of "holiday" or "working"`,
-      );
+      throw new Error(`Holiday file: days[${i}] needs a "date" and a "kind" of "holiday" or "working"`);
     }
     return { date, kind };
   });
   const periods = hours.periods.map((p: unknown, i): [string, string] => {
     if (!Array.isArray(p) || p.length !== 2) {
-      throw new Error(
-        `Holiday file: default_working_hours.periods[${i}] must be ["HH:MM", "HH:MM"]`,
-      );
+      throw new Error(`Holiday file: default_working_hours.periods[${i}] must be ["HH:MM", "HH:MM"]`);
     }
     return [p[0], p[1]];
   });

@@ -47,7 +47,12 @@ export function toErrorBody(err: unknown, requestId: string | undefined, logger:
   }
   const fastifyErr = err as { statusCode?: number; code?: string; message?: string };
   // Fastify's own errors (body parsing, size limit, content type), passed through Nest's handler.
-  if (typeof fastifyErr?.code === 'string' && fastifyErr.code.startsWith('FST_') && typeof fastifyErr.statusCode === 'number' && fastifyErr.statusCode < 500) {
+  if (
+    typeof fastifyErr?.code === 'string' &&
+    fastifyErr.code.startsWith('FST_') &&
+    typeof fastifyErr.statusCode === 'number' &&
+    fastifyErr.statusCode < 500
+  ) {
     const status = fastifyErr.statusCode;
     const code: ErrorCode = /JSON/.test(fastifyErr.code) ? 'INVALID_JSON' : (HTTP_CODES[status] ?? 'BAD_REQUEST');
     return { statusCode: status, code, message: MESSAGES[code] ?? 'Yêu cầu không hợp lệ.', requestId };
@@ -58,7 +63,9 @@ export function toErrorBody(err: unknown, requestId: string | undefined, logger:
     const raw = typeof response === 'object' && response && 'message' in response ? response.message : undefined;
     // Nest's Fastify adapter reports an unparsable JSON body as a plain 400.
     const badJson = status === 400 && /JSON/.test(typeof raw === 'string' ? raw : err.message);
-    const code: ErrorCode = badJson ? 'INVALID_JSON' : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'));
+    const code: ErrorCode = badJson
+      ? 'INVALID_JSON'
+      : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'));
     const message = MESSAGES[code] ?? (typeof raw === 'string' ? raw : err.message);
     return { statusCode: status, code, message, requestId };
   }

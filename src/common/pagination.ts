@@ -20,7 +20,9 @@ export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) 
   } catch {
     // fall through to the error
   }
-  throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [{ field: 'cursor', message: 'cursor is not valid' }]);
+  throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
+    { field: 'cursor', message: 'cursor is not valid' },
+  ]);
 }
 
 /** Rows fetched with limit+1: trims to limit and derives the next cursor from the last kept row. */

@@ -7,7 +7,11 @@ function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints) {
       for (const [rule, message] of Object.entries(e.constraints)) {
-        out.push({ field, rule, message: rule === 'whitelistValidation' ? `${field} is not an allowed field` : message });
+        out.push({
+          field,
+          rule,
+          message: rule === 'whitelistValidation' ? `${field} is not an allowed field` : message,
+        });
       }
     }
     if (e.children?.length) out.push(...flatten(e.children, field));
@@ -23,7 +27,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     forbidUnknownValues: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) =>
-      new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', flatten(errors)),
+    exceptionFactory: (errors) => new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', flatten(errors)),
   });
 }

@@ -44,7 +44,10 @@ export class HealthService implements OnModuleDestroy {
       withTimeout(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS),
       withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS),
     ]);
-    const checks = { postgres: pg.status === 'fulfilled' ? 'up' : 'down', redis: redis.status === 'fulfilled' ? 'up' : 'down' };
+    const checks = {
+      postgres: pg.status === 'fulfilled' ? 'up' : 'down',
+      redis: redis.status === 'fulfilled' ? 'up' : 'down',
+    };
     if (checks.postgres === 'up' && checks.redis === 'up') return { status: 'ready', checks };
     throw new DomainError(
       'NOT_READY',

@@ -41,7 +41,10 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker connection error'));
       worker.on('failed', (job, err) =>
-        this.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+        this.logger.warn(
+          { queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+          'job failed',
+        ),
       );
       this.workers.push(worker);
     }
@@ -72,7 +75,10 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
         const result = await Promise.race([w.close().then(() => 'closed' as const), gaveUp]);
         clearTimeout(timer);
         if (result === 'timeout') {
-          this.logger.warn({ queue: w.name }, 'in-flight jobs did not finish in time; they will be retried by another worker');
+          this.logger.warn(
+            { queue: w.name },
+            'in-flight jobs did not finish in time; they will be retried by another worker',
+          );
           await w.close(true);
         }
       }),

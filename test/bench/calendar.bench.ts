@@ -86,9 +86,7 @@ function measure(
 
 export async function run(): Promise<BenchResult> {
   const file = findHolidayFile();
-  const def: CalendarDefinition = calendarFromHolidayFile(
-    JSON.parse(fs.readFileSync(file, 'utf8')),
-  );
+  const def: CalendarDefinition = calendarFromHolidayFile(JSON.parse(fs.readFileSync(file, 'utf8')));
 
   const b0 = performance.now();
   const cal = WorkingCalendar.build(def);
@@ -99,12 +97,9 @@ export async function run(): Promise<BenchResult> {
   const from = Date.parse('2025-01-01T00:00:00+07:00');
   const span = 730 * DAY_MS;
   const starts: Date[] = new Array(INPUTS);
-  for (let i = 0; i < INPUTS; i++)
-    starts[i] = cal.clockStart(new Date(from + Math.floor(random() * span)));
+  for (let i = 0; i < INPUTS; i++) starts[i] = cal.clockStart(new Date(from + Math.floor(random() * span)));
 
-  console.log(
-    `calendar.dueAt: ${INPUTS.toLocaleString('en-US')} clock starts, 30 working days each`,
-  );
+  console.log(`calendar.dueAt: ${INPUTS.toLocaleString('en-US')} clock starts, 30 working days each`);
 
   // Correctness first: both implementations agree on the inputs the reference is timed on.
   let mismatches = 0;
@@ -119,9 +114,7 @@ export async function run(): Promise<BenchResult> {
   for (let i = 0; i < NAIVE_INPUTS / 10; i++) naiveDueAt(def, starts[i], LIMIT);
 
   const fast = measure('indexed', FAST_ROUNDS, INPUTS, (i) => cal.dueAt(starts[i], LIMIT));
-  const naive = measure('day-by-day', NAIVE_ROUNDS, NAIVE_INPUTS, (i) =>
-    naiveDueAt(def, starts[i], LIMIT),
-  );
+  const naive = measure('day-by-day', NAIVE_ROUNDS, NAIVE_INPUTS, (i) => naiveDueAt(def, starts[i], LIMIT));
 
   const fastMedian = median(fast.opsPerSec);
   const naiveMedian = median(naive.opsPerSec);
@@ -153,12 +146,8 @@ export async function run(): Promise<BenchResult> {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
   console.log('');
   console.log(`  build (${cal.fromYear}–${cal.toYear})   ${buildMs.toFixed(2)} ms`);
-  console.log(
-    `  indexed     median ${fmt(fastMedian)} ops/s   best ${fmt(figures.fastOpsPerSecBest)} ops/s`,
-  );
-  console.log(
-    `  day-by-day  median ${fmt(naiveMedian)} ops/s   best ${fmt(figures.naiveOpsPerSecBest)} ops/s`,
-  );
+  console.log(`  indexed     median ${fmt(fastMedian)} ops/s   best ${fmt(figures.fastOpsPerSecBest)} ops/s`);
+  console.log(`  day-by-day  median ${fmt(naiveMedian)} ops/s   best ${fmt(figures.naiveOpsPerSecBest)} ops/s`);
   console.log(`  ratio (medians)    ${ratio.toFixed(1)}x`);
   for (const c of checks) console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.what}`);
   // Printed so the timed loops cannot be optimised away.

@@ -44,7 +44,10 @@ describe('HTTP foundation', () => {
   });
 
   it('refuses malformed JSON and other content types in the error shape', async () => {
-    const bad = await api.request('POST', '/auth/login', { body: '{"username":', headers: { 'content-type': 'application/json' } });
+    const bad = await api.request('POST', '/auth/login', {
+      body: '{"username":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('INVALID_JSON');
     const text = await api.request('POST', '/auth/login', { body: 'hello', headers: { 'content-type': 'text/plain' } });
@@ -77,10 +80,18 @@ describe('HTTP foundation', () => {
   });
 
   it('gives 403 to a signed-in user lacking the role', async () => {
-    await api.app.get((await import('../../src/catalogue/units.repository')).UnitsRepository).save({ code: 'H15.50', name: 'Sở Xây dựng' });
+    await api.app
+      .get((await import('../../src/catalogue/units.repository')).UnitsRepository)
+      .save({ code: 'H15.50', name: 'Sở Xây dựng' });
     const created = await api.request('POST', '/users', {
       token: admin,
-      body: { username: 'clerk1', password: 'clerk-password', fullName: 'Nguyễn Văn A', role: 'counter_staff', unitCode: 'H15.50' },
+      body: {
+        username: 'clerk1',
+        password: 'clerk-password',
+        fullName: 'Nguyễn Văn A',
+        role: 'counter_staff',
+        unitCode: 'H15.50',
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.unitCode).toBe('H15.50');
@@ -103,7 +114,9 @@ describe('HTTP foundation', () => {
     const patched = await api.request('PATCH', `/users/${created.body.id}`, { token: admin, body: { active: false } });
     expect(patched.status).toBe(200);
     expect((await api.request('GET', '/auth/me', { token })).status).toBe(401);
-    expect((await api.request('POST', '/auth/login', { body: { username: 'board1', password: 'board-password' } })).status).toBe(401);
+    expect(
+      (await api.request('POST', '/auth/login', { body: { username: 'board1', password: 'board-password' } })).status,
+    ).toBe(401);
   });
 
   it('answers a wrong password with 401 and throttles repeated failures, even with the right password', async () => {
@@ -112,16 +125,22 @@ describe('HTTP foundation', () => {
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('INVALID_CREDENTIALS');
     }
-    const locked = await api.request('POST', '/auth/login', { body: { username: 'clerk1', password: 'clerk-password' } });
+    const locked = await api.request('POST', '/auth/login', {
+      body: { username: 'clerk1', password: 'clerk-password' },
+    });
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('TOO_MANY_REQUESTS');
     // Another user from the same address is not locked out by clerk1's failures.
-    expect((await api.request('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } })).status).toBe(200);
+    expect(
+      (await api.request('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } })).status,
+    ).toBe(200);
   });
 
   it('records sign-ins and administrative changes in the audit trail without secrets', async () => {
     const { DataSource } = await import('typeorm');
-    const rows: { action: string; details: unknown }[] = await api.app.get(DataSource).query(`SELECT action, details FROM audit_log`);
+    const rows: { action: string; details: unknown }[] = await api.app
+      .get(DataSource)
+      .query(`SELECT action, details FROM audit_log`);
     const actions = rows.map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['auth.login', 'auth.login_failed', 'user.create', 'user.update']));
     expect(JSON.stringify(rows)).not.toMatch(/password-|clerk-password/);
@@ -130,7 +149,9 @@ describe('HTTP foundation', () => {
   it('serves the OpenAPI document and the Swagger UI', async () => {
     const doc = await api.request('GET', '/docs-json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/health/ready', '/api/v1/users']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/health/ready', '/api/v1/users']),
+    );
     const ui = await api.request('GET', '/docs');
     expect(ui.status).toBe(200);
     expect(String(ui.body)).toMatch(/swagger/i);

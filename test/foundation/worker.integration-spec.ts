@@ -51,7 +51,12 @@ describe('worker process', () => {
     const a = startProcess('src/worker.js', env);
     const b = startProcess('src/worker.js', env);
     procs.push(a, b);
-    const ticks = (p: Proc) => new Set(logLines(p).filter((l) => l.msg === 'tick enqueued').map((l) => String(l.tickId)));
+    const ticks = (p: Proc) =>
+      new Set(
+        logLines(p)
+          .filter((l) => l.msg === 'tick enqueued')
+          .map((l) => String(l.tickId)),
+      );
     const common = await waitFor(
       () => {
         const both = [...ticks(a)].filter((t) => ticks(b).has(t));

@@ -5,7 +5,11 @@ import { ADMIN, applyEnv, createTestDatabase, testEnv } from './test-env';
 export interface Api {
   app: NestFastifyApplication;
   env: Record<string, string>;
-  request(method: string, url: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    method: string,
+    url: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   login(username?: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -29,7 +33,12 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
         payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await app.inject({ method: method as 'GET', url: url.startsWith('/api') || url.startsWith('/docs') ? url : `/api/v1${url}`, headers, payload });
+      const res = await app.inject({
+        method: method as 'GET',
+        url: url.startsWith('/api') || url.startsWith('/docs') ? url : `/api/v1${url}`,
+        headers,
+        payload,
+      });
       let body: unknown = res.body;
       if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body) body = JSON.parse(res.body);
       return { status: res.statusCode, body, headers: res.headers };

@@ -36,10 +36,7 @@ function prepare(def: CalendarDefinition): Prepared {
     p = {
       offset: def.utcOffsetMinutes * MINUTE,
       weekdays: new Set(def.workingHours.weekdays),
-      periods: def.workingHours.periods.map(([s, e]) => [
-        toMinutes(s) * MINUTE,
-        toMinutes(e) * MINUTE,
-      ]),
+      periods: def.workingHours.periods.map(([s, e]) => [toMinutes(s) * MINUTE, toMinutes(e) * MINUTE]),
       exceptions,
     };
     prepared.set(def, p);
@@ -82,11 +79,7 @@ function nextWorkingDay(p: Prepared, afterDay: number): number {
   throw new RangeError('No working day found');
 }
 
-export function naiveClockStart(
-  def: CalendarDefinition,
-  receivedAt: Date,
-  intakeCutoff?: string | null,
-): Date {
+export function naiveClockStart(def: CalendarDefinition, receivedAt: Date, intakeCutoff?: string | null): Date {
   const p = prepare(def);
   const t = receivedAt.getTime();
   let day = localDay(p, t);

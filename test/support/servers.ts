@@ -34,9 +34,13 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
       try {
@@ -68,12 +72,18 @@ export class PostgresServer {
 
   static start(): PostgresServer {
     const dir = mkdtempSync(join(tmpdir(), 'sla-pg-'));
-    execFileSync('bash', [services, 'start', dir, 'temp'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PG_FSYNC: 'off' } });
+    execFileSync('bash', [services, 'start', dir, 'temp'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PG_FSYNC: 'off' },
+    });
     // This helper wants PostgreSQL only; services.sh also started a Redis for the folder.
     execFileSync('bash', [services, 'stop-redis', dir]);
     const env = readFileSync(join(dir, 'env'), 'utf8');
     const url = /DATABASE_URL=(.*)/.exec(env)![1];
-    execFileSync(process.execPath, [join(root, 'dist/scripts/migrate.js')], { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' });
+    execFileSync(process.execPath, [join(root, 'dist/scripts/migrate.js')], {
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: 'ignore',
+    });
     return new PostgresServer(dir, url);
   }
 

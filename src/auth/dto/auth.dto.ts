@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { ROLES, type Role } from 'src/auth/user.entity';
 
 export class LoginDto {
@@ -25,7 +37,9 @@ export class LoginResponseDto {
 }
 
 export class CreateUserDto {
-  @ApiProperty() @IsString() @Matches(/^[a-z0-9._-]{3,50}$/i, { message: 'username: 3-50 letters, digits, . _ -' })
+  @ApiProperty()
+  @IsString()
+  @Matches(/^[a-z0-9._-]{3,50}$/i, { message: 'username: 3-50 letters, digits, . _ -' })
   username!: string;
   @ApiProperty() @IsString() @MinLength(8) @MaxLength(200) password!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) fullName!: string;
