@@ -315,6 +315,14 @@ export class WorkingCalendar {
     return `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1, 2)}-${pad(local.getUTCDate(), 2)}`;
   }
 
+  /**
+   * The calendar-days rule applied to an unsnapped instant (start + N x 24 h, shifted by pauses):
+   * the dossier lifecycle keeps the raw instant and snaps it after each resumption.
+   */
+  snapCalendarDue(raw: Date): Date {
+    return this.calendarDaysDue(raw.getTime());
+  }
+
   // t = start + N x 24 h; outside working hours, the end of that day's working hours when it is
   // still ahead, else the end of the next working day's working hours.
   private calendarDaysDue(t: number): Date {
