@@ -1,4 +1,5 @@
 import { Foundation1764300000000 } from './1764300000000-foundation';
+import { CatalogueCalendar1764400000000 } from './1764400000000-catalogue-calendar';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
-export const MIGRATIONS = [Foundation1764300000000];
+export const MIGRATIONS = [Foundation1764300000000, CatalogueCalendar1764400000000];

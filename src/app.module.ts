@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from 'src/auth/auth.module';
+import { CalendarModule } from 'src/calendar/calendar.module';
+import { CatalogueModule } from 'src/catalogue/catalogue.module';
 import { CommonModule } from 'src/common/common.module';
 import { GlobalErrorFilter } from 'src/common/error.filter';
 import { ConfigModule } from 'src/config/config.module';
@@ -10,7 +12,16 @@ import { JobsModule } from 'src/jobs/jobs.module';
 
 /** The HTTP API process. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule, JobsModule, AuthModule, HealthModule],
+  imports: [
+    ConfigModule,
+    CommonModule,
+    DatabaseModule,
+    JobsModule,
+    AuthModule,
+    CalendarModule,
+    CatalogueModule,
+    HealthModule,
+  ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })
 export class AppModule {}

@@ -1,4 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { DomainError, ErrorDetail } from 'src/common/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
@@ -29,4 +31,15 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', flatten(errors)),
   });
+}
+
+/** Validates a body against a DTO class chosen at run time (e.g. by action name), like the global pipe. */
+export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [{ message: 'the body must be a JSON object' }]);
+  }
+  const instance = plainToInstance(cls, body);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length) throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', flatten(errors));
+  return instance;
 }

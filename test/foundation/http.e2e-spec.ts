@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { Api, startApi } from '../support/http';
 
 describe('HTTP foundation', () => {
@@ -80,9 +81,8 @@ describe('HTTP foundation', () => {
   });
 
   it('gives 403 to a signed-in user lacking the role', async () => {
-    await api.app
-      .get((await import('../../src/catalogue/units.repository')).UnitsRepository)
-      .save({ code: 'H15.50', name: 'Sở Xây dựng' });
+    const unit = await api.request('POST', '/units', { token: admin, body: { code: 'H15.50', name: 'Sở Xây dựng' } });
+    expect(unit.status).toBe(201);
     const created = await api.request('POST', '/users', {
       token: admin,
       body: {
@@ -137,7 +137,6 @@ describe('HTTP foundation', () => {
   });
 
   it('records sign-ins and administrative changes in the audit trail without secrets', async () => {
-    const { DataSource } = await import('typeorm');
     const rows: { action: string; details: unknown }[] = await api.app
       .get(DataSource)
       .query(`SELECT action, details FROM audit_log`);

@@ -1,0 +1,9 @@
+/** The PostgreSQL SQLSTATE of a failed query (TypeORM wraps the driver error), or undefined. */
+export function pgErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';

@@ -1,0 +1,243 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ListQueryDto } from 'src/auth/dto/auth.dto';
+import { TIME_LIMIT_UNITS } from 'src/calendar/dto/calendar.dto';
+import type { TimeLimitUnit } from 'src/calendar/working-time';
+import { CATALOGUE_MESSAGES as M } from 'src/catalogue/catalogue.messages';
+import { IsOmittable } from 'src/catalogue/dto/omittable';
+import { UNIT_CODE_PATTERN } from 'src/catalogue/dto/unit.dto';
+import { ONLINE_LEVELS, type OnlineLevel } from 'src/catalogue/procedure-version.entity';
+import { HHMM_PATTERN } from 'src/common/time';
+
+/** National procedure code (1.004227), or a longer local one (1.004227.000.00.00.H15). */
+export const PROCEDURE_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$/;
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class TimeLimitDto {
+  @ApiProperty({ minimum: 1, maximum: 3650, example: 15 }) @IsInt() @Min(1) @Max(3650) amount!: number;
+  @ApiProperty({ enum: TIME_LIMIT_UNITS }) @IsIn(TIME_LIMIT_UNITS) unit!: TimeLimitUnit;
+}
+
+export class ProcedureStepDto {
+  @ApiProperty({ example: 'Thẩm định', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 'H15.50.01', description: 'handling unit of the step' })
+  @IsString()
+  @Matches(UNIT_CODE_PATTERN, { message: M.unitCodeFormat })
+  unitCode!: string;
+
+  @ApiProperty({ example: 96, description: 'allotted working hours (> 0, at most 2 decimals)' })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: M.stepHours })
+  @Min(0.01, { message: M.stepHours })
+  @Max(87_600)
+  workingHours!: number;
+}
+
+export class CreateProcedureDto {
+  @ApiProperty({ example: '1.004227', pattern: PROCEDURE_CODE_PATTERN.source })
+  @IsString()
+  @Matches(PROCEDURE_CODE_PATTERN, { message: M.procedureCodeFormat })
+  code!: string;
+
+  @ApiProperty({ example: 'Cấp giấy phép xây dựng', maxLength: 1000 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  name!: string;
+
+  @ApiProperty({ example: 'Xây dựng', description: 'field (lĩnh vực)', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  field!: string;
+
+  @ApiProperty({ example: 'H15.50', description: 'handling unit' })
+  @IsString()
+  @Matches(UNIT_CODE_PATTERN, { message: M.unitCodeFormat })
+  unitCode!: string;
+
+  @ApiProperty({ type: TimeLimitDto, description: 'statutory time limit' })
+  @ValidateNested()
+  @Type(() => TimeLimitDto)
+  timeLimit!: TimeLimitDto;
+
+  @ApiPropertyOptional({
+    example: '15:00',
+    nullable: true,
+    type: String,
+    description: 'received at or after it, the clock starts the next working day',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(HHMM_PATTERN, { message: 'intakeCutoff must be HH:MM (00:00-23:59)' })
+  intakeCutoff?: string | null;
+
+  @ApiProperty({
+    type: [ProcedureStepDto],
+    description: 'internal process, in order; allotted hours add up to at most the limit',
+  })
+  @IsArray()
+  @ArrayMinSize(1, { message: M.stepsRequired })
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ProcedureStepDto)
+  steps!: ProcedureStepDto[];
+
+  @ApiPropertyOptional({ enum: ONLINE_LEVELS, default: 'none' })
+  @IsOmittable()
+  @IsIn(ONLINE_LEVELS)
+  onlineLevel?: OnlineLevel;
+
+  @ApiPropertyOptional({ default: false }) @IsOmittable() @IsBoolean() feeBearing?: boolean;
+  @ApiPropertyOptional({ default: false }) @IsOmittable() @IsBoolean() paperResultRequired?: boolean;
+}
+
+/**
+ * Any subset of the rules; a change of rules writes a new version (the old ones stay as they
+ * were). `code` may be sent (the full representation) but not changed; `active` is not versioned.
+ */
+export class UpdateProcedureDto {
+  @ApiPropertyOptional({ description: 'the current version; 409 VERSION_CONFLICT if it moved' })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number;
+
+  @ApiPropertyOptional({ description: 'must equal the current code' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(60)
+  code?: string;
+
+  @ApiPropertyOptional({ maxLength: 1000 })
+  @IsOmittable()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  name?: string;
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOmittable()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  field?: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsString()
+  @Matches(UNIT_CODE_PATTERN, { message: M.unitCodeFormat })
+  unitCode?: string;
+
+  @ApiPropertyOptional({ type: TimeLimitDto })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => TimeLimitDto)
+  timeLimit?: TimeLimitDto;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null removes the cut-off' })
+  @IsOptional()
+  @IsString()
+  @Matches(HHMM_PATTERN, { message: 'intakeCutoff must be HH:MM (00:00-23:59)' })
+  intakeCutoff?: string | null;
+
+  @ApiPropertyOptional({ type: [ProcedureStepDto] })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMinSize(1, { message: M.stepsRequired })
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ProcedureStepDto)
+  steps?: ProcedureStepDto[];
+
+  @ApiPropertyOptional({ enum: ONLINE_LEVELS }) @IsOmittable() @IsIn(ONLINE_LEVELS) onlineLevel?: OnlineLevel;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() feeBearing?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() paperResultRequired?: boolean;
+  @ApiPropertyOptional({ description: 'false withdraws the procedure from intake (not versioned)' })
+  @IsOmittable()
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class ProcedureStepResponseDto {
+  @ApiProperty({ description: '0-based position in the process' }) index!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() unitCode!: string;
+  @ApiProperty() workingHours!: number;
+}
+
+export class TimeLimitResponseDto {
+  @ApiProperty() amount!: number;
+  @ApiProperty({ enum: TIME_LIMIT_UNITS }) unit!: TimeLimitUnit;
+}
+
+export class ProcedureDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: '1.004227' }) code!: string;
+  @ApiProperty({ description: 'version of the rules shown' }) version!: number;
+  @ApiProperty({ description: 'the current version number' }) currentVersion!: number;
+  @ApiProperty({
+    example: '2026-11-28T09:00:00+07:00',
+    description: 'these rules apply to dossiers received from this instant',
+  })
+  effectiveFrom!: string;
+  @ApiProperty() active!: boolean;
+  @ApiProperty() name!: string;
+  @ApiProperty() field!: string;
+  @ApiProperty() unitCode!: string;
+  @ApiProperty({ type: TimeLimitResponseDto }) timeLimit!: TimeLimitResponseDto;
+  @ApiProperty({ nullable: true, type: String, example: '15:00' }) intakeCutoff!: string | null;
+  @ApiProperty({ type: [ProcedureStepResponseDto] }) steps!: ProcedureStepResponseDto[];
+  @ApiProperty({ enum: ONLINE_LEVELS }) onlineLevel!: OnlineLevel;
+  @ApiProperty() feeBearing!: boolean;
+  @ApiProperty() paperResultRequired!: boolean;
+}
+
+export class ProcedurePageDto {
+  @ApiProperty({ type: [ProcedureDto] }) items!: ProcedureDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class ProcedureListQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ description: 'handling unit code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  unitCode?: string;
+  @ApiPropertyOptional({ description: 'field (lĩnh vực), case- and diacritic-insensitive' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  field?: string;
+  @ApiPropertyOptional({ description: 'searches code and name, case- and diacritic-insensitive' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+}

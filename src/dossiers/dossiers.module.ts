@@ -1,0 +1,27 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { UnitsService } from 'src/catalogue/units.service';
+import { DossiersController } from 'src/dossiers/dossiers.controller';
+import { DossiersRepository } from 'src/dossiers/dossiers.repository';
+import { DossiersService } from 'src/dossiers/dossiers.service';
+import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
+
+@Module({
+  controllers: [DossiersController],
+  providers: [DossiersRepository, DossiersService, ProcedureRulesService],
+  exports: [DossiersService, DossiersRepository, ProcedureRulesService],
+})
+export class DossiersModule implements OnModuleInit {
+  constructor(
+    private readonly units: UnitsService,
+    private readonly repo: DossiersRepository,
+  ) {}
+
+  onModuleInit(): void {
+    // A unit named by a dossier (receiving, handling or a step's unit) cannot be deleted, only deactivated.
+    this.units.registerUsageCheck({
+      key: 'dossiers',
+      label: 'hồ sơ',
+      count: async (unitId) => ((await this.repo.hasDossiersOfUnit(unitId)) ? 1 : 0),
+    });
+  }
+}

@@ -1,0 +1,300 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { DossierState } from 'src/dossiers/lifecycle';
+
+/** A row of the dossiers projection as the service reads it. */
+export interface DossierRow {
+  id: string;
+  code: string;
+  procedure_id: string;
+  procedure_version: number;
+  procedure_code: string;
+  receiving_unit_id: string;
+  receiving_unit_code: string;
+  handling_unit_id: string;
+  current_step_unit_id: string | null;
+  current_assignee_id: string | null;
+  unit_ids: string[];
+  channel: string;
+  status: string;
+  version: number;
+  received_at: Date;
+  applicant: Record<string, unknown>;
+  summary: string | null;
+  flags: Record<string, unknown>;
+  state: DossierState;
+  calendar_version: number;
+}
+
+/** The columns derived from a state (the projection), written at every change. */
+export interface ProjectionColumns {
+  status: string;
+  version: number;
+  current_step_unit_id: string | null;
+  current_assignee_id: string | null;
+  received_at: Date;
+  clock_start: Date;
+  last_due_at: Date;
+  paused_since: Date | null;
+  due_at: Date | null;
+  promised_at: Date | null;
+  due_soon_at: Date | null;
+  overdue_at: Date | null;
+  escalate_at: Date | null;
+  step_due_at: Date | null;
+  ended_at: Date | null;
+  returned_at: Date | null;
+  outcome: string | null;
+  supplement_count: number;
+  extension_count: number;
+  flags: Record<string, unknown>;
+  state: DossierState;
+  calendar_version: number;
+}
+
+export interface NewDossier extends ProjectionColumns {
+  id: string;
+  code: string;
+  procedure_id: string;
+  procedure_version: number;
+  procedure_code: string;
+  receiving_unit_id: string;
+  handling_unit_id: string;
+  unit_ids: string[];
+  channel: string;
+  applicant: Record<string, unknown>;
+  summary: string | null;
+  lookup_key_hash: string;
+  created_by: string | null;
+}
+
+export interface EventRow {
+  dossier_id: string;
+  seq: number;
+  action: string;
+  at: Date;
+  actor_user_id: string | null;
+  from_status: string | null;
+  to_status: string;
+  payload: Record<string, unknown>;
+  external_id: string | null;
+}
+
+export interface ListFilter {
+  visibleUnitIds: string[] | null;
+  status?: string[];
+  unitId?: string;
+  procedureCode?: string;
+  timeliness?: 'overdue' | 'within';
+  receivedFrom?: Date;
+  receivedTo?: Date;
+  code?: string;
+  now: Date;
+  after?: { receivedAt: string; id: string };
+  limit: number;
+}
+
+const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
+  'status',
+  'version',
+  'current_step_unit_id',
+  'current_assignee_id',
+  'received_at',
+  'clock_start',
+  'last_due_at',
+  'paused_since',
+  'due_at',
+  'promised_at',
+  'due_soon_at',
+  'overdue_at',
+  'escalate_at',
+  'step_due_at',
+  'ended_at',
+  'returned_at',
+  'outcome',
+  'supplement_count',
+  'extension_count',
+  'flags',
+  'state',
+  'calendar_version',
+];
+
+const NEW_COLUMNS: (keyof NewDossier)[] = [
+  'id',
+  'code',
+  'procedure_id',
+  'procedure_version',
+  'procedure_code',
+  'receiving_unit_id',
+  'handling_unit_id',
+  'unit_ids',
+  'channel',
+  'applicant',
+  'summary',
+  'lookup_key_hash',
+  'created_by',
+  ...PROJECTION_COLUMNS,
+];
+
+const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.procedure_code, d.receiving_unit_id,
+  u.code AS receiving_unit_code, d.handling_unit_id, d.current_step_unit_id, d.current_assignee_id, d.unit_ids,
+  d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version
+  FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
+
+const EVENT_COLUMNS = ['dossier_id', 'seq', 'action', 'at', 'actor_user_id', 'from_status', 'to_status', 'payload', 'external_id'] as const;
+
+const json = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v);
+
+@Injectable()
+export class DossiersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  /** Next number of the unit's daily sequence; the row lock holds concurrent intakes of that unit and day in line. */
+  async nextCodeNumber(m: EntityManager, unitId: string, day: string): Promise<number> {
+    const rows: { last: number }[] = await m.query(
+      `INSERT INTO dossier_code_sequences AS s (unit_id, day, last) VALUES ($1, $2, 1)
+       ON CONFLICT (unit_id, day) DO UPDATE SET last = s.last + 1 RETURNING last`,
+      [unitId, day],
+    );
+    return rows[0].last;
+  }
+
+  async insert(m: EntityManager, d: NewDossier): Promise<void> {
+    const values = NEW_COLUMNS.map((c) => json(d[c]));
+    await m.query(
+      `INSERT INTO dossiers (${NEW_COLUMNS.join(', ')}) VALUES (${NEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+      values,
+    );
+  }
+
+  /** Bulk insert for imports: one statement per batch. */
+  async insertMany(m: EntityManager, rows: NewDossier[]): Promise<void> {
+    if (rows.length === 0) return;
+    const n = NEW_COLUMNS.length;
+    const params: unknown[] = [];
+    const tuples = rows.map((r, i) => {
+      for (const c of NEW_COLUMNS) params.push(json(r[c]));
+      return `(${NEW_COLUMNS.map((_, k) => `$${i * n + k + 1}`).join(', ')})`;
+    });
+    await m.query(`INSERT INTO dossiers (${NEW_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  }
+
+  async update(m: EntityManager, id: string, p: ProjectionColumns): Promise<void> {
+    const sets = PROJECTION_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ');
+    await m.query(`UPDATE dossiers SET ${sets}, updated_at = now() WHERE id = $1`, [id, ...PROJECTION_COLUMNS.map((c) => json(p[c]))]);
+  }
+
+  async appendEvents(m: EntityManager, events: EventRow[]): Promise<void> {
+    if (events.length === 0) return;
+    const n = EVENT_COLUMNS.length;
+    const params: unknown[] = [];
+    const tuples = events.map((e, i) => {
+      for (const c of EVENT_COLUMNS) params.push(json(e[c]));
+      return `(${EVENT_COLUMNS.map((_, k) => `$${i * n + k + 1}`).join(', ')})`;
+    });
+    await m.query(`INSERT INTO dossier_events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  }
+
+  async findById(id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<DossierRow | null> {
+    const rows: DossierRow[] = await m.query(`${SELECT} WHERE d.id = $1${lock ? ' FOR UPDATE OF d' : ''}`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async findByCode(code: string): Promise<DossierRow | null> {
+    const rows: DossierRow[] = await this.dataSource.query(`${SELECT} WHERE d.code = $1`, [code]);
+    return rows[0] ?? null;
+  }
+
+  async lookupKeyHash(id: string): Promise<string | null> {
+    const rows: { lookup_key_hash: string }[] = await this.dataSource.query(`SELECT lookup_key_hash FROM dossiers WHERE id = $1`, [id]);
+    return rows[0]?.lookup_key_hash ?? null;
+  }
+
+  async events(id: string, m: EntityManager = this.dataSource.manager): Promise<EventRow[]> {
+    return m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = $1 ORDER BY seq`,
+      [id],
+    );
+  }
+
+  async eventByExternalId(m: EntityManager, dossierId: string, externalId: string): Promise<EventRow | null> {
+    const rows: EventRow[] = await m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = $1 AND external_id = $2`,
+      [dossierId, externalId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async list(f: ListFilter): Promise<DossierRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.visibleUnitIds) where.push(`d.unit_ids && ${p(f.visibleUnitIds)}::uuid[]`);
+    if (f.status?.length) where.push(`d.status = ANY(${p(f.status)})`);
+    if (f.unitId) where.push(`d.unit_ids @> ARRAY[${p(f.unitId)}]::uuid[]`);
+    if (f.procedureCode) where.push(`d.procedure_code = ${p(f.procedureCode)}`);
+    if (f.code) where.push(`d.code = ${p(f.code)}`);
+    if (f.receivedFrom) where.push(`d.received_at >= ${p(f.receivedFrom)}`);
+    if (f.receivedTo) where.push(`d.received_at < ${p(f.receivedTo)}`);
+    if (f.timeliness) {
+      // Open and past due; a paused dossier by the due instant it had when paused (DOMAIN.md).
+      const overdue = `d.last_due_at < coalesce(d.paused_since, ${p(f.now)})`;
+      where.push(`d.ended_at IS NULL AND ${f.timeliness === 'overdue' ? overdue : `NOT (${overdue})`}`);
+    }
+    if (f.after) where.push(`(d.received_at, d.id) < (${p(f.after.receivedAt)}::timestamptz, ${p(f.after.id)}::uuid)`);
+    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.received_at DESC, d.id DESC LIMIT ${p(f.limit + 1)}`;
+    return this.dataSource.query(sql, params);
+  }
+
+  async hasDossiersOfUnit(unitId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM dossiers WHERE unit_ids @> ARRAY[$1]::uuid[] LIMIT 1`, [unitId]);
+    return rows.length > 0;
+  }
+
+  /** Open dossiers computed with an older calendar, locked for a rebuild (others skip them). */
+  async lockStaleOpen(m: EntityManager, calendarVersion: number, limit: number): Promise<DossierRow[]> {
+    return m.query(
+      `${SELECT} WHERE d.ended_at IS NULL AND d.calendar_version < $1 ORDER BY d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
+      [calendarVersion, limit],
+    );
+  }
+
+  async countStaleOpen(calendarVersion: number): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM dossiers WHERE ended_at IS NULL AND calendar_version < $1`,
+      [calendarVersion],
+    );
+    return rows[0].n;
+  }
+
+  // --- Idempotency-Key
+
+  async idempotentResponse(
+    userId: string,
+    key: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<{ request_hash: string; status_code: number; response: unknown } | null> {
+    const rows = await m.query(
+      `SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+      [userId, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Stored in the transaction of the change; a concurrent twin fails on the primary key and replays this. */
+  async saveIdempotentResponse(m: EntityManager, userId: string, key: string, hash: string, status: number, response: unknown): Promise<void> {
+    await m.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)`,
+      [userId, key, hash, status, JSON.stringify(response)],
+    );
+  }
+}

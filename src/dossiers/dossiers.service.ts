@@ -1,0 +1,487 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { AuthUser } from 'src/auth/auth-user';
+import { UnitScopeService } from 'src/auth/unit-scope.service';
+import { UsersRepository } from 'src/auth/users.repository';
+import { CalendarService } from 'src/calendar/calendar.service';
+import type { WorkingCalendar } from 'src/calendar/working-time';
+import { UnitsRepository } from 'src/catalogue/units.repository';
+import { Clock } from 'src/common/clock';
+import { DomainError, notFound } from 'src/common/domain-error';
+import { ROOT_LOGGER } from 'src/common/logger';
+import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
+import { localDate, parseInstant, toLocalIso } from 'src/common/time';
+import { loadSlaPolicy } from 'src/config/sla-policy';
+import { mayAct } from 'src/dossiers/dossier-permissions';
+import { liveFigures, projectState, Thresholds } from 'src/dossiers/dossier-projection';
+import { DossierRow, DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
+import type { ControlSlipRowDto, DossierDto, DossierEventDto, IntakeDto, ListDossiersQuery } from 'src/dossiers/dto/dossier.dto';
+import {
+  applyEvent,
+  DossierEvent,
+  DossierState,
+  FoldContext,
+  LifecycleError,
+  LifecyclePolicy,
+  LiveAction,
+  PORTAL_CODE,
+  replay,
+  STATUS_LABEL,
+} from 'src/dossiers/lifecycle';
+import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
+
+const HOUR_MS = 3_600_000;
+/** Lookup keys: 12 characters without look-alikes (0/O, 1/I/L), about 60 bits. */
+const KEY_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+export function hashLookupKey(key: string): string {
+  return createHash('sha256').update(key.trim().toUpperCase()).digest('hex');
+}
+
+function newLookupKey(): string {
+  let s = '';
+  for (let i = 0; i < 12; i++) s += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)];
+  return s;
+}
+
+/** {unit code}-{yyMMdd}-{NNNN}: the local reception date and the unit's daily sequence number. */
+export function dossierCode(unitCode: string, receivedAt: Date, n: number): string {
+  const day = localDate(receivedAt).replace(/-/g, '').slice(2);
+  return `${unitCode}-${day}-${String(n).padStart(4, '0')}`;
+}
+
+export interface Result<T> {
+  status: number;
+  body: T;
+}
+
+const isCursor = (v: unknown): v is { r: string; i: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { r: unknown }).r === 'string' && typeof (v as { i: unknown }).i === 'string';
+
+const PG_UNIQUE = '23505';
+
+@Injectable()
+export class DossiersService {
+  private readonly policy = loadSlaPolicy();
+  readonly foldPolicy: LifecyclePolicy = {
+    maxExtensions: this.policy.maxExtensions,
+    extensionMinLeadMs: this.policy.extensionMinLeadWorkingHours * HOUR_MS,
+  };
+  readonly thresholds: Thresholds = {
+    dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,
+    escalationDelayMs: this.policy.escalationWorkingHours * HOUR_MS,
+  };
+
+  constructor(
+    private readonly repo: DossiersRepository,
+    private readonly calendars: CalendarService,
+    private readonly procedures: ProcedureRulesService,
+    private readonly units: UnitsRepository,
+    private readonly users: UsersRepository,
+    private readonly scope: UnitScopeService,
+    private readonly clock: Clock,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  // ------------------------------------------------------------------------------------------
+  // Intake
+
+  async intake(dto: IntakeDto, user: AuthUser, idempotencyKey?: string): Promise<Result<DossierDto>> {
+    const unit = await this.units.findByCode(dto.receivingUnitCode);
+    if (!unit || !unit.active) throw invalid('receivingUnitCode', `unit ${dto.receivingUnitCode} does not exist or is inactive`);
+    const scope = await this.actingScope(user);
+    if (!mayAct(user, 'intake', { receivingUnitId: unit.id, currentStepUnitId: null, atCounterStep: true }, scope)) {
+      throw new DomainError('FORBIDDEN', 'Bạn chỉ được tiếp nhận hồ sơ cho đơn vị của mình.');
+    }
+    const now = this.clock.now();
+    const procedure = await this.procedures.versionAt(dto.procedureCode, now);
+    if (!procedure || !procedure.active) throw invalid('procedureCode', `procedure ${dto.procedureCode} does not exist or is inactive`);
+    return this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
+      const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
+      const ctx = this.context(calendar, procedure);
+      const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
+      const state = this.fold(null, event, ctx);
+      const n = await this.repo.nextCodeNumber(m, unit.id, localDate(now));
+      const lookupKey = newLookupKey();
+      const id = randomUUID();
+      const row: NewDossier = {
+        id,
+        code: dossierCode(unit.code, now, n),
+        procedure_id: procedure.procedureId,
+        procedure_version: procedure.version,
+        procedure_code: procedure.code,
+        receiving_unit_id: unit.id,
+        handling_unit_id: procedure.unitId,
+        unit_ids: unitIdsOf(unit.id, procedure),
+        channel: dto.channel,
+        applicant: { ...dto.applicant },
+        summary: dto.summary ?? null,
+        lookup_key_hash: hashLookupKey(lookupKey),
+        created_by: user.id,
+        ...projectState(state, calendar, this.thresholds, {
+          calendarVersion,
+          flags: { ...(dto.flags ?? {}) },
+          stepUnitIds: procedure.steps.map((s) => s.unitId),
+        }),
+      };
+      await this.repo.insert(m, row);
+      await this.repo.appendEvents(m, [eventRow(id, 1, event, null, state.status, null)]);
+      const dossier = await this.repo.findById(id, m);
+      return { ...this.toDto(dossier!, calendar, now), lookupKey };
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Actions
+
+  async act(
+    id: string,
+    action: LiveAction,
+    payload: Record<string, unknown> & { expectedVersion: number },
+    user: AuthUser,
+    idempotencyKey?: string,
+  ): Promise<Result<DossierDto>> {
+    await this.visibleRow(id, user);
+    const { expectedVersion, ...rest } = payload;
+    const eventPayload = stripUndefined(rest);
+    return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
+      const row = await this.repo.findById(id, m, true);
+      if (!row) throw notFound('Hồ sơ');
+      if (row.version !== expectedVersion) {
+        throw new DomainError('VERSION_CONFLICT', 'Hồ sơ đã được người khác cập nhật; hãy tải lại rồi thử lại.', [
+          { field: 'expectedVersion', message: `current version is ${row.version}`, currentVersion: row.version },
+        ]);
+      }
+      const procedure = await this.procedures.version(row.procedure_id, row.procedure_version);
+      const scope = await this.actingScope(user);
+      const step = row.state.currentStep === null ? null : row.state.steps[row.state.currentStep];
+      const responsible = action === 'extend' && typeof eventPayload.responsibleUnitCode === 'string'
+        ? await this.units.findByCode(eventPayload.responsibleUnitCode)
+        : null;
+      if (action === 'extend' && !responsible) throw invalid('responsibleUnitCode', 'unit does not exist');
+      if (
+        !mayAct(
+          user,
+          action,
+          {
+            receivingUnitId: row.receiving_unit_id,
+            currentStepUnitId: row.current_step_unit_id,
+            atCounterStep: !!step && procedure.steps[step.index]?.unitId === row.receiving_unit_id,
+            responsibleUnitId: responsible?.id ?? null,
+          },
+          scope,
+        )
+      ) {
+        throw new DomainError('FORBIDDEN', 'Bạn không có quyền thực hiện thao tác này với hồ sơ này.');
+      }
+      if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {
+        await this.checkAssignee(eventPayload.assigneeUserId, procedure, row.state, eventPayload.toStepIndex);
+      }
+      const now = this.clock.now();
+      const versioned = await this.calendars.currentVersioned();
+      const ctx = this.context(versioned.calendar, procedure);
+      // The snapshot is reused only if it was computed with this calendar; otherwise replay.
+      const base = row.calendar_version === versioned.version ? row.state : this.replayRow(await this.repo.events(id, m), ctx);
+      const event: DossierEvent = { action, at: Math.max(now.getTime(), base.lastEventAt), actorUserId: user.id, payload: eventPayload };
+      const state = this.fold(base, event, ctx);
+      await this.repo.appendEvents(m, [eventRow(id, row.version + 1, event, row.status, state.status, null)]);
+      await this.repo.update(
+        m,
+        id,
+        projectState(state, versioned.calendar, this.thresholds, {
+          calendarVersion: versioned.version,
+          flags: row.flags,
+          stepUnitIds: procedure.steps.map((s) => s.unitId),
+        }),
+      );
+      const updated = await this.repo.findById(id, m);
+      return this.toDto(updated!, versioned.calendar, now);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  async get(id: string, user: AuthUser): Promise<DossierDto> {
+    const row = await this.visibleRow(id, user);
+    const calendar = await this.calendars.current();
+    return this.toDto(row, calendar, this.clock.now());
+  }
+
+  async list(q: ListDossiersQuery, user: AuthUser): Promise<Page<DossierDto>> {
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const after = decodeCursor(q.cursor, isCursor);
+    let unitId: string | undefined;
+    if (q.unitCode) {
+      const unit = await this.units.findByCode(q.unitCode);
+      if (!unit) return { items: [], nextCursor: null };
+      unitId = unit.id;
+    }
+    const now = this.clock.now();
+    const rows = await this.repo.list({
+      visibleUnitIds: await this.scope.visibleUnitIds(user),
+      status: q.status,
+      unitId,
+      procedureCode: q.procedureCode,
+      timeliness: q.timeliness,
+      receivedFrom: q.receivedFrom ? parseInstant(q.receivedFrom, 'receivedFrom') : undefined,
+      receivedTo: q.receivedTo ? parseInstant(q.receivedTo, 'receivedTo') : undefined,
+      code: q.code,
+      now,
+      after: after ? { receivedAt: after.r, id: after.i } : undefined,
+      limit,
+    });
+    const calendar = await this.calendars.current();
+    return toPage(
+      rows,
+      limit,
+      (r) => this.toDto(r, calendar, now),
+      (r) => ({ r: r.received_at.toISOString(), i: r.id }),
+    );
+  }
+
+  async events(id: string, user: AuthUser): Promise<DossierEventDto[]> {
+    await this.visibleRow(id, user);
+    return (await this.repo.events(id)).map((e) => ({
+      seq: e.seq,
+      action: e.action,
+      at: toLocalIso(e.at),
+      actorUserId: e.actor_user_id,
+      fromStatus: e.from_status,
+      toStatus: e.to_status,
+      payload: e.payload,
+      externalId: e.external_id,
+    }));
+  }
+
+  /** Form 06 rows: one per hand-over, with the step's due instant and its result. */
+  async controlSlip(id: string, user: AuthUser): Promise<{ dossier: DossierDto; rows: ControlSlipRowDto[] }> {
+    const row = await this.visibleRow(id, user);
+    const calendar = await this.calendars.current();
+    const rows = row.state.steps.map((s) => ({
+      stepIndex: s.index,
+      name: s.name,
+      fromUnitCode: s.fromUnitCode,
+      toUnitCode: s.toUnitCode,
+      fromUserId: s.handedOverBy,
+      toUserId: s.assigneeUserId,
+      handedOverAt: toLocalIso(new Date(s.handedOverAt)),
+      dueAt: s.dueAt === null ? null : toLocalIso(new Date(s.dueAt)),
+      completedAt: s.completedAt === null ? null : toLocalIso(new Date(s.completedAt)),
+      result: s.result,
+    }));
+    return { dossier: this.toDto(row, calendar, this.clock.now()), rows };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Rebuild
+
+  /**
+   * Replays a dossier's events with the current calendar and rewrites its projection; returns
+   * whether anything but the calendar version changed. Used after calendar edits and by tests
+   * proving that the projection is a pure function of the events.
+   */
+  async rebuild(id: string, m?: EntityManager): Promise<boolean> {
+    const work = async (tx: EntityManager) => {
+      const row = await this.repo.findById(id, tx, true);
+      if (!row) throw notFound('Hồ sơ');
+      return this.rebuildLocked(tx, row);
+    };
+    return m ? work(m) : this.repo.transaction(work);
+  }
+
+  async rebuildLocked(m: EntityManager, row: DossierRow): Promise<boolean> {
+    const procedure = await this.procedures.version(row.procedure_id, row.procedure_version);
+    const versioned = await this.calendars.currentVersioned();
+    const ctx = this.context(versioned.calendar, procedure);
+    const state = this.replayRow(await this.repo.events(row.id, m), ctx);
+    const flags = { ...row.flags };
+    const cols = projectState(state, versioned.calendar, this.thresholds, {
+      calendarVersion: versioned.version,
+      flags,
+      stepUnitIds: procedure.steps.map((s) => s.unitId),
+    });
+    const changed = JSON.stringify(cols.state) !== JSON.stringify(row.state);
+    await this.repo.update(m, row.id, cols);
+    return changed;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Helpers
+
+  context(calendar: WorkingCalendar, procedure: ProcedureView): FoldContext {
+    return {
+      calendar,
+      rules: { timeLimit: procedure.timeLimit, intakeCutoff: procedure.intakeCutoff, steps: procedure.steps },
+      policy: this.foldPolicy,
+    };
+  }
+
+  private fold(state: DossierState | null, event: DossierEvent, ctx: FoldContext): DossierState {
+    try {
+      return applyEvent(state, event, ctx);
+    } catch (err) {
+      throw toDomainError(err);
+    }
+  }
+
+  replayRow(events: EventRow[], ctx: FoldContext): DossierState {
+    try {
+      return replay(events.map(toFoldEvent), ctx);
+    } catch (err) {
+      throw toDomainError(err);
+    }
+  }
+
+  /** The dossier if the user may see it; otherwise 404, the same answer as for a dossier that does not exist. */
+  async visibleRow(id: string, user: AuthUser): Promise<DossierRow> {
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound('Hồ sơ');
+    const visible = await this.scope.visibleUnitIds(user);
+    if (visible && !row.unit_ids.some((u) => visible.includes(u))) throw notFound('Hồ sơ');
+    return row;
+  }
+
+  /** The units a user acts for: own unit, a head's subtree; null for the admin. */
+  private async actingScope(user: AuthUser): Promise<string[] | null> {
+    if (user.role === 'admin') return null;
+    if (user.role === 'reform_board') return [];
+    return (await this.scope.visibleUnitIds(user)) ?? [];
+  }
+
+  private async checkAssignee(userId: string, procedure: ProcedureView, state: DossierState, toStepIndex: unknown): Promise<void> {
+    const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
+    const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
+    const stepUnit = procedure.steps[target]?.unitId;
+    const assignee = await this.users.findById(userId);
+    if (!assignee || !assignee.active || (stepUnit && assignee.unitId !== stepUnit)) {
+      throw invalid('assigneeUserId', 'the assignee must be an active user of the next step unit');
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction. With an Idempotency-Key, the first successful response is
+   * stored in the same transaction and replayed for repeats; a transaction-level advisory lock on
+   * (user, key) makes a concurrent twin wait for the first and then replay it.
+   */
+  private async idempotent<T>(
+    user: AuthUser,
+    key: string | undefined,
+    request: unknown,
+    status: number,
+    work: (m: EntityManager) => Promise<T>,
+  ): Promise<Result<T>> {
+    if (!key) return { status, body: await this.repo.transaction(work) };
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    try {
+      return await this.repo.transaction(async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${user.id}:${key}`]);
+        const stored = await this.repo.idempotentResponse(user.id, key, m);
+        if (stored) return replayStored<T>(stored, hash);
+        const body = await work(m);
+        await this.repo.saveIdempotentResponse(m, user.id, key, hash, status, body);
+        return { status, body };
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === PG_UNIQUE) {
+        const stored = await this.repo.idempotentResponse(user.id, key);
+        if (stored) return replayStored<T>(stored, hash);
+      }
+      throw err;
+    }
+  }
+
+  toDto(row: DossierRow, calendar: WorkingCalendar, now: Date): DossierDto {
+    const s = row.state;
+    const step = s.currentStep === null ? null : s.steps[s.currentStep];
+    const live = liveFigures(s, calendar, now.getTime());
+    const paused = s.endedAt === null && s.clock.pausedSince !== null;
+    return {
+      id: row.id,
+      code: row.code,
+      procedureCode: row.procedure_code,
+      procedureVersion: row.procedure_version,
+      receivingUnitCode: row.receiving_unit_code,
+      channel: row.channel,
+      status: s.status,
+      statusLabel: STATUS_LABEL[s.status],
+      portalStatusCode: PORTAL_CODE[s.status],
+      version: row.version,
+      receivedAt: toLocalIso(new Date(s.receivedAt)),
+      clockStart: toLocalIso(new Date(s.clockStart)),
+      dueAt: paused ? null : toLocalIso(new Date(s.clock.dueAt)),
+      promisedAt: s.promisedAt === null ? null : toLocalIso(new Date(s.promisedAt)),
+      endedAt: s.endedAt === null ? null : toLocalIso(new Date(s.endedAt)),
+      returnedAt: s.returnedAt === null ? null : toLocalIso(new Date(s.returnedAt)),
+      outcome: s.outcome,
+      ...live,
+      supplementCount: s.supplementCount,
+      extensionCount: s.extensionCount,
+      currentStep: step && {
+        index: step.index,
+        name: step.name,
+        unitCode: step.toUnitCode,
+        assigneeUserId: step.assigneeUserId,
+        startedAt: toLocalIso(new Date(step.handedOverAt)),
+        dueAt: step.dueAt === null ? null : toLocalIso(new Date(step.dueAt)),
+      },
+      applicant: row.applicant,
+      summary: row.summary,
+      flags: row.flags,
+    };
+  }
+}
+
+function replayStored<T>(stored: { request_hash: string; status_code: number; response: unknown }, hash: string): Result<T> {
+  if (stored.request_hash !== hash) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'Khóa Idempotency-Key đã được dùng cho một yêu cầu khác.');
+  }
+  return { status: stored.status_code, body: stored.response as T };
+}
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [{ field, message }]);
+}
+
+export function toDomainError(err: unknown): unknown {
+  if (err instanceof LifecycleError) {
+    return new DomainError(err.code, err.message);
+  }
+  if (err instanceof RangeError) return new DomainError('RULE_VIOLATION', `Ngoài phạm vi lịch làm việc: ${err.message}`);
+  return err;
+}
+
+export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {
+  return [...new Set([receivingUnitId, p.unitId, ...p.steps.map((s) => s.unitId)])];
+}
+
+export function toFoldEvent(e: EventRow): DossierEvent {
+  return { action: e.action as DossierEvent['action'], at: new Date(e.at).getTime(), actorUserId: e.actor_user_id, payload: e.payload };
+}
+
+export function eventRow(
+  dossierId: string,
+  seq: number,
+  e: DossierEvent,
+  from: string | null,
+  to: string,
+  externalId: string | null,
+): EventRow {
+  return {
+    dossier_id: dossierId,
+    seq,
+    action: e.action,
+    at: new Date(e.at),
+    actor_user_id: e.actorUserId,
+    from_status: from,
+    to_status: to,
+    payload: e.payload,
+    external_id: externalId,
+  };
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}

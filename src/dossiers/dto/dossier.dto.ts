@@ -1,0 +1,202 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsPositive,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ISO_INSTANT_PATTERN } from 'src/common/time';
+import { STATUSES } from 'src/dossiers/lifecycle';
+
+export const CHANNELS = ['direct', 'online', 'postal'] as const;
+export const APPLICANT_KINDS = ['citizen', 'business', 'agency', 'organisation'] as const;
+
+export class ApplicantDto {
+  @ApiProperty({ enum: APPLICANT_KINDS }) @IsIn(APPLICANT_KINDS) kind!: (typeof APPLICANT_KINDS)[number];
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(200) fullName!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9-]{1,30}$/, { message: 'idNumber: letters, digits or -' }) idNumber?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^\+?[0-9 .-]{6,20}$/, { message: 'phone: 6-20 digits' }) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(200) email?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) address?: string;
+}
+
+/** Facts about a dossier used by the performance index (Decision 766). */
+export class DossierFlagsDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() digitised?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() paidOnline?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() usedPopulationData?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() eCertifiedCopies?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() reusedDigitisedData?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() linkedToPersonalDataStore?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() syncedToNationalPortal?: boolean;
+}
+
+export class IntakeDto {
+  @ApiProperty({ example: '1.004227' }) @IsString() @IsNotEmpty() @MaxLength(60) procedureCode!: string;
+  @ApiProperty({ example: 'H15.50' }) @IsString() @IsNotEmpty() @MaxLength(40) receivingUnitCode!: string;
+  @ApiProperty({ enum: CHANNELS }) @IsIn(CHANNELS) channel!: (typeof CHANNELS)[number];
+  @ApiProperty({ type: ApplicantDto }) @IsObject() @ValidateNested() @Type(() => ApplicantDto) applicant!: ApplicantDto;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) summary?: string;
+  @ApiPropertyOptional({ type: DossierFlagsDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => DossierFlagsDto) flags?: DossierFlagsDto;
+}
+
+class ActionBase {
+  @ApiProperty({ description: 'The dossier version the client saw (409 VERSION_CONFLICT otherwise)' })
+  @IsInt()
+  @Min(1)
+  expectedVersion!: number;
+}
+
+export class ForwardDto extends ActionBase {
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(99) toStepIndex?: number;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() assigneeUserId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+export class RequestSupplementDto extends ActionBase {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(500, { each: true }) items!: string[];
+}
+export class NoteDto extends ActionBase {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+export class RequestPaymentDto extends ActionBase {
+  @ApiProperty({ description: 'VND' }) @IsNumber({ maxDecimalPlaces: 0 }) @IsPositive() @Max(1e13) amount!: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+export class ConfirmPaymentDto extends ActionBase {
+  @ApiProperty() @IsBoolean() paidOnline!: boolean;
+}
+export class ExtendDto extends ActionBase {
+  @ApiProperty({ example: '2026-03-10T17:00:00+07:00' }) @IsString() @Matches(ISO_INSTANT_PATTERN, { message: 'newPromisedAt must be an ISO-8601 instant with an offset' }) newPromisedAt!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(40) responsibleUnitCode!: string;
+}
+export class ResolveDto extends ActionBase {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) resultSummary!: string;
+  @ApiProperty() @IsBoolean() electronicResult!: boolean;
+}
+export class ReasonDto extends ActionBase {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
+}
+export class OptionalReasonDto extends ActionBase {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) reason?: string;
+}
+
+/** The payload class of each live action, for validation by action name. */
+export const ACTION_DTOS = {
+  forward: ForwardDto,
+  request_supplement: RequestSupplementDto,
+  receive_supplement: NoteDto,
+  request_payment: RequestPaymentDto,
+  confirm_payment: ConfirmPaymentDto,
+  extend: ExtendDto,
+  resolve: ResolveDto,
+  return: NoteDto,
+  reject: ReasonDto,
+  stop: ReasonDto,
+  withdraw: OptionalReasonDto,
+} as const;
+
+const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+
+export class ListDossiersQuery {
+  @ApiPropertyOptional({ description: 'one status or several, comma-separated', enum: STATUSES })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsIn(STATUSES, { each: true })
+  status?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) unitCode?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) procedureCode?: string;
+  @ApiPropertyOptional({ enum: ['overdue', 'within'] }) @IsOptional() @IsIn(['overdue', 'within']) timeliness?: 'overdue' | 'within';
+  @ApiPropertyOptional() @IsOptional() @Matches(ISO_INSTANT_PATTERN, { message: 'receivedFrom must be an ISO-8601 instant with an offset' }) receivedFrom?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(ISO_INSTANT_PATTERN, { message: 'receivedTo must be an ISO-8601 instant with an offset' }) receivedTo?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(80) code?: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+}
+
+export class CurrentStepDto {
+  @ApiProperty() index!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() unitCode!: string;
+  @ApiProperty({ nullable: true, type: String }) assigneeUserId!: string | null;
+  @ApiProperty() startedAt!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null while paused' }) dueAt!: string | null;
+}
+
+export class DossierDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'H15.50-260213-0007' }) code!: string;
+  @ApiProperty() procedureCode!: string;
+  @ApiProperty() procedureVersion!: number;
+  @ApiProperty() receivingUnitCode!: string;
+  @ApiProperty({ enum: CHANNELS }) channel!: string;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty() statusLabel!: string;
+  @ApiProperty() portalStatusCode!: number;
+  @ApiProperty() version!: number;
+  @ApiProperty() receivedAt!: string;
+  @ApiProperty() clockStart!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'statutory due instant; null while the clock is paused' }) dueAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) promisedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) endedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) returnedAt!: string | null;
+  @ApiProperty({ nullable: true, enum: ['early', 'on_time', 'late'] }) outcome!: string | null;
+  @ApiProperty({ nullable: true, enum: ['within', 'overdue'] }) timeliness!: string | null;
+  @ApiProperty() pausedWorkingMinutes!: number;
+  @ApiProperty() usedWorkingMinutes!: number;
+  @ApiProperty() remainingWorkingMinutes!: number;
+  @ApiProperty() supplementCount!: number;
+  @ApiProperty() extensionCount!: number;
+  @ApiProperty({ type: CurrentStepDto, nullable: true }) currentStep!: CurrentStepDto | null;
+  @ApiProperty({ type: ApplicantDto }) applicant!: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String }) summary!: string | null;
+  @ApiProperty({ type: DossierFlagsDto }) flags!: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'only in the intake response: the applicant key for lookup and rating' }) lookupKey?: string;
+}
+
+export class DossierEventDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() action!: string;
+  @ApiProperty() at!: string;
+  @ApiProperty({ nullable: true, type: String }) actorUserId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) fromStatus!: string | null;
+  @ApiProperty() toStatus!: string;
+  @ApiProperty({ type: Object }) payload!: Record<string, unknown>;
+  @ApiPropertyOptional({ nullable: true, type: String }) externalId?: string | null;
+}
+
+export class ControlSlipRowDto {
+  @ApiProperty() stepIndex!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() fromUnitCode!: string;
+  @ApiProperty() toUnitCode!: string;
+  @ApiProperty({ nullable: true, type: String }) fromUserId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) toUserId!: string | null;
+  @ApiProperty() handedOverAt!: string;
+  @ApiProperty({ nullable: true, type: String }) dueAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
+  @ApiProperty({ nullable: true, enum: ['early', 'on_time', 'late'] }) result!: string | null;
+}
