@@ -52,7 +52,9 @@ export class Dossiers1764500000000 implements MigrationInterface {
     }
     await q.query(`CREATE INDEX dossiers_unit_ids_idx ON dossiers USING gin (unit_ids)`);
     await q.query(`CREATE INDEX dossiers_received_idx ON dossiers (received_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX dossiers_open_status_idx ON dossiers (status, received_at DESC) WHERE ended_at IS NULL`);
+    await q.query(
+      `CREATE INDEX dossiers_open_status_idx ON dossiers (status, received_at DESC) WHERE ended_at IS NULL`,
+    );
     await q.query(`CREATE INDEX dossiers_procedure_idx ON dossiers (procedure_code, received_at DESC)`);
     await q.query(`CREATE INDEX dossiers_receiving_unit_idx ON dossiers (receiving_unit_id, received_at DESC)`);
     await q.query(`CREATE INDEX dossiers_handling_unit_idx ON dossiers (handling_unit_id, received_at DESC)`);
@@ -73,8 +75,12 @@ export class Dossiers1764500000000 implements MigrationInterface {
         external_id text,
         PRIMARY KEY (dossier_id, seq)
       )`);
-    await q.query(`CREATE UNIQUE INDEX dossier_events_external_uidx ON dossier_events (dossier_id, external_id) WHERE external_id IS NOT NULL`);
-    await q.query(`CREATE INDEX dossier_events_actor_idx ON dossier_events (actor_user_id, at) WHERE actor_user_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX dossier_events_external_uidx ON dossier_events (dossier_id, external_id) WHERE external_id IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX dossier_events_actor_idx ON dossier_events (actor_user_id, at) WHERE actor_user_id IS NOT NULL`,
+    );
     await q.query(`
       CREATE FUNCTION dossier_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

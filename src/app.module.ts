@@ -7,6 +7,7 @@ import { CommonModule } from 'src/common/common.module';
 import { GlobalErrorFilter } from 'src/common/error.filter';
 import { ConfigModule } from 'src/config/config.module';
 import { DatabaseModule } from 'src/database/database.module';
+import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 
@@ -21,6 +22,7 @@ import { JobsModule } from 'src/jobs/jobs.module';
     CalendarModule,
     CatalogueModule,
     HealthModule,
+    DossiersModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

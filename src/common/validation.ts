@@ -36,7 +36,9 @@ export function createValidationPipe(): ValidationPipe {
 /** Validates a body against a DTO class chosen at run time (e.g. by action name), like the global pipe. */
 export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [{ message: 'the body must be a JSON object' }]);
+    throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
+      { message: 'the body must be a JSON object' },
+    ]);
   }
   const instance = plainToInstance(cls, body);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });

@@ -28,7 +28,8 @@ describe('who may act on a dossier', () => {
   it('lets a unit head do what the subtree staff may do, plus extend', () => {
     const head = user('unit_head', 'dept');
     const subtree = ['dept', 'counter', 'appraisal'];
-    for (const a of ['forward', 'resolve', 'return', 'withdraw', 'extend'] as const) expect(mayAct(head, a, atAppraisal, subtree)).toBe(true);
+    for (const a of ['forward', 'resolve', 'return', 'withdraw', 'extend'] as const)
+      expect(mayAct(head, a, atAppraisal, subtree)).toBe(true);
     expect(mayAct(head, 'resolve', atAppraisal, ['dept'])).toBe(false);
   });
   it('never lets the reform board act, and always lets the admin', () => {

@@ -6,8 +6,22 @@ import type { DossierAction } from 'src/dossiers/lifecycle';
  * the unit of the dossier's current step, unit heads for everything their subtree's staff may do
  * plus extension, the admin for everything. The reform board only reads.
  */
-const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set(['intake', 'forward', 'receive_supplement', 'confirm_payment', 'return', 'withdraw']);
-const OFFICER_ACTIONS: ReadonlySet<DossierAction> = new Set(['forward', 'request_supplement', 'request_payment', 'resolve', 'reject', 'stop']);
+const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
+  'intake',
+  'forward',
+  'receive_supplement',
+  'confirm_payment',
+  'return',
+  'withdraw',
+]);
+const OFFICER_ACTIONS: ReadonlySet<DossierAction> = new Set([
+  'forward',
+  'request_supplement',
+  'request_payment',
+  'resolve',
+  'reject',
+  'stop',
+]);
 
 export interface DossierUnits {
   receivingUnitId: string;
@@ -20,11 +34,17 @@ export interface DossierUnits {
 }
 
 /** `scope`: the units the user acts for (own unit; a head's subtree); null for the admin. */
-export function mayAct(user: AuthUser, action: DossierAction, d: DossierUnits, scope: readonly string[] | null): boolean {
+export function mayAct(
+  user: AuthUser,
+  action: DossierAction,
+  d: DossierUnits,
+  scope: readonly string[] | null,
+): boolean {
   if (user.role === 'admin') return true;
   if (!scope) return false;
   const inScope = (id: string | null | undefined) => !!id && scope.includes(id);
-  const counter = COUNTER_ACTIONS.has(action) && inScope(d.receivingUnitId) && (action !== 'forward' || d.atCounterStep);
+  const counter =
+    COUNTER_ACTIONS.has(action) && inScope(d.receivingUnitId) && (action !== 'forward' || d.atCounterStep);
   const officer = OFFICER_ACTIONS.has(action) && inScope(d.currentStepUnitId);
   switch (user.role) {
     case 'counter_staff':
@@ -32,7 +52,8 @@ export function mayAct(user: AuthUser, action: DossierAction, d: DossierUnits, s
     case 'officer':
       return officer;
     case 'unit_head':
-      if (action === 'extend') return inScope(d.responsibleUnitId) || inScope(d.currentStepUnitId) || inScope(d.receivingUnitId);
+      if (action === 'extend')
+        return inScope(d.responsibleUnitId) || inScope(d.currentStepUnitId) || inScope(d.receivingUnitId);
       return counter || officer;
     case 'reform_board':
       return false;

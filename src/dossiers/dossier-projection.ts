@@ -1,5 +1,12 @@
 import type { WorkingCalendar } from 'src/calendar/working-time';
-import { deadlineColumns, DossierState, remainingMsAt, pausedMsAt, timelinessAt, usedMsAt } from 'src/dossiers/lifecycle';
+import {
+  deadlineColumns,
+  DossierState,
+  remainingMsAt,
+  pausedMsAt,
+  timelinessAt,
+  usedMsAt,
+} from 'src/dossiers/lifecycle';
 import type { ProjectionColumns } from 'src/dossiers/dossiers.repository';
 
 export interface Thresholds {

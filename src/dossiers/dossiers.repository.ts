@@ -141,9 +141,20 @@ const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.proc
   d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version
   FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
 
-const EVENT_COLUMNS = ['dossier_id', 'seq', 'action', 'at', 'actor_user_id', 'from_status', 'to_status', 'payload', 'external_id'] as const;
+const EVENT_COLUMNS = [
+  'dossier_id',
+  'seq',
+  'action',
+  'at',
+  'actor_user_id',
+  'from_status',
+  'to_status',
+  'payload',
+  'external_id',
+] as const;
 
-const json = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v);
+const json = (v: unknown) =>
+  v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v;
 
 @Injectable()
 export class DossiersRepository {
@@ -185,7 +196,10 @@ export class DossiersRepository {
 
   async update(m: EntityManager, id: string, p: ProjectionColumns): Promise<void> {
     const sets = PROJECTION_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ');
-    await m.query(`UPDATE dossiers SET ${sets}, updated_at = now() WHERE id = $1`, [id, ...PROJECTION_COLUMNS.map((c) => json(p[c]))]);
+    await m.query(`UPDATE dossiers SET ${sets}, updated_at = now() WHERE id = $1`, [
+      id,
+      ...PROJECTION_COLUMNS.map((c) => json(p[c])),
+    ]);
   }
 
   async appendEvents(m: EntityManager, events: EventRow[]): Promise<void> {
@@ -210,7 +224,10 @@ export class DossiersRepository {
   }
 
   async lookupKeyHash(id: string): Promise<string | null> {
-    const rows: { lookup_key_hash: string }[] = await this.dataSource.query(`SELECT lookup_key_hash FROM dossiers WHERE id = $1`, [id]);
+    const rows: { lookup_key_hash: string }[] = await this.dataSource.query(
+      `SELECT lookup_key_hash FROM dossiers WHERE id = $1`,
+      [id],
+    );
     return rows[0]?.lookup_key_hash ?? null;
   }
 
@@ -256,7 +273,9 @@ export class DossiersRepository {
   }
 
   async hasDossiersOfUnit(unitId: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM dossiers WHERE unit_ids @> ARRAY[$1]::uuid[] LIMIT 1`, [unitId]);
+    const rows = await this.dataSource.query(`SELECT 1 FROM dossiers WHERE unit_ids @> ARRAY[$1]::uuid[] LIMIT 1`, [
+      unitId,
+    ]);
     return rows.length > 0;
   }
 
@@ -291,7 +310,14 @@ export class DossiersRepository {
   }
 
   /** Stored in the transaction of the change; a concurrent twin fails on the primary key and replays this. */
-  async saveIdempotentResponse(m: EntityManager, userId: string, key: string, hash: string, status: number, response: unknown): Promise<void> {
+  async saveIdempotentResponse(
+    m: EntityManager,
+    userId: string,
+    key: string,
+    hash: string,
+    status: number,
+    response: unknown,
+  ): Promise<void> {
     await m.query(
       `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)`,
       [userId, key, hash, status, JSON.stringify(response)],

@@ -17,7 +17,13 @@ import { loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, projectState, Thresholds } from 'src/dossiers/dossier-projection';
 import { DossierRow, DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
-import type { ControlSlipRowDto, DossierDto, DossierEventDto, IntakeDto, ListDossiersQuery } from 'src/dossiers/dto/dossier.dto';
+import type {
+  ControlSlipRowDto,
+  DossierDto,
+  DossierEventDto,
+  IntakeDto,
+  ListDossiersQuery,
+} from 'src/dossiers/dto/dossier.dto';
 import {
   applyEvent,
   DossierEvent,
@@ -58,7 +64,10 @@ export interface Result<T> {
 }
 
 const isCursor = (v: unknown): v is { r: string; i: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { r: unknown }).r === 'string' && typeof (v as { i: unknown }).i === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as { r: unknown }).r === 'string' &&
+  typeof (v as { i: unknown }).i === 'string';
 
 const PG_UNIQUE = '23505';
 
@@ -90,16 +99,20 @@ export class DossiersService {
 
   async intake(dto: IntakeDto, user: AuthUser, idempotencyKey?: string): Promise<Result<DossierDto>> {
     const unit = await this.units.findByCode(dto.receivingUnitCode);
-    if (!unit || !unit.active) throw invalid('receivingUnitCode', `unit ${dto.receivingUnitCode} does not exist or is inactive`);
+    if (!unit || !unit.active)
+      throw invalid('receivingUnitCode', `unit ${dto.receivingUnitCode} does not exist or is inactive`);
     const scope = await this.actingScope(user);
     if (!mayAct(user, 'intake', { receivingUnitId: unit.id, currentStepUnitId: null, atCounterStep: true }, scope)) {
       throw new DomainError('FORBIDDEN', 'Bạn chỉ được tiếp nhận hồ sơ cho đơn vị của mình.');
     }
     const now = this.clock.now();
     const procedure = await this.procedures.versionAt(dto.procedureCode, now);
-    if (!procedure || !procedure.active) throw invalid('procedureCode', `procedure ${dto.procedureCode} does not exist or is inactive`);
+    if (!procedure || !procedure.active)
+      throw invalid('procedureCode', `procedure ${dto.procedureCode} does not exist or is inactive`);
+    // Everything read outside the transaction first: a transaction must never wait for a second
+    // pooled connection (20 concurrent requests would otherwise exhaust the pool and deadlock).
+    const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
     return this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
-      const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
       const ctx = this.context(calendar, procedure);
       const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
       const state = this.fold(null, event, ctx);
@@ -143,48 +156,51 @@ export class DossiersService {
     user: AuthUser,
     idempotencyKey?: string,
   ): Promise<Result<DossierDto>> {
-    await this.visibleRow(id, user);
+    const seen = await this.visibleRow(id, user);
     const { expectedVersion, ...rest } = payload;
     const eventPayload = stripUndefined(rest);
+    const conflict = (current: number) =>
+      new DomainError('VERSION_CONFLICT', 'Hồ sơ đã được người khác cập nhật; hãy tải lại rồi thử lại.', [
+        { field: 'expectedVersion', message: `current version is ${current}`, currentVersion: current },
+      ]);
+    // Reads outside the transaction (see intake); the procedure version of a dossier never changes.
+    const procedure = await this.procedures.version(seen.procedure_id, seen.procedure_version);
+    const scope = await this.actingScope(user);
+    const versioned = await this.calendars.currentVersioned();
+    let responsibleUnitId: string | null = null;
+    if (action === 'extend') {
+      const unit = await this.units.findByCode(String(eventPayload.responsibleUnitCode));
+      if (!unit) throw invalid('responsibleUnitCode', 'unit does not exist');
+      responsibleUnitId = unit.id;
+    }
+    if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {
+      await this.checkAssignee(eventPayload.assigneeUserId, procedure, seen.state, eventPayload.toStepIndex);
+    }
     return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
       const row = await this.repo.findById(id, m, true);
       if (!row) throw notFound('Hồ sơ');
-      if (row.version !== expectedVersion) {
-        throw new DomainError('VERSION_CONFLICT', 'Hồ sơ đã được người khác cập nhật; hãy tải lại rồi thử lại.', [
-          { field: 'expectedVersion', message: `current version is ${row.version}`, currentVersion: row.version },
-        ]);
-      }
-      const procedure = await this.procedures.version(row.procedure_id, row.procedure_version);
-      const scope = await this.actingScope(user);
+      if (row.version !== expectedVersion) throw conflict(row.version);
       const step = row.state.currentStep === null ? null : row.state.steps[row.state.currentStep];
-      const responsible = action === 'extend' && typeof eventPayload.responsibleUnitCode === 'string'
-        ? await this.units.findByCode(eventPayload.responsibleUnitCode)
-        : null;
-      if (action === 'extend' && !responsible) throw invalid('responsibleUnitCode', 'unit does not exist');
-      if (
-        !mayAct(
-          user,
-          action,
-          {
-            receivingUnitId: row.receiving_unit_id,
-            currentStepUnitId: row.current_step_unit_id,
-            atCounterStep: !!step && procedure.steps[step.index]?.unitId === row.receiving_unit_id,
-            responsibleUnitId: responsible?.id ?? null,
-          },
-          scope,
-        )
-      ) {
+      const units = {
+        receivingUnitId: row.receiving_unit_id,
+        currentStepUnitId: row.current_step_unit_id,
+        atCounterStep: !!step && procedure.steps[step.index]?.unitId === row.receiving_unit_id,
+        responsibleUnitId,
+      };
+      if (!mayAct(user, action, units, scope)) {
         throw new DomainError('FORBIDDEN', 'Bạn không có quyền thực hiện thao tác này với hồ sơ này.');
       }
-      if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {
-        await this.checkAssignee(eventPayload.assigneeUserId, procedure, row.state, eventPayload.toStepIndex);
-      }
       const now = this.clock.now();
-      const versioned = await this.calendars.currentVersioned();
       const ctx = this.context(versioned.calendar, procedure);
       // The snapshot is reused only if it was computed with this calendar; otherwise replay.
-      const base = row.calendar_version === versioned.version ? row.state : this.replayRow(await this.repo.events(id, m), ctx);
-      const event: DossierEvent = { action, at: Math.max(now.getTime(), base.lastEventAt), actorUserId: user.id, payload: eventPayload };
+      const base =
+        row.calendar_version === versioned.version ? row.state : this.replayRow(await this.repo.events(id, m), ctx);
+      const event: DossierEvent = {
+        action,
+        at: Math.max(now.getTime(), base.lastEventAt),
+        actorUserId: user.id,
+        payload: eventPayload,
+      };
       const state = this.fold(base, event, ctx);
       await this.repo.appendEvents(m, [eventRow(id, row.version + 1, event, row.status, state.status, null)]);
       await this.repo.update(
@@ -283,18 +299,24 @@ export class DossiersService {
    * whether anything but the calendar version changed. Used after calendar edits and by tests
    * proving that the projection is a pure function of the events.
    */
-  async rebuild(id: string, m?: EntityManager): Promise<boolean> {
-    const work = async (tx: EntityManager) => {
+  async rebuild(id: string): Promise<boolean> {
+    const seen = await this.repo.findById(id);
+    if (!seen) throw notFound('Hồ sơ');
+    const procedure = await this.procedures.version(seen.procedure_id, seen.procedure_version);
+    const versioned = await this.calendars.currentVersioned();
+    return this.repo.transaction(async (tx) => {
       const row = await this.repo.findById(id, tx, true);
-      if (!row) throw notFound('Hồ sơ');
-      return this.rebuildLocked(tx, row);
-    };
-    return m ? work(m) : this.repo.transaction(work);
+      return this.rebuildLocked(tx, row!, procedure, versioned);
+    });
   }
 
-  async rebuildLocked(m: EntityManager, row: DossierRow): Promise<boolean> {
-    const procedure = await this.procedures.version(row.procedure_id, row.procedure_version);
-    const versioned = await this.calendars.currentVersioned();
+  /** Rebuilds a locked row; the procedure and calendar are read beforehand (no second connection). */
+  async rebuildLocked(
+    m: EntityManager,
+    row: DossierRow,
+    procedure: ProcedureView,
+    versioned: { version: number; calendar: WorkingCalendar },
+  ): Promise<boolean> {
     const ctx = this.context(versioned.calendar, procedure);
     const state = this.replayRow(await this.repo.events(row.id, m), ctx);
     const flags = { ...row.flags };
@@ -351,7 +373,12 @@ export class DossiersService {
     return (await this.scope.visibleUnitIds(user)) ?? [];
   }
 
-  private async checkAssignee(userId: string, procedure: ProcedureView, state: DossierState, toStepIndex: unknown): Promise<void> {
+  private async checkAssignee(
+    userId: string,
+    procedure: ProcedureView,
+    state: DossierState,
+    toStepIndex: unknown,
+  ): Promise<void> {
     const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
     const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
     const stepUnit = procedure.steps[target]?.unitId;
@@ -434,7 +461,10 @@ export class DossiersService {
   }
 }
 
-function replayStored<T>(stored: { request_hash: string; status_code: number; response: unknown }, hash: string): Result<T> {
+function replayStored<T>(
+  stored: { request_hash: string; status_code: number; response: unknown },
+  hash: string,
+): Result<T> {
   if (stored.request_hash !== hash) {
     throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'Khóa Idempotency-Key đã được dùng cho một yêu cầu khác.');
   }
@@ -449,7 +479,8 @@ export function toDomainError(err: unknown): unknown {
   if (err instanceof LifecycleError) {
     return new DomainError(err.code, err.message);
   }
-  if (err instanceof RangeError) return new DomainError('RULE_VIOLATION', `Ngoài phạm vi lịch làm việc: ${err.message}`);
+  if (err instanceof RangeError)
+    return new DomainError('RULE_VIOLATION', `Ngoài phạm vi lịch làm việc: ${err.message}`);
   return err;
 }
 
@@ -458,7 +489,12 @@ export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {
 }
 
 export function toFoldEvent(e: EventRow): DossierEvent {
-  return { action: e.action as DossierEvent['action'], at: new Date(e.at).getTime(), actorUserId: e.actor_user_id, payload: e.payload };
+  return {
+    action: e.action as DossierEvent['action'],
+    at: new Date(e.at).getTime(),
+    actorUserId: e.actor_user_id,
+    payload: e.payload,
+  };
 }
 
 export function eventRow(

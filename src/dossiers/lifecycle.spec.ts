@@ -20,11 +20,14 @@ import {
 } from './lifecycle';
 
 const calendar = WorkingCalendar.build(
-  calendarFromHolidayFile(JSON.parse(readFileSync(join(__dirname, '../../config/calendars/vn-public-holidays.json'), 'utf8'))),
+  calendarFromHolidayFile(
+    JSON.parse(readFileSync(join(__dirname, '../../config/calendars/vn-public-holidays.json'), 'utf8')),
+  ),
 );
 const H = 3_600_000;
 const t = (local: string) => Date.parse(`${local}+07:00`);
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms + 7 * H).toISOString().slice(0, 16).replace('T', ' '));
+const iso = (ms: number | null) =>
+  ms === null ? null : new Date(ms + 7 * H).toISOString().slice(0, 16).replace('T', ' ');
 
 function ctx(over: Partial<FoldContext['rules']> = {}, policy: Partial<FoldContext['policy']> = {}): FoldContext {
   return {
@@ -82,7 +85,10 @@ describe('intake and the clock', () => {
   it('snaps a reception after hours to the next working day and honours the intake cut-off', () => {
     const late = run([ev('intake', t('2026-03-06T17:30:00'))]);
     expect(iso(late.clockStart)).toBe('2026-03-09 07:30');
-    const cut = run([ev('intake', t('2026-03-04T15:10:00'))], ctx({ intakeCutoff: '15:00', timeLimit: { amount: 8, unit: 'working_hours' } }));
+    const cut = run(
+      [ev('intake', t('2026-03-04T15:10:00'))],
+      ctx({ intakeCutoff: '15:00', timeLimit: { amount: 8, unit: 'working_hours' } }),
+    );
     expect(iso(cut.clockStart)).toBe('2026-03-05 07:30');
     expect(iso(cut.clock.dueAt)).toBe('2026-03-05 17:00');
   });
@@ -130,7 +136,9 @@ describe('transition table', () => {
   });
 
   it('refuses events out of time order', () => {
-    expect(() => run([ev('intake', day), ev('forward', day - H)])).toThrow(expect.objectContaining({ code: 'RULE_VIOLATION' }));
+    expect(() => run([ev('intake', day), ev('forward', day - H)])).toThrow(
+      expect.objectContaining({ code: 'RULE_VIOLATION' }),
+    );
   });
 });
 
@@ -168,9 +176,15 @@ describe('pauses', () => {
   });
 
   it('judges a paused dossier by the time it had used when paused', () => {
-    const overdueWhenPaused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-06T08:00:00'))]);
+    const overdueWhenPaused = run([
+      ev('intake', t('2026-03-02T08:00:00')),
+      ev('request_supplement', t('2026-03-06T08:00:00')),
+    ]);
     expect(timelinessAt(overdueWhenPaused, t('2026-03-06T09:00:00'))).toBe('overdue');
-    const withinWhenPaused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-03T08:00:00'))]);
+    const withinWhenPaused = run([
+      ev('intake', t('2026-03-02T08:00:00')),
+      ev('request_supplement', t('2026-03-03T08:00:00')),
+    ]);
     // Weeks later, still within: the clock is stopped.
     expect(timelinessAt(withinWhenPaused, t('2026-04-20T08:00:00'))).toBe('within');
   });
@@ -191,7 +205,14 @@ describe('pauses', () => {
     const s = run([ev('intake', t('2026-03-02T08:00:00'))], c);
     expect(iso(s.clock.dueAt)).toBe('2026-03-12 08:00');
     // Paused 2 days and 4 hours: raw due Sat 14/03 12:00 -> end of the next working day, Mon 16/03 17:00.
-    const r = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-03T08:00:00')), ev('receive_supplement', t('2026-03-05T12:00:00'))], c);
+    const r = run(
+      [
+        ev('intake', t('2026-03-02T08:00:00')),
+        ev('request_supplement', t('2026-03-03T08:00:00')),
+        ev('receive_supplement', t('2026-03-05T12:00:00')),
+      ],
+      c,
+    );
     expect(iso(r.clock.dueAt)).toBe('2026-03-16 17:00');
   });
 });
@@ -213,7 +234,11 @@ describe('outcomes', () => {
     expect(run([intake, ev('reject', t('2026-03-06T08:00:00'))]).outcome).toBe('late');
   });
   it('excludes pauses: a dossier withdrawn while paused before its due instant is not late', () => {
-    const s = run([intake, ev('request_supplement', t('2026-03-03T08:00:00')), ev('withdraw', t('2026-04-01T08:00:00'))]);
+    const s = run([
+      intake,
+      ev('request_supplement', t('2026-03-03T08:00:00')),
+      ev('withdraw', t('2026-04-01T08:00:00')),
+    ]);
     expect(s.status).toBe('withdrawn');
     expect(s.outcome).not.toBe('late');
     expect(s.clock.usedMs).toBe(8 * H);
@@ -231,7 +256,11 @@ describe('outcomes', () => {
 describe('extension (apology and extension letter)', () => {
   const intake = ev('intake', t('2026-03-02T08:00:00')); // due Thu 05/03 08:00
   const extend = (at: string, promised: string) =>
-    ev('extend', t(at), { newPromisedAt: `${promised}+07:00`, reason: 'Cần xác minh', responsibleUnitCode: 'H15.50.01' });
+    ev('extend', t(at), {
+      newPromisedAt: `${promised}+07:00`,
+      reason: 'Cần xác minh',
+      responsibleUnitCode: 'H15.50.01',
+    });
 
   it('keeps the statutory due instant and records the promised one beside it', () => {
     const s = run([intake, extend('2026-03-04T09:00:00', '2026-03-10T17:00:00')]);
@@ -246,7 +275,9 @@ describe('extension (apology and extension letter)', () => {
     expect(() => applyEvent(s, extend('2026-03-04T09:00:00', '2026-03-09T17:00:00'), ctx())).toThrow(
       expect.objectContaining({ code: 'RULE_VIOLATION' }),
     );
-    expect(applyEvent(s, extend('2026-03-04T09:00:00', '2026-03-09T17:00:00'), ctx({}, { maxExtensions: 2 })).extensionCount).toBe(2);
+    expect(
+      applyEvent(s, extend('2026-03-04T09:00:00', '2026-03-09T17:00:00'), ctx({}, { maxExtensions: 2 })).extensionCount,
+    ).toBe(2);
   });
   it('refuses an extension after the due instant', () => {
     expect(() => run([intake, extend('2026-03-05T09:00:00', '2026-03-10T17:00:00')])).toThrow(/quá hạn/);
@@ -256,7 +287,9 @@ describe('extension (apology and extension letter)', () => {
   });
   it('enforces a configured minimum lead (the old one-working-day rule)', () => {
     const c = ctx({}, { extensionMinLeadMs: 8 * H });
-    expect(() => run([intake, extend('2026-03-04T09:00:00', '2026-03-10T17:00:00')], c)).toThrow(RegExp('trước thời hạn'));
+    expect(() => run([intake, extend('2026-03-04T09:00:00', '2026-03-10T17:00:00')], c)).toThrow(
+      RegExp('trước thời hạn'),
+    );
     expect(run([intake, extend('2026-03-03T09:00:00', '2026-03-10T17:00:00')], c).extensionCount).toBe(1);
   });
 });
@@ -269,7 +302,9 @@ describe('steps and the process-control slip', () => {
       ev('forward', t('2026-03-04T16:00:00')), // step 1 was due Tue 03/03 15:30 -> late
       ev('resolve', t('2026-03-04T16:30:00')), // step 2 due Thu 05/03 10:30 -> early
     ]);
-    expect(s.steps.map((r) => [r.index, r.fromUnitCode, r.toUnitCode, iso(r.handedOverAt), iso(r.dueAt), r.result])).toEqual([
+    expect(
+      s.steps.map((r) => [r.index, r.fromUnitCode, r.toUnitCode, iso(r.handedOverAt), iso(r.dueAt), r.result]),
+    ).toEqual([
       [0, 'H15.50', 'H15.50', '2026-03-02 08:00', '2026-03-02 13:30', 'on_time'],
       [1, 'H15.50', 'H15.50.01', '2026-03-02 10:00', '2026-03-03 15:30', 'late'],
       [2, 'H15.50.01', 'H15.50.02', '2026-03-04 16:00', '2026-03-05 10:30', 'early'],
@@ -278,12 +313,19 @@ describe('steps and the process-control slip', () => {
   });
 
   it('forwards to a named step (back for re-appraisal) and refuses unknown or last-step forwards', () => {
-    const s = run([ev('intake', t('2026-03-02T08:00:00')), ev('forward', t('2026-03-02T09:00:00')), ev('forward', t('2026-03-02T10:00:00'), { toStepIndex: 0 })]);
+    const s = run([
+      ev('intake', t('2026-03-02T08:00:00')),
+      ev('forward', t('2026-03-02T09:00:00')),
+      ev('forward', t('2026-03-02T10:00:00'), { toStepIndex: 0 }),
+    ]);
     expect(s.steps.map((r) => r.index)).toEqual([0, 1, 0]);
     expect(() => applyEvent(s, ev('forward', t('2026-03-02T11:00:00'), { toStepIndex: 9 }), ctx())).toThrow(
       expect.objectContaining({ code: 'RULE_VIOLATION' }),
     );
-    const last = run([ev('intake', t('2026-03-02T08:00:00')), ev('forward', t('2026-03-02T09:00:00'), { toStepIndex: 2 })]);
+    const last = run([
+      ev('intake', t('2026-03-02T08:00:00')),
+      ev('forward', t('2026-03-02T09:00:00'), { toStepIndex: 2 }),
+    ]);
     expect(() => applyEvent(last, ev('forward', t('2026-03-02T10:00:00')), ctx())).toThrow(/bước cuối/);
   });
 });
@@ -295,7 +337,11 @@ describe('replay', () => {
       ev('forward', t('2026-02-13T09:00:00')),
       ev('request_supplement', t('2026-02-13T10:00:00')),
       ev('receive_supplement', t('2026-02-24T10:00:00')),
-      ev('extend', t('2026-02-24T11:00:00'), { newPromisedAt: '2026-03-10T10:00:00+07:00', reason: 'x', responsibleUnitCode: 'H15.50.01' }),
+      ev('extend', t('2026-02-24T11:00:00'), {
+        newPromisedAt: '2026-03-10T10:00:00+07:00',
+        reason: 'x',
+        responsibleUnitCode: 'H15.50.01',
+      }),
       ev('forward', t('2026-02-25T10:00:00')),
       ev('resolve', t('2026-02-26T10:00:00')),
     ];
@@ -319,7 +365,11 @@ describe('deadline columns for the SLA scan', () => {
   it('follows the promised instant after an extension', () => {
     const s = run([
       ev('intake', t('2026-03-02T08:00:00')),
-      ev('extend', t('2026-03-03T08:00:00'), { newPromisedAt: '2026-03-10T17:00:00+07:00', reason: 'x', responsibleUnitCode: 'H15.50' }),
+      ev('extend', t('2026-03-03T08:00:00'), {
+        newPromisedAt: '2026-03-10T17:00:00+07:00',
+        reason: 'x',
+        responsibleUnitCode: 'H15.50',
+      }),
     ]);
     const c = deadlineColumns(s, calendar, th);
     expect(iso(c.dueAt)).toBe('2026-03-05 08:00');
@@ -328,8 +378,19 @@ describe('deadline columns for the SLA scan', () => {
   });
   it('has no scan columns for paused or ended dossiers', () => {
     const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T09:00:00'))]);
-    expect(deadlineColumns(paused, calendar, th)).toMatchObject({ dueAt: null, dueSoonAt: null, overdueAt: null, escalateAt: null, stepDueAt: null });
+    expect(deadlineColumns(paused, calendar, th)).toMatchObject({
+      dueAt: null,
+      dueSoonAt: null,
+      overdueAt: null,
+      escalateAt: null,
+      stepDueAt: null,
+    });
     const ended = run([ev('intake', t('2026-03-02T08:00:00')), ev('resolve', t('2026-03-02T09:00:00'))]);
-    expect(deadlineColumns(ended, calendar, th)).toMatchObject({ dueSoonAt: null, overdueAt: null, escalateAt: null, stepDueAt: null });
+    expect(deadlineColumns(ended, calendar, th)).toMatchObject({
+      dueSoonAt: null,
+      overdueAt: null,
+      escalateAt: null,
+      stepDueAt: null,
+    });
   });
 });

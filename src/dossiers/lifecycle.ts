@@ -222,7 +222,14 @@ function resumeClock(cal: WorkingCalendar, c: ClockState, at: number): ClockStat
       dueAt = cal.addWorkingMs(new Date(at), remaining).getTime();
     }
   }
-  return { ...c, dueAt, rawDueAt, segmentStart: at, pausedSince: null, pausedWorkingMs: c.pausedWorkingMs + pausedWorking };
+  return {
+    ...c,
+    dueAt,
+    rawDueAt,
+    segmentStart: at,
+    pausedSince: null,
+    pausedWorkingMs: c.pausedWorkingMs + pausedWorking,
+  };
 }
 
 function isPaused(c: ClockState): boolean {
@@ -245,7 +252,9 @@ export function usedMsAt(cal: WorkingCalendar, c: ClockState, at: number): numbe
 }
 
 export function pausedMsAt(cal: WorkingCalendar, c: ClockState, at: number): number {
-  return c.pausedSince === null ? c.pausedWorkingMs : c.pausedWorkingMs + cal.workingMsBetween(new Date(c.pausedSince), new Date(at));
+  return c.pausedSince === null
+    ? c.pausedWorkingMs
+    : c.pausedWorkingMs + cal.workingMsBetween(new Date(c.pausedSince), new Date(at));
 }
 
 /** Working time left before the due instant (0 once past it); while paused, what was left when paused. */
@@ -263,14 +272,16 @@ function str(p: Record<string, unknown>, key: string, required: boolean): string
     if (required) throw new LifecycleError('VALIDATION_FAILED', `${key} là bắt buộc.`);
     return null;
   }
-  if (typeof v !== 'string' || (required && v.trim() === '')) throw new LifecycleError('VALIDATION_FAILED', `${key} phải là chuỗi ký tự.`);
+  if (typeof v !== 'string' || (required && v.trim() === ''))
+    throw new LifecycleError('VALIDATION_FAILED', `${key} phải là chuỗi ký tự.`);
   return v;
 }
 
 function int(p: Record<string, unknown>, key: string): number | null {
   const v = p[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new LifecycleError('VALIDATION_FAILED', `${key} phải là số nguyên.`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new LifecycleError('VALIDATION_FAILED', `${key} phải là số nguyên.`);
   return v;
 }
 
@@ -283,7 +294,8 @@ function bool(p: Record<string, unknown>, key: string): boolean {
 function instant(p: Record<string, unknown>, key: string): number {
   const v = p[key];
   const ms = typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : NaN;
-  if (!Number.isFinite(ms)) throw new LifecycleError('VALIDATION_FAILED', `${key} phải là thời điểm ISO-8601 có múi giờ.`);
+  if (!Number.isFinite(ms))
+    throw new LifecycleError('VALIDATION_FAILED', `${key} phải là thời điểm ISO-8601 có múi giờ.`);
   return ms;
 }
 
@@ -344,11 +356,23 @@ function completeStep(ctx: FoldContext, s: DossierState, at: number, by: string 
   const clock = resumeClock(ctx.calendar, s.stepClock, at);
   const steps = s.steps.slice();
   const rec = steps[s.currentStep];
-  steps[s.currentStep] = { ...rec, dueAt: clock.dueAt, completedAt: at, completedBy: by, result: judge(ctx.calendar, at, clock.dueAt) };
+  steps[s.currentStep] = {
+    ...rec,
+    dueAt: clock.dueAt,
+    completedAt: at,
+    completedBy: by,
+    result: judge(ctx.calendar, at, clock.dueAt),
+  };
   return steps;
 }
 
-function end(ctx: FoldContext, s: DossierState, e: DossierEvent, status: DossierStatus, extra: Partial<DossierState> = {}): DossierState {
+function end(
+  ctx: FoldContext,
+  s: DossierState,
+  e: DossierEvent,
+  status: DossierStatus,
+  extra: Partial<DossierState> = {},
+): DossierState {
   const cal = ctx.calendar;
   // Ending while paused closes the pause at the end instant: time used stays as it was when paused.
   const clock = pauseClock(cal, resumeClock(cal, s.clock, e.at), e.at);
@@ -395,7 +419,8 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
             : `Bước ${target} không có trong quy trình.`,
         );
       }
-      if (target === currentIndex) throw new LifecycleError('RULE_VIOLATION', 'Không thể chuyển hồ sơ cho chính bước hiện tại.');
+      if (target === currentIndex)
+        throw new LifecycleError('RULE_VIOLATION', 'Không thể chuyển hồ sơ cho chính bước hiện tại.');
       const steps = completeStep(ctx, s, e.at, e.actorUserId);
       const rule = ctx.rules.steps[target];
       const stepClock = startStepClock(cal, e.at, rule.workingHours);
@@ -423,7 +448,8 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         }
       } else {
         const amount = p.amount;
-        if (typeof amount !== 'number' || !(amount > 0)) throw new LifecycleError('VALIDATION_FAILED', 'amount phải là số dương.');
+        if (typeof amount !== 'number' || !(amount > 0))
+          throw new LifecycleError('VALIDATION_FAILED', 'amount phải là số dương.');
       }
       return {
         ...s,
@@ -470,7 +496,10 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       }
       const lead = ctx.policy.extensionMinLeadMs;
       if (lead > 0 && !isPaused(s.clock) && cal.workingMsBetween(new Date(e.at), new Date(deadline)) < lead) {
-        throw new LifecycleError('RULE_VIOLATION', 'Văn bản xin lỗi và gia hạn phải được ban hành trước thời hạn theo quy định.');
+        throw new LifecycleError(
+          'RULE_VIOLATION',
+          'Văn bản xin lỗi và gia hạn phải được ban hành trước thời hạn theo quy định.',
+        );
       }
       if (promised <= e.at || promised <= deadline) {
         throw new LifecycleError('RULE_VIOLATION', 'Thời hạn hẹn mới phải sau thời hạn hiện tại.');
@@ -509,7 +538,8 @@ export function replay(events: DossierEvent[], ctx: FoldContext): DossierState {
     try {
       state = applyEvent(state, e, ctx);
     } catch (err) {
-      if (err instanceof LifecycleError) throw new LifecycleError(err.code, `Sự kiện #${i + 1} (${e.action}): ${err.message}`);
+      if (err instanceof LifecycleError)
+        throw new LifecycleError(err.code, `Sự kiện #${i + 1} (${e.action}): ${err.message}`);
       throw err;
     }
   });
@@ -561,12 +591,31 @@ export function deadlineColumns(
   thresholds: { dueSoonWindowMs: number; escalationDelayMs: number },
 ): DeadlineColumns {
   const ended = s.endedAt !== null;
-  if (ended) return { dueAt: s.clock.dueAt, promisedAt: s.promisedAt, dueSoonAt: null, overdueAt: null, escalateAt: null, stepDueAt: null };
-  if (isPaused(s.clock)) return { dueAt: null, promisedAt: s.promisedAt, dueSoonAt: null, overdueAt: null, escalateAt: null, stepDueAt: null };
+  if (ended)
+    return {
+      dueAt: s.clock.dueAt,
+      promisedAt: s.promisedAt,
+      dueSoonAt: null,
+      overdueAt: null,
+      escalateAt: null,
+      stepDueAt: null,
+    };
+  if (isPaused(s.clock))
+    return {
+      dueAt: null,
+      promisedAt: s.promisedAt,
+      dueSoonAt: null,
+      overdueAt: null,
+      escalateAt: null,
+      stepDueAt: null,
+    };
   const deadline = alertDeadline(s);
   const from = s.clock.segmentStart!;
   const left = deadline > from ? cal.workingMsBetween(new Date(from), new Date(deadline)) : 0;
-  const dueSoonAt = left > thresholds.dueSoonWindowMs ? cal.addWorkingMs(new Date(from), left - thresholds.dueSoonWindowMs).getTime() : from;
+  const dueSoonAt =
+    left > thresholds.dueSoonWindowMs
+      ? cal.addWorkingMs(new Date(from), left - thresholds.dueSoonWindowMs).getTime()
+      : from;
   return {
     dueAt: s.clock.dueAt,
     promisedAt: s.promisedAt,

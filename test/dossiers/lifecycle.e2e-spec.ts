@@ -22,8 +22,13 @@ describe('dossier lifecycle over HTTP', () => {
 
   const intake = async (token = p.tokens.clerk, body = intakeBody(), headers?: Record<string, string>) =>
     api.request('POST', '/dossiers', { token, body, headers });
-  const act = (id: string, action: string, token: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
-    api.request('POST', `/dossiers/${id}/actions/${action}`, { token, body, headers });
+  const act = (
+    id: string,
+    action: string,
+    token: string,
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) => api.request('POST', `/dossiers/${id}/actions/${action}`, { token, body, headers });
   const events = async (id: string) => (await api.request('GET', `/dossiers/${id}/events`, { token: p.admin })).body;
 
   it('receives a dossier: code from the unit daily sequence, appointment from the calendar, lookup key once', async () => {
@@ -47,7 +52,9 @@ describe('dossier lifecycle over HTTP', () => {
     expect(again.status).toBe(200);
     expect(again.body.lookupKey).toBeUndefined();
     // Stored hashed: the key itself is nowhere in the database row.
-    const rows = await api.app.get(DataSource).query(`SELECT row_to_json(d)::text AS j FROM dossiers d WHERE id = $1`, [d.id]);
+    const rows = await api.app
+      .get(DataSource)
+      .query(`SELECT row_to_json(d)::text AS j FROM dossiers d WHERE id = $1`, [d.id]);
     expect(rows[0].j).not.toContain(d.lookupKey);
   });
 
@@ -57,13 +64,27 @@ describe('dossier lifecycle over HTTP', () => {
     setNow('2026-03-02T09:00:00');
     let r = await act(d.id, 'forward', p.tokens.clerk, { expectedVersion: 1, assigneeUserId: p.userIds.officer });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'in_progress', version: 2, currentStep: { index: 1, unitCode: 'H15.50.01', assigneeUserId: p.userIds.officer } });
+    expect(r.body).toMatchObject({
+      status: 'in_progress',
+      version: 2,
+      currentStep: { index: 1, unitCode: 'H15.50.01', assigneeUserId: p.userIds.officer },
+    });
     setNow('2026-03-03T09:00:00');
     r = await act(d.id, 'forward', p.tokens.officer, { expectedVersion: 2 });
     expect(r.body.currentStep).toMatchObject({ index: 2, unitCode: 'H15.50.02' });
     setNow('2026-03-03T10:00:00');
-    r = await act(d.id, 'resolve', p.tokens.signer, { expectedVersion: 3, resultSummary: 'Đã cấp giấy phép', electronicResult: true });
-    expect(r.body).toMatchObject({ status: 'resolved', outcome: 'early', endedAt: '2026-03-03T10:00:00+07:00', currentStep: null, timeliness: null });
+    r = await act(d.id, 'resolve', p.tokens.signer, {
+      expectedVersion: 3,
+      resultSummary: 'Đã cấp giấy phép',
+      electronicResult: true,
+    });
+    expect(r.body).toMatchObject({
+      status: 'resolved',
+      outcome: 'early',
+      endedAt: '2026-03-03T10:00:00+07:00',
+      currentStep: null,
+      timeliness: null,
+    });
     expect(r.body.flags.electronicResult).toBe(true);
     setNow('2026-03-05T14:00:00');
     r = await act(d.id, 'return', p.tokens.clerk, { expectedVersion: 4 });
@@ -71,7 +92,11 @@ describe('dossier lifecycle over HTTP', () => {
     const log = await events(d.id);
     expect(log.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(log.map((e: { action: string }) => e.action)).toEqual(['intake', 'forward', 'forward', 'resolve', 'return']);
-    expect(log[3]).toMatchObject({ fromStatus: 'in_progress', toStatus: 'resolved', payload: { resultSummary: 'Đã cấp giấy phép', electronicResult: true } });
+    expect(log[3]).toMatchObject({
+      fromStatus: 'in_progress',
+      toStatus: 'resolved',
+      payload: { resultSummary: 'Đã cấp giấy phép', electronicResult: true },
+    });
     const slip = await api.request('GET', `/dossiers/${d.id}/control-slip`, { token: p.tokens.clerk });
     expect(slip.body.map((s: { stepIndex: number; result: string }) => [s.stepIndex, s.result])).toEqual([
       [0, 'on_time'],
@@ -94,7 +119,8 @@ describe('dossier lifecycle over HTTP', () => {
     for (const action of ['forward', 'resolve', 'extend', 'request_supplement', 'withdraw']) {
       const body: Record<string, unknown> = { expectedVersion: 2 };
       if (action === 'resolve') Object.assign(body, { resultSummary: 'x', electronicResult: false });
-      if (action === 'extend') Object.assign(body, { newPromisedAt: '2026-04-01T10:00:00+07:00', reason: 'x', responsibleUnitCode: 'H15.50' });
+      if (action === 'extend')
+        Object.assign(body, { newPromisedAt: '2026-04-01T10:00:00+07:00', reason: 'x', responsibleUnitCode: 'H15.50' });
       if (action === 'request_supplement') Object.assign(body, { reason: 'x', items: ['a'] });
       const res = await act(d.id, action, p.admin, body);
       expect([action, res.status, res.body.code]).toEqual([action, 409, 'TRANSITION_NOT_ALLOWED']);
@@ -143,7 +169,9 @@ describe('dossier lifecycle over HTTP', () => {
 
   it('gives exactly one success to 20 concurrent actions with the same expectedVersion', async () => {
     const d = (await intake()).body;
-    const results = await Promise.all(Array.from({ length: 20 }, () => act(d.id, 'forward', p.tokens.clerk, { expectedVersion: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => act(d.id, 'forward', p.tokens.clerk, { expectedVersion: 1 })),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'VERSION_CONFLICT')).toBe(true);
@@ -168,16 +196,32 @@ describe('dossier lifecycle over HTTP', () => {
       expect(r.body.id).toBe(first.body.id);
       expect(r.body.code).toBe(first.body.code);
     }
-    const count = await api.app.get(DataSource).query(`SELECT count(*)::int AS n FROM dossiers WHERE code = $1`, [first.body.code]);
+    const count = await api.app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM dossiers WHERE code = $1`, [first.body.code]);
     expect(count[0].n).toBe(1);
-    const racing = await Promise.all(Array.from({ length: 5 }, () => intake(p.tokens.clerk, intakeBody(), { 'idempotency-key': 'race-1' })));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => intake(p.tokens.clerk, intakeBody(), { 'idempotency-key': 'race-1' })),
+    );
     expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
     const reused = await intake(p.tokens.clerk, intakeBody({ summary: 'khác' }), key);
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     // Actions too: the repeat answers like the first and appends nothing.
-    const a1 = await act(first.body.id, 'forward', p.tokens.clerk, { expectedVersion: 1 }, { 'idempotency-key': 'fwd-1' });
-    const a2 = await act(first.body.id, 'forward', p.tokens.clerk, { expectedVersion: 1 }, { 'idempotency-key': 'fwd-1' });
+    const a1 = await act(
+      first.body.id,
+      'forward',
+      p.tokens.clerk,
+      { expectedVersion: 1 },
+      { 'idempotency-key': 'fwd-1' },
+    );
+    const a2 = await act(
+      first.body.id,
+      'forward',
+      p.tokens.clerk,
+      { expectedVersion: 1 },
+      { 'idempotency-key': 'fwd-1' },
+    );
     expect(a1.status).toBe(200);
     expect(a2.status).toBe(200);
     expect(a2.body.version).toBe(2);
@@ -189,8 +233,17 @@ describe('dossier lifecycle over HTTP', () => {
     const d = (await intake()).body;
     expect(d.dueAt).toBe('2026-02-12T08:00:00+07:00');
     setNow('2026-02-10T08:00:00');
-    const paused = await act(d.id, 'request_supplement', p.tokens.head, { expectedVersion: 1, reason: 'Thiếu bản vẽ', items: ['Bản vẽ mặt bằng'] });
-    expect(paused.body).toMatchObject({ status: 'awaiting_supplement', dueAt: null, remainingWorkingMinutes: 16 * 60, usedWorkingMinutes: 8 * 60 });
+    const paused = await act(d.id, 'request_supplement', p.tokens.head, {
+      expectedVersion: 1,
+      reason: 'Thiếu bản vẽ',
+      items: ['Bản vẽ mặt bằng'],
+    });
+    expect(paused.body).toMatchObject({
+      status: 'awaiting_supplement',
+      dueAt: null,
+      remainingWorkingMinutes: 16 * 60,
+      usedWorkingMinutes: 8 * 60,
+    });
     setNow('2026-02-23T08:00:00');
     const resumed = await act(d.id, 'receive_supplement', p.tokens.clerk, { expectedVersion: 2 });
     expect(resumed.body).toMatchObject({ status: 'received', dueAt: '2026-02-25T08:00:00+07:00', supplementCount: 1 });
@@ -201,12 +254,25 @@ describe('dossier lifecycle over HTTP', () => {
     setNow('2026-03-02T08:00:00');
     const d = (await intake()).body;
     setNow('2026-03-04T09:00:00');
-    const body = { expectedVersion: 1, newPromisedAt: '2026-03-10T17:00:00+07:00', reason: 'Cần lấy ý kiến phối hợp', responsibleUnitCode: 'H15.50.01' };
+    const body = {
+      expectedVersion: 1,
+      newPromisedAt: '2026-03-10T17:00:00+07:00',
+      reason: 'Cần lấy ý kiến phối hợp',
+      responsibleUnitCode: 'H15.50.01',
+    };
     expect((await act(d.id, 'extend', p.tokens.clerk, body)).status).toBe(403);
     const ext = await act(d.id, 'extend', p.tokens.head, body);
     expect(ext.status).toBe(200);
-    expect(ext.body).toMatchObject({ dueAt: '2026-03-05T08:00:00+07:00', promisedAt: '2026-03-10T17:00:00+07:00', extensionCount: 1 });
-    const second = await act(d.id, 'extend', p.tokens.head, { ...body, expectedVersion: 2, newPromisedAt: '2026-03-12T17:00:00+07:00' });
+    expect(ext.body).toMatchObject({
+      dueAt: '2026-03-05T08:00:00+07:00',
+      promisedAt: '2026-03-10T17:00:00+07:00',
+      extensionCount: 1,
+    });
+    const second = await act(d.id, 'extend', p.tokens.head, {
+      ...body,
+      expectedVersion: 2,
+      newPromisedAt: '2026-03-12T17:00:00+07:00',
+    });
     expect(second.status).toBe(422);
     expect(second.body.code).toBe('RULE_VIOLATION');
   });
@@ -217,12 +283,16 @@ describe('dossier lifecycle over HTTP', () => {
     expect(all.status).toBe(200);
     expect(all.body.items.length).toBeGreaterThan(0);
     expect(all.body.items.every((d: { timeliness: string }) => d.timeliness === 'overdue')).toBe(true);
-    const received = await api.request('GET', '/dossiers?status=received,in_progress&limit=3', { token: p.tokens.clerk });
+    const received = await api.request('GET', '/dossiers?status=received,in_progress&limit=3', {
+      token: p.tokens.clerk,
+    });
     expect(received.body.items).toHaveLength(3);
     const seen = new Set<string>(received.body.items.map((d: { id: string }) => d.id));
     let cursor = received.body.nextCursor;
     while (cursor) {
-      const page = await api.request('GET', `/dossiers?status=received,in_progress&limit=3&cursor=${cursor}`, { token: p.tokens.clerk });
+      const page = await api.request('GET', `/dossiers?status=received,in_progress&limit=3&cursor=${cursor}`, {
+        token: p.tokens.clerk,
+      });
       for (const d of page.body.items) {
         expect(seen.has(d.id)).toBe(false);
         seen.add(d.id);
@@ -230,7 +300,9 @@ describe('dossier lifecycle over HTTP', () => {
       }
       cursor = page.body.nextCursor;
     }
-    const direct = await api.app.get(DataSource).query(`SELECT count(*)::int AS n FROM dossiers WHERE status IN ('received','in_progress')`);
+    const direct = await api.app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM dossiers WHERE status IN ('received','in_progress')`);
     expect(seen.size).toBe(direct[0].n);
     const bad = await api.request('GET', '/dossiers?cursor=%%%', { token: p.tokens.clerk });
     expect(bad.status).toBe(400);

@@ -8,7 +8,10 @@ import type { Api } from './http';
  */
 export interface Province {
   admin: string;
-  tokens: Record<'clerk' | 'officer' | 'signer' | 'head' | 'board' | 'otherClerk' | 'otherOfficer' | 'headOther', string>;
+  tokens: Record<
+    'clerk' | 'officer' | 'signer' | 'head' | 'board' | 'otherClerk' | 'otherOfficer' | 'headOther',
+    string
+  >;
   userIds: Record<string, string>;
   procedureCode: string;
 }
@@ -60,7 +63,13 @@ export async function buildProvince(api: Api): Promise<Province> {
   const tokens = {} as Province['tokens'];
   const userIds: Record<string, string> = {};
   for (const u of USERS) {
-    const body = { username: u.key.toLowerCase(), password: `${u.key}-password`, fullName: u.fullName, role: u.role, ...('unitCode' in u ? { unitCode: u.unitCode } : {}) };
+    const body = {
+      username: u.key.toLowerCase(),
+      password: `${u.key}-password`,
+      fullName: u.fullName,
+      role: u.role,
+      ...('unitCode' in u ? { unitCode: u.unitCode } : {}),
+    };
     userIds[u.key] = (await ok(api.request('POST', '/users', { token: admin, body }), `user ${u.key}`)).id;
     tokens[u.key] = await api.login(body.username, body.password);
   }
@@ -73,7 +82,13 @@ export function intakeBody(over: Record<string, unknown> = {}) {
     procedureCode: BUILDING_PERMIT.code,
     receivingUnitCode: 'H15.50',
     channel: 'direct',
-    applicant: { kind: 'citizen', fullName: 'Nguyễn Văn Bình', idNumber: '001085012345', phone: '0912345678', address: 'Số 1 Lê Lợi, Huế' },
+    applicant: {
+      kind: 'citizen',
+      fullName: 'Nguyễn Văn Bình',
+      idNumber: '001085012345',
+      phone: '0912345678',
+      address: 'Số 1 Lê Lợi, Huế',
+    },
     summary: 'Xin cấp phép xây nhà ở riêng lẻ',
     flags: { digitised: true, usedPopulationData: true },
     ...over,

@@ -29,8 +29,16 @@ export const APPLICANT_KINDS = ['citizen', 'business', 'agency', 'organisation']
 export class ApplicantDto {
   @ApiProperty({ enum: APPLICANT_KINDS }) @IsIn(APPLICANT_KINDS) kind!: (typeof APPLICANT_KINDS)[number];
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(200) fullName!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9-]{1,30}$/, { message: 'idNumber: letters, digits or -' }) idNumber?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^\+?[0-9 .-]{6,20}$/, { message: 'phone: 6-20 digits' }) phone?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,30}$/, { message: 'idNumber: letters, digits or -' })
+  idNumber?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^\+?[0-9 .-]{6,20}$/, { message: 'phone: 6-20 digits' })
+  phone?: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(200) email?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) address?: string;
 }
@@ -52,7 +60,12 @@ export class IntakeDto {
   @ApiProperty({ enum: CHANNELS }) @IsIn(CHANNELS) channel!: (typeof CHANNELS)[number];
   @ApiProperty({ type: ApplicantDto }) @IsObject() @ValidateNested() @Type(() => ApplicantDto) applicant!: ApplicantDto;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) summary?: string;
-  @ApiPropertyOptional({ type: DossierFlagsDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => DossierFlagsDto) flags?: DossierFlagsDto;
+  @ApiPropertyOptional({ type: DossierFlagsDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DossierFlagsDto)
+  flags?: DossierFlagsDto;
 }
 
 class ActionBase {
@@ -69,7 +82,12 @@ export class ForwardDto extends ActionBase {
 }
 export class RequestSupplementDto extends ActionBase {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
-  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(500, { each: true }) items!: string[];
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
+  items!: string[];
 }
 export class NoteDto extends ActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
@@ -82,7 +100,10 @@ export class ConfirmPaymentDto extends ActionBase {
   @ApiProperty() @IsBoolean() paidOnline!: boolean;
 }
 export class ExtendDto extends ActionBase {
-  @ApiProperty({ example: '2026-03-10T17:00:00+07:00' }) @IsString() @Matches(ISO_INSTANT_PATTERN, { message: 'newPromisedAt must be an ISO-8601 instant with an offset' }) newPromisedAt!: string;
+  @ApiProperty({ example: '2026-03-10T17:00:00+07:00' })
+  @IsString()
+  @Matches(ISO_INSTANT_PATTERN, { message: 'newPromisedAt must be an ISO-8601 instant with an offset' })
+  newPromisedAt!: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(40) responsibleUnitCode!: string;
 }
@@ -112,7 +133,13 @@ export const ACTION_DTOS = {
   withdraw: OptionalReasonDto,
 } as const;
 
-const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
 
 export class ListDossiersQuery {
   @ApiPropertyOptional({ description: 'one status or several, comma-separated', enum: STATUSES })
@@ -123,9 +150,16 @@ export class ListDossiersQuery {
   status?: string[];
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) unitCode?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) procedureCode?: string;
-  @ApiPropertyOptional({ enum: ['overdue', 'within'] }) @IsOptional() @IsIn(['overdue', 'within']) timeliness?: 'overdue' | 'within';
-  @ApiPropertyOptional() @IsOptional() @Matches(ISO_INSTANT_PATTERN, { message: 'receivedFrom must be an ISO-8601 instant with an offset' }) receivedFrom?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(ISO_INSTANT_PATTERN, { message: 'receivedTo must be an ISO-8601 instant with an offset' }) receivedTo?: string;
+  @ApiPropertyOptional({ enum: ['overdue', 'within'] }) @IsOptional() @IsIn(['overdue', 'within']) timeliness?:
+    'overdue' | 'within';
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ISO_INSTANT_PATTERN, { message: 'receivedFrom must be an ISO-8601 instant with an offset' })
+  receivedFrom?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ISO_INSTANT_PATTERN, { message: 'receivedTo must be an ISO-8601 instant with an offset' })
+  receivedTo?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(80) code?: string;
   @ApiPropertyOptional({ default: 50, maximum: 500 })
   @IsOptional()
@@ -159,7 +193,8 @@ export class DossierDto {
   @ApiProperty() version!: number;
   @ApiProperty() receivedAt!: string;
   @ApiProperty() clockStart!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'statutory due instant; null while the clock is paused' }) dueAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'statutory due instant; null while the clock is paused' })
+  dueAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) promisedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) endedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) returnedAt!: string | null;
@@ -174,7 +209,8 @@ export class DossierDto {
   @ApiProperty({ type: ApplicantDto }) applicant!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String }) summary!: string | null;
   @ApiProperty({ type: DossierFlagsDto }) flags!: Record<string, unknown>;
-  @ApiPropertyOptional({ description: 'only in the intake response: the applicant key for lookup and rating' }) lookupKey?: string;
+  @ApiPropertyOptional({ description: 'only in the intake response: the applicant key for lookup and rating' })
+  lookupKey?: string;
 }
 
 export class DossierEventDto {
