@@ -3,11 +3,13 @@ import { UnitsService } from 'src/catalogue/units.service';
 import { DossiersController } from 'src/dossiers/dossiers.controller';
 import { DossiersRepository } from 'src/dossiers/dossiers.repository';
 import { DossiersService } from 'src/dossiers/dossiers.service';
+import { ImportService } from 'src/dossiers/import.service';
+import { ImportsController } from 'src/dossiers/imports.controller';
 import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
 
 @Module({
-  controllers: [DossiersController],
-  providers: [DossiersRepository, DossiersService, ProcedureRulesService],
+  controllers: [DossiersController, ImportsController],
+  providers: [DossiersRepository, DossiersService, ProcedureRulesService, ImportService],
   exports: [DossiersService, DossiersRepository, ProcedureRulesService],
 })
 export class DossiersModule implements OnModuleInit {

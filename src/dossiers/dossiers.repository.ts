@@ -174,6 +174,25 @@ export class DossiersRepository {
     return rows[0].last;
   }
 
+  /**
+   * Reserves `need` numbers of a unit's daily sequence (imports) and moves it past `given`, the
+   * highest number of codes supplied by the source system. Returns the last number reserved.
+   */
+  async reserveCodeNumbers(m: EntityManager, unitId: string, day: string, need: number, given: number): Promise<number> {
+    const rows: { last: number }[] = await m.query(
+      `INSERT INTO dossier_code_sequences AS s (unit_id, day, last) VALUES ($1, $2, $3::int + $4::int)
+       ON CONFLICT (unit_id, day) DO UPDATE SET last = GREATEST(s.last, $3::int) + $4::int RETURNING last`,
+      [unitId, day, given, need],
+    );
+    return rows[0].last;
+  }
+
+  async idsByCodes(codes: string[]): Promise<Map<string, string>> {
+    if (codes.length === 0) return new Map();
+    const rows: { id: string; code: string }[] = await this.dataSource.query(`SELECT id, code FROM dossiers WHERE code = ANY($1)`, [codes]);
+    return new Map(rows.map((r) => [r.code, r.id]));
+  }
+
   async insert(m: EntityManager, d: NewDossier): Promise<void> {
     const values = NEW_COLUMNS.map((c) => json(d[c]));
     await m.query(

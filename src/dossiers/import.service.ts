@@ -1,0 +1,359 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { AuthUser } from 'src/auth/auth-user';
+import { CalendarService } from 'src/calendar/calendar.service';
+import type { WorkingCalendar } from 'src/calendar/working-time';
+import { UnitEntity } from 'src/catalogue/unit.entity';
+import { UnitsRepository } from 'src/catalogue/units.repository';
+import { AuditService } from 'src/common/audit.service';
+import { DomainError } from 'src/common/domain-error';
+import { ROOT_LOGGER } from 'src/common/logger';
+import { localDate } from 'src/common/time';
+import { validateDto } from 'src/common/validation';
+import { projectState } from 'src/dossiers/dossier-projection';
+import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
+import { dossierCode, DossiersService, eventRow, hashLookupKey, toFoldEvent, unitIdsOf } from 'src/dossiers/dossiers.service';
+import { ImportDossierDto } from 'src/dossiers/dto/import.dto';
+import { ACTIONS, applyEvent, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
+import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
+import { ProceduresService } from 'src/catalogue/procedures.service';
+
+export interface ImportFailure {
+  index: number;
+  code: string | null;
+  message: string;
+}
+
+export interface ImportResult {
+  imported: number;
+  /** Dossiers that existed already (same code) and received new events. */
+  appended: number;
+  /** Dossiers that existed already and whose events were all known: nothing to do. */
+  unchanged: number;
+  failed: ImportFailure[];
+}
+
+/** Dossiers written per statement: keeps each INSERT under PostgreSQL's 65,535 parameters. */
+const BATCH = 500;
+const CODE_PATTERN = /^(.+)-(\d{6})-(\d{4,})$/;
+const LIVE_ACTIONS = new Set<string>(ACTIONS.filter((a) => a !== 'intake'));
+
+interface Prepared {
+  index: number;
+  dto: ImportDossierDto;
+  unit: UnitEntity;
+  procedure: ProcedureView;
+  events: DossierEvent[];
+  externalIds: (string | null)[];
+  /** Status after each event. */
+  statuses: string[];
+  state: DossierState;
+}
+
+class ItemError extends Error {}
+
+/**
+ * Loads history from another system (POST /imports/dossiers). Every dossier is replayed through
+ * the same fold as live actions; statuses, due instants and outcomes are computed, never taken
+ * from the input. An invalid history is refused with its reason and the rest still load. A
+ * dossier whose code exists already takes only its events with unknown externalIds (a feed
+ * can send the same history again: known events are no-ops).
+ */
+@Injectable()
+export class ImportService {
+  constructor(
+    private readonly repo: DossiersRepository,
+    private readonly dossiers: DossiersService,
+    private readonly procedures: ProceduresService,
+    private readonly rules: ProcedureRulesService,
+    private readonly units: UnitsRepository,
+    private readonly calendars: CalendarService,
+    private readonly audit: AuditService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async importDossiers(items: unknown[], actor: AuthUser): Promise<ImportResult> {
+    const started = Date.now();
+    const result: ImportResult = { imported: 0, appended: 0, unchanged: 0, failed: [] };
+    const fail = (index: number, code: unknown, message: string) =>
+      result.failed.push({ index, code: typeof code === 'string' ? code : null, message });
+    const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
+
+    // 1. Shape of each item.
+    const valid: { index: number; dto: ImportDossierDto }[] = [];
+    items.forEach((raw, index) => {
+      try {
+        valid.push({ index, dto: validateDto(ImportDossierDto, raw) });
+      } catch (err) {
+        fail(index, (raw as { code?: unknown })?.code, describe(err));
+      }
+    });
+
+    // 2. Reference data, once per distinct code.
+    const unitsByCode = await this.loadUnits(valid.map((v) => v.dto.receivingUnitCode));
+    const versionsByCode = await this.loadProcedures(valid.map((v) => v.dto.procedureCode));
+    const existing = await this.repo.idsByCodes(valid.map((v) => v.dto.code).filter((c): c is string => !!c));
+    const seenCodes = new Set<string>();
+
+    // 3. Replay each history.
+    const fresh: Prepared[] = [];
+    const merges: { item: { index: number; dto: ImportDossierDto }; id: string }[] = [];
+    for (const item of valid) {
+      const { index, dto } = item;
+      try {
+        if (dto.code) {
+          if (seenCodes.has(dto.code)) throw new ItemError(`mã hồ sơ ${dto.code} xuất hiện hai lần trong lô`);
+          seenCodes.add(dto.code);
+          const id = existing.get(dto.code);
+          if (id) {
+            merges.push({ item, id });
+            continue;
+          }
+        }
+        fresh.push(this.prepare(index, dto, unitsByCode, versionsByCode, calendar, actor));
+      } catch (err) {
+        fail(index, dto.code, describe(err));
+      }
+    }
+
+    // 4. Write new dossiers in batches; a failing batch is retried one by one to find the culprit.
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      const batch = fresh.slice(i, i + BATCH);
+      try {
+        await this.repo.transaction((m) => this.writeBatch(m, batch, calendar, calendarVersion, actor));
+        result.imported += batch.length;
+      } catch {
+        for (const one of batch) {
+          try {
+            await this.repo.transaction((m) => this.writeBatch(m, [one], calendar, calendarVersion, actor));
+            result.imported += 1;
+          } catch (err) {
+            if (!(err instanceof ItemError) && (err as { code?: string }).code !== '23505') {
+              this.logger.error({ err: (err as Error).message, index: one.index }, 'import write failed');
+            }
+            fail(one.index, one.dto.code, describe(err));
+          }
+        }
+      }
+    }
+
+    // 5. Known dossiers: append the events not seen before.
+    for (const { item, id } of merges) {
+      try {
+        const outcome = await this.merge(id, item.dto, calendar, calendarVersion, actor);
+        if (outcome === 'appended') result.appended += 1;
+        else result.unchanged += 1;
+      } catch (err) {
+        fail(item.index, item.dto.code, describe(err));
+      }
+    }
+
+    result.failed.sort((a, b) => a.index - b.index);
+    await this.audit.record({
+      actorUserId: actor.id,
+      action: 'dossiers.import',
+      details: { received: items.length, imported: result.imported, appended: result.appended, failed: result.failed.length },
+    });
+    this.logger.info(
+      { received: items.length, imported: result.imported, appended: result.appended, failed: result.failed.length, ms: Date.now() - started },
+      'dossier import',
+    );
+    return result;
+  }
+
+  private prepare(
+    index: number,
+    dto: ImportDossierDto,
+    unitsByCode: Map<string, UnitEntity>,
+    versionsByCode: Map<string, ProcedureView[]>,
+    calendar: WorkingCalendar,
+    actor: AuthUser,
+  ): Prepared {
+    const unit = unitsByCode.get(dto.receivingUnitCode.toLowerCase());
+    if (!unit) throw new ItemError(`đơn vị tiếp nhận ${dto.receivingUnitCode} không tồn tại`);
+    const versions = versionsByCode.get(dto.procedureCode.toLowerCase());
+    if (!versions) throw new ItemError(`thủ tục ${dto.procedureCode} không tồn tại`);
+    const receivedAt = Date.parse(dto.receivedAt);
+    const procedure = versionInForce(versions, receivedAt);
+    if (dto.code) {
+      const m = CODE_PATTERN.exec(dto.code);
+      if (!m || m[1].toLowerCase() !== unit.code.toLowerCase()) {
+        throw new ItemError(`mã hồ sơ ${dto.code} phải có dạng ${unit.code}-yyMMdd-NNNN`);
+      }
+    }
+    const { events, externalIds } = this.toEvents(dto, receivedAt, actor);
+    const { state, statuses } = foldAll(events, this.dossiers.context(calendar, procedure));
+    return { index, dto, unit, procedure, events, externalIds, statuses, state };
+  }
+
+  private toEvents(dto: ImportDossierDto, receivedAt: number, actor: AuthUser): { events: DossierEvent[]; externalIds: (string | null)[] } {
+    const events: DossierEvent[] = [{ action: 'intake', at: receivedAt, actorUserId: actor.id, payload: { imported: true } }];
+    const externalIds: (string | null)[] = [null];
+    const seen = new Set<string>();
+    dto.events.forEach((raw, i) => {
+      const { action, at, externalId, ...payload } = raw as Record<string, unknown>;
+      if (typeof action !== 'string' || !LIVE_ACTIONS.has(action)) throw new ItemError(`sự kiện #${i + 1}: thao tác "${String(action)}" không hợp lệ`);
+      const ms = typeof at === 'string' && /([Zz]|[+-]\d{2}:\d{2})$/.test(at) ? Date.parse(at) : NaN;
+      if (!Number.isFinite(ms)) throw new ItemError(`sự kiện #${i + 1}: "at" phải là thời điểm ISO-8601 có múi giờ`);
+      if (ms < receivedAt) throw new ItemError(`sự kiện #${i + 1}: trước thời điểm tiếp nhận`);
+      if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 200)) {
+        throw new ItemError(`sự kiện #${i + 1}: externalId phải là chuỗi 1-200 ký tự`);
+      }
+      if (typeof externalId === 'string') {
+        if (seen.has(externalId)) throw new ItemError(`sự kiện #${i + 1}: externalId ${externalId} bị trùng`);
+        seen.add(externalId);
+      }
+      events.push({ action: action as DossierEvent['action'], at: ms, actorUserId: actor.id, payload });
+      externalIds.push(typeof externalId === 'string' ? externalId : null);
+    });
+    return { events, externalIds };
+  }
+
+  private async writeBatch(m: EntityManager, batch: Prepared[], calendar: WorkingCalendar, calendarVersion: number, actor: AuthUser) {
+    // Codes: given ones move the unit's daily sequence past them; missing ones take the next numbers.
+    const counters = new Map<string, { unitId: string; day: string; need: number; given: number }>();
+    for (const p of batch) {
+      const day = localDate(new Date(p.state.receivedAt));
+      const key = `${p.unit.id}|${day}`;
+      const c = counters.get(key) ?? { unitId: p.unit.id, day, need: 0, given: 0 };
+      if (p.dto.code) c.given = Math.max(c.given, Number(CODE_PATTERN.exec(p.dto.code)![3]));
+      else c.need += 1;
+      counters.set(key, c);
+    }
+    const next = new Map<string, number>();
+    for (const [key, c] of counters) {
+      const last = await this.repo.reserveCodeNumbers(m, c.unitId, c.day, c.need, c.given);
+      next.set(key, last - c.need + 1);
+    }
+    const rows: NewDossier[] = [];
+    const events: EventRow[] = [];
+    for (const p of batch) {
+      const id = randomUUID();
+      const receivedAt = new Date(p.state.receivedAt);
+      let code = p.dto.code;
+      if (!code) {
+        const key = `${p.unit.id}|${localDate(receivedAt)}`;
+        const n = next.get(key)!;
+        next.set(key, n + 1);
+        code = dossierCode(p.unit.code, receivedAt, n);
+      }
+      rows.push({
+        id,
+        code,
+        procedure_id: p.procedure.procedureId,
+        procedure_version: p.procedure.version,
+        procedure_code: p.procedure.code,
+        receiving_unit_id: p.unit.id,
+        handling_unit_id: p.procedure.unitId,
+        unit_ids: unitIdsOf(p.unit.id, p.procedure),
+        channel: p.dto.channel,
+        applicant: { ...p.dto.applicant },
+        summary: p.dto.summary ?? null,
+        // Imported dossiers get a lookup key nobody knows until the counter reissues one.
+        lookup_key_hash: hashLookupKey(randomBytes(16).toString('hex')),
+        created_by: actor.id,
+        ...projectState(p.state, calendar, this.dossiers.thresholds, {
+          calendarVersion,
+          flags: { ...(p.dto.flags ?? {}) },
+          stepUnitIds: p.procedure.steps.map((s) => s.unitId),
+        }),
+      });
+      p.events.forEach((e, k) => events.push(eventRow(id, k + 1, e, k ? p.statuses[k - 1] : null, p.statuses[k], p.externalIds[k])));
+    }
+    await this.repo.insertMany(m, rows);
+    for (let i = 0; i < events.length; i += 2000) await this.repo.appendEvents(m, events.slice(i, i + 2000));
+  }
+
+  private async merge(
+    id: string,
+    dto: ImportDossierDto,
+    calendar: WorkingCalendar,
+    calendarVersion: number,
+    actor: AuthUser,
+  ): Promise<'appended' | 'unchanged'> {
+    const seen = await this.repo.findById(id);
+    const procedure = await this.rules.version(seen!.procedure_id, seen!.procedure_version);
+    const ctx = this.dossiers.context(calendar, procedure);
+    return this.repo.transaction(async (m) => {
+      const row = (await this.repo.findById(id, m, true))!;
+      const known = await this.repo.events(id, m);
+      const knownIds = new Set(known.map((e) => e.external_id).filter((x): x is string => !!x));
+      const incoming = this.toEvents(dto, row.state.receivedAt, actor);
+      const fresh = incoming.events.map((e, k) => ({ e, ext: incoming.externalIds[k] })).slice(1);
+      if (fresh.some((f) => f.ext === null)) {
+        throw new ItemError(`hồ sơ ${dto.code} đã tồn tại; chỉ bổ sung được các sự kiện có externalId`);
+      }
+      const added = fresh.filter((f) => !knownIds.has(f.ext!));
+      if (added.length === 0) return 'unchanged';
+      const { state, statuses } = foldAll([...known.map(toFoldEvent), ...added.map((a) => a.e)], ctx);
+      const rows = added.map((f, k) =>
+        eventRow(id, row.version + k + 1, f.e, statuses[known.length + k - 1], statuses[known.length + k], f.ext),
+      );
+      await this.repo.appendEvents(m, rows);
+      await this.repo.update(
+        m,
+        id,
+        projectState(state, calendar, this.dossiers.thresholds, {
+          calendarVersion,
+          flags: row.flags,
+          stepUnitIds: procedure.steps.map((s) => s.unitId),
+        }),
+      );
+      return 'appended';
+    });
+  }
+
+  private async loadUnits(codes: string[]): Promise<Map<string, UnitEntity>> {
+    const units = await this.units.findByCodes([...new Set(codes)]);
+    return new Map(units.filter((u) => u.active).map((u) => [u.code.toLowerCase(), u]));
+  }
+
+  private async loadProcedures(codes: string[]): Promise<Map<string, ProcedureView[]>> {
+    const out = new Map<string, ProcedureView[]>();
+    for (const code of new Set(codes.map((c) => c.toLowerCase()))) {
+      const current = await this.procedures.currentVersion(code);
+      if (!current || !current.active) continue;
+      const versions: ProcedureView[] = [];
+      for (let v = 1; v <= current.currentVersion; v++) versions.push(await this.rules.version(current.procedureId, v));
+      out.set(code, versions);
+    }
+    return out;
+  }
+}
+
+/** The latest version effective at the reception instant; the first one for older history. */
+function versionInForce(versions: ProcedureView[], at: number): ProcedureView {
+  let chosen = versions[0];
+  for (const v of versions) if (v.effectiveFrom.getTime() <= at) chosen = v;
+  return chosen;
+}
+
+/** Folds a history event by event (the same fold as replay), keeping the status after each. */
+function foldAll(events: DossierEvent[], ctx: FoldContext): { state: DossierState; statuses: string[] } {
+  let state: DossierState | null = null;
+  const statuses: string[] = [];
+  events.forEach((e, i) => {
+    try {
+      state = applyEvent(state, e, ctx);
+    } catch (err) {
+      const where = i === 0 ? 'tiếp nhận' : `sự kiện #${i} (${e.action})`;
+      if (err instanceof LifecycleError) throw new ItemError(`${where}: ${err.message}`);
+      if (err instanceof RangeError) throw new ItemError(`${where}: ngoài phạm vi lịch làm việc (${err.message})`);
+      throw err;
+    }
+    statuses.push(state.status);
+  });
+  return { state: state!, statuses };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ItemError) return err.message;
+  if (err instanceof DomainError) {
+    const details = err.details?.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
+    return details ? `${err.message} ${details}` : err.message;
+  }
+  if ((err as { code?: string }).code === '23505') return 'mã hồ sơ đã tồn tại';
+  return 'lỗi khi ghi hồ sơ';
+}
