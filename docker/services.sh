@@ -2,7 +2,7 @@
 # Local PostgreSQL and Redis without Docker, for tests (throwaway, temp dir) and the demo (persistent,
 # under .data/). Installs the servers from Debian's packages when they are missing.
 #
-#   docker/services.sh install               install postgresql and redis-server if missing
+#   docker/services.sh install [test]        install postgresql and redis-server if missing (test: and poppler-utils)
 #   docker/services.sh start DIR [persist]   start both on free ports, data under DIR; writes DIR/env
 #   docker/services.sh stop DIR              stop both cleanly
 #   docker/services.sh stop-redis DIR | start-redis DIR | stop-postgres DIR | start-postgres DIR
@@ -29,6 +29,8 @@ install() {
   local need=()
   pg_bindir >/dev/null || need+=(postgresql)
   command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  # The test suites read generated PDFs back with pdftotext.
+  if [ "${1:-}" = test ]; then command -v pdftotext >/dev/null || need+=(poppler-utils); fi
   [ ${#need[@]} -eq 0 ] && return 0
   log "installing ${need[*]} from the system's packages"
   export DEBIAN_FRONTEND=noninteractive
@@ -96,7 +98,7 @@ stop_redis() {
 
 cmd=${1:-}
 case "$cmd" in
-  install) install ;;
+  install) install "${2:-}" ;;
   start)
     dir=$(realpath -m "${2:?DIR}"); mode=${3:-temp}; mkdir -p "$dir"
     install

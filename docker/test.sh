@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . docker/ensure-deps.sh
-bash docker/services.sh install
+bash docker/services.sh install test
 echo "[test] node $(node --version); building" >&2
 npm run --silent build
 export NODE_OPTIONS=--experimental-vm-modules

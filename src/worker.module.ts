@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from 'src/auth/auth.module';
+import { CalendarModule } from 'src/calendar/calendar.module';
+import { CatalogueModule } from 'src/catalogue/catalogue.module';
+import { DossiersModule } from 'src/dossiers/dossiers.module';
+import { RecomputeHandler } from 'src/dossiers/recompute.handler';
 import { CommonModule } from 'src/common/common.module';
 import { ConfigModule } from 'src/config/config.module';
 import { DatabaseModule } from 'src/database/database.module';
@@ -10,13 +15,23 @@ import { ProbeHandler } from 'src/jobs/probe.handler';
 import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
 
-const HANDLERS = [ProbeHandler];
+const HANDLERS = [ProbeHandler, RecomputeHandler];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule, JobsModule, ScheduleModule.forRoot()],
+  imports: [
+    ConfigModule,
+    CommonModule,
+    DatabaseModule,
+    JobsModule,
+    ScheduleModule.forRoot(),
+    AuthModule,
+    CalendarModule,
+    CatalogueModule,
+    DossiersModule,
+  ],
   providers: [
-    ...HANDLERS,
+    ProbeHandler,
     { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...h: JobHandler[]) => h },
     JobMetrics,
     WorkerService,

@@ -102,6 +102,10 @@ export class EnvironmentVariables {
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SLA_SCAN_CRON must be a 5- or 6-field cron expression' })
   SLA_SCAN_CRON = '* * * * *';
 
+  /** Cron expression of the sweeps that re-enqueue work Redis may have lost (recomputations, deliveries). */
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SWEEP_CRON must be a 5- or 6-field cron expression' })
+  SWEEP_CRON = '*/5 * * * *';
+
   /** Cron expression of the worker heartbeat tick. */
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression' })
   HEARTBEAT_CRON = '* * * * *';

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -7,6 +7,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiParam,
+  ApiProduces,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -18,6 +19,9 @@ import { DomainError } from 'src/common/domain-error';
 import type { Page } from 'src/common/pagination';
 import { uuidPipe } from 'src/common/uuid.pipe';
 import { validateDto } from 'src/common/validation';
+import { ControlSlipQuery, ExtensionNumberPipe, LetterQuery } from 'src/dossiers/documents/documents.dto';
+import { DocumentsService } from 'src/dossiers/documents/documents.service';
+import { pdfResponse } from 'src/dossiers/documents/pdf-response';
 import { DossiersService } from 'src/dossiers/dossiers.service';
 import {
   ACTION_DTOS,
@@ -48,7 +52,10 @@ const ACTION_NAMES = Object.keys(ACTION_DTOS) as LiveAction[];
 @ApiExtraModels(...Object.values(ACTION_DTOS))
 @Controller('dossiers')
 export class DossiersController {
-  constructor(private readonly dossiers: DossiersService) {}
+  constructor(
+    private readonly dossiers: DossiersService,
+    private readonly documents: DocumentsService,
+  ) {}
 
   @Post()
   @Roles('counter_staff', 'unit_head', 'admin')
@@ -87,9 +94,34 @@ export class DossiersController {
 
   @Get(':id/control-slip')
   @Roles(...ROLES)
-  @ApiOkResponse({ type: [ControlSlipRowDto] })
-  async controlSlip(@Param('id', uuidPipe) id: string, @CurrentUser() user: AuthUser): Promise<ControlSlipRowDto[]> {
+  @ApiProduces('application/json', 'application/pdf')
+  @ApiOkResponse({ type: [ControlSlipRowDto], description: 'the rows; with format=pdf the form-06 slip as a PDF' })
+  async controlSlip(
+    @Param('id', uuidPipe) id: string,
+    @Query() q: ControlSlipQuery,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ControlSlipRowDto[] | StreamableFile> {
+    if (q.format === 'pdf') return pdfResponse(await this.documents.controlSlip(id, user), reply);
     return (await this.dossiers.controlSlip(id, user)).rows;
+  }
+
+  @Get(':id/extensions/:n/letter')
+  @Roles(...ROLES)
+  @ApiParam({ name: 'n', description: 'the extension number, from 1' })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({
+    description: 'the form-04 apology and new appointment letter',
+    schema: { type: 'string', format: 'binary' },
+  })
+  async extensionLetter(
+    @Param('id', uuidPipe) id: string,
+    @Param('n', ExtensionNumberPipe) n: number,
+    @Query() _q: LetterQuery,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile> {
+    return pdfResponse(await this.documents.extensionLetter(id, n, user), reply);
   }
 
   @Post(':id/actions/:action')

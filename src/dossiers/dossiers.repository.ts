@@ -178,7 +178,13 @@ export class DossiersRepository {
    * Reserves `need` numbers of a unit's daily sequence (imports) and moves it past `given`, the
    * highest number of codes supplied by the source system. Returns the last number reserved.
    */
-  async reserveCodeNumbers(m: EntityManager, unitId: string, day: string, need: number, given: number): Promise<number> {
+  async reserveCodeNumbers(
+    m: EntityManager,
+    unitId: string,
+    day: string,
+    need: number,
+    given: number,
+  ): Promise<number> {
     const rows: { last: number }[] = await m.query(
       `INSERT INTO dossier_code_sequences AS s (unit_id, day, last) VALUES ($1, $2, $3::int + $4::int)
        ON CONFLICT (unit_id, day) DO UPDATE SET last = GREATEST(s.last, $3::int) + $4::int RETURNING last`,
@@ -189,7 +195,10 @@ export class DossiersRepository {
 
   async idsByCodes(codes: string[]): Promise<Map<string, string>> {
     if (codes.length === 0) return new Map();
-    const rows: { id: string; code: string }[] = await this.dataSource.query(`SELECT id, code FROM dossiers WHERE code = ANY($1)`, [codes]);
+    const rows: { id: string; code: string }[] = await this.dataSource.query(
+      `SELECT id, code FROM dossiers WHERE code = ANY($1)`,
+      [codes],
+    );
     return new Map(rows.map((r) => [r.code, r.id]));
   }
 

@@ -14,7 +14,14 @@ import { localDate } from 'src/common/time';
 import { validateDto } from 'src/common/validation';
 import { projectState } from 'src/dossiers/dossier-projection';
 import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
-import { dossierCode, DossiersService, eventRow, hashLookupKey, toFoldEvent, unitIdsOf } from 'src/dossiers/dossiers.service';
+import {
+  dossierCode,
+  DossiersService,
+  eventRow,
+  hashLookupKey,
+  toFoldEvent,
+  unitIdsOf,
+} from 'src/dossiers/dossiers.service';
 import { ImportDossierDto } from 'src/dossiers/dto/import.dto';
 import { ACTIONS, applyEvent, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
@@ -154,10 +161,21 @@ export class ImportService {
     await this.audit.record({
       actorUserId: actor.id,
       action: 'dossiers.import',
-      details: { received: items.length, imported: result.imported, appended: result.appended, failed: result.failed.length },
+      details: {
+        received: items.length,
+        imported: result.imported,
+        appended: result.appended,
+        failed: result.failed.length,
+      },
     });
     this.logger.info(
-      { received: items.length, imported: result.imported, appended: result.appended, failed: result.failed.length, ms: Date.now() - started },
+      {
+        received: items.length,
+        imported: result.imported,
+        appended: result.appended,
+        failed: result.failed.length,
+        ms: Date.now() - started,
+      },
       'dossier import',
     );
     return result;
@@ -188,17 +206,27 @@ export class ImportService {
     return { index, dto, unit, procedure, events, externalIds, statuses, state };
   }
 
-  private toEvents(dto: ImportDossierDto, receivedAt: number, actor: AuthUser): { events: DossierEvent[]; externalIds: (string | null)[] } {
-    const events: DossierEvent[] = [{ action: 'intake', at: receivedAt, actorUserId: actor.id, payload: { imported: true } }];
+  private toEvents(
+    dto: ImportDossierDto,
+    receivedAt: number,
+    actor: AuthUser,
+  ): { events: DossierEvent[]; externalIds: (string | null)[] } {
+    const events: DossierEvent[] = [
+      { action: 'intake', at: receivedAt, actorUserId: actor.id, payload: { imported: true } },
+    ];
     const externalIds: (string | null)[] = [null];
     const seen = new Set<string>();
     dto.events.forEach((raw, i) => {
       const { action, at, externalId, ...payload } = raw as Record<string, unknown>;
-      if (typeof action !== 'string' || !LIVE_ACTIONS.has(action)) throw new ItemError(`sự kiện #${i + 1}: thao tác "${String(action)}" không hợp lệ`);
+      if (typeof action !== 'string' || !LIVE_ACTIONS.has(action))
+        throw new ItemError(`sự kiện #${i + 1}: thao tác "${String(action)}" không hợp lệ`);
       const ms = typeof at === 'string' && /([Zz]|[+-]\d{2}:\d{2})$/.test(at) ? Date.parse(at) : NaN;
       if (!Number.isFinite(ms)) throw new ItemError(`sự kiện #${i + 1}: "at" phải là thời điểm ISO-8601 có múi giờ`);
       if (ms < receivedAt) throw new ItemError(`sự kiện #${i + 1}: trước thời điểm tiếp nhận`);
-      if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 200)) {
+      if (
+        externalId !== undefined &&
+        (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 200)
+      ) {
         throw new ItemError(`sự kiện #${i + 1}: externalId phải là chuỗi 1-200 ký tự`);
       }
       if (typeof externalId === 'string') {
@@ -211,7 +239,13 @@ export class ImportService {
     return { events, externalIds };
   }
 
-  private async writeBatch(m: EntityManager, batch: Prepared[], calendar: WorkingCalendar, calendarVersion: number, actor: AuthUser) {
+  private async writeBatch(
+    m: EntityManager,
+    batch: Prepared[],
+    calendar: WorkingCalendar,
+    calendarVersion: number,
+    actor: AuthUser,
+  ) {
     // Codes: given ones move the unit's daily sequence past them; missing ones take the next numbers.
     const counters = new Map<string, { unitId: string; day: string; need: number; given: number }>();
     for (const p of batch) {
@@ -260,7 +294,9 @@ export class ImportService {
           stepUnitIds: p.procedure.steps.map((s) => s.unitId),
         }),
       });
-      p.events.forEach((e, k) => events.push(eventRow(id, k + 1, e, k ? p.statuses[k - 1] : null, p.statuses[k], p.externalIds[k])));
+      p.events.forEach((e, k) =>
+        events.push(eventRow(id, k + 1, e, k ? p.statuses[k - 1] : null, p.statuses[k], p.externalIds[k])),
+      );
     }
     await this.repo.insertMany(m, rows);
     for (let i = 0; i < events.length; i += 2000) await this.repo.appendEvents(m, events.slice(i, i + 2000));

@@ -12,6 +12,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export interface JobPayloads {
   /** Proves the pipeline end to end: writes a row in job_probes. holdMs keeps the job in flight (shutdown drills). */
   'system.probe': { probeId: string; holdMs?: number };
+  /** Replays open dossiers computed with an older calendar (after a calendar edit, and as a sweep). */
+  'dossiers.recompute': { calendarVersion?: number; tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -27,15 +29,23 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'system',
     options: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
   },
+  'dossiers.recompute': {
+    queue: 'system',
+    options: { attempts: 10, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
 export interface TickDefinition<K extends JobName = JobName> {
   name: string;
+  /** The configuration variable holding the tick's cron expression (Asia/Ho_Chi_Minh). */
+  cron: 'HEARTBEAT_CRON' | 'SLA_SCAN_CRON' | 'SWEEP_CRON';
   job: K;
   payload: (tickId: string) => JobPayloads[K];
 }
 
 export const TICKS: TickDefinition[] = [
-  { name: 'heartbeat', job: 'system.probe', payload: (tickId) => ({ probeId: tickId }) },
+  { name: 'heartbeat', cron: 'HEARTBEAT_CRON', job: 'system.probe', payload: (tickId) => ({ probeId: tickId }) },
+  // Catches calendar edits whose recomputation was not enqueued (Redis down at the time).
+  { name: 'recompute-sweep', cron: 'SWEEP_CRON', job: 'dossiers.recompute', payload: (tickId) => ({ tickId }) },
 ];

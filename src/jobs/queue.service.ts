@@ -14,7 +14,12 @@ export class QueueService implements BeforeApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.connection = createRedis(config.REDIS_URL, 'producer');
     this.queues = new Map(
-      QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: this.connection, prefix: config.QUEUE_PREFIX })]),
+      QUEUE_NAMES.map((name) => {
+        const q = new Queue(name, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+        // Connection errors surface through enqueue() and readiness; an unhandled 'error' event would crash.
+        q.on('error', () => undefined);
+        return [name, q];
+      }),
     );
   }
 
@@ -22,12 +27,32 @@ export class QueueService implements BeforeApplicationShutdown {
     return this.queues.get(name)!;
   }
 
-  /** Adds a job; with a jobId an existing job of that id makes this a no-op. */
+  /**
+   * Adds a job; with a jobId an existing job of that id makes this a no-op. Fails within
+   * ENQUEUE_TIMEOUT_MS when Redis is unreachable (BullMQ would otherwise wait for the connection):
+   * callers have already written what the job works from into Postgres, and a sweep re-enqueues.
+   */
   async enqueue<K extends JobName>(job: K, payload: JobPayloads[K], jobId?: string): Promise<string | undefined> {
     const def = JOBS[job];
-    const added = await this.queue(def.queue).add(job, payload, { ...def.options, ...(jobId ? { jobId } : {}) });
-    return added.id;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('Redis unreachable: job not enqueued')),
+        QueueService.ENQUEUE_TIMEOUT_MS,
+      );
+    });
+    try {
+      const added = await Promise.race([
+        this.queue(def.queue).add(job, payload, { ...def.options, ...(jobId ? { jobId } : {}) }),
+        timeout,
+      ]);
+      return added.id;
+    } finally {
+      clearTimeout(timer);
+    }
   }
+
+  static readonly ENQUEUE_TIMEOUT_MS = 2000;
 
   async jobCounts(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};

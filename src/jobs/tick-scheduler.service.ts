@@ -29,14 +29,10 @@ export class TickScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly queues: QueueService,
   ) {}
 
-  private cronFor(tick: TickDefinition): string {
-    return tick.name === 'heartbeat' ? this.config.HEARTBEAT_CRON : this.config.SLA_SCAN_CRON;
-  }
-
   onApplicationBootstrap(): void {
     for (const tick of TICKS) {
       const job = CronJob.from({
-        cronTime: this.cronFor(tick),
+        cronTime: this.config[tick.cron],
         timeZone: TIME_ZONE,
         onTick: () => void this.fire(tick, new Date()),
         start: true,

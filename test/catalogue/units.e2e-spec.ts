@@ -189,14 +189,14 @@ describe('Units', () => {
   it('lets another module forbid deletion through a registered usage check', async () => {
     const spare = await create({ code: 'H15.98', name: 'Đơn vị có hồ sơ', parentCode: 'H15' });
     api.app.get(UnitsService).registerUsageCheck({
-      key: 'dossiers',
-      label: 'hồ sơ',
+      key: 'archive',
+      label: 'hồ sơ lưu trữ',
       count: async (unitId) => (unitId === spare.body.id ? 3 : 0),
     });
     const res = await api.request('DELETE', `/units/${spare.body.id}`, { token: admin });
     expect(res.status).toBe(409);
-    expect(res.body.details).toEqual([expect.objectContaining({ reason: 'dossiers', count: 3 })]);
-    expect(res.body.message).toMatch(/hồ sơ/);
+    expect(res.body.details).toEqual([expect.objectContaining({ reason: 'archive', count: 3 })]);
+    expect(res.body.message).toMatch(/hồ sơ lưu trữ/);
   });
 
   it('refuses unit writes from non-admins with 403 and answers unknown ids with 404', async () => {

@@ -17,10 +17,24 @@ function histories(n: number) {
     let ok = true;
     switch (kind) {
       case 0: // resolved and returned
-        body = { ...base, events: [{ action: 'forward', at: at(1) }, { action: 'forward', at: at(5) }, { action: 'resolve', at: at(20), resultSummary: 'Cấp phép', electronicResult: true }, { action: 'return', at: at(30) }] };
+        body = {
+          ...base,
+          events: [
+            { action: 'forward', at: at(1) },
+            { action: 'forward', at: at(5) },
+            { action: 'resolve', at: at(20), resultSummary: 'Cấp phép', electronicResult: true },
+            { action: 'return', at: at(30) },
+          ],
+        };
         break;
       case 1: // paused
-        body = { ...base, events: [{ action: 'forward', at: at(1) }, { action: 'request_supplement', at: at(2), reason: 'Thiếu', items: ['Bản vẽ'] }] };
+        body = {
+          ...base,
+          events: [
+            { action: 'forward', at: at(1) },
+            { action: 'request_supplement', at: at(2), reason: 'Thiếu', items: ['Bản vẽ'] },
+          ],
+        };
         break;
       case 2: // open, just received
         body = { ...base, events: [] };
@@ -29,14 +43,27 @@ function histories(n: number) {
         body = { ...base, events: [{ action: 'withdraw', at: at(3), reason: 'Rút' }] };
         break;
       case 4: // late resolution after a payment round
-        body = { ...base, events: [{ action: 'request_payment', at: at(1), amount: 500000 }, { action: 'confirm_payment', at: at(2), paidOnline: true }, { action: 'resolve', at: at(200), resultSummary: 'x', electronicResult: false }] };
+        body = {
+          ...base,
+          events: [
+            { action: 'request_payment', at: at(1), amount: 500000 },
+            { action: 'confirm_payment', at: at(2), paidOnline: true },
+            { action: 'resolve', at: at(200), resultSummary: 'x', electronicResult: false },
+          ],
+        };
         break;
       case 5: // invalid: return before resolve
         body = { ...base, events: [{ action: 'return', at: at(1) }] };
         ok = false;
         break;
       case 6: // invalid: events out of order
-        body = { ...base, events: [{ action: 'forward', at: at(5) }, { action: 'forward', at: at(1) }] };
+        body = {
+          ...base,
+          events: [
+            { action: 'forward', at: at(5) },
+            { action: 'forward', at: at(1) },
+          ],
+        };
         ok = false;
         break;
       case 7: // invalid: event before reception
@@ -44,11 +71,28 @@ function histories(n: number) {
         ok = false;
         break;
       case 8: // invalid: unknown procedure, or unknown action, or a status smuggled in
-        body = i % 3 === 0 ? { ...base, procedureCode: '9.999999', events: [] } : i % 3 === 1 ? { ...base, events: [{ action: 'teleport', at: at(1) }] } : { ...base, status: 'resolved', events: [] };
+        body =
+          i % 3 === 0
+            ? { ...base, procedureCode: '9.999999', events: [] }
+            : i % 3 === 1
+              ? { ...base, events: [{ action: 'teleport', at: at(1) }] }
+              : { ...base, status: 'resolved', events: [] };
         ok = false;
         break;
       default: // extension then resolution
-        body = { ...base, events: [{ action: 'extend', at: at(2), newPromisedAt: `2026-04-30T17:00:00+07:00`, reason: 'Phối hợp', responsibleUnitCode: 'H15.50.01' }, { action: 'resolve', at: at(40), resultSummary: 'x', electronicResult: true }] };
+        body = {
+          ...base,
+          events: [
+            {
+              action: 'extend',
+              at: at(2),
+              newPromisedAt: `2026-04-30T17:00:00+07:00`,
+              reason: 'Phối hợp',
+              responsibleUnitCode: 'H15.50.01',
+            },
+            { action: 'resolve', at: at(40), resultSummary: 'x', electronicResult: true },
+          ],
+        };
     }
     items.push({ body, valid: ok });
     if (ok) valid.push(body);
@@ -66,7 +110,8 @@ describe('import of dossier histories', () => {
   });
   afterAll(() => api.close());
 
-  const post = (dossiers: unknown[], token = p.admin) => api.request('POST', '/imports/dossiers', { token, body: { dossiers } });
+  const post = (dossiers: unknown[], token = p.admin) =>
+    api.request('POST', '/imports/dossiers', { token, body: { dossiers } });
 
   it('imports 1,000 mixed histories, reporting each invalid one with its reason and loading the rest', async () => {
     const items = histories(1000);
@@ -89,7 +134,8 @@ describe('import of dossier histories', () => {
     const counts: { status: string; outcome: string | null; n: number }[] = await ds.query(
       `SELECT status, outcome, count(*)::int AS n FROM dossiers GROUP BY 1, 2 ORDER BY 1, 2`,
     );
-    const get = (status: string, outcome: string | null) => counts.find((c) => c.status === status && c.outcome === outcome)?.n ?? 0;
+    const get = (status: string, outcome: string | null) =>
+      counts.find((c) => c.status === status && c.outcome === outcome)?.n ?? 0;
     expect(get('returned', 'early') + get('returned', 'on_time')).toBe(100);
     expect(get('awaiting_supplement', null)).toBe(100);
     expect(get('received', null)).toBe(100);
@@ -121,13 +167,27 @@ describe('import of dossier histories', () => {
     };
     expect((await post([history])).body).toMatchObject({ imported: 1, failed: [] });
     expect((await post([history])).body).toMatchObject({ imported: 0, unchanged: 1, failed: [] });
-    const more = { ...history, events: [...history.events, { action: 'resolve', at: '2026-03-11T09:00:00+07:00', externalId: 'src-2', resultSummary: 'x', electronicResult: true }] };
+    const more = {
+      ...history,
+      events: [
+        ...history.events,
+        {
+          action: 'resolve',
+          at: '2026-03-11T09:00:00+07:00',
+          externalId: 'src-2',
+          resultSummary: 'x',
+          electronicResult: true,
+        },
+      ],
+    };
     expect((await post([more])).body).toMatchObject({ imported: 0, appended: 1, failed: [] });
     const list = await api.request('GET', `/dossiers?code=${code}`, { token: p.admin });
     expect(list.body.items[0]).toMatchObject({ status: 'resolved', version: 3, outcome: 'early' });
     // A later live intake of that unit and day does not reuse the imported number.
     const ds = api.app.get(DataSource);
-    const seq = await ds.query(`SELECT last FROM dossier_code_sequences s JOIN units u ON u.id = s.unit_id WHERE u.code = 'H15.50' AND day = '2026-03-10'`);
+    const seq = await ds.query(
+      `SELECT last FROM dossier_code_sequences s JOIN units u ON u.id = s.unit_id WHERE u.code = 'H15.50' AND day = '2026-03-10'`,
+    );
     expect(seq[0].last).toBeGreaterThanOrEqual(7001);
   });
 

@@ -308,6 +308,15 @@ describe('dossier lifecycle over HTTP', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('refuses to delete a unit that dossiers name', async () => {
+    const units = await api.request('GET', '/units?limit=500', { token: p.admin });
+    const appraisal = units.body.items.find((u: { code: string }) => u.code === 'H15.50.02');
+    const res = await api.request('DELETE', `/units/${appraisal.id}`, { token: p.admin });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('IN_USE');
+    expect(res.body.details.map((d: { reason: string }) => d.reason)).toContain('dossiers');
+  });
+
   it('rebuilds every projection row exactly from the events', async () => {
     const ds = api.app.get(DataSource);
     const snapshot = async () => ds.query(`SELECT * FROM dossiers ORDER BY id`);

@@ -41,6 +41,7 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     LOG_LEVEL: 'silent',
     HEARTBEAT_CRON: '0 0 1 1 *',
     SLA_SCAN_CRON: '0 0 1 1 *',
+    SWEEP_CRON: '0 0 1 1 *',
     ...overrides,
   };
 }

@@ -1,0 +1,84 @@
+import { Clock } from '../../src/common/clock';
+import { Api, startApi } from '../support/http';
+import { Proc, startProcess, waitFor } from '../support/processes';
+import { freePort } from '../support/servers';
+import { buildProvince, intakeBody, Province } from '../support/province';
+
+describe('recomputation of open dossiers after a calendar edit', () => {
+  const procs: Proc[] = [];
+  afterAll(() => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  });
+
+  async function scenario(apiOverrides: Record<string, string>, workerOverrides: Record<string, string>) {
+    const api: Api = await startApi(apiOverrides);
+    const p: Province = await buildProvince(api);
+    const at = new Date('2026-03-06T09:00:00+07:00'); // Friday
+    api.app.get(Clock).now = () => at;
+    const open = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+    const ended = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+    await api.request('POST', `/dossiers/${ended.id}/actions/withdraw`, {
+      token: p.tokens.clerk,
+      body: { expectedVersion: 1 },
+    });
+    expect(open.dueAt).toBe('2026-03-11T09:00:00+07:00');
+    const worker = startProcess('src/worker.js', {
+      ...api.env,
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+      LOG_LEVEL: 'info',
+      ...workerOverrides,
+    });
+    procs.push(worker);
+    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+    return { api, p, open, ended, worker };
+  }
+
+  it('moves the due instant of an open dossier when a day in its window becomes a holiday', async () => {
+    const { api, p, open, ended, worker } = await scenario({}, {});
+    try {
+      const put = await api.request('PUT', '/calendar/days/2026-03-09', {
+        token: p.admin,
+        body: { kind: 'holiday', name: 'Nghỉ đột xuất' },
+      });
+      expect(put.status).toBe(200);
+      const moved = await waitFor(
+        async () => {
+          const d = (await api.request('GET', `/dossiers/${open.id}`, { token: p.admin })).body;
+          return d.dueAt === '2026-03-12T09:00:00+07:00' ? d : null;
+        },
+        20_000,
+        'recomputed due instant',
+      );
+      expect(moved.version).toBe(1); // no new event: the history is the same, the calendar changed
+      const endedNow = (await api.request('GET', `/dossiers/${ended.id}`, { token: p.admin })).body;
+      expect(endedNow.status).toBe('withdrawn');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await api.close();
+    }
+  });
+
+  it('catches up through the periodic sweep when the edit could not enqueue (Redis unreachable from the API)', async () => {
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const { api, p, open, worker } = await scenario({ REDIS_URL: deadRedis }, { SWEEP_CRON: '* * * * * *' });
+    try {
+      const put = await api.request('PUT', '/calendar/days/2026-03-10', {
+        token: p.admin,
+        body: { kind: 'holiday', name: 'Nghỉ đột xuất' },
+      });
+      expect(put.status).toBe(200);
+      await waitFor(
+        async () =>
+          (await api.request('GET', `/dossiers/${open.id}`, { token: p.admin })).body.dueAt ===
+          '2026-03-12T09:00:00+07:00',
+        20_000,
+        'sweep recomputation',
+      );
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await api.close();
+    }
+  });
+});
