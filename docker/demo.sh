@@ -58,7 +58,7 @@ cat <<MSG
     Logs         .data/api.log, .data/worker.log
 
   Sign-ins:
-    admin        ${ADMIN_USERNAME} / ${ADMIN_PASSWORD}
+    ${ADMIN_USERNAME} / ${ADMIN_PASSWORD}   admin
 $(node dist/scripts/seed-demo.js --print-users)
 
   Ctrl-C stops the API, the worker$( [ "$started_services" = 1 ] && echo ", PostgreSQL and Redis" ).
