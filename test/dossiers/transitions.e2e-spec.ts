@@ -1,0 +1,107 @@
+import { ACTIONS, ALLOWED_FROM, STATUSES } from '../../src/dossiers/lifecycle';
+import { Api, startApi } from '../support/http';
+import { buildProvince, intakeBody, Province } from '../support/province';
+
+/** Payloads that are valid for each action, so only the status decides. */
+const PAYLOADS: Record<string, Record<string, unknown>> = {
+  forward: {},
+  request_supplement: { reason: 'Thiếu bản vẽ', items: ['Bản vẽ'] },
+  receive_supplement: {},
+  request_payment: { amount: 200000 },
+  confirm_payment: { paidOnline: false },
+  extend: {
+    newPromisedAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    reason: 'Phối hợp',
+    responsibleUnitCode: 'H15.50.01',
+  },
+  resolve: { resultSummary: 'Cấp phép', electronicResult: true },
+  return: {},
+  reject: { reason: 'Không đủ điều kiện' },
+  stop: { reason: 'Theo đề nghị' },
+  withdraw: { reason: 'Rút' },
+};
+
+describe('the full transition table over HTTP', () => {
+  let api: Api;
+  let p: Province;
+  const ids = new Map<string, string>();
+
+  beforeAll(async () => {
+    api = await startApi();
+    p = await buildProvince(api);
+    // One fresh dossier per (status, action), brought to the status by an imported history.
+    const receivedAt = Date.now() - 60 * 60_000;
+    const at = (min: number) => new Date(receivedAt + min * 60_000).toISOString();
+    const paths: Record<string, Record<string, unknown>[]> = {
+      received: [],
+      in_progress: [{ action: 'forward', at: at(1) }],
+      awaiting_supplement: [{ action: 'request_supplement', at: at(1), ...PAYLOADS.request_supplement }],
+      awaiting_payment: [{ action: 'request_payment', at: at(1), ...PAYLOADS.request_payment }],
+      resolved: [{ action: 'resolve', at: at(1), ...PAYLOADS.resolve }],
+      returned: [
+        { action: 'resolve', at: at(1), ...PAYLOADS.resolve },
+        { action: 'return', at: at(2) },
+      ],
+      rejected: [{ action: 'reject', at: at(1), ...PAYLOADS.reject }],
+      stopped: [{ action: 'stop', at: at(1), ...PAYLOADS.stop }],
+      withdrawn: [{ action: 'withdraw', at: at(1), ...PAYLOADS.withdraw }],
+    };
+    const dossiers: Record<string, unknown>[] = [];
+    const keys: string[] = [];
+    let n = 1;
+    for (const status of STATUSES) {
+      for (const action of ACTIONS.filter((a) => a !== 'intake')) {
+        const code = `H15.50-${new Date(receivedAt + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '')}-${String(8000 + n++)}`;
+        dossiers.push({ ...intakeBody(), code, receivedAt: new Date(receivedAt).toISOString(), events: paths[status] });
+        keys.push(`${status}/${action}|${code}`);
+      }
+    }
+    const res = await api.request('POST', '/imports/dossiers', { token: p.admin, body: { dossiers } });
+    expect(res.body.failed).toEqual([]);
+    for (const k of keys) {
+      const [pair, code] = k.split('|');
+      const found = await api.request('GET', `/dossiers?code=${code}`, { token: p.admin });
+      ids.set(pair, found.body.items[0].id);
+    }
+  });
+  afterAll(() => api.close());
+
+  for (const status of STATUSES) {
+    for (const action of ACTIONS.filter((a) => a !== 'intake')) {
+      const allowed = ALLOWED_FROM[action].includes(status);
+      it(`${allowed ? 'allows' : 'refuses'} ${action} from ${status}`, async () => {
+        const id = ids.get(`${status}/${action}`)!;
+        const before = (await api.request('GET', `/dossiers/${id}`, { token: p.admin })).body;
+        expect(before.status).toBe(status);
+        const events = (await api.request('GET', `/dossiers/${id}/events`, { token: p.admin })).body.length;
+        const res = await api.request('POST', `/dossiers/${id}/actions/${action}`, {
+          token: p.admin,
+          body: { expectedVersion: before.version, ...PAYLOADS[action] },
+        });
+        const after = (await api.request('GET', `/dossiers/${id}`, { token: p.admin })).body;
+        const afterEvents = (await api.request('GET', `/dossiers/${id}/events`, { token: p.admin })).body.length;
+        if (allowed) {
+          expect(res.status).toBe(200);
+          expect(after.version).toBe(before.version + 1);
+          expect(afterEvents).toBe(events + 1);
+        } else {
+          expect(res.status).toBe(409);
+          expect(res.body.code).toBe('TRANSITION_NOT_ALLOWED');
+          // No trace: neither the projection nor the log moved.
+          expect(after).toEqual({ ...before, ...pickLive(after) });
+          expect(afterEvents).toBe(events);
+        }
+      });
+    }
+  }
+});
+
+/** Figures computed "as of now" may tick between two reads; everything else must be identical. */
+function pickLive(d: Record<string, unknown>) {
+  return {
+    usedWorkingMinutes: d.usedWorkingMinutes,
+    remainingWorkingMinutes: d.remainingWorkingMinutes,
+    pausedWorkingMinutes: d.pausedWorkingMinutes,
+    timeliness: d.timeliness,
+  };
+}
