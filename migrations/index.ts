@@ -1,6 +1,7 @@
 import { Foundation1764300000000 } from './1764300000000-foundation';
 import { CatalogueCalendar1764400000000 } from './1764400000000-catalogue-calendar';
 import { Dossiers1764500000000 } from './1764500000000-dossiers';
+import { Sla1764600000000 } from './1764600000000-sla';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
-export const MIGRATIONS = [Foundation1764300000000, CatalogueCalendar1764400000000, Dossiers1764500000000];
+export const MIGRATIONS = [Foundation1764300000000, CatalogueCalendar1764400000000, Dossiers1764500000000, Sla1764600000000];

@@ -10,6 +10,7 @@ import { DatabaseModule } from 'src/database/database.module';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
+import { SlaModule } from 'src/sla/sla.module';
 
 /** The HTTP API process. */
 @Module({
@@ -23,6 +24,7 @@ import { JobsModule } from 'src/jobs/jobs.module';
     CatalogueModule,
     HealthModule,
     DossiersModule,
+    SlaModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

@@ -5,6 +5,8 @@ import { CalendarModule } from 'src/calendar/calendar.module';
 import { CatalogueModule } from 'src/catalogue/catalogue.module';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { RecomputeHandler } from 'src/dossiers/recompute.handler';
+import { SlaScanHandler } from 'src/sla/sla-scan.handler';
+import { SlaModule } from 'src/sla/sla.module';
 import { CommonModule } from 'src/common/common.module';
 import { ConfigModule } from 'src/config/config.module';
 import { DatabaseModule } from 'src/database/database.module';
@@ -15,7 +17,7 @@ import { ProbeHandler } from 'src/jobs/probe.handler';
 import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
 
-const HANDLERS = [ProbeHandler, RecomputeHandler];
+const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
 @Module({
@@ -29,6 +31,7 @@ const HANDLERS = [ProbeHandler, RecomputeHandler];
     CalendarModule,
     CatalogueModule,
     DossiersModule,
+    SlaModule,
   ],
   providers: [
     ProbeHandler,

@@ -6,7 +6,7 @@ import type { JobsOptions } from 'bullmq';
  * BullMQ ignores an add whose jobId already exists, so completed jobs are kept long enough (a day)
  * for a late duplicate to find them.
  */
-export const QUEUE_NAMES = ['system'] as const;
+export const QUEUE_NAMES = ['system', 'sla', 'delivery'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -14,6 +14,12 @@ export interface JobPayloads {
   'system.probe': { probeId: string; holdMs?: number };
   /** Replays open dossiers computed with an older calendar (after a calendar edit, and as a sweep). */
   'dossiers.recompute': { calendarVersion?: number; tickId?: string };
+  /** One SLA scan (a tick of SLA_SCAN_CRON, or POST /sla/scan). */
+  'sla.scan': { tickId?: string };
+  /** Sends one alert_deliveries row (e-mail or webhook). */
+  'sla.deliver': { deliveryId: string };
+  /** Re-enqueues deliveries still pending (Redis lost them, or their job was never added). */
+  'sla.deliveries-sweep': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -33,6 +39,20 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'system',
     options: { attempts: 10, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
   },
+  'sla.scan': {
+    queue: 'sla',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
+  },
+  // Attempts and backoff of deliveries come from the configuration (DELIVERY_MAX_ATTEMPTS,
+  // DELIVERY_BACKOFF_MS) and are set where the job is added.
+  'sla.deliver': {
+    queue: 'delivery',
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+  },
+  'sla.deliveries-sweep': {
+    queue: 'delivery',
+    options: { attempts: 1, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
@@ -48,4 +68,6 @@ export const TICKS: TickDefinition[] = [
   { name: 'heartbeat', cron: 'HEARTBEAT_CRON', job: 'system.probe', payload: (tickId) => ({ probeId: tickId }) },
   // Catches calendar edits whose recomputation was not enqueued (Redis down at the time).
   { name: 'recompute-sweep', cron: 'SWEEP_CRON', job: 'dossiers.recompute', payload: (tickId) => ({ tickId }) },
+  { name: 'sla-scan', cron: 'SLA_SCAN_CRON', job: 'sla.scan', payload: (tickId) => ({ tickId }) },
+  { name: 'deliveries-sweep', cron: 'SWEEP_CRON', job: 'sla.deliveries-sweep', payload: (tickId) => ({ tickId }) },
 ];

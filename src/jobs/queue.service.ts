@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { JobsOptions, Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { JobName, JobPayloads, JOBS, QUEUE_NAMES, QueueName } from 'src/jobs/job-catalogue';
@@ -32,7 +32,12 @@ export class QueueService implements BeforeApplicationShutdown {
    * ENQUEUE_TIMEOUT_MS when Redis is unreachable (BullMQ would otherwise wait for the connection):
    * callers have already written what the job works from into Postgres, and a sweep re-enqueues.
    */
-  async enqueue<K extends JobName>(job: K, payload: JobPayloads[K], jobId?: string): Promise<string | undefined> {
+  async enqueue<K extends JobName>(
+    job: K,
+    payload: JobPayloads[K],
+    jobId?: string,
+    options: JobsOptions = {},
+  ): Promise<string | undefined> {
     const def = JOBS[job];
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -43,7 +48,7 @@ export class QueueService implements BeforeApplicationShutdown {
     });
     try {
       const added = await Promise.race([
-        this.queue(def.queue).add(job, payload, { ...def.options, ...(jobId ? { jobId } : {}) }),
+        this.queue(def.queue).add(job, payload, { ...def.options, ...options, ...(jobId ? { jobId } : {}) }),
         timeout,
       ]);
       return added.id;

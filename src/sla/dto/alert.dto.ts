@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+
+export const ALERT_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue'] as const;
+
+export class ListAlertsQuery {
+  @ApiPropertyOptional({ enum: ALERT_KINDS }) @IsOptional() @IsIn(ALERT_KINDS) kind?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) unitCode?: string;
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  open?: boolean;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() dossierId?: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+}
+
+export class AlertDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ALERT_KINDS }) kind!: string;
+  @ApiProperty({ format: 'uuid' }) dossierId!: string;
+  @ApiProperty() dossierCode!: string;
+  @ApiProperty() unitCode!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null when the unit has no head: the unit inbox' })
+  recipientUserId!: string | null;
+  @ApiProperty() deadlineAt!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) closedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) acknowledgedAt!: string | null;
+}
+
+export class ScanResultDto {
+  @ApiProperty({ description: 'candidate dossiers read' }) scanned!: number;
+  @ApiProperty() alertsCreated!: number;
+  @ApiProperty({ description: 'alerts closed because their dossier moved past them' }) alertsClosed!: number;
+}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export const SCAN_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated'] as const;
+export type ScanKind = (typeof SCAN_KINDS)[number];
+
+/**
+ * Per kind: the projection column whose passing fires the alert, the deadline the alert is about
+ * (its identity with the dossier and the recipient), an extra condition, the unit it concerns,
+ * and who receives it (DOMAIN.md "Alerts").
+ */
+const RULES: Record<ScanKind, { trigger: string; deadline: string; extra: string; unit: string; recipients: string }> =
+  {
+    // Open and running with at most the due-soon window left, not yet past the deadline.
+    due_soon: {
+      trigger: 'due_soon_at',
+      deadline: 'd.overdue_at',
+      extra: 'AND d.overdue_at > $2',
+      unit: 'd.handling_unit_id',
+      // The handling unit's head and the current assignee.
+      recipients: `SELECT h.id AS uid FROM units hu LEFT JOIN users h ON h.id = hu.head_user_id AND h.active WHERE hu.id = d.handling_unit_id
+                 UNION SELECT a.id FROM users a WHERE a.id = d.current_assignee_id AND a.active`,
+    },
+    overdue: {
+      trigger: 'overdue_at',
+      deadline: 'd.overdue_at',
+      extra: '',
+      unit: 'd.handling_unit_id',
+      recipients: `SELECT h.id AS uid FROM units hu LEFT JOIN users h ON h.id = hu.head_user_id AND h.active WHERE hu.id = d.handling_unit_id`,
+    },
+    // The current step past its own due instant: the head of the step's unit.
+    stalled: {
+      trigger: 'step_due_at',
+      deadline: 'd.step_due_at',
+      extra: 'AND d.current_step_unit_id IS NOT NULL',
+      unit: 'd.current_step_unit_id',
+      recipients: `SELECT h.id AS uid FROM units su LEFT JOIN users h ON h.id = su.head_user_id AND h.active WHERE su.id = d.current_step_unit_id`,
+    },
+    // Still overdue long after the overdue alert: the reform board.
+    escalated: {
+      trigger: 'escalate_at',
+      deadline: 'd.overdue_at',
+      extra: '',
+      unit: 'd.handling_unit_id',
+      recipients: `SELECT b.id AS uid FROM (SELECT 1) one LEFT JOIN users b ON b.role = 'reform_board' AND b.active`,
+    },
+  };
+
+export interface BatchResult {
+  /** Candidate dossiers read in this batch. */
+  scanned: number;
+  created: number;
+  byKind: Partial<Record<ScanKind, number>>;
+  deliveryIds: string[];
+  /** Keyset position for the next batch (null: done). */
+  next: { at: Date; id: string } | null;
+}
+
+@Injectable()
+export class SlaScanRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async watermark(kind: ScanKind): Promise<Date | null> {
+    const rows: { scanned_until: Date }[] = await this.dataSource.query(
+      `SELECT scanned_until FROM sla_scan_state WHERE kind = $1`,
+      [kind],
+    );
+    return rows[0]?.scanned_until ?? null;
+  }
+
+  async setWatermark(kind: ScanKind, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO sla_scan_state (kind, scanned_until) VALUES ($1, $2)
+       ON CONFLICT (kind) DO UPDATE SET scanned_until = GREATEST(sla_scan_state.scanned_until, EXCLUDED.scanned_until)`,
+      [kind, at],
+    );
+  }
+
+  /**
+   * One batch of one kind, in one statement (so in one transaction): the candidate dossiers, their
+   * alerts (ON CONFLICT DO NOTHING on the ledger's key), and the outbox rows of the alerts created.
+   * `mode` 'deadline' walks dossiers whose trigger passed in (since, now]; 'changed' walks open
+   * dossiers changed since `since` whose trigger is already past (a resumed dossier, a recomputed
+   * deadline); 'full' walks every dossier whose trigger is past (first scan, no watermark).
+   */
+  async scanBatch(
+    kind: ScanKind,
+    mode: 'deadline' | 'changed' | 'full',
+    now: Date,
+    since: Date | null,
+    after: { at: Date; id: string } | null,
+    limit: number,
+    emailEnabled: boolean,
+  ): Promise<BatchResult> {
+    const r = RULES[kind];
+    const key = mode === 'changed' ? 'updated_at' : r.trigger;
+    const params: unknown[] = [kind, now, limit, emailEnabled];
+    const where: string[] = [`c.${r.trigger} <= $2`];
+    if (mode === 'deadline') {
+      params.push(since);
+      where.push(`c.${r.trigger} > $${params.length}`);
+    }
+    if (mode === 'changed') {
+      params.push(since);
+      where.push(`c.ended_at IS NULL AND c.updated_at > $${params.length}`);
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(c.${key}, c.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    const sql = `
+      WITH cand AS (
+        SELECT c.id, c.${key} AS k FROM dossiers c
+        WHERE ${where.join(' AND ')}
+        ORDER BY c.${key}, c.id
+        LIMIT $3
+      ),
+      ins AS (
+        INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+        SELECT $1, d.id, ${r.unit}, rc.uid, ${r.deadline}, $2
+        FROM cand JOIN dossiers d ON d.id = cand.id
+        CROSS JOIN LATERAL (${r.recipients}) rc
+        WHERE d.ended_at IS NULL AND d.paused_since IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
+        ON CONFLICT DO NOTHING
+        RETURNING id, kind, recipient_user_id
+      ),
+      em AS (
+        INSERT INTO alert_deliveries (alert_id, channel, target)
+        SELECT ins.id, 'email', u.email FROM ins JOIN users u ON u.id = ins.recipient_user_id
+        WHERE $4::boolean AND u.email IS NOT NULL
+        ON CONFLICT DO NOTHING RETURNING id
+      ),
+      wh AS (
+        INSERT INTO alert_deliveries (alert_id, channel, target)
+        SELECT ins.id, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
+        ON CONFLICT DO NOTHING RETURNING id
+      )
+      SELECT (SELECT count(*)::int FROM ins) AS created,
+             (SELECT count(*)::int FROM cand) AS candidates,
+             (SELECT k FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_k,
+             (SELECT id FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_id,
+             ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
+    const [row]: {
+      created: number;
+      candidates: number;
+      last_k: Date | null;
+      last_id: string | null;
+      deliveries: string[];
+    }[] = await this.dataSource.query(sql, params);
+    return {
+      scanned: row.candidates,
+      created: row.created,
+      byKind: { [kind]: row.created },
+      deliveryIds: row.deliveries,
+      next: row.candidates === limit && row.last_k && row.last_id ? { at: row.last_k, id: row.last_id } : null,
+    };
+  }
+
+  /**
+   * Closes open alerts the dossier has moved past: it ended; its deadline for that kind is no
+   * longer the one the alert was about (a new step, an extension, a recomputation); a due-soon
+   * alert once the deadline has passed (the overdue alert takes over).
+   */
+  async closeStale(now: Date): Promise<number> {
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [, count]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE alerts a SET closed_at = $1
+       FROM dossiers d
+       WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind <> 'feedback_overdue' AND (
+         d.ended_at IS NOT NULL
+         OR (d.paused_since IS NULL AND a.kind IN ('due_soon', 'overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
+         OR (d.paused_since IS NULL AND a.kind = 'stalled' AND a.deadline_at IS DISTINCT FROM d.step_due_at)
+         OR (a.kind = 'due_soon' AND d.overdue_at <= $1)
+       )
+       RETURNING a.id`,
+      [now],
+    );
+    return count;
+  }
+}

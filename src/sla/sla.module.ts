@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AlertsRepository } from 'src/sla/alerts.repository';
+import { AlertsService } from 'src/sla/alerts.service';
+import { SlaScanHandler } from 'src/sla/sla-scan.handler';
+import { SlaScanRepository } from 'src/sla/sla-scan.repository';
+import { SlaScanService } from 'src/sla/sla-scan.service';
+import { SlaController } from 'src/sla/sla.controller';
+
+@Module({
+  controllers: [SlaController],
+  providers: [SlaScanRepository, SlaScanService, AlertsRepository, AlertsService, SlaScanHandler],
+  exports: [SlaScanService, SlaScanHandler],
+})
+export class SlaModule {}

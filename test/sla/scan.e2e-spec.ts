@@ -1,0 +1,224 @@
+import { DataSource } from 'typeorm';
+import { Clock } from '../../src/common/clock';
+import { SlaScanService } from '../../src/sla/sla-scan.service';
+import { Api, startApi } from '../support/http';
+import { buildProvince, intakeBody, Province } from '../support/province';
+
+const t = (local: string) => new Date(`${local}+07:00`);
+
+describe('SLA scan and alerts', () => {
+  let api: Api;
+  let p: Province;
+  let head01: string;
+  let head01Id: string;
+  const ids: Record<string, string> = {};
+
+  const setNow = (local: string) => {
+    const at = t(local);
+    api.app.get(Clock).now = () => at;
+  };
+  const scan = async (local: string) => {
+    setNow(local);
+    const res = await api.request('POST', '/sla/scan', { token: p.admin });
+    expect(res.status).toBe(200);
+    return res.body as { scanned: number; alertsCreated: number; alertsClosed: number };
+  };
+  const alerts = async (dossier: string, token = p.admin, query = '') =>
+    (await api.request('GET', `/alerts?dossierId=${ids[dossier]}&limit=500${query}`, { token })).body.items as {
+      id: string;
+      kind: string;
+      recipientUserId: string | null;
+      deadlineAt: string;
+      closedAt: string | null;
+      unitCode: string;
+      acknowledgedAt: string | null;
+    }[];
+
+  beforeAll(async () => {
+    api = await startApi();
+    p = await buildProvince(api);
+    // Heads: the construction department (handling unit, counter step) and its appraisal division.
+    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as {
+      id: string;
+      code: string;
+    }[];
+    const unit = (code: string) => units.find((u) => u.code === code)!.id;
+    await api.request('PATCH', `/units/${unit('H15.50')}`, { token: p.admin, body: { headUserId: p.userIds.head } });
+    const created = await api.request('POST', '/users', {
+      token: p.admin,
+      body: {
+        username: 'head01',
+        password: 'head01-password',
+        fullName: 'Trưởng phòng Quản lý xây dựng',
+        role: 'unit_head',
+        unitCode: 'H15.50.01',
+      },
+    });
+    head01Id = created.body.id;
+    head01 = await api.login('head01', 'head01-password');
+    await api.request('PATCH', `/units/${unit('H15.50.01')}`, { token: p.admin, body: { headUserId: head01Id } });
+    // Histories received Monday 2026-03-02 08:00: 3 working days, due Thursday 05/03 08:00.
+    const base = { ...intakeBody(), receivedAt: '2026-03-02T08:00:00+07:00' };
+    const histories = {
+      open: { ...base, code: 'H15.50-260302-0901', events: [] },
+      atAppraisal: {
+        ...base,
+        code: 'H15.50-260302-0902',
+        events: [{ action: 'forward', at: '2026-03-02T09:00:00+07:00', assigneeUserId: p.userIds.officer }],
+      },
+      paused: {
+        ...base,
+        code: 'H15.50-260302-0903',
+        events: [{ action: 'request_supplement', at: '2026-03-02T09:00:00+07:00', reason: 'Thiếu', items: ['Bản vẽ'] }],
+      },
+      resolved: {
+        ...base,
+        code: 'H15.50-260302-0904',
+        events: [{ action: 'resolve', at: '2026-03-02T10:00:00+07:00', resultSummary: 'x', electronicResult: true }],
+      },
+    };
+    const res = await api.request('POST', '/imports/dossiers', {
+      token: p.admin,
+      body: { dossiers: Object.values(histories) },
+    });
+    expect(res.body.failed).toEqual([]);
+    for (const [name, h] of Object.entries(histories)) {
+      ids[name] = (await api.request('GET', `/dossiers?code=${h.code}`, { token: p.admin })).body.items[0].id;
+    }
+  });
+  afterAll(() => api.close());
+
+  it('raises nothing before any deadline', async () => {
+    const r = await scan('2026-03-02T12:00:00');
+    expect(r.alertsCreated).toBe(0);
+  });
+
+  it('flags a step past its allotted hours as stalled, to the head of the step unit', async () => {
+    // The counter step (4 h) was due 13:30; the appraisal step (12 h from 09:00) is due Tue 03/03 14:30.
+    await scan('2026-03-02T14:00:00');
+    expect((await alerts('open')).map((a) => [a.kind, a.recipientUserId, a.unitCode, a.deadlineAt])).toEqual([
+      ['stalled', p.userIds.head, 'H15.50', '2026-03-02T13:30:00+07:00'],
+    ]);
+    expect(await alerts('atAppraisal')).toEqual([]);
+    await scan('2026-03-03T15:00:00');
+    expect((await alerts('atAppraisal')).map((a) => [a.kind, a.recipientUserId, a.unitCode])).toEqual([
+      ['stalled', head01Id, 'H15.50.01'],
+    ]);
+  });
+
+  it('warns the handling unit head and the assignee when 8 working hours are left', async () => {
+    const r = await scan('2026-03-04T08:30:00');
+    expect(r.alertsCreated).toBe(3);
+    const dueSoon = (await alerts('atAppraisal')).filter((a) => a.kind === 'due_soon');
+    expect(dueSoon.map((a) => a.recipientUserId).sort()).toEqual([p.userIds.head, p.userIds.officer].sort());
+    expect(dueSoon[0].deadlineAt).toBe('2026-03-05T08:00:00+07:00');
+  });
+
+  it('never alerts about a paused or ended dossier', async () => {
+    expect(await alerts('paused')).toEqual([]);
+    expect(await alerts('resolved')).toEqual([]);
+  });
+
+  it('creates nothing new on a rescan or on two concurrent scans', async () => {
+    const ds = api.app.get(DataSource);
+    const before = (await ds.query(`SELECT count(*)::int AS n FROM alerts`))[0].n;
+    expect((await scan('2026-03-04T08:30:00')).alertsCreated).toBe(0);
+    const service = api.app.get(SlaScanService);
+    const both = await Promise.all([service.scan(t('2026-03-04T08:31:00')), service.scan(t('2026-03-04T08:31:00'))]);
+    expect(both.map((b) => b.alertsCreated)).toEqual([0, 0]);
+    expect((await ds.query(`SELECT count(*)::int AS n FROM alerts`))[0].n).toBe(before);
+  });
+
+  it('turns due-soon into overdue at the due instant, closing the due-soon alert', async () => {
+    await scan('2026-03-05T08:01:00');
+    const list = await alerts('open');
+    const overdue = list.find((a) => a.kind === 'overdue')!;
+    expect(overdue).toMatchObject({
+      recipientUserId: p.userIds.head,
+      deadlineAt: '2026-03-05T08:00:00+07:00',
+      closedAt: null,
+    });
+    expect(list.find((a) => a.kind === 'due_soon')!.closedAt).toBe('2026-03-05T08:01:00+07:00');
+  });
+
+  it('escalates to the reform board 16 working hours after the deadline', async () => {
+    await scan('2026-03-09T07:59:00');
+    expect((await alerts('open')).some((a) => a.kind === 'escalated')).toBe(false);
+    await scan('2026-03-09T08:00:00');
+    const escalated = (await alerts('open')).filter((a) => a.kind === 'escalated');
+    expect(escalated.map((a) => a.recipientUserId)).toEqual([p.userIds.board]);
+    const boardView = await alerts('open', p.tokens.board, '&kind=escalated');
+    expect(boardView).toHaveLength(1);
+  });
+
+  it('shows each person their own inbox, and a head the subtree', async () => {
+    expect(await alerts('open', p.tokens.clerk)).toEqual([]);
+    expect((await alerts('atAppraisal', p.tokens.officer)).map((a) => a.kind)).toEqual(['due_soon']);
+    expect((await alerts('atAppraisal', head01)).map((a) => a.kind).sort()).toEqual(['stalled']);
+    expect(await alerts('open', p.tokens.headOther)).toEqual([]);
+    const head = await alerts('atAppraisal', p.tokens.head);
+    // The head of the handling unit also sees the escalation about their unit (addressed to the board).
+    expect(head.map((a) => a.kind).sort()).toEqual(['due_soon', 'due_soon', 'escalated', 'overdue', 'stalled']);
+  });
+
+  it('acknowledges an alert once, for its recipient', async () => {
+    const overdue = (await alerts('open', p.tokens.head)).find((a) => a.kind === 'overdue')!;
+    setNow('2026-03-09T09:00:00');
+    const ack = await api.request('POST', `/alerts/${overdue.id}/acknowledge`, { token: p.tokens.head });
+    expect(ack.status).toBe(200);
+    expect(ack.body.acknowledgedAt).toBe('2026-03-09T09:00:00+07:00');
+    setNow('2026-03-09T10:00:00');
+    const again = await api.request('POST', `/alerts/${overdue.id}/acknowledge`, { token: p.tokens.head });
+    expect(again.body.acknowledgedAt).toBe('2026-03-09T09:00:00+07:00');
+    expect((await api.request('POST', `/alerts/${overdue.id}/acknowledge`, { token: p.tokens.headOther })).status).toBe(
+      404,
+    );
+  });
+
+  it('closes the alerts of a dossier once it is resolved', async () => {
+    setNow('2026-03-09T11:00:00');
+    const d = (await api.request('GET', `/dossiers/${ids.open}`, { token: p.admin })).body;
+    const r = await api.request('POST', `/dossiers/${ids.open}/actions/resolve`, {
+      token: p.admin,
+      body: { expectedVersion: d.version, resultSummary: 'Đã cấp', electronicResult: false },
+    });
+    expect(r.status).toBe(200);
+    const res = await scan('2026-03-09T11:01:00');
+    expect(res.alertsClosed).toBeGreaterThanOrEqual(3);
+    const list = await alerts('open');
+    expect(list.every((a) => a.closedAt !== null)).toBe(true);
+    expect(await alerts('open', p.admin, '&open=true')).toEqual([]);
+  });
+
+  it('moves the alerts to the new deadline after an extension', async () => {
+    // A fresh dossier received Mon 16/03 08:00 (due Thu 19/03 08:00), extended on Wed to Mon 23/03 17:00.
+    setNow('2026-03-16T08:00:00');
+    const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+    ids.extended = d.id;
+    await scan('2026-03-18T09:00:00');
+    expect((await alerts('extended')).find((a) => a.kind === 'due_soon')?.deadlineAt).toBe('2026-03-19T08:00:00+07:00');
+    setNow('2026-03-18T10:00:00');
+    const ext = await api.request('POST', `/dossiers/${d.id}/actions/extend`, {
+      token: p.tokens.head,
+      body: {
+        expectedVersion: 1,
+        newPromisedAt: '2026-03-23T17:00:00+07:00',
+        reason: 'Phối hợp liên ngành',
+        responsibleUnitCode: 'H15.50',
+      },
+    });
+    expect(ext.status).toBe(200);
+    await scan('2026-03-19T09:00:00');
+    const list = await alerts('extended');
+    expect(list.filter((a) => a.kind === 'overdue')).toEqual([]);
+    expect(
+      list.find((a) => a.kind === 'due_soon' && a.deadlineAt === '2026-03-19T08:00:00+07:00')!.closedAt,
+    ).not.toBeNull();
+    await scan('2026-03-23T17:01:00');
+    expect((await alerts('extended')).find((a) => a.kind === 'overdue')!.deadlineAt).toBe('2026-03-23T17:00:00+07:00');
+  });
+
+  it('refuses the scan to anyone but the admin', async () => {
+    expect((await api.request('POST', '/sla/scan', { token: p.tokens.head })).status).toBe(403);
+  });
+});
