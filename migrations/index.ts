@@ -2,6 +2,15 @@ import { Foundation1764300000000 } from './1764300000000-foundation';
 import { CatalogueCalendar1764400000000 } from './1764400000000-catalogue-calendar';
 import { Dossiers1764500000000 } from './1764500000000-dossiers';
 import { Sla1764600000000 } from './1764600000000-sla';
+import { Citizens1764700000000 } from './1764700000000-citizens';
+import { DeliveryTargetIndex1764800000000 } from './1764800000000-delivery-target-index';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
-export const MIGRATIONS = [Foundation1764300000000, CatalogueCalendar1764400000000, Dossiers1764500000000, Sla1764600000000];
+export const MIGRATIONS = [
+  Foundation1764300000000,
+  CatalogueCalendar1764400000000,
+  Dossiers1764500000000,
+  Sla1764600000000,
+  Citizens1764700000000,
+  DeliveryTargetIndex1764800000000,
+];

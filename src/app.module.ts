@@ -10,7 +10,10 @@ import { DatabaseModule } from 'src/database/database.module';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
+import { PublicModule } from 'src/public/public.module';
 import { SlaModule } from 'src/sla/sla.module';
+import { DeliveryModule } from 'src/sla/delivery/delivery.module';
+import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
 
 /** The HTTP API process. */
 @Module({
@@ -25,6 +28,9 @@ import { SlaModule } from 'src/sla/sla.module';
     HealthModule,
     DossiersModule,
     SlaModule,
+    PublicModule,
+    DeliveryModule,
+    WebhooksModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

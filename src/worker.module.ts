@@ -7,6 +7,9 @@ import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { RecomputeHandler } from 'src/dossiers/recompute.handler';
 import { SlaScanHandler } from 'src/sla/sla-scan.handler';
 import { SlaModule } from 'src/sla/sla.module';
+import { DeliverHandler } from 'src/sla/delivery/deliver.handler';
+import { DeliveriesSweepHandler } from 'src/sla/delivery/deliveries-sweep.handler';
+import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { CommonModule } from 'src/common/common.module';
 import { ConfigModule } from 'src/config/config.module';
 import { DatabaseModule } from 'src/database/database.module';
@@ -17,7 +20,7 @@ import { ProbeHandler } from 'src/jobs/probe.handler';
 import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
 
-const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler];
+const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler, DeliverHandler, DeliveriesSweepHandler];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
 @Module({
@@ -32,6 +35,7 @@ const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler];
     CatalogueModule,
     DossiersModule,
     SlaModule,
+    DeliveryModule,
   ],
   providers: [
     ProbeHandler,

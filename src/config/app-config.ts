@@ -123,6 +123,27 @@ export class EnvironmentVariables {
   @Min(1)
   SHUTDOWN_TIMEOUT_SECONDS = 30;
 
+  /** Tries of one alert delivery (e-mail or webhook) before it is marked failed and left for a person to see. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  DELIVERY_MAX_ATTEMPTS = 8;
+
+  /** Delay before the first retry of a delivery, in ms; it doubles at every further try (exponential backoff). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  DELIVERY_BACKOFF_MS = 2000;
+
+  /** Time allowed for one webhook POST (connecting, sending, and the receiver's answer), in ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 5000;
+
   @Transform(toBool)
   SWAGGER_ENABLED = true;
 }

@@ -22,6 +22,8 @@ import { validateDto } from 'src/common/validation';
 import { ControlSlipQuery, ExtensionNumberPipe, LetterQuery } from 'src/dossiers/documents/documents.dto';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
 import { pdfResponse } from 'src/dossiers/documents/pdf-response';
+import { ReceiptQuery } from 'src/dossiers/documents/receipt.dto';
+import { ReceiptService } from 'src/dossiers/documents/receipt.service';
 import { DossiersService } from 'src/dossiers/dossiers.service';
 import {
   ACTION_DTOS,
@@ -55,6 +57,7 @@ export class DossiersController {
   constructor(
     private readonly dossiers: DossiersService,
     private readonly documents: DocumentsService,
+    private readonly receipts: ReceiptService,
   ) {}
 
   @Post()
@@ -104,6 +107,23 @@ export class DossiersController {
   ): Promise<ControlSlipRowDto[] | StreamableFile> {
     if (q.format === 'pdf') return pdfResponse(await this.documents.controlSlip(id, user), reply);
     return (await this.dossiers.controlSlip(id, user)).rows;
+  }
+
+  @Get(':id/receipt')
+  @Roles(...ROLES)
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({
+    description:
+      'the form-01 receipt and appointment slip, with the lookup key when given and a QR code of the lookup address',
+    schema: { type: 'string', format: 'binary' },
+  })
+  async receipt(
+    @Param('id', uuidPipe) id: string,
+    @Query() q: ReceiptQuery,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile> {
+    return pdfResponse(await this.receipts.receipt(id, user, q.lookupKey), reply);
   }
 
   @Get(':id/extensions/:n/letter')

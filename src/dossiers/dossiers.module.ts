@@ -1,6 +1,7 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { UnitsService } from 'src/catalogue/units.service';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
+import { ReceiptService } from 'src/dossiers/documents/receipt.service';
 import { DossiersController } from 'src/dossiers/dossiers.controller';
 import { DossiersRepository } from 'src/dossiers/dossiers.repository';
 import { DossiersService } from 'src/dossiers/dossiers.service';
@@ -22,6 +23,7 @@ import type { Logger } from 'pino';
     ImportService,
     RecomputeHandler,
     DocumentsService,
+    ReceiptService,
   ],
   exports: [DossiersService, DossiersRepository, ProcedureRulesService, RecomputeHandler],
 })

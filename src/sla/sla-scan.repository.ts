@@ -53,7 +53,7 @@ export interface BatchResult {
   byKind: Partial<Record<ScanKind, number>>;
   deliveryIds: string[];
   /** Keyset position for the next batch (null: done). */
-  next: { at: Date; id: string } | null;
+  next: { at: string; id: string } | null;
 }
 
 @Injectable()
@@ -88,7 +88,7 @@ export class SlaScanRepository {
     mode: 'deadline' | 'changed' | 'full',
     now: Date,
     since: Date | null,
-    after: { at: Date; id: string } | null,
+    after: { at: string; id: string } | null,
     limit: number,
     emailEnabled: boolean,
   ): Promise<BatchResult> {
@@ -137,16 +137,17 @@ export class SlaScanRepository {
       )
       SELECT (SELECT count(*)::int FROM ins) AS created,
              (SELECT count(*)::int FROM cand) AS candidates,
-             (SELECT k FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_k,
+             (SELECT k::text FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_k,
              (SELECT id FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_id,
              ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
     const [row]: {
       created: number;
       candidates: number;
-      last_k: Date | null;
+      last_k: string | null;
       last_id: string | null;
       deliveries: string[];
     }[] = await this.dataSource.query(sql, params);
+    // The keyset position travels as text: timestamptz has microseconds, a JS Date only milliseconds.
     return {
       scanned: row.candidates,
       created: row.created,

@@ -61,7 +61,7 @@ export class SlaScanService {
       const since = mark ? new Date(Math.min(mark.getTime(), now.getTime()) - LOOKBACK_MS) : null;
       const modes = since ? (['deadline', 'changed'] as const) : (['full'] as const);
       for (const mode of modes) {
-        let after: { at: Date; id: string } | null = null;
+        let after: { at: string; id: string } | null = null;
         do {
           const batch = await this.repo.scanBatch(kind, mode, now, since, after, SCAN_BATCH, emailEnabled);
           byKind[kind] += batch.created;

@@ -8,7 +8,7 @@ export interface Api {
   request(
     method: string,
     url: string,
-    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; remoteAddress?: string },
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   login(username?: string, password?: string): Promise<string>;
   close(): Promise<void>;
@@ -38,6 +38,7 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
         url: url.startsWith('/api') || url.startsWith('/docs') ? url : `/api/v1${url}`,
         headers,
         payload,
+        ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}),
       });
       let body: unknown = res.body;
       if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body) body = JSON.parse(res.body);

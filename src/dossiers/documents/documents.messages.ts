@@ -1,6 +1,6 @@
-// Everything a person reads on the dossier documents (form 06 control slip, form 04 apology and
-// extension letter of Circular 03/2025/TT-VPCP), in one place (Vietnamese; an English locale can
-// be added beside it).
+// Everything a person reads on the dossier documents (form 01 receipt, form 06 control slip, form
+// 04 apology and extension letter of Circular 03/2025/TT-VPCP), in one place (Vietnamese; an
+// English locale can be added beside it).
 import type { Outcome } from 'src/dossiers/lifecycle';
 
 /** Applicant kinds addressed as a person (API.md: citizen | business | agency | organisation). */
@@ -71,6 +71,41 @@ export const DOCUMENT_MESSAGES = {
     signerHint: '(Ký, ghi rõ họ tên và đóng dấu)',
   },
 
+  receipt: {
+    title: 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
+    code: 'Mã hồ sơ',
+    receivedFrom: (unit: string) => `${unit} tiếp nhận hồ sơ của:`,
+    idNumber: 'Số định danh cá nhân/mã số',
+    address: 'Địa chỉ',
+    phone: 'Số điện thoại',
+    email: 'Thư điện tử',
+    request: 'Nội dung yêu cầu giải quyết',
+    procedure: (name: string, code: string) => `${name} (mã thủ tục ${code})`,
+    components: '1. Thành phần hồ sơ nộp gồm',
+    componentsDefault: 'Theo danh mục thành phần hồ sơ của thủ tục hành chính',
+    count: '2. Số lượng hồ sơ: 01 (bộ).',
+    timeLimit: '3. Thời gian giải quyết hồ sơ theo quy định là',
+    receivedAt: '4. Thời gian nhận hồ sơ',
+    appointment: '5. Thời gian trả kết quả giải quyết hồ sơ',
+    returnAt: (unit: string) => `6. Nhận kết quả tại: Bộ phận Một cửa - ${unit}.`,
+    /** "10 giờ 00 phút, ngày 25/02/2026" as the form writes instants. */
+    instant: (hh: string, mm: string, date: string) => `${hh} giờ ${mm} phút, ngày ${date}`,
+    limit: {
+      working_days: (n: number) => `${n} ngày làm việc`,
+      working_hours: (n: number) => `${n} giờ làm việc`,
+      calendar_days: (n: number) => `${n} ngày`,
+    },
+    lookupKey: 'Mã tra cứu',
+    lookupKeyNotReprinted: 'đã cấp một lần khi tiếp nhận hồ sơ (không in lại)',
+    lookupHint:
+      'Dùng mã hồ sơ và mã tra cứu để tra cứu tình trạng giải quyết hồ sơ, đánh giá mức độ hài lòng và gửi phản ánh, kiến nghị tại địa chỉ dưới đây hoặc quét mã QR:',
+    keep: 'Đề nghị giữ kín mã tra cứu; chỉ người nộp hồ sơ được dùng mã này.',
+    applicantSigner: 'NGƯỜI NỘP HỒ SƠ',
+    receiverSigner: 'NGƯỜI TIẾP NHẬN HỒ SƠ',
+    signHint: '(Ký và ghi rõ họ tên)',
+    keyMismatch: 'lookupKey is not the lookup key of this dossier',
+  },
+
   outcome: {
     early: 'Trước hạn',
     on_time: 'Đúng hạn',
@@ -84,4 +119,5 @@ export const DOCUMENT_MESSAGES = {
 export const DOCUMENT_FILE_PREFIX = {
   slip: 'phieu-kiem-soat',
   letter: 'phieu-xin-loi-hen-lai',
+  receipt: 'giay-tiep-nhan',
 } as const;

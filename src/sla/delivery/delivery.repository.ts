@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AlertKind } from 'src/sla/delivery/delivery.messages';
+
+/** A transaction handle; the handler passes it through without touching TypeORM. */
+export type DeliveryTx = EntityManager;
+
+export type DeliveryChannel = 'email' | 'webhook';
+
+export interface LockedDelivery {
+  id: string;
+  alert_id: string;
+  channel: DeliveryChannel;
+  target: string;
+  attempts: number;
+}
+
+/** The alert with what the message names: dossier, procedure, current step, units, recipient. */
+export interface AlertContext {
+  id: string;
+  kind: AlertKind;
+  dossier_id: string;
+  dossier_code: string;
+  procedure_code: string;
+  procedure_name: string | null;
+  status: string;
+  unit_code: string;
+  unit_name: string;
+  recipient_user_id: string | null;
+  recipient_name: string | null;
+  deadline_at: Date;
+  created_at: Date;
+  step_name: string | null;
+  step_unit_code: string | null;
+  step_unit_name: string | null;
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  active: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `fn` in a transaction whose session may stay idle (while a send is in flight) for at most
+   * `idleLimitMs`: a worker that hangs mid-send loses its session, and so its row lock, instead of
+   * holding it forever; a server default lower than a send's bound would otherwise kill healthy sends.
+   */
+  transaction<T>(idleLimitMs: number, fn: (tx: DeliveryTx) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [String(idleLimitMs)]);
+      return fn(tx);
+    });
+  }
+
+  /**
+   * Locks the delivery if it is still pending and nobody else holds it. SKIP LOCKED: a second
+   * worker with the same delivery gets nothing and leaves it alone. Only the delivery row is
+   * locked (FOR UPDATE OF), never the alert or the dossier.
+   */
+  async lockPending(tx: DeliveryTx, id: string): Promise<LockedDelivery | null> {
+    const rows: LockedDelivery[] = await tx.query(
+      `SELECT id::text AS id, alert_id, channel, target, attempts FROM alert_deliveries
+       WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async alertContext(tx: DeliveryTx, alertId: string): Promise<AlertContext | null> {
+    const rows: AlertContext[] = await tx.query(
+      `SELECT a.id, a.kind, a.dossier_id, d.code AS dossier_code, d.procedure_code, pv.name AS procedure_name,
+              d.status, au.code AS unit_code, au.name AS unit_name, a.recipient_user_id, r.full_name AS recipient_name,
+              a.deadline_at, a.created_at,
+              d.state->'steps'->((d.state->>'currentStep')::int)->>'name' AS step_name,
+              su.code AS step_unit_code, su.name AS step_unit_name
+       FROM alerts a
+       JOIN dossiers d ON d.id = a.dossier_id
+       JOIN units au ON au.id = a.unit_id
+       LEFT JOIN procedure_versions pv ON pv.procedure_id = d.procedure_id AND pv.version = d.procedure_version
+       LEFT JOIN units su ON su.id = d.current_step_unit_id
+       LEFT JOIN users r ON r.id = a.recipient_user_id
+       WHERE a.id = $1`,
+      [alertId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async webhook(tx: DeliveryTx, id: string): Promise<WebhookTarget | null> {
+    if (!UUID.test(id)) return null;
+    const rows: WebhookTarget[] = await tx.query(`SELECT url, secret, active FROM webhooks WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async markSent(tx: DeliveryTx, id: string, attempts: number, at: Date): Promise<void> {
+    await tx.query(
+      `UPDATE alert_deliveries SET status = 'sent', attempts = $2, sent_at = $3, last_attempt_at = $3 WHERE id = $1`,
+      [id, attempts, at],
+    );
+  }
+
+  async markFailedAttempt(
+    tx: DeliveryTx,
+    id: string,
+    attempts: number,
+    error: string,
+    status: 'pending' | 'failed',
+    at: Date,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE alert_deliveries SET status = $4, attempts = $2, last_error = $3, last_attempt_at = $5 WHERE id = $1`,
+      [id, attempts, error, status, at],
+    );
+  }
+
+  /**
+   * Deliveries still pending, created and last tried before `cutoff`, in (created_at, id) order
+   * after `after`: the keyset follows the partial index on pending rows' created_at (the redundant
+   * `created_at >=` lets the index start there; the rows of one scan batch share one created_at).
+   * created_at travels as text: a JS Date would drop its microseconds and the keyset would stall.
+   */
+  async stalePending(
+    cutoff: Date,
+    after: { createdAt: string; id: string } | null,
+    limit: number,
+  ): Promise<{ id: string; created_at: string }[]> {
+    const params: unknown[] = [cutoff, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      keyset = `AND created_at >= $3::timestamptz AND (created_at, id) > ($3::timestamptz, $4::bigint)`;
+    }
+    return this.dataSource.query(
+      // ORDER BY names the table's columns: unqualified, it would sort by the text aliases.
+      `SELECT ad.id::text AS id, ad.created_at::text AS created_at FROM alert_deliveries ad
+       WHERE status = 'pending' AND created_at < $1 AND coalesce(last_attempt_at, created_at) < $1 ${keyset}
+       ORDER BY ad.created_at, ad.id LIMIT $2`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,387 @@
+import { Queue } from 'bullmq';
+import { createHmac } from 'node:crypto';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { DataSource } from 'typeorm';
+import { Clock } from '../../src/common/clock';
+import { DeliverHandler } from '../../src/sla/delivery/deliver.handler';
+import { DeliveryRepository } from '../../src/sla/delivery/delivery.repository';
+import { DeliveryService } from '../../src/sla/delivery/delivery.service';
+import { Api, startApi } from '../support/http';
+import { Proc, startProcess, waitFor } from '../support/processes';
+import { buildProvince, intakeBody, Province } from '../support/province';
+import { freePort, RedisServer } from '../support/servers';
+
+// ---------------------------------------------------------------------------------------------
+// A real SMTP server and a real HTTP receiver, both started here.
+
+interface Mail {
+  to: string[];
+  headers: Record<string, string>;
+  subject: string;
+  text: string;
+}
+
+function decodeQp(s: string): string {
+  const bytes: number[] = [];
+  const src = s.replace(/=\r?\n/g, '');
+  for (let i = 0; i < src.length; i++) {
+    const hex = src.slice(i + 1, i + 3);
+    if (src[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(src[i], 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** RFC 2047 encoded words (=?UTF-8?B?...?= / =?UTF-8?Q?...?=), as nodemailer writes non-ASCII subjects. */
+function decodeWords(s: string): string {
+  return s
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, enc: string, text: string) =>
+      enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQp(text.replace(/_/g, ' ')),
+    );
+}
+
+/** A single-part text message as nodemailer composes it. */
+function parseMail(raw: string, to: string[]): Mail {
+  const split = raw.indexOf('\r\n\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of raw
+    .slice(0, split)
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const body = raw.slice(split + 4);
+  const cte = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
+  const text =
+    cte === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : cte === 'quoted-printable'
+        ? decodeQp(body)
+        : body;
+  return { to, headers, subject: decodeWords(headers.subject ?? ''), text: text.replace(/\r\n/g, '\n') };
+}
+
+interface Hit {
+  headers: IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+/** Paths decide the answer: /flaky… fails twice then accepts, /down… always fails, /slow… answers late. */
+function startReceiver(hits: Map<string, Hit[]>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const list = hits.get(path) ?? [];
+      hits.set(path, list);
+      const status = path.startsWith('/flaky') ? (list.length < 2 ? 500 : 200) : path.startsWith('/down') ? 503 : 200;
+      list.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+      const delay = path.startsWith('/slow') ? 500 : 0;
+      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), delay);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const hmac = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+// ---------------------------------------------------------------------------------------------
+
+describe('alert delivery by a real worker: e-mail and signed webhooks from the outbox', () => {
+  const HEAD_EMAIL = 'truong.so.xay.dung@example.gov.vn';
+  let redis: RedisServer;
+  let smtp: SMTPServer;
+  const mails: Mail[] = [];
+  let receiver: Server;
+  const hits = new Map<string, Hit[]>();
+  let api: Api;
+  let p: Province;
+  let db: DataSource;
+  let worker: Proc;
+  let dossier: { id: string; code: string; dueAt: string };
+  let headId: string;
+  let seq = 0;
+  const hooks: Record<string, { id: string; secret: string; path: string }> = {};
+
+  async function addWebhook(name: string, kinds = ['overdue', 'due_soon', 'stalled', 'escalated']) {
+    const path = `/${name}`;
+    const secret = `secret-of-${name}-0123456789`;
+    const { port } = receiver.address() as AddressInfo;
+    const res = await api.request('POST', '/webhooks', {
+      token: p.admin,
+      body: { url: `http://127.0.0.1:${port}${path}`, secret, kinds },
+    });
+    expect(res.status).toBe(201);
+    hooks[name] = { id: res.body.id, secret, path };
+    return hooks[name];
+  }
+
+  /** An alert and its outbox rows, written as the SLA scan writes them (one deadline per alert, so keys never clash). */
+  async function alertWithDeliveries(
+    targets: { channel: 'email' | 'webhook'; target: string }[],
+    kind = 'overdue',
+  ): Promise<{ alertId: string; deadline: Date; ids: string[] }> {
+    const deadline = new Date(new Date(dossier.dueAt).getTime() + seq++ * 60_000);
+    const [alert] = await db.query(
+      `INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at)
+       SELECT $1, d.id, d.handling_unit_id, $3, $4 FROM dossiers d WHERE d.id = $2 RETURNING id`,
+      [kind, dossier.id, headId, deadline],
+    );
+    const ids: string[] = [];
+    for (const t of targets) {
+      const [row] = await db.query(
+        `INSERT INTO alert_deliveries (alert_id, channel, target) VALUES ($1, $2, $3) RETURNING id::text AS id`,
+        [alert.id, t.channel, t.target],
+      );
+      ids.push(row.id);
+    }
+    return { alertId: alert.id, deadline, ids };
+  }
+
+  /** Makes rows look committed a minute ago, so the sweep (30 s grace) takes them. */
+  async function age(ids: string[]) {
+    await db.query(
+      `UPDATE alert_deliveries SET created_at = now() - interval '1 minute' WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+  }
+
+  async function delivery(id: string) {
+    const [row] = await db.query(`SELECT status, attempts, last_error, sent_at FROM alert_deliveries WHERE id = $1`, [
+      id,
+    ]);
+    return row as { status: string; attempts: number; last_error: string | null; sent_at: Date | null };
+  }
+
+  const settled = (id: string, status: 'sent' | 'failed') =>
+    waitFor(
+      async () => ((await delivery(id)).status === status ? delivery(id) : null),
+      30_000,
+      `delivery ${id} ${status}`,
+    );
+
+  beforeAll(async () => {
+    // A private Redis: this suite stops it, and other suites share the global one.
+    redis = await RedisServer.start();
+    const smtpPort = await freePort();
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const to = (session.envelope.rcptTo as { address: string }[]).map((r) => r.address);
+          mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), to));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', () => resolve()));
+    receiver = await startReceiver(hits);
+
+    api = await startApi({
+      REDIS_URL: redis.url,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_FROM: 'Hệ thống theo dõi hồ sơ <no-reply@example.gov.vn>',
+      DELIVERY_MAX_ATTEMPTS: '3',
+      DELIVERY_BACKOFF_MS: '200',
+      WEBHOOK_TIMEOUT_MS: '2000',
+    });
+    db = api.app.get(DataSource);
+    p = await buildProvince(api);
+    headId = p.userIds.head;
+    const patched = await api.request('PATCH', `/users/${headId}`, { token: p.admin, body: { email: HEAD_EMAIL } });
+    expect(patched.status).toBe(200);
+    // Received Friday 06/03/2026 09:00: 3 working days, due Wednesday 11/03 09:00.
+    const at = new Date('2026-03-06T09:00:00+07:00');
+    api.app.get(Clock).now = () => at;
+    const res = await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() });
+    expect(res.status).toBe(201);
+    dossier = res.body;
+    expect(dossier.dueAt).toBe('2026-03-11T09:00:00+07:00');
+    for (const name of ['flaky', 'down', 'slow', 'ok-sweep', 'ok-failed-job']) await addWebhook(name);
+
+    worker = startProcess('src/worker.js', { ...api.env, SWEEP_CRON: '* * * * * *', LOG_LEVEL: 'info' });
+    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+  });
+
+  afterAll(async () => {
+    if (worker && worker.child.exitCode === null) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await api?.close();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    await redis?.stop();
+  });
+
+  it('e-mails the alert once, in Vietnamese, to the recipient, naming the dossier, procedure, due instant and step', async () => {
+    const { ids } = await alertWithDeliveries([{ channel: 'email', target: HEAD_EMAIL }]);
+    await api.app.get(DeliveryService).enqueue(ids);
+    const row = await settled(ids[0], 'sent');
+    expect(row.attempts).toBe(1);
+    expect(mails).toHaveLength(1);
+    const mail = mails[0];
+    expect(mail.to).toEqual([HEAD_EMAIL]);
+    expect(mail.headers['message-id']).toBe(`<delivery-${ids[0]}@sla-tracker>`);
+    expect(mail.subject).toBe(`[Cảnh báo] Hồ sơ ${dossier.code} quá hạn`);
+    expect(mail.text).toContain(`hồ sơ ${dossier.code} quá hạn.`);
+    expect(mail.text).toContain('- Thủ tục: Cấp giấy phép xây dựng (mã 1.004227)');
+    expect(mail.text).toContain('- Hạn giải quyết: 11/03/2026 09:00 (giờ Việt Nam, GMT+07:00)');
+    expect(mail.text).toContain('- Bước hiện tại: Tiếp nhận – Sở Xây dựng (H15.50)');
+    expect(mail.text).toContain('Kính gửi: Phạm Quốc Hùng,');
+    // No applicant data in an alert.
+    expect(mail.text).not.toContain('Nguyễn Văn Bình');
+
+    // Enqueueing again and running the handler again send nothing more: the row is no longer pending.
+    await api.app.get(DeliveryService).enqueue(ids);
+    await expect(api.app.get(DeliverHandler).handle({ deliveryId: ids[0] })).resolves.toEqual({ result: 'skipped' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mails).toHaveLength(1);
+  });
+
+  it('retries a webhook that fails twice with backoff: one delivery accepted, signed, with the same id each time', async () => {
+    const hook = hooks.flaky;
+    const { alertId, deadline, ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);
+    await api.app.get(DeliveryService).enqueue(ids);
+    const row = await settled(ids[0], 'sent');
+    expect(row.attempts).toBe(3);
+    const seen = hits.get(hook.path)!;
+    expect(seen.map((h) => h.status)).toEqual([500, 500, 200]);
+    for (const h of seen) {
+      expect(h.headers['content-type']).toBe('application/json');
+      expect(h.headers['x-delivery-id']).toBe(ids[0]);
+      expect(h.headers['x-signature']).toBe(hmac(hook.secret, h.body));
+      expect(h.body).toBe(seen[0].body);
+    }
+    expect(JSON.parse(seen[0].body)).toEqual({
+      id: alertId,
+      kind: 'overdue',
+      dossierId: dossier.id,
+      dossierCode: dossier.code,
+      unitCode: 'H15.50',
+      recipientUserId: headId,
+      deadlineAt: expect.stringMatching(/\+07:00$/),
+      createdAt: expect.stringMatching(/\+07:00$/),
+    });
+    expect(new Date(JSON.parse(seen[0].body).deadlineAt).getTime()).toBe(deadline.getTime());
+    // The earlier failures are no longer the delivery's state.
+    expect(row.last_error).toBe('HTTP 500');
+  });
+
+  it('gives up after DELIVERY_MAX_ATTEMPTS tries and shows the failure through the webhook endpoints', async () => {
+    const hook = hooks.down;
+    const { ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);
+    await api.app.get(DeliveryService).enqueue(ids);
+    const row = await settled(ids[0], 'failed');
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, last_error: 'HTTP 503', sent_at: null });
+    expect(hits.get(hook.path)).toHaveLength(3);
+
+    const list = await api.request('GET', `/webhooks/${hook.id}/deliveries?status=failed`, { token: p.admin });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ id: ids[0], status: 'failed', attempts: 3, lastError: 'HTTP 503', sentAt: null }),
+    ]);
+    const all = (await api.request('GET', '/webhooks', { token: p.admin })).body.items as any[];
+    expect(all.find((w) => w.id === hook.id)).toMatchObject({
+      deliveries: { pending: 0, sent: 0, failed: 1 },
+      lastError: 'HTTP 503',
+    });
+    // Given up means given up: no further tries arrive.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(hits.get(hook.path)).toHaveLength(3);
+  });
+
+  it('never sends one delivery twice when two workers run it at once (the row lock is held during the send)', async () => {
+    const hook = hooks.slow;
+    const { ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);
+    const handler = api.app.get(DeliverHandler);
+    const results = await Promise.all([handler.handle({ deliveryId: ids[0] }), handler.handle({ deliveryId: ids[0] })]);
+    expect(results.map((r) => r.result).sort()).toEqual(['sent', 'skipped']);
+    expect(hits.get(hook.path)).toHaveLength(1);
+    expect(await delivery(ids[0])).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('re-adds a delivery whose job ended in failure while the row is still pending', async () => {
+    const hook = hooks['ok-failed-job'];
+    const { ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);
+    // A job with the delivery's id that fails without touching the row (no handler for its name):
+    // BullMQ keeps it, so a plain add with the same id would be ignored.
+    const queue = new Queue('delivery', { connection: { url: redis.url }, prefix: api.env.QUEUE_PREFIX });
+    try {
+      const jobId = `delivery-${ids[0]}`;
+      await queue.add('no-such-job', { deliveryId: ids[0] }, { jobId, attempts: 1 });
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'failed', 15_000, 'job failed');
+      expect((await delivery(ids[0])).status).toBe('pending');
+      await age(ids);
+      await settled(ids[0], 'sent');
+    } finally {
+      await queue.close();
+    }
+    expect(hits.get(hook.path)).toHaveLength(1);
+  });
+
+  it('walks pending deliveries in keyset batches, each exactly once, across ids of different lengths', async () => {
+    const { alertId } = await alertWithDeliveries([]);
+    // Two statements: two created_at values, 60 rows each (ids crossing 99 -> 100 and beyond).
+    const insert = () =>
+      db.query(
+        `INSERT INTO alert_deliveries (alert_id, channel, target)
+         SELECT $1, 'webhook', 'keyset-' || g || '-' || clock_timestamp() FROM generate_series(1, 60) g RETURNING id::text AS id`,
+        [alertId],
+      ) as Promise<{ id: string }[]>;
+    const ids = [...(await insert()), ...(await insert())].map((r) => r.id);
+    try {
+      // A cutoff ahead of now takes these fresh rows (the worker's sweep, 30 s behind, leaves them alone).
+      const repo = api.app.get(DeliveryRepository);
+      const cutoff = new Date(Date.now() + 60_000);
+      const seen: string[] = [];
+      let after: { createdAt: string; id: string } | null = null;
+      for (;;) {
+        const batch = await repo.stalePending(cutoff, after, 7);
+        seen.push(...batch.map((r) => r.id));
+        if (batch.length < 7) break;
+        after = { createdAt: batch[6].created_at, id: batch[6].id };
+      }
+      const mine = seen.filter((id) => ids.includes(id));
+      expect(mine).toEqual([...ids].sort((a, b) => Number(a) - Number(b)));
+      expect(new Set(seen).size).toBe(seen.length);
+    } finally {
+      await db.query(`UPDATE alert_deliveries SET status = 'failed' WHERE id = ANY($1::bigint[])`, [ids]);
+    }
+  });
+
+  it('sends deliveries whose jobs Redis lost once Redis is back, through the sweep; enqueue never throws meanwhile', async () => {
+    const hook = hooks['ok-sweep'];
+    const mailsBefore = mails.length;
+    const { ids } = await alertWithDeliveries(
+      [
+        { channel: 'email', target: HEAD_EMAIL },
+        { channel: 'webhook', target: hook.id },
+      ],
+      'due_soon',
+    );
+    await redis.stop();
+    await expect(api.app.get(DeliveryService).enqueue(ids)).resolves.toBeUndefined();
+    expect((await delivery(ids[0])).status).toBe('pending');
+    // As if the scan had committed them a minute ago; Redis comes back empty (no persistence).
+    await age(ids);
+    await redis.start();
+    await settled(ids[0], 'sent');
+    await settled(ids[1], 'sent');
+    expect(mails.slice(mailsBefore)).toHaveLength(1);
+    expect(mails[mailsBefore].subject).toBe(`[Cảnh báo] Hồ sơ ${dossier.code} sắp đến hạn`);
+    expect(hits.get(hook.path)).toHaveLength(1);
+  });
+});
