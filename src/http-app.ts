@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from 'src/app.module';
@@ -25,6 +26,14 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
     },
     logger: false,
     trustProxy: false,
+    // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414.
+    maxParamLength: 500,
+    // Errors Fastify raises before routing (bad percent-encoding, bad content-type header) in our shape.
+    frameworkErrors: (_error: Error, req: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(400)
+        .send({ statusCode: 400, code: 'BAD_REQUEST', message: 'Yêu cầu không hợp lệ.', requestId: req.id });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true });
   const logger = app.get<Logger>(ROOT_LOGGER);

@@ -157,6 +157,28 @@ export class SlaScanRepository {
     };
   }
 
+  /** Outbox rows for alerts created elsewhere (feedback past its deadline), as scanBatch writes them. */
+  async deliveriesFor(alertIds: string[], emailEnabled: boolean): Promise<string[]> {
+    if (alertIds.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `WITH a AS (SELECT id, kind, recipient_user_id FROM alerts WHERE id = ANY($1::uuid[])),
+       em AS (
+         INSERT INTO alert_deliveries (alert_id, channel, target)
+         SELECT a.id, 'email', u.email FROM a JOIN users u ON u.id = a.recipient_user_id
+         WHERE $2::boolean AND u.email IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING id
+       ),
+       wh AS (
+         INSERT INTO alert_deliveries (alert_id, channel, target)
+         SELECT a.id, 'webhook', w.id::text FROM a JOIN webhooks w ON w.active AND a.kind = ANY(w.kinds)
+         ON CONFLICT DO NOTHING RETURNING id
+       )
+       SELECT id::text FROM em UNION ALL SELECT id::text FROM wh`,
+      [alertIds, emailEnabled],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Closes open alerts the dossier has moved past: it ended; its deadline for that kind is no
    * longer the one the alert was about (a new step, an extension, a recomputation); a due-soon

@@ -4,6 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { registry } from 'src/common/metrics';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { FeedbackOverdueScan } from 'src/public/feedback-overdue.scan';
 import { DELIVERY_ENQUEUER, type DeliveryEnqueuer } from 'src/sla/delivery-port';
 import { SCAN_KINDS, ScanKind, SlaScanRepository } from 'src/sla/sla-scan.repository';
 
@@ -31,7 +32,7 @@ const LOOKBACK_MS = 5 * 60_000;
 export interface ScanResult {
   scanned: number;
   alertsCreated: number;
-  byKind: Record<ScanKind, number>;
+  byKind: Record<ScanKind | 'feedback_overdue', number>;
   closed: number;
   ms: number;
 }
@@ -46,6 +47,7 @@ export interface ScanResult {
 export class SlaScanService {
   constructor(
     private readonly repo: SlaScanRepository,
+    private readonly feedback: FeedbackOverdueScan,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Optional() @Inject(DELIVERY_ENQUEUER) private readonly delivery?: DeliveryEnqueuer,
@@ -53,7 +55,7 @@ export class SlaScanService {
 
   async scan(now: Date): Promise<ScanResult> {
     const started = process.hrtime.bigint();
-    const byKind = { due_soon: 0, overdue: 0, stalled: 0, escalated: 0 } as Record<ScanKind, number>;
+    const byKind = { due_soon: 0, overdue: 0, stalled: 0, escalated: 0, feedback_overdue: 0 } as ScanResult['byKind'];
     let scanned = 0;
     const emailEnabled = !!this.config.SMTP_URL;
     for (const kind of SCAN_KINDS) {
@@ -72,9 +74,14 @@ export class SlaScanService {
       }
       await this.repo.setWatermark(kind, now);
     }
-    const closed = await this.repo.closeStale(now);
+    // Feedback past its own deadline (15 working days) alerts the unit head too.
+    const fb = await this.feedback.run(now);
+    byKind.feedback_overdue = fb.created.length;
+    const fbDeliveries = await this.repo.deliveriesFor(fb.created, emailEnabled);
+    if (fbDeliveries.length && this.delivery) await this.delivery.enqueue(fbDeliveries);
+    const closed = (await this.repo.closeStale(now)) + fb.closed;
     const alertsTotal = Object.values(byKind).reduce((a, b) => a + b, 0);
-    for (const kind of SCAN_KINDS) if (byKind[kind]) alertsCreated.inc({ kind }, byKind[kind]);
+    for (const [kind, n] of Object.entries(byKind)) if (n) alertsCreated.inc({ kind }, n);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     scanDuration.observe(ms / 1000);
     if (alertsTotal || closed)

@@ -62,6 +62,15 @@ describe('HTTP foundation', () => {
     expect(res.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
   });
 
+  it('answers malformed URLs and over-long path parameters in the error shape', async () => {
+    const badEncoding = await api.request('GET', '/public/dossiers/%E0%A4%A');
+    expect(badEncoding.status).toBe(400);
+    expect(badEncoding.body).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
+    const long = await api.request('GET', `/public/dossiers/${'X'.repeat(300)}`);
+    expect(long.status).toBe(404);
+    expect(long.body.code).toBe('NOT_FOUND');
+  });
+
   it('echoes a given request id and makes one up otherwise', async () => {
     const given = await api.request('GET', '/health', { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
