@@ -59,7 +59,9 @@ export class Sla1764600000000 implements MigrationInterface {
         sent_at timestamptz,
         UNIQUE (alert_id, channel, target)
       )`);
-    await q.query(`CREATE INDEX alert_deliveries_pending_idx ON alert_deliveries (created_at) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX alert_deliveries_pending_idx ON alert_deliveries (created_at) WHERE status = 'pending'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -3,7 +3,7 @@ import { CatalogueCalendar1764400000000 } from './1764400000000-catalogue-calend
 import { Dossiers1764500000000 } from './1764500000000-dossiers';
 import { Sla1764600000000 } from './1764600000000-sla';
 import { Citizens1764700000000 } from './1764700000000-citizens';
-import { DeliveryTargetIndex1764800000000 } from './1764800000000-delivery-target-index';
+import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -12,5 +12,5 @@ export const MIGRATIONS = [
   Dossiers1764500000000,
   Sla1764600000000,
   Citizens1764700000000,
-  DeliveryTargetIndex1764800000000,
+  ScanIndexes1764800000000,
 ];

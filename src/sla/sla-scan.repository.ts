@@ -9,24 +9,29 @@ export type ScanKind = (typeof SCAN_KINDS)[number];
  * (its identity with the dossier and the recipient), an extra condition, the unit it concerns,
  * and who receives it (DOMAIN.md "Alerts").
  */
+const HEAD_OF = (unit: string) =>
+  `LEFT JOIN units hu ON hu.id = ${unit} LEFT JOIN users h ON h.id = hu.head_user_id AND h.active`;
+
+// Recipients are joins (hash-joinable at scale), not per-row subqueries; `rc.uid` is null when the
+// unit has no active head (the alert then sits in the unit's inbox).
 const RULES: Record<ScanKind, { trigger: string; deadline: string; extra: string; unit: string; recipients: string }> =
   {
-    // Open and running with at most the due-soon window left, not yet past the deadline.
+    // Open and running with at most the due-soon window left, not yet past the deadline:
+    // the handling unit's head and the current assignee.
     due_soon: {
       trigger: 'due_soon_at',
       deadline: 'd.overdue_at',
       extra: 'AND d.overdue_at > $2',
       unit: 'd.handling_unit_id',
-      // The handling unit's head and the current assignee.
-      recipients: `SELECT h.id AS uid FROM units hu LEFT JOIN users h ON h.id = hu.head_user_id AND h.active WHERE hu.id = d.handling_unit_id
-                 UNION SELECT a.id FROM users a WHERE a.id = d.current_assignee_id AND a.active`,
+      recipients: `${HEAD_OF('d.handling_unit_id')} LEFT JOIN users a ON a.id = d.current_assignee_id AND a.active
+        CROSS JOIN LATERAL (SELECT h.id AS uid UNION SELECT a.id WHERE a.id IS NOT NULL) rc`,
     },
     overdue: {
       trigger: 'overdue_at',
       deadline: 'd.overdue_at',
       extra: '',
       unit: 'd.handling_unit_id',
-      recipients: `SELECT h.id AS uid FROM units hu LEFT JOIN users h ON h.id = hu.head_user_id AND h.active WHERE hu.id = d.handling_unit_id`,
+      recipients: `${HEAD_OF('d.handling_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
     },
     // The current step past its own due instant: the head of the step's unit.
     stalled: {
@@ -34,15 +39,16 @@ const RULES: Record<ScanKind, { trigger: string; deadline: string; extra: string
       deadline: 'd.step_due_at',
       extra: 'AND d.current_step_unit_id IS NOT NULL',
       unit: 'd.current_step_unit_id',
-      recipients: `SELECT h.id AS uid FROM units su LEFT JOIN users h ON h.id = su.head_user_id AND h.active WHERE su.id = d.current_step_unit_id`,
+      recipients: `${HEAD_OF('d.current_step_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
     },
-    // Still overdue long after the overdue alert: the reform board.
+    // Still overdue long after the overdue alert: every active member of the reform board.
     escalated: {
       trigger: 'escalate_at',
       deadline: 'd.overdue_at',
       extra: '',
       unit: 'd.handling_unit_id',
-      recipients: `SELECT b.id AS uid FROM (SELECT 1) one LEFT JOIN users b ON b.role = 'reform_board' AND b.active`,
+      recipients: `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(b.id), ARRAY[NULL::uuid]) FROM users b
+        WHERE b.role = 'reform_board' AND b.active)) rc(uid)`,
     },
   };
 
@@ -110,7 +116,9 @@ export class SlaScanRepository {
     }
     const sql = `
       WITH cand AS (
-        SELECT c.id, c.${key} AS k FROM dossiers c
+        SELECT c.id, c.${key} AS k, c.handling_unit_id, c.current_step_unit_id, c.current_assignee_id,
+               c.overdue_at, c.step_due_at, c.ended_at, c.paused_since
+        FROM dossiers c
         WHERE ${where.join(' AND ')}
         ORDER BY c.${key}, c.id
         LIMIT $3
@@ -118,8 +126,7 @@ export class SlaScanRepository {
       ins AS (
         INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
         SELECT $1, d.id, ${r.unit}, rc.uid, ${r.deadline}, $2
-        FROM cand JOIN dossiers d ON d.id = cand.id
-        CROSS JOIN LATERAL (${r.recipients}) rc
+        FROM cand d ${r.recipients}
         WHERE d.ended_at IS NULL AND d.paused_since IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
         ON CONFLICT DO NOTHING
         RETURNING id, kind, recipient_user_id
@@ -184,19 +191,22 @@ export class SlaScanRepository {
    * longer the one the alert was about (a new step, an extension, a recomputation); a due-soon
    * alert once the deadline has passed (the overdue alert takes over).
    */
-  async closeStale(now: Date): Promise<number> {
+  async closeStale(now: Date, since: Date | null): Promise<number> {
+    // Only dossiers changed since the last scan can have moved past an alert, and due-soon alerts
+    // whose deadline has come; without a watermark (first scan) every open alert is checked.
+    const scope = since ? `AND (d.updated_at > $2 OR (a.kind = 'due_soon' AND a.deadline_at <= $1))` : '';
     // TypeORM answers an UPDATE with [rows, rowCount].
     const [, count]: [unknown[], number] = await this.dataSource.query(
       `UPDATE alerts a SET closed_at = $1
        FROM dossiers d
-       WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind <> 'feedback_overdue' AND (
+       WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind <> 'feedback_overdue' ${scope} AND (
          d.ended_at IS NOT NULL
          OR (d.paused_since IS NULL AND a.kind IN ('due_soon', 'overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
          OR (d.paused_since IS NULL AND a.kind = 'stalled' AND a.deadline_at IS DISTINCT FROM d.step_due_at)
          OR (a.kind = 'due_soon' AND d.overdue_at <= $1)
        )
        RETURNING a.id`,
-      [now],
+      since ? [now, since] : [now],
     );
     return count;
   }

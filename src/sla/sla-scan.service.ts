@@ -58,9 +58,11 @@ export class SlaScanService {
     const byKind = { due_soon: 0, overdue: 0, stalled: 0, escalated: 0, feedback_overdue: 0 } as ScanResult['byKind'];
     let scanned = 0;
     const emailEnabled = !!this.config.SMTP_URL;
+    const sinces: (Date | null)[] = [];
     for (const kind of SCAN_KINDS) {
       const mark = await this.repo.watermark(kind);
       const since = mark ? new Date(Math.min(mark.getTime(), now.getTime()) - LOOKBACK_MS) : null;
+      sinces.push(since);
       const modes = since ? (['deadline', 'changed'] as const) : (['full'] as const);
       for (const mode of modes) {
         let after: { at: string; id: string } | null = null;
@@ -79,7 +81,9 @@ export class SlaScanService {
     byKind.feedback_overdue = fb.created.length;
     const fbDeliveries = await this.repo.deliveriesFor(fb.created, emailEnabled);
     if (fbDeliveries.length && this.delivery) await this.delivery.enqueue(fbDeliveries);
-    const closed = (await this.repo.closeStale(now)) + fb.closed;
+    // Alerts close for dossiers changed since the oldest watermark (all of them on a first scan).
+    const oldest = sinces.includes(null) ? null : new Date(Math.min(...sinces.map((d) => d!.getTime())));
+    const closed = (await this.repo.closeStale(now, oldest)) + fb.closed;
     const alertsTotal = Object.values(byKind).reduce((a, b) => a + b, 0);
     for (const [kind, n] of Object.entries(byKind)) if (n) alertsCreated.inc({ kind }, n);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
