@@ -44,25 +44,54 @@ describe('alerts across a Redis outage', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        hooks.push({ deliveryId: String(req.headers['x-delivery-id']), body, signature: String(req.headers['x-signature']) });
+        hooks.push({
+          deliveryId: String(req.headers['x-delivery-id']),
+          body,
+          signature: String(req.headers['x-signature']),
+        });
         res.writeHead(200).end();
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const env = { REDIS_URL: redis.url, SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, SWEEP_CRON: '* * * * * *', DELIVERY_BACKOFF_MS: '200' };
+    const env = {
+      REDIS_URL: redis.url,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SWEEP_CRON: '* * * * * *',
+      DELIVERY_BACKOFF_MS: '200',
+    };
     api = await startApi(env);
     p = await buildProvince(api);
-    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as { id: string; code: string }[];
-    await api.request('PATCH', `/units/${units.find((u) => u.code === 'H15.50')!.id}`, { token: p.admin, body: { headUserId: p.userIds.head } });
-    await api.request('PATCH', `/users/${p.userIds.head}`, { token: p.admin, body: { email: 'giamdoc.sxd@example.gov.vn' } });
+    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as {
+      id: string;
+      code: string;
+    }[];
+    await api.request('PATCH', `/units/${units.find((u) => u.code === 'H15.50')!.id}`, {
+      token: p.admin,
+      body: { headUserId: p.userIds.head },
+    });
+    await api.request('PATCH', `/users/${p.userIds.head}`, {
+      token: p.admin,
+      body: { email: 'giamdoc.sxd@example.gov.vn' },
+    });
     const wh = await api.request('POST', '/webhooks', {
       token: p.admin,
-      body: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`, secret: SECRET, kinds: ['overdue'] },
+      body: {
+        url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`,
+        secret: SECRET,
+        kinds: ['overdue'],
+      },
     });
     expect(wh.status).toBe(201);
     // Ten dossiers received Mon 2026-03-02 08:00, overdue since Thu 05/03 08:00.
-    const dossiers = Array.from({ length: 10 }, (_, i) => ({ ...intakeBody(), code: `H15.50-260302-${5000 + i}`, receivedAt: '2026-03-02T08:00:00+07:00', events: [] }));
-    expect((await api.request('POST', '/imports/dossiers', { token: p.admin, body: { dossiers } })).body.failed).toEqual([]);
+    const dossiers = Array.from({ length: 10 }, (_, i) => ({
+      ...intakeBody(),
+      code: `H15.50-260302-${5000 + i}`,
+      receivedAt: '2026-03-02T08:00:00+07:00',
+      events: [],
+    }));
+    expect(
+      (await api.request('POST', '/imports/dossiers', { token: p.admin, body: { dossiers } })).body.failed,
+    ).toEqual([]);
     worker = startProcess('src/worker.js', { ...api.env, LOG_LEVEL: 'info' });
     await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
   });
@@ -89,7 +118,9 @@ describe('alerts across a Redis outage', () => {
     // Per dossier: overdue (head) and stalled at the counter step (head): 20 alerts.
     expect(scan.body.alertsCreated).toBe(20);
     const ds = api.app.get(DataSource);
-    const pending = await ds.query(`SELECT channel, count(*)::int AS n FROM alert_deliveries WHERE status = 'pending' GROUP BY 1 ORDER BY 1`);
+    const pending = await ds.query(
+      `SELECT channel, count(*)::int AS n FROM alert_deliveries WHERE status = 'pending' GROUP BY 1 ORDER BY 1`,
+    );
     expect(pending).toEqual([
       { channel: 'email', n: 20 },
       { channel: 'webhook', n: 10 },
