@@ -23,6 +23,7 @@ import { TimeLimit, WorkingCalendar } from 'src/calendar/working-time';
 import { AuditService } from 'src/common/audit.service';
 import { DomainError, ErrorDetail } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { VN_OFFSET_MINUTES } from 'src/common/time';
 
 /**
@@ -53,10 +54,14 @@ export class CalendarService implements OnApplicationBootstrap {
   private generation = 0;
   private readonly listeners = new Set<CalendarChangeListener>();
 
+  /** When the stored version was last read, and the generation then (local edits invalidate). */
+  private checked: { at: number; generation: number } | null = null;
+
   constructor(
     private readonly repo: CalendarRepository,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,10 +86,28 @@ export class CalendarService implements OnApplicationBootstrap {
   /** current() with the version it was built from (store it beside values computed with it). */
   currentVersioned(): Promise<VersionedCalendar> {
     const generation = this.generation;
+    // Hot paths (every intake and action) reuse a version read within CALENDAR_CACHE_MS; an edit on
+    // another instance is seen after at most that long, and a dossier computed meanwhile carries the
+    // older calendar_version, so the recompute sweep corrects it.
+    const ttl = this.config.CALENDAR_CACHE_MS;
+    if (
+      ttl > 0 &&
+      this.cache &&
+      this.checked &&
+      this.checked.generation === generation &&
+      Date.now() - this.checked.at < ttl
+    ) {
+      return Promise.resolve(this.cache);
+    }
     if (this.inflight?.generation === generation) return this.inflight.promise;
-    const promise = this.load().finally(() => {
-      if (this.inflight?.promise === promise) this.inflight = null;
-    });
+    const promise = this.load()
+      .then((v) => {
+        this.checked = { at: Date.now(), generation };
+        return v;
+      })
+      .finally(() => {
+        if (this.inflight?.promise === promise) this.inflight = null;
+      });
     this.inflight = { generation, promise };
     return promise;
   }

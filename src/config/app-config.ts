@@ -110,6 +110,13 @@ export class EnvironmentVariables {
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression' })
   HEARTBEAT_CRON = '* * * * *';
 
+  /** How long (ms) a process reuses the calendar version it read; 0 reads it on every use. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  CALENDAR_CACHE_MS = 1000;
+
   /** Jobs each worker process runs at once, per queue. */
   @Transform(toInt)
   @IsInt()

@@ -116,12 +116,10 @@ export class DossiersService {
       const ctx = this.context(calendar, procedure);
       const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
       const state = this.fold(null, event, ctx);
-      const n = await this.repo.nextCodeNumber(m, unit.id, localDate(now));
       const lookupKey = newLookupKey();
       const id = randomUUID();
-      const row: NewDossier = {
+      const row: Omit<NewDossier, 'code'> = {
         id,
-        code: dossierCode(unit.code, now, n),
         procedure_id: procedure.procedureId,
         procedure_version: procedure.version,
         procedure_code: procedure.code,
@@ -139,10 +137,12 @@ export class DossiersService {
           stepUnitIds: procedure.steps.map((s) => s.unitId),
         }),
       };
-      await this.repo.insert(m, row);
-      await this.repo.appendEvents(m, [eventRow(id, 1, event, null, state.status, null)]);
-      const dossier = await this.repo.findById(id, m);
-      return { ...this.toDto(dossier!, calendar, now), lookupKey };
+      const prefix = dossierCode(unit.code, now, 0).slice(0, -4);
+      const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
+      const code = await this.repo.insertIntake(m, row, { unitId: unit.id, day: localDate(now), prefix }, first);
+      // The response is built from what was written: no read-back round trip.
+      const dossier: DossierRow = { ...row, code, receiving_unit_code: unit.code, received_at: row.received_at };
+      return { ...this.toDto(dossier, calendar, now), lookupKey };
     });
   }
 
@@ -203,17 +203,14 @@ export class DossiersService {
       };
       const state = this.fold(base, event, ctx);
       await this.repo.appendEvents(m, [eventRow(id, row.version + 1, event, row.status, state.status, null)]);
-      await this.repo.update(
-        m,
-        id,
-        projectState(state, versioned.calendar, this.thresholds, {
-          calendarVersion: versioned.version,
-          flags: row.flags,
-          stepUnitIds: procedure.steps.map((s) => s.unitId),
-        }),
-      );
-      const updated = await this.repo.findById(id, m);
-      return this.toDto(updated!, versioned.calendar, now);
+      const projection = projectState(state, versioned.calendar, this.thresholds, {
+        calendarVersion: versioned.version,
+        flags: row.flags,
+        stepUnitIds: procedure.steps.map((s) => s.unitId),
+      });
+      await this.repo.update(m, id, projection);
+      // The response is built from what was written: no read-back round trip.
+      return this.toDto({ ...row, ...projection }, versioned.calendar, now);
     });
   }
 
