@@ -76,6 +76,8 @@ export function scriptFromStatements(recorded: RecordedStatement[], o: ScriptOpt
     const byColumn = new Map<number, string>();
     const isInsertDossier = /^INSERT INTO dossiers\s*\(/i.test(sql);
     const isInsertEvents = /^INSERT INTO dossier_events\s*\(/i.test(sql);
+    // The service's intake is one statement: the daily number, the dossier and its first event.
+    const isIntakeStatement = /^WITH n AS \(\s*INSERT INTO dossier_code_sequences/i.test(sql);
     if (isInsertEvents) {
       const seq = insertParams(sql).get('seq');
       if (seq && haveRow) byColumn.set(seq, ':nextv');
@@ -96,6 +98,7 @@ export function scriptFromStatements(recorded: RecordedStatement[], o: ScriptOpt
       const v = st.values[n - 1];
       if (v === null) return 'NULL';
       if (v === o.dossierId) {
+        if (isIntakeStatement) return 'gen_random_uuid()';
         if (isInsertDossier && !created) {
           created = true;
           suffix = ' RETURNING id AS did \\gset';
