@@ -117,6 +117,13 @@ export class EnvironmentVariables {
   @Max(60_000)
   CALENDAR_CACHE_MS = 1000;
 
+  /** Port of the worker's Prometheus endpoint (GET /metrics: jobs, deliveries, scans); 0 = off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 0;
+
   /** Jobs each worker process runs at once, per queue. */
   @Transform(toInt)
   @IsInt()

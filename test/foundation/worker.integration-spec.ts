@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { logLines, Proc, startProcess, waitFor } from '../support/processes';
+import { freePort } from '../support/servers';
 import { createTestDatabase, testEnv } from '../support/test-env';
 
 describe('worker process', () => {
@@ -32,8 +33,9 @@ describe('worker process', () => {
     return r.rows[0] as { probe_id: string; job_id: string; worker_pid: number } | undefined;
   }
 
-  it('processes a job put on the queue and its effect is visible in PostgreSQL', async () => {
-    const env = testEnv(db.url, { LOG_LEVEL: 'info' });
+  it('processes a job put on the queue, its effect is visible in PostgreSQL and in the worker metrics', async () => {
+    const metricsPort = await freePort();
+    const env = testEnv(db.url, { LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(metricsPort) });
     const worker = startProcess('src/worker.js', env);
     procs.push(worker);
     await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
@@ -41,6 +43,17 @@ describe('worker process', () => {
     const row = await waitFor(() => probe('probe-1'), 15_000, 'probe row');
     expect(row.job_id).toBe('probe-1');
     expect(row.worker_pid).toBe(worker.child.pid);
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return /jobs_processed_total\{queue="system",job="system.probe",result="completed"\} 1/.test(text)
+          ? text
+          : null;
+      },
+      10_000,
+      'worker metrics',
+    );
+    expect(metrics).toMatch(/job_duration_seconds_count\{queue="system",job="system.probe"\} 1/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).not.toBeNull();
   });
