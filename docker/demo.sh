@@ -23,6 +23,7 @@ export JWT_SECRET
 export PORT=${PORT:-3000} HOST=${HOST:-127.0.0.1}
 export ADMIN_USERNAME=${ADMIN_USERNAME:-admin} ADMIN_PASSWORD=${ADMIN_PASSWORD:-admin-demo-2026}
 export NODE_ENV=${NODE_ENV:-development} LOG_LEVEL=${LOG_LEVEL:-info}
+export WORKER_METRICS_PORT=${WORKER_METRICS_PORT:-$((PORT + 1))}
 
 echo "[demo] building" >&2
 npm run --silent build
@@ -54,7 +55,7 @@ cat <<MSG
   SLA tracker is running (demo data loaded).
     API          $base/api/v1          readiness: $base/api/v1/health/ready
     OpenAPI      $base/docs            (JSON: $base/docs-json)
-    Metrics      $base/api/v1/metrics
+    Metrics      $base/api/v1/metrics (API), http://${HOST}:${WORKER_METRICS_PORT}/metrics (worker)
     Logs         .data/api.log, .data/worker.log
 
   Sign-ins:
