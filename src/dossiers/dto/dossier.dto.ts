@@ -20,6 +20,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ListQueryDto } from 'src/auth/dto/auth.dto';
 import { ISO_INSTANT_PATTERN } from 'src/common/time';
 import { STATUSES } from 'src/dossiers/lifecycle';
 
@@ -141,7 +142,7 @@ const toList = ({ value }: { value: unknown }) =>
         .filter(Boolean)
     : value;
 
-export class ListDossiersQuery {
+export class ListDossiersQuery extends ListQueryDto {
   @ApiPropertyOptional({ description: 'one status or several, comma-separated', enum: STATUSES })
   @IsOptional()
   @Transform(toList)
@@ -161,14 +162,6 @@ export class ListDossiersQuery {
   @Matches(ISO_INSTANT_PATTERN, { message: 'receivedTo must be an ISO-8601 instant with an offset' })
   receivedTo?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(80) code?: string;
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
 }
 
 export class CurrentStepDto {

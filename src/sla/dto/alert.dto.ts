@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { ListQueryDto } from 'src/auth/dto/auth.dto';
 
 export const ALERT_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue'] as const;
 
-export class ListAlertsQuery {
+export class ListAlertsQuery extends ListQueryDto {
   @ApiPropertyOptional({ enum: ALERT_KINDS }) @IsOptional() @IsIn(ALERT_KINDS) kind?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) unitCode?: string;
   @ApiPropertyOptional({ type: Boolean })
@@ -13,14 +14,6 @@ export class ListAlertsQuery {
   @IsBoolean()
   open?: boolean;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() dossierId?: string;
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
 }
 
 export class AlertDto {
