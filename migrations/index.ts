@@ -4,6 +4,7 @@ import { Dossiers1764500000000 } from './1764500000000-dossiers';
 import { Sla1764600000000 } from './1764600000000-sla';
 import { Citizens1764700000000 } from './1764700000000-citizens';
 import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
+import { Reports1764900000000 } from './1764900000000-reports';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Sla1764600000000,
   Citizens1764700000000,
   ScanIndexes1764800000000,
+  Reports1764900000000,
 ];

@@ -11,6 +11,7 @@ import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 import { PublicModule } from 'src/public/public.module';
+import { ReportsModule } from 'src/reports/reports.module';
 import { SlaModule } from 'src/sla/sla.module';
 import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
@@ -31,6 +32,7 @@ import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
     PublicModule,
     DeliveryModule,
     WebhooksModule,
+    ReportsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

@@ -19,8 +19,17 @@ import { JobsModule } from 'src/jobs/jobs.module';
 import { ProbeHandler } from 'src/jobs/probe.handler';
 import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
+import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
+import { ReportsModule } from 'src/reports/reports.module';
 
-const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler, DeliverHandler, DeliveriesSweepHandler];
+const HANDLERS = [
+  ProbeHandler,
+  RecomputeHandler,
+  SlaScanHandler,
+  DeliverHandler,
+  DeliveriesSweepHandler,
+  ReportsCompactHandler,
+];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
 @Module({
@@ -36,6 +45,7 @@ const HANDLERS = [ProbeHandler, RecomputeHandler, SlaScanHandler, DeliverHandler
     DossiersModule,
     SlaModule,
     DeliveryModule,
+    ReportsModule,
   ],
   providers: [
     ProbeHandler,

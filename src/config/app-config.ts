@@ -106,6 +106,10 @@ export class EnvironmentVariables {
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SWEEP_CRON must be a 5- or 6-field cron expression' })
   SWEEP_CRON = '*/5 * * * *';
 
+  /** Cron expression of the tick folding report deltas into the daily summaries (reports stay exact either way). */
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'REPORTS_COMPACT_CRON must be a 5- or 6-field cron expression' })
+  REPORTS_COMPACT_CRON = '* * * * *';
+
   /** Cron expression of the worker heartbeat tick. */
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression' })
   HEARTBEAT_CRON = '* * * * *';

@@ -158,6 +158,8 @@ export interface DossierState {
   promisedAt: number | null;
   extensionCount: number;
   supplementCount: number;
+  /** Instants of the supplement requests, in order (the index's "more than N requests" rule). */
+  supplementAts: number[];
   paymentRequestCount: number;
   endedAt: number | null;
   returnedAt: number | null;
@@ -323,6 +325,7 @@ function intake(ctx: FoldContext, e: DossierEvent): DossierState {
     promisedAt: null,
     extensionCount: 0,
     supplementCount: 0,
+    supplementAts: [],
     paymentRequestCount: 0,
     endedAt: null,
     returnedAt: null,
@@ -458,6 +461,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         clock: pauseClock(cal, s.clock, e.at),
         stepClock: s.stepClock && pauseClock(cal, s.stepClock, e.at),
         supplementCount: s.supplementCount + (action === 'request_supplement' ? 1 : 0),
+        supplementAts: action === 'request_supplement' ? [...(s.supplementAts ?? []), e.at] : s.supplementAts,
         paymentRequestCount: s.paymentRequestCount + (action === 'request_payment' ? 1 : 0),
         steps: withStepDue(s.steps, s.currentStep, null),
       };

@@ -20,6 +20,8 @@ export interface JobPayloads {
   'sla.deliver': { deliveryId: string };
   /** Re-enqueues deliveries still pending (Redis lost them, or their job was never added). */
   'sla.deliveries-sweep': { tickId?: string };
+  /** Folds report deltas into report_daily (reports read both, so this only keeps them fast). */
+  'reports.compact': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -53,13 +55,17 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'delivery',
     options: { attempts: 1, ...KEEP },
   },
+  'reports.compact': {
+    queue: 'system',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
 export interface TickDefinition<K extends JobName = JobName> {
   name: string;
   /** The configuration variable holding the tick's cron expression (Asia/Ho_Chi_Minh). */
-  cron: 'HEARTBEAT_CRON' | 'SLA_SCAN_CRON' | 'SWEEP_CRON';
+  cron: 'HEARTBEAT_CRON' | 'SLA_SCAN_CRON' | 'SWEEP_CRON' | 'REPORTS_COMPACT_CRON';
   job: K;
   payload: (tickId: string) => JobPayloads[K];
 }
@@ -70,4 +76,5 @@ export const TICKS: TickDefinition[] = [
   { name: 'recompute-sweep', cron: 'SWEEP_CRON', job: 'dossiers.recompute', payload: (tickId) => ({ tickId }) },
   { name: 'sla-scan', cron: 'SLA_SCAN_CRON', job: 'sla.scan', payload: (tickId) => ({ tickId }) },
   { name: 'deliveries-sweep', cron: 'SWEEP_CRON', job: 'sla.deliveries-sweep', payload: (tickId) => ({ tickId }) },
+  { name: 'reports-compact', cron: 'REPORTS_COMPACT_CRON', job: 'reports.compact', payload: (tickId) => ({ tickId }) },
 ];

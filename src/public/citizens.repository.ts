@@ -136,8 +136,15 @@ export class CitizensRepository {
     ratedAt: Date;
   }): Promise<{ id: string } | null> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `INSERT INTO dossier_ratings (dossier_id, criteria, verdict, comment, rated_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (dossier_id) DO NOTHING RETURNING id`,
+      // A dissatisfied rating marks the dossier for the index's satisfaction group, in the same statement.
+      `WITH r AS (
+         INSERT INTO dossier_ratings (dossier_id, criteria, verdict, comment, rated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id) DO NOTHING RETURNING id, dossier_id, verdict
+       ), marked AS (
+         UPDATE dossiers d SET complained = true FROM r
+         WHERE d.id = r.dossier_id AND r.verdict = 'dissatisfied' AND NOT d.complained
+       )
+       SELECT id FROM r`,
       [r.dossierId, r.criteria, r.verdict, r.comment, r.ratedAt],
     );
     return rows[0] ?? null;
@@ -200,9 +207,16 @@ export class CitizensRepository {
     dueAt: Date;
   }): Promise<string> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `INSERT INTO dossier_feedback (dossier_id, unit_id, kind, content, lodged_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [f.dossierId, f.unitId, f.kind, f.content, f.lodgedAt, f.dueAt],
+      // A complaint about conduct marks the dossier for the index's satisfaction group, in the same statement.
+      `WITH f AS (
+         INSERT INTO dossier_feedback (dossier_id, unit_id, kind, content, lodged_at, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, dossier_id, kind
+       ), marked AS (
+         UPDATE dossiers d SET complained = true FROM f
+         WHERE d.id = f.dossier_id AND f.kind = ANY($7::text[]) AND NOT d.complained
+       )
+       SELECT id FROM f`,
+      [f.dossierId, f.unitId, f.kind, f.content, f.lodgedAt, f.dueAt, COMPLAINT_KINDS],
     );
     return rows[0].id;
   }

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { indicator, parseReportsConfig, points, rankUnits, IndicatorModel } from 'src/reports/index-model';
+
+const raw = () => JSON.parse(readFileSync(join(__dirname, '../../config/reports.json'), 'utf8'));
+
+describe('index model', () => {
+  it('loads the shipped configuration: six groups adding up to 100 points', () => {
+    const c = parseReportsConfig(raw());
+    expect(c.groups.map((g) => g.key)).toEqual([
+      'transparency',
+      'progress',
+      'online_service',
+      'online_payment',
+      'digitisation',
+      'satisfaction',
+    ]);
+    expect(c.groups.reduce((s, g) => s + g.max, 0)).toBe(100);
+    expect(c.groups.map((g) => g.max)).toEqual([18, 20, 12, 10, 22, 18]);
+  });
+
+  it('names the bad key of a broken configuration', () => {
+    const r = raw();
+    r.groups[1].max = 21;
+    expect(() => parseReportsConfig(r)).toThrow(/groups\[1\]\.max is 21 but its indicators add up to 20/);
+    const r2 = raw();
+    r2.groups[0].indicators[2].measure = 'nope';
+    expect(() => parseReportsConfig(r2)).toThrow(/groups\[0\]\.indicators\[2\]\.measure/);
+    const r3 = raw();
+    r3.periodCutoffDay = 31;
+    expect(() => parseReportsConfig(r3)).toThrow(/periodCutoffDay/);
+  });
+
+  it('scores linear and full-at formulas as DOMAIN.md says', () => {
+    const lin: IndicatorModel = { key: 'a', label: 'a', max: 20, source: 'computed', measure: 'progress', formula: 'linear', ifNone: 'max' };
+    const full: IndicatorModel = { ...lin, max: 2, formula: 'full_at', threshold: 0.8, ifNone: 'zero' };
+    expect(points(lin, 0.75)).toBe(15);
+    expect(points(lin, null)).toBe(20);
+    expect(points(full, 0.4)).toBe(1); // 2 x 0.4 / 0.8
+    expect(points(full, 0.9)).toBe(2); // capped at max
+    expect(points(full, null)).toBe(0);
+    const i = indicator(lin, { numerator: 3, denominator: 4 }, null);
+    expect(i).toMatchObject({ points: 15, ratio: 0.75, numerator: 3, denominator: 4, source: 'computed' });
+    const e = indicator({ ...lin, source: 'entered', measure: undefined }, null, null);
+    expect(e).toMatchObject({ points: 0, ratio: null, source: 'entered', enteredBy: null });
+  });
+
+  it('shares ranks between equal totals (1, 2, 2, 4) and assigns bands', () => {
+    const bands = [
+      { min: 90, label: 'Xuất sắc' },
+      { min: 50, label: 'Trung bình' },
+      { min: 0, label: 'Yếu' },
+    ];
+    const u = (unitCode: string, total: number) => ({ unitCode, unitName: unitCode, total, groups: [] });
+    const ranked = rankUnits([u('D', 40), u('B', 70), u('A', 95), u('C', 70)], bands);
+    expect(ranked.map((x) => [x.unitCode, x.rank, x.band])).toEqual([
+      ['A', 1, 'Xuất sắc'],
+      ['B', 2, 'Trung bình'],
+      ['C', 2, 'Trung bình'],
+      ['D', 4, 'Yếu'],
+    ]);
+  });
+});
