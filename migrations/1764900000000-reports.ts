@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// The metrics as of this migration (src/reports/report-metrics.ts lists them for the queries; a
-// migration keeps its own copy so that it never changes after it has run).
+// The metrics as of this migration (src/reports/reports.repository.ts reads them; a migration keeps
+// its own list so that it never changes after it has run).
 const METRICS = [
   'recv_online',
   'recv_direct',
@@ -196,6 +196,18 @@ export class Reports1764900000000 implements MigrationInterface {
       CREATE TRIGGER dossiers_report_delete AFTER DELETE ON dossiers REFERENCING OLD TABLE AS old_rows
       FOR EACH STATEMENT EXECUTE FUNCTION report_dossiers_deleted()`);
 
+    // TRUNCATE fires no row or statement DELETE triggers: the summaries are emptied with the dossiers.
+    await q.query(`
+      CREATE FUNCTION report_dossiers_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM report_deltas;
+        DELETE FROM report_daily;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER dossiers_report_truncate AFTER TRUNCATE ON dossiers
+      FOR EACH STATEMENT EXECUTE FUNCTION report_dossiers_truncated()`);
+
     // Folds the deltas into report_daily (one caller at a time; concurrent writers keep appending).
     await q.query(`
       CREATE FUNCTION report_compact() RETURNS integer LANGUAGE plpgsql AS $$
@@ -322,6 +334,8 @@ export class Reports1764900000000 implements MigrationInterface {
     await q.query(`DROP TABLE step_results`);
     await q.query(`DROP FUNCTION report_rebuild()`);
     await q.query(`DROP FUNCTION report_compact()`);
+    await q.query(`DROP TRIGGER dossiers_report_truncate ON dossiers`);
+    await q.query(`DROP FUNCTION report_dossiers_truncated()`);
     await q.query(`DROP TRIGGER dossiers_report_delete ON dossiers`);
     await q.query(`DROP TRIGGER dossiers_report_update ON dossiers`);
     await q.query(`DROP TRIGGER dossiers_report_insert ON dossiers`);

@@ -13,8 +13,7 @@ import {
   ProcessingQuery,
   ProcessingReportDto,
 } from 'src/reports/dto/reports.dto';
-const notYet = (): Promise<ExportFile> => Promise.reject(new Error('exports not built yet'));
-const [renderIndex, renderOfficials, renderProcessing] = [notYet, notYet, notYet];
+import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/export';
 import type { ExportFile, ExportFormat } from 'src/reports/report.types';
 import { ReportsService } from 'src/reports/reports.service';
 
