@@ -319,7 +319,9 @@ export class Reports1764900000000 implements MigrationInterface {
         entered_by uuid NOT NULL REFERENCES users(id),
         entered_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX index_input_history_key_idx ON index_input_history (period, unit_id, indicator_key, id)`);
+    await q.query(
+      `CREATE INDEX index_input_history_key_idx ON index_input_history (period, unit_id, indicator_key, id)`,
+    );
 
     await q.query(`SELECT report_rebuild()`);
   }

@@ -32,7 +32,15 @@ describe('index model', () => {
   });
 
   it('scores linear and full-at formulas as DOMAIN.md says', () => {
-    const lin: IndicatorModel = { key: 'a', label: 'a', max: 20, source: 'computed', measure: 'progress', formula: 'linear', ifNone: 'max' };
+    const lin: IndicatorModel = {
+      key: 'a',
+      label: 'a',
+      max: 20,
+      source: 'computed',
+      measure: 'progress',
+      formula: 'linear',
+      ifNone: 'max',
+    };
     const full: IndicatorModel = { ...lin, max: 2, formula: 'full_at', threshold: 0.8, ifNone: 'zero' };
     expect(points(lin, 0.75)).toBe(15);
     expect(points(lin, null)).toBe(20);

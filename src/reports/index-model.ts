@@ -59,9 +59,13 @@ export function parseReportsConfig(raw: unknown): ReportsConfig {
     throw new Error(`config/reports.json: ${where} ${what}`);
   };
   const obj = (v: unknown, where: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(where, 'must be an object');
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(where, 'must be an object');
   const num = (v: unknown, where: string, min: number, max: number): number =>
-    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : fail(where, `must be a number in [${min}, ${max}]`);
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max
+      ? v
+      : fail(where, `must be a number in [${min}, ${max}]`);
   const text = (v: unknown, where: string): string =>
     typeof v === 'string' && v.trim() !== '' ? v : fail(where, 'must be a non-empty string');
   const list = (v: unknown, where: string): unknown[] =>
@@ -88,15 +92,23 @@ export function parseReportsConfig(raw: unknown): ReportsConfig {
       const ikey = text(io.key, `${where}.key`);
       if (seen.has(ikey)) fail(`${where}.key`, `"${ikey}" is used twice`);
       seen.add(ikey);
-      const source: IndicatorModel['source'] = io.source === 'computed' || io.source === 'entered' ? io.source : fail(`${where}.source`, 'must be computed or entered');
+      const source: IndicatorModel['source'] =
+        io.source === 'computed' || io.source === 'entered'
+          ? io.source
+          : fail(`${where}.source`, 'must be computed or entered');
       let measure: Measure | undefined;
       if (source === 'computed') {
-        if (!(MEASURES as readonly unknown[]).includes(io.measure)) fail(`${where}.measure`, `must be one of ${MEASURES.join(', ')}`);
+        if (!(MEASURES as readonly unknown[]).includes(io.measure))
+          fail(`${where}.measure`, `must be one of ${MEASURES.join(', ')}`);
         measure = io.measure as Measure;
       }
-      const formula: IndicatorModel['formula'] = io.formula === 'linear' || io.formula === 'full_at' ? io.formula : fail(`${where}.formula`, 'must be linear or full_at');
+      const formula: IndicatorModel['formula'] =
+        io.formula === 'linear' || io.formula === 'full_at'
+          ? io.formula
+          : fail(`${where}.formula`, 'must be linear or full_at');
       const threshold = formula === 'full_at' ? num(io.threshold, `${where}.threshold`, 0.01, 1) : undefined;
-      const ifNone: IndicatorModel['ifNone'] = io.ifNone === 'max' || io.ifNone === 'zero' ? io.ifNone : fail(`${where}.ifNone`, 'must be max or zero');
+      const ifNone: IndicatorModel['ifNone'] =
+        io.ifNone === 'max' || io.ifNone === 'zero' ? io.ifNone : fail(`${where}.ifNone`, 'must be max or zero');
       const model: IndicatorModel = {
         key: ikey,
         label: text(io.label, `${where}.label`),
@@ -146,7 +158,11 @@ export interface EnteredValue {
 }
 
 /** One indicator from its measured fraction (computed) or its entered ratio. */
-export function indicator(model: IndicatorModel, measured: Fraction | null, entered: EnteredValue | null): IndexIndicator {
+export function indicator(
+  model: IndicatorModel,
+  measured: Fraction | null,
+  entered: EnteredValue | null,
+): IndexIndicator {
   if (model.source === 'entered') {
     const ratio = entered ? entered.ratio : null;
     return {

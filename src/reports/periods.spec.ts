@@ -18,7 +18,9 @@ describe('reporting periods', () => {
 
   it('tiles the year without gaps or overlaps under any cut-off day', () => {
     for (const cutoff of [1, 15, 28]) {
-      const months = Array.from({ length: 12 }, (_, i) => periodDates(`2026-${String(i + 1).padStart(2, '0')}`, cutoff));
+      const months = Array.from({ length: 12 }, (_, i) =>
+        periodDates(`2026-${String(i + 1).padStart(2, '0')}`, cutoff),
+      );
       for (let i = 1; i < 12; i++) {
         const next = new Date(Date.parse(months[i - 1].to) + 86_400_000).toISOString().slice(0, 10);
         expect(months[i].from).toBe(next);

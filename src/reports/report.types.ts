@@ -122,7 +122,13 @@ export interface OfficialsReport {
   unitName: string;
   generatedAt: string;
   rows: OfficialRow[];
-  total: { stepsHandled: number; stepsEarly: number; stepsOnTime: number; stepsLate: number; onTimeRate: number | null };
+  total: {
+    stepsHandled: number;
+    stepsEarly: number;
+    stepsOnTime: number;
+    stepsLate: number;
+    onTimeRate: number | null;
+  };
 }
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;

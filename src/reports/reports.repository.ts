@@ -129,23 +129,40 @@ export class ReportsRepository {
   /** Every computed indicator's numerator and denominator, per reporting unit. */
   async indexMeasures(scopeId: string | null, p: PeriodBounds, now: Date): Promise<Map<string, UnitMeasures>> {
     const feedbackScore = CRITERIA.indexOf('feedback_handling') + 1;
-    const [sums, procs, feedback]: [Record<string, number | string>[], Record<string, number | string>[], Record<string, number | string>[]] =
-      await Promise.all([
-        this.dataSource.query(
-          `WITH RECURSIVE ${TREE}, ${SUMMARY(INDEX_COLS)}
+    const [sums, procs, feedback]: [
+      Record<string, number | string>[],
+      Record<string, number | string>[],
+      Record<string, number | string>[],
+    ] = await Promise.all([
+      this.dataSource.query(
+        `WITH RECURSIVE ${TREE}, ${SUMMARY(INDEX_COLS)}
            SELECT t.report_id, ${COUNTS},
-             ${['wd_good', 'good_multi', 'res_resolve', 'res_eresult', 'res_complaint', 'recv_digitised', 'recv_ecert', 'recv_reused', 'recv_pds', 'recv_popdata', 'recv_synced', 'recv_fee', 'recv_paid_online']
+             ${[
+               'wd_good',
+               'good_multi',
+               'res_resolve',
+               'res_eresult',
+               'res_complaint',
+               'recv_digitised',
+               'recv_ecert',
+               'recv_reused',
+               'recv_pds',
+               'recv_popdata',
+               'recv_synced',
+               'recv_fee',
+               'recv_paid_online',
+             ]
                .map((m) => `coalesce(sum(s.${m}) FILTER (WHERE s.day >= $2::date), 0)::int AS ${m}`)
                .join(',\n             ')},
              coalesce(sum(s.within_multi), 0)::int AS within_multi
            FROM s JOIN tree t ON t.id = s.unit_id
            GROUP BY 1`,
-          [scopeId, p.from, p.to],
-        ),
-        // The catalogue: the procedures each unit handles (current version, active), and which of
-        // them received online dossiers or online payments in the period.
-        this.dataSource.query(
-          `WITH RECURSIVE ${TREE},
+        [scopeId, p.from, p.to],
+      ),
+      // The catalogue: the procedures each unit handles (current version, active), and which of
+      // them received online dossiers or online payments in the period.
+      this.dataSource.query(
+        `WITH RECURSIVE ${TREE},
            used AS (
              SELECT t.report_id, s.procedure_code,
                     sum(s.recv_online) AS online, sum(s.recv_paid_online) AS paid_online
@@ -174,12 +191,12 @@ export class ReportsRepository {
                   count(*) FILTER (WHERE c.fee_bearing AND u.paid_online > 0)::int AS fee_paid_online
            FROM cat c LEFT JOIN used u ON u.report_id = c.report_id AND u.procedure_code = c.code
            GROUP BY 1`,
-          [scopeId, p.from, p.to],
-        ),
-        // Feedback settled in the period (answered by its deadline, or its deadline passed), and
-        // the feedback-handling scores of ratings given in the period after a feedback.
-        this.dataSource.query(
-          `WITH RECURSIVE ${TREE},
+        [scopeId, p.from, p.to],
+      ),
+      // Feedback settled in the period (answered by its deadline, or its deadline passed), and
+      // the feedback-handling scores of ratings given in the period after a feedback.
+      this.dataSource.query(
+        `WITH RECURSIVE ${TREE},
            fb AS (
              SELECT t.report_id,
                     (f.answered_at IS NOT NULL AND f.answered_at <= f.due_at) AS on_time,
@@ -200,11 +217,12 @@ export class ReportsRepository {
              WHERE settled_at >= $2 AND settled_at < $3 AND settled_at <= $4
              UNION ALL SELECT report_id, 0, 0, 1, score FROM fr
            ) x GROUP BY 1`,
-          [scopeId, p.fromAt, p.toAt, now],
-        ),
-      ]);
+        [scopeId, p.fromAt, p.toAt, now],
+      ),
+    ]);
     const n = (v: number | string | undefined) => Number(v ?? 0);
-    const byId = <T extends Record<string, number | string>>(rows: T[]) => new Map(rows.map((r) => [String(r.report_id), r]));
+    const byId = <T extends Record<string, number | string>>(rows: T[]) =>
+      new Map(rows.map((r) => [String(r.report_id), r]));
     const [sumMap, procMap, fbMap] = [byId(sums), byId(procs), byId(feedback)];
     const ids = new Set([...sumMap.keys(), ...procMap.keys(), ...fbMap.keys()]);
     const out = new Map<string, UnitMeasures>();

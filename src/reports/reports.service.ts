@@ -15,7 +15,13 @@ import type {
   ProcessingReport,
   ProcessingRow,
 } from 'src/reports/report.types';
-import type { IndexInputDto, IndexInputResultDto, IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/reports.dto';
+import type {
+  IndexInputDto,
+  IndexInputResultDto,
+  IndexQuery,
+  OfficialsQuery,
+  ProcessingQuery,
+} from 'src/reports/dto/reports.dto';
 import { PeriodBounds, RawCounts, ReportsRepository } from 'src/reports/reports.repository';
 
 const DAY_MS = 86_400_000;
@@ -85,7 +91,9 @@ export class ReportsService {
       return resolvePeriod(q, q.cutoffDay ?? this.config.periodCutoffDay);
     } catch (e) {
       if (e instanceof PeriodError)
-        throw new DomainError('VALIDATION_FAILED', 'Kỳ báo cáo không hợp lệ.', [{ field: e.field, message: e.message }]);
+        throw new DomainError('VALIDATION_FAILED', 'Kỳ báo cáo không hợp lệ.', [
+          { field: e.field, message: e.message },
+        ]);
       throw e;
     }
   }
@@ -273,7 +281,9 @@ export class ReportsService {
     }
     const unit = await this.units.findByCode(dto.unitCode);
     if (!unit)
-      throw new DomainError('VALIDATION_FAILED', 'Đơn vị không tồn tại.', [{ field: 'unitCode', message: 'no such unit' }]);
+      throw new DomainError('VALIDATION_FAILED', 'Đơn vị không tồn tại.', [
+        { field: 'unitCode', message: 'no such unit' },
+      ]);
     const { before, enteredAt } = await this.repo.enter(
       { period: dto.period, unitId: unit.id, indicatorKey: dto.indicatorKey, ratio: dto.ratio },
       user.id,

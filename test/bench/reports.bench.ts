@@ -180,13 +180,21 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     };
 
     const base06a = await median(() => c.query(BASELINE_06A, [T_FROM, T_TO]));
-    console.log(`  plain GROUP BY (06a counts): median ${fmt(base06a.ms)} ms  [${base06a.all.map((x) => fmt(x)).join(', ')}]`);
+    console.log(
+      `  plain GROUP BY (06a counts): median ${fmt(base06a.ms)} ms  [${base06a.all.map((x) => fmt(x)).join(', ')}]`,
+    );
     const r06a = await median(() => get(`/reports/processing?from=${FROM}&to=${TO}&groupBy=unit`));
-    console.log(`  GET /reports/processing (year):  median ${fmt(r06a.ms)} ms  [${r06a.all.map((x) => fmt(x)).join(', ')}]`);
+    console.log(
+      `  GET /reports/processing (year):  median ${fmt(r06a.ms)} ms  [${r06a.all.map((x) => fmt(x)).join(', ')}]`,
+    );
     const baseIdx = await median(() => c.query(BASELINE_INDEX, [T_FROM, T_TO]));
-    console.log(`  plain GROUP BY (index counts): median ${fmt(baseIdx.ms)} ms  [${baseIdx.all.map((x) => fmt(x)).join(', ')}]`);
+    console.log(
+      `  plain GROUP BY (index counts): median ${fmt(baseIdx.ms)} ms  [${baseIdx.all.map((x) => fmt(x)).join(', ')}]`,
+    );
     const rIdx = await median(() => get(`/reports/index?period=2026`));
-    console.log(`  GET /reports/index (year):       median ${fmt(rIdx.ms)} ms  [${rIdx.all.map((x) => fmt(x)).join(', ')}]`);
+    console.log(
+      `  GET /reports/index (year):       median ${fmt(rIdx.ms)} ms  [${rIdx.all.map((x) => fmt(x)).join(', ')}]`,
+    );
 
     // The same numbers, unit by unit.
     const codes = new Map<string, string>(
@@ -208,14 +216,17 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       };
       if (!row || Object.entries(expected).some(([k, v]) => row[k] !== v)) {
         mismatches06a++;
-        if (mismatches06a <= 3) console.log(`  06a mismatch ${codes.get(b.unit_id)}: ${JSON.stringify({ expected, row })}`);
+        if (mismatches06a <= 3)
+          console.log(`  06a mismatch ${codes.get(b.unit_id)}: ${JSON.stringify({ expected, row })}`);
       }
     }
     let mismatchesIdx = 0;
     for (const b of baseIdx.value.rows) {
       const unit = rIdx.value.units.find((x: { unitCode: string }) => x.unitCode === codes.get(b.unit_id));
       const ind = (key: string) =>
-        unit?.groups.flatMap((g: { indicators: unknown[] }) => g.indicators).find((i: { key: string }) => i.key === key);
+        unit?.groups
+          .flatMap((g: { indicators: unknown[] }) => g.indicators)
+          .find((i: { key: string }) => i.key === key);
       const pairs: [string, number, number][] = [
         ['on_time', b.progress_good, b.received + b.carried_over],
         ['online_share', b.online, b.received],
@@ -230,7 +241,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         if (!i || i.numerator !== num || i.denominator !== den) {
           mismatchesIdx++;
           if (mismatchesIdx <= 3)
-            console.log(`  index mismatch ${codes.get(b.unit_id)} ${key}: expected ${num}/${den}, got ${JSON.stringify(i)}`);
+            console.log(
+              `  index mismatch ${codes.get(b.unit_id)} ${key}: expected ${num}/${den}, got ${JSON.stringify(i)}`,
+            );
         }
       }
     }

@@ -1,7 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
+import { COUNT_KEYS } from '../../src/reports/report.types';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
-import { act, clockOf, intake, Intaken } from '../public/support';
+import { act, clockOf, intake, Intaken, pdfText } from '../public/support';
+
+/** RFC 4180 fields of a CSV text (quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
 
 /**
  * Form 06a, the index and the officials' record over a hand-made month (March 2026) of dossiers of
@@ -120,7 +158,13 @@ describe('reports: form 06a, index, officials', () => {
   });
 
   it('holds received = resolved + withdrawn + in progress on every row, for any period', async () => {
-    for (const q of ['period=2026-02', 'period=2026-Q1', 'period=2026-04', 'period=2026', 'from=2026-03-03&to=2026-03-03']) {
+    for (const q of [
+      'period=2026-02',
+      'period=2026-Q1',
+      'period=2026-04',
+      'period=2026',
+      'from=2026-03-03&to=2026-03-03',
+    ]) {
       for (const g of ['unit', 'field', 'procedure']) {
         const res = await get(`/reports/processing?${q}&groupBy=${g}`);
         expect(res.status).toBe(200);
@@ -185,8 +229,7 @@ describe('reports: form 06a, index, officials', () => {
 
   const unitOf = (body: { units: { unitCode: string }[] }, code: string) =>
     body.units.find((u) => u.unitCode === code) as any;
-  const ind = (u: any, key: string) =>
-    u.groups.flatMap((g: any) => g.indicators).find((i: any) => i.key === key);
+  const ind = (u: any, key: string) => u.groups.flatMap((g: any) => g.indicators).find((i: any) => i.key === key);
 
   it('computes the index with its arithmetic shown, and ranks ties together', async () => {
     const res = await get('/reports/index?period=2026-03');
@@ -194,7 +237,13 @@ describe('reports: form 06a, index, officials', () => {
     const u = unitOf(res.body, 'H15.50');
     // Progress: (early/on time A C L + withdrawn early E + open within F J - L's two supplement
     // requests) / (received 8 + carried over 2) = (3 + 1 + 2 - 1) / 10.
-    expect(ind(u, 'on_time')).toMatchObject({ numerator: 5, denominator: 10, ratio: 0.5, points: 10, source: 'computed' });
+    expect(ind(u, 'on_time')).toMatchObject({
+      numerator: 5,
+      denominator: 10,
+      ratio: 0.5,
+      points: 10,
+      source: 'computed',
+    });
     // Online: 1 of 8 dossiers received, full at 50%: 6 x 0.125 / 0.5.
     expect(ind(u, 'online_share')).toMatchObject({ numerator: 1, denominator: 8, points: 1.5 });
     expect(ind(u, 'online_offered')).toMatchObject({ numerator: 1, denominator: 1, points: 2 });
@@ -237,18 +286,29 @@ describe('reports: form 06a, index, officials', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'indicatorKey' }] });
-    const tooBig = await api.request('PUT', '/reports/index/inputs', { token: p.tokens.board, body: { ...body, ratio: 1.5 } });
+    const tooBig = await api.request('PUT', '/reports/index/inputs', {
+      token: p.tokens.board,
+      body: { ...body, ratio: 1.5 },
+    });
     expect(tooBig.status).toBe(400);
 
     const put = await api.request('PUT', '/reports/index/inputs', { token: p.tokens.board, body });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ ...body, previousRatio: null, enteredBy: 'board' });
-    const again = await api.request('PUT', '/reports/index/inputs', { token: p.tokens.board, body: { ...body, ratio: 0.75 } });
+    const again = await api.request('PUT', '/reports/index/inputs', {
+      token: p.tokens.board,
+      body: { ...body, ratio: 0.75 },
+    });
     expect(again.body).toMatchObject({ ratio: 0.75, previousRatio: 0.5 });
 
     const res = (await get('/reports/index?period=2026-03')).body;
     const u = unitOf(res, 'H15.70');
-    expect(ind(u, 'published_on_time')).toMatchObject({ ratio: 0.75, points: 4.5, source: 'entered', enteredBy: 'board' });
+    expect(ind(u, 'published_on_time')).toMatchObject({
+      ratio: 0.75,
+      points: 4.5,
+      source: 'entered',
+      enteredBy: 'board',
+    });
     expect(u.total).toBe(16.5);
     expect(res.units.map((x: any) => [x.unitCode, x.rank])).toEqual([
       ['H15.50', 1],
@@ -278,7 +338,10 @@ describe('reports: form 06a, index, officials', () => {
     const res = await get('/reports/officials?period=2026-03');
     expect(res.status).toBe(200);
     const rows = Object.fromEntries(
-      res.body.rows.map((r: any) => [r.username, [r.stepsHandled, r.stepsEarly, r.stepsOnTime, r.stepsLate, r.onTimeRate]]),
+      res.body.rows.map((r: any) => [
+        r.username,
+        [r.stepsHandled, r.stepsEarly, r.stepsOnTime, r.stepsLate, r.onTimeRate],
+      ]),
     );
     // Counter step (4 h): C, L on time and A late (due 26/02 13:30) for the head; the clerk's
     // forward of D on time and E's withdrawal late (due 10/03 13:30). Appraisal (12 h) of D due
@@ -289,7 +352,13 @@ describe('reports: form 06a, index, officials', () => {
       officer: [1, 0, 0, 1, 0],
       signer: [1, 0, 1, 0, 1],
     });
-    expect(res.body.total).toEqual({ stepsHandled: 7, stepsEarly: 0, stepsOnTime: 4, stepsLate: 3, onTimeRate: 0.5714 });
+    expect(res.body.total).toEqual({
+      stepsHandled: 7,
+      stepsEarly: 0,
+      stepsOnTime: 4,
+      stepsLate: 3,
+      onTimeRate: 0.5714,
+    });
   });
 
   it('shows a unit head only its subtree, and nobody else any report', async () => {
@@ -298,7 +367,11 @@ describe('reports: form 06a, index, officials', () => {
     expect(head.body.unitCode).toBe('H15.50');
     expect(head.body.total).toEqual(MARCH_H1550);
     expect(head.body.rows.map((r: any) => r.unitCode)).toEqual(['H15.50', 'H15.50.01', 'H15.50.02']);
-    for (const url of ['/reports/processing?period=2026-03', '/reports/index?period=2026-03', '/reports/officials?period=2026-03']) {
+    for (const url of [
+      '/reports/processing?period=2026-03',
+      '/reports/index?period=2026-03',
+      '/reports/officials?period=2026-03',
+    ]) {
       expect((await get(`${url}&unitCode=H15.60`, p.tokens.head)).status).toBe(404);
       expect((await get(`${url}&unitCode=H15`, p.tokens.head)).status).toBe(404);
       expect((await get(url, p.tokens.headOther)).status).toBe(200);
@@ -330,6 +403,94 @@ describe('reports: form 06a, index, officials', () => {
     expect((await get('/reports/processing?period=2026&unitCode=NOPE')).status).toBe(404);
   });
 
+  it('exports 06a, the index and the officials as csv, xlsx and pdf with the same numbers as the JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reports-e2e-'));
+    const download = async (url: string) => {
+      const res = await api.request('GET', url, { token: p.tokens.board });
+      expect(res.status).toBe(200);
+      return res;
+    };
+    const bytes = async (url: string) => {
+      const res = await api.app.inject({
+        method: 'GET',
+        url: `/api/v1${url}`,
+        headers: { authorization: `Bearer ${p.tokens.board}` },
+      });
+      expect(res.statusCode).toBe(200);
+      return { body: res.rawPayload, headers: res.headers };
+    };
+    const march = (await download('/reports/processing?period=2026-03')).body;
+    const expected = COUNT_KEYS.map((k) => String(march.rows[0][k]));
+
+    // CSV: BOM, one row per unit and a total row; the counts in the form's column order.
+    const csv = await bytes('/reports/processing?period=2026-03&format=csv');
+    expect(String(csv.headers['content-type'])).toContain('text/csv');
+    expect(String(csv.headers['content-disposition'])).toContain('bao-cao-06a_H15_2026-03-01_2026-03-31.csv');
+    const text = csv.body.toString('utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const rows = parseCsv(text.slice(1));
+    expect(rows[0]).toContain('Số hồ sơ nhận giải quyết - Từ kỳ trước chuyển qua');
+    const h1550 = rows.find((r) => r.includes('H15.50'))!;
+    expect(h1550.slice(-12)).toEqual(expected);
+    expect(rows.find((r) => r[0] === 'Tổng cộng')!.slice(-12)).toEqual(COUNT_KEYS.map((k) => String(march.total[k])));
+
+    // XLSX: opened with exceljs; the unit's row holds the same numbers.
+    const xlsx = await bytes('/reports/processing?period=2026-03&format=xlsx');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    let found: number[] | null = null;
+    ws.eachRow((row) => {
+      const values = (row.values as unknown[]).slice(1);
+      if (values.includes('H15.50')) found = values.slice(-12) as number[];
+    });
+    expect(found).toEqual(COUNT_KEYS.map((k) => march.rows[0][k]));
+    expect(ws.views[0]).toMatchObject({ state: 'frozen' });
+
+    // PDF: Vietnamese text with diacritics and the unit's numbers in order.
+    const pdf = await bytes('/reports/processing?period=2026-03&format=pdf');
+    expect(String(pdf.headers['content-type'])).toContain('application/pdf');
+    const pdfLines = pdfText(pdf.body, dir, '06a.pdf');
+    expect(pdfLines).toContain('BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH');
+    const line = pdfLines.split('\n').find((l) => l.includes('H15.50') && l.includes('Sở Xây dựng'))!;
+    expect(line.trim().split(' ').slice(-12)).toEqual(expected);
+
+    // The index: totals with two decimals in all three formats.
+    const index = (await download('/reports/index?period=2026-03')).body;
+    const idxCsv = parseCsv((await bytes('/reports/index?period=2026-03&format=csv')).body.toString('utf8').slice(1));
+    for (const u of index.units) {
+      const r = idxCsv.find((x) => x.includes(u.unitCode))!;
+      expect(r).toContain(u.total.toFixed(2));
+      expect(r).toContain(String(u.rank));
+    }
+    const idxPdf = pdfText((await bytes('/reports/index?period=2026-03&format=pdf')).body, dir, 'index.pdf');
+    expect(idxPdf).toContain('48.50');
+    const idxWb = new ExcelJS.Workbook();
+    await idxWb.xlsx.load((await bytes('/reports/index?period=2026-03&format=xlsx')).body as unknown as ArrayBuffer);
+    const totals: number[] = [];
+    idxWb.worksheets[0].eachRow((row) => {
+      const values = (row.values as unknown[]).slice(1);
+      const code = values.find((v) => typeof v === 'string' && /^H15\.\d0$/.test(v));
+      if (code)
+        totals.push(
+          values.find(
+            (v) => typeof v === 'number' && v === index.units.find((u: any) => u.unitCode === code).total,
+          ) as number,
+        );
+    });
+    expect(totals).toEqual(index.units.map((u: any) => u.total));
+
+    // Officials: the CSV rows carry the same step counts.
+    const officials = (await download('/reports/officials?period=2026-03')).body;
+    const offCsv = parseCsv(
+      (await bytes('/reports/officials?period=2026-03&format=csv')).body.toString('utf8').slice(1),
+    );
+    for (const o of officials.rows) {
+      const r = offCsv.find((x) => x.includes(o.username))!;
+      expect(r).toEqual(expect.arrayContaining([String(o.stepsHandled), String(o.stepsLate)]));
+    }
+  });
+
   it('stays exact after the deltas are folded into the daily summaries', async () => {
     const before = (await get('/reports/processing?period=2026-Q1')).body;
     const db = api.app.get(DataSource);
@@ -341,6 +502,8 @@ describe('reports: form 06a, index, officials', () => {
     // A rebuild from the dossiers gives the same summaries as the incremental path.
     await db.query(`SELECT report_rebuild()`);
     expect((await get('/reports/processing?period=2026-Q1')).body.rows).toEqual(before.rows);
-    expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([48.5, 16.5, 12, 12]);
+    expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([
+      48.5, 16.5, 12, 12,
+    ]);
   });
 });

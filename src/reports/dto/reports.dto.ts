@@ -10,7 +10,10 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 const PERIOD_PATTERN = /^\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$/;
 
 class ReportQueryBase {
-  @ApiPropertyOptional({ example: 'H15.50', description: 'report on this unit subtree (default: yours, or the province)' })
+  @ApiPropertyOptional({
+    example: 'H15.50',
+    description: 'report on this unit subtree (default: yours, or the province)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(40)
@@ -45,7 +48,10 @@ class DatedQuery extends ReportQueryBase {
   @Matches(DATE_PATTERN, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
 
-  @ApiPropertyOptional({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM, instead of from/to' })
+  @ApiPropertyOptional({
+    example: '2026-Q1',
+    description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM, instead of from/to',
+  })
   @IsOptional()
   @Matches(PERIOD_PATTERN, { message: 'period must be YYYY, YYYY-H1, YYYY-Q1 or YYYY-MM' })
   period?: string;
