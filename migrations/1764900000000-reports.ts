@@ -107,7 +107,7 @@ export class Reports1764900000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION report_contributions(d dossiers)
       RETURNS TABLE (field_key text, day date, metric text, n integer)
-      LANGUAGE sql STABLE PARALLEL SAFE AS $$
+      LANGUAGE sql STABLE PARALLEL SAFE ROWS 6 AS $$
       WITH k AS (
         SELECT pv.field_key, pv.fee_bearing,
                report_day(d.received_at) AS rd,
@@ -116,8 +116,9 @@ export class Reports1764900000000 implements MigrationInterface {
                d.status = 'withdrawn' AS wd,
                CASE WHEN d.paused_since IS NOT NULL AND d.last_due_at >= d.paused_since THEN NULL
                     ELSE d.last_due_at END AS o,
-               to_timestamp(((d.state -> 'supplementAts') ->> s.late_after_supplement_requests)::bigint / 1000.0) AS sl
-        FROM procedure_versions pv CROSS JOIN report_settings s
+               to_timestamp(((d.state -> 'supplementAts')
+                 ->> (SELECT late_after_supplement_requests FROM report_settings))::bigint / 1000.0) AS sl
+        FROM procedure_versions pv
         WHERE pv.procedure_id = d.procedure_id AND pv.version = d.procedure_version
       ),
       m AS (
@@ -165,22 +166,24 @@ export class Reports1764900000000 implements MigrationInterface {
     await q.query(table('report_deltas'));
     await q.query(`ALTER TABLE report_deltas ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now()`);
 
+    // The trigger functions run with JIT off: transition tables have no statistics, so the planner
+    // may estimate a large cost and spend far longer compiling the plan than running it.
     const insertDeltas = (source: string) =>
       `INSERT INTO report_deltas (unit_id, procedure_code, field_key, day, ${METRICS.join(', ')}) ${pivot(source)}`;
     await q.query(`
-      CREATE FUNCTION report_dossiers_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION report_dossiers_inserted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN
         ${insertDeltas(contributionsOf('new_rows', 1))};
         RETURN NULL;
       END $$`);
     await q.query(`
-      CREATE FUNCTION report_dossiers_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION report_dossiers_updated() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN
         ${insertDeltas(`${contributionsOf('old_rows', -1)} UNION ALL ${contributionsOf('new_rows', 1)}`)};
         RETURN NULL;
       END $$`);
     await q.query(`
-      CREATE FUNCTION report_dossiers_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION report_dossiers_deleted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN
         ${insertDeltas(contributionsOf('old_rows', -1))};
         RETURN NULL;
@@ -198,7 +201,7 @@ export class Reports1764900000000 implements MigrationInterface {
 
     // TRUNCATE fires no row or statement DELETE triggers: the summaries are emptied with the dossiers.
     await q.query(`
-      CREATE FUNCTION report_dossiers_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION report_dossiers_truncated() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN
         DELETE FROM report_deltas;
         DELETE FROM report_daily;
@@ -269,11 +272,11 @@ export class Reports1764900000000 implements MigrationInterface {
         WHERE (step_results.result, step_results.completed_at, step_results.completed_by)
           IS DISTINCT FROM (EXCLUDED.result, EXCLUDED.completed_at, EXCLUDED.completed_by)`;
     await q.query(`
-      CREATE FUNCTION step_results_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION step_results_inserted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN ${upsertSteps}; RETURN NULL; END $$`);
     // On update only rows whose steps changed are expanded (most actions leave completed steps alone).
     await q.query(`
-      CREATE FUNCTION step_results_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION step_results_updated() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN
         ${upsertSteps.replace(
           'FROM new_rows n',
