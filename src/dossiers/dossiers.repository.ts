@@ -156,6 +156,84 @@ const EVENT_COLUMNS = [
 const json = (v: unknown) =>
   v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v;
 
+/** PostgreSQL types of the written columns: bulk writes pass one array per column to unnest(). */
+const COLUMN_TYPES: Record<string, string> = {
+  id: 'uuid',
+  code: 'text',
+  procedure_id: 'uuid',
+  procedure_version: 'int',
+  procedure_code: 'text',
+  receiving_unit_id: 'uuid',
+  handling_unit_id: 'uuid',
+  unit_ids: 'uuid[]',
+  channel: 'text',
+  applicant: 'jsonb',
+  summary: 'text',
+  lookup_key_hash: 'text',
+  created_by: 'uuid',
+  status: 'text',
+  version: 'int',
+  current_step_unit_id: 'uuid',
+  current_assignee_id: 'uuid',
+  received_at: 'timestamptz',
+  clock_start: 'timestamptz',
+  last_due_at: 'timestamptz',
+  paused_since: 'timestamptz',
+  due_at: 'timestamptz',
+  promised_at: 'timestamptz',
+  due_soon_at: 'timestamptz',
+  overdue_at: 'timestamptz',
+  escalate_at: 'timestamptz',
+  step_due_at: 'timestamptz',
+  ended_at: 'timestamptz',
+  returned_at: 'timestamptz',
+  outcome: 'text',
+  supplement_count: 'int',
+  extension_count: 'int',
+  flags: 'jsonb',
+  state: 'jsonb',
+  calendar_version: 'int',
+  dossier_id: 'uuid',
+  seq: 'int',
+  action: 'text',
+  at: 'timestamptz',
+  actor_user_id: 'uuid',
+  from_status: 'text',
+  to_status: 'text',
+  payload: 'jsonb',
+  external_id: 'text',
+};
+
+/**
+ * One INSERT of many rows with one parameter per column (an array, expanded by unnest): the
+ * statement text and the parameter count stay the same whatever the number of rows. jsonb and
+ * uuid[] values travel as text (unnest cannot take arrays of arrays) and are cast back.
+ */
+function bulkInsert(table: string, columns: readonly string[], rows: readonly Record<string, unknown>[]) {
+  const params = columns.map((c) => {
+    const type = COLUMN_TYPES[c];
+    return rows.map((r) => {
+      const v = r[c];
+      if (v === null || v === undefined) return null;
+      if (type === 'jsonb') return JSON.stringify(v);
+      if (type === 'uuid[]') return `{${(v as string[]).join(',')}}`;
+      return v;
+    });
+  });
+  const arg = (c: string, i: number) => {
+    const t = COLUMN_TYPES[c];
+    return `$${i + 1}::${t === 'jsonb' || t === 'uuid[]' ? 'text' : t}[]`;
+  };
+  const pick = (c: string) => {
+    const t = COLUMN_TYPES[c];
+    return t === 'jsonb' || t === 'uuid[]' ? `t.${c}::${t}` : `t.${c}`;
+  };
+  const sql = `INSERT INTO ${table} (${columns.join(', ')})
+    SELECT ${columns.map(pick).join(', ')}
+    FROM unnest(${columns.map(arg).join(', ')}) AS t(${columns.join(', ')})`;
+  return { sql, params };
+}
+
 @Injectable()
 export class DossiersRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -163,25 +241,6 @@ export class DossiersRepository {
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     // READ COMMITTED is PostgreSQL's default: naming it would cost a SET TRANSACTION round trip.
     return this.dataSource.transaction(work);
-  }
-
-  /**
-   * Reserves `need` numbers of a unit's daily sequence (imports) and moves it past `given`, the
-   * highest number of codes supplied by the source system. Returns the last number reserved.
-   */
-  async reserveCodeNumbers(
-    m: EntityManager,
-    unitId: string,
-    day: string,
-    need: number,
-    given: number,
-  ): Promise<number> {
-    const rows: { last: number }[] = await m.query(
-      `INSERT INTO dossier_code_sequences AS s (unit_id, day, last) VALUES ($1, $2, $3::int + $4::int)
-       ON CONFLICT (unit_id, day) DO UPDATE SET last = GREATEST(s.last, $3::int) + $4::int RETURNING last`,
-      [unitId, day, given, need],
-    );
-    return rows[0].last;
   }
 
   async idsByCodes(codes: string[]): Promise<Map<string, string>> {
@@ -246,13 +305,8 @@ export class DossiersRepository {
   /** Bulk insert for imports: one statement per batch. */
   async insertMany(m: EntityManager, rows: NewDossier[]): Promise<void> {
     if (rows.length === 0) return;
-    const n = NEW_COLUMNS.length;
-    const params: unknown[] = [];
-    const tuples = rows.map((r, i) => {
-      for (const c of NEW_COLUMNS) params.push(json(r[c]));
-      return `(${NEW_COLUMNS.map((_, k) => `$${i * n + k + 1}`).join(', ')})`;
-    });
-    await m.query(`INSERT INTO dossiers (${NEW_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    const { sql, params } = bulkInsert('dossiers', NEW_COLUMNS, rows as unknown as Record<string, unknown>[]);
+    await m.query(sql, params);
   }
 
   async update(m: EntityManager, id: string, p: ProjectionColumns): Promise<void> {
@@ -265,13 +319,39 @@ export class DossiersRepository {
 
   async appendEvents(m: EntityManager, events: EventRow[]): Promise<void> {
     if (events.length === 0) return;
-    const n = EVENT_COLUMNS.length;
-    const params: unknown[] = [];
-    const tuples = events.map((e, i) => {
-      for (const c of EVENT_COLUMNS) params.push(json(e[c]));
-      return `(${EVENT_COLUMNS.map((_, k) => `$${i * n + k + 1}`).join(', ')})`;
-    });
-    await m.query(`INSERT INTO dossier_events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    if (events.length === 1) {
+      // A live action: a plain one-row INSERT (its plan is cached per statement text).
+      const e = events[0];
+      await m.query(
+        `INSERT INTO dossier_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((_, k) => `$${k + 1}`).join(', ')})`,
+        EVENT_COLUMNS.map((c) => json(e[c])),
+      );
+      return;
+    }
+    const { sql, params } = bulkInsert('dossier_events', EVENT_COLUMNS, events as unknown as Record<string, unknown>[]);
+    await m.query(sql, params);
+  }
+
+  /**
+   * Reserves numbers of several (unit, day) sequences in one statement (imports): each moves past
+   * `given` (the highest number supplied by the source system) and then by `need`. Returns the
+   * last number reserved per `${unitId}|${day}`.
+   */
+  async reserveCodeNumbersMany(
+    m: EntityManager,
+    wanted: { unitId: string; day: string; need: number; given: number }[],
+  ): Promise<Map<string, number>> {
+    if (wanted.length === 0) return new Map();
+    const rows: { unit_id: string; day: string; last: number }[] = await m.query(
+      `WITH t AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::int[]) AS t(unit_id, day, given, need))
+       INSERT INTO dossier_code_sequences AS s (unit_id, day, last)
+       SELECT t.unit_id, t.day, t.given + t.need FROM t ORDER BY t.unit_id, t.day
+       ON CONFLICT (unit_id, day) DO UPDATE SET
+         last = GREATEST(s.last + (SELECT t.need FROM t WHERE t.unit_id = s.unit_id AND t.day = s.day), EXCLUDED.last)
+       RETURNING unit_id, to_char(day, 'YYYY-MM-DD') AS day, last`,
+      [wanted.map((w) => w.unitId), wanted.map((w) => w.day), wanted.map((w) => w.given), wanted.map((w) => w.need)],
+    );
+    return new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r.last]));
   }
 
   async findById(id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<DossierRow | null> {

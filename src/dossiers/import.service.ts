@@ -88,65 +88,57 @@ export class ImportService {
       result.failed.push({ index, code: typeof code === 'string' ? code : null, message });
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
 
-    // 1. Shape of each item.
-    const valid: { index: number; dto: ImportDossierDto }[] = [];
-    items.forEach((raw, index) => {
-      try {
-        valid.push({ index, dto: validateDto(ImportDossierDto, raw) });
-      } catch (err) {
-        fail(index, (raw as { code?: unknown })?.code, describe(err));
-      }
-    });
-
-    // 2. Reference data, once per distinct code.
-    const unitsByCode = await this.loadUnits(valid.map((v) => v.dto.receivingUnitCode));
-    const versionsByCode = await this.loadProcedures(valid.map((v) => v.dto.procedureCode));
-    const existing = await this.repo.idsByCodes(valid.map((v) => v.dto.code).filter((c): c is string => !!c));
+    // 1. Reference data, once per distinct code (read from the raw items; each is validated below).
+    const texts = (key: string) =>
+      items
+        .map((raw) => (raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined))
+        .filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 100);
+    const unitsByCode = await this.loadUnits(texts('receivingUnitCode'));
+    const versionsByCode = await this.loadProcedures(texts('procedureCode'));
+    const existing = await this.repo.idsByCodes(texts('code'));
     const seenCodes = new Set<string>();
 
-    // 3. Replay each history.
-    const fresh: Prepared[] = [];
+    // 2. Validate and replay each history, writing new dossiers in batches as they fill: batch k is
+    // written while batch k+1 is prepared (the loop yields now and then, so the write's round
+    // trips go on), and writes stay one after another, in input order.
     const merges: { item: { index: number; dto: ImportDossierDto }; id: string }[] = [];
-    for (const item of valid) {
-      const { index, dto } = item;
+    let writing: Promise<void> = Promise.resolve();
+    let batch: Prepared[] = [];
+    const flush = () => {
+      const full = batch;
+      batch = [];
+      if (full.length) writing = writing.then(() => this.writeWithRetry(full, calendar, calendarVersion, actor, result));
+    };
+    for (let index = 0; index < items.length; index++) {
+      if (index % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+      const raw = items[index];
+      let dto: ImportDossierDto;
+      try {
+        dto = validateDto(ImportDossierDto, raw);
+      } catch (err) {
+        fail(index, (raw as { code?: unknown })?.code, describe(err));
+        continue;
+      }
       try {
         if (dto.code) {
           if (seenCodes.has(dto.code)) throw new ItemError(`mã hồ sơ ${dto.code} xuất hiện hai lần trong lô`);
           seenCodes.add(dto.code);
           const id = existing.get(dto.code);
           if (id) {
-            merges.push({ item, id });
+            merges.push({ item: { index, dto }, id });
             continue;
           }
         }
-        fresh.push(this.prepare(index, dto, unitsByCode, versionsByCode, calendar, actor));
+        batch.push(this.prepare(index, dto, unitsByCode, versionsByCode, calendar, actor));
+        if (batch.length === BATCH) flush();
       } catch (err) {
         fail(index, dto.code, describe(err));
       }
     }
+    flush();
+    await writing;
 
-    // 4. Write new dossiers in batches; a failing batch is retried one by one to find the culprit.
-    for (let i = 0; i < fresh.length; i += BATCH) {
-      const batch = fresh.slice(i, i + BATCH);
-      try {
-        await this.repo.transaction((m) => this.writeBatch(m, batch, calendar, calendarVersion, actor));
-        result.imported += batch.length;
-      } catch {
-        for (const one of batch) {
-          try {
-            await this.repo.transaction((m) => this.writeBatch(m, [one], calendar, calendarVersion, actor));
-            result.imported += 1;
-          } catch (err) {
-            if (!(err instanceof ItemError) && (err as { code?: string }).code !== '23505') {
-              this.logger.error({ err: (err as Error).message, index: one.index }, 'import write failed');
-            }
-            fail(one.index, one.dto.code, describe(err));
-          }
-        }
-      }
-    }
-
-    // 5. Known dossiers: append the events not seen before.
+    // 3. Known dossiers: append the events not seen before.
     for (const { item, id } of merges) {
       try {
         const outcome = await this.merge(id, item.dto, calendar, calendarVersion, actor);
@@ -179,6 +171,34 @@ export class ImportService {
       'dossier import',
     );
     return result;
+  }
+
+  /** Writes a batch in one transaction; if it fails, one by one, to name the culprit. Never throws. */
+  private async writeWithRetry(
+    batch: Prepared[],
+    calendar: WorkingCalendar,
+    calendarVersion: number,
+    actor: AuthUser,
+    result: ImportResult,
+  ): Promise<void> {
+    try {
+      await this.repo.transaction((m) => this.writeBatch(m, batch, calendar, calendarVersion, actor));
+      result.imported += batch.length;
+      return;
+    } catch {
+      // fall through to one by one
+    }
+    for (const one of batch) {
+      try {
+        await this.repo.transaction((m) => this.writeBatch(m, [one], calendar, calendarVersion, actor));
+        result.imported += 1;
+      } catch (err) {
+        if (!(err instanceof ItemError) && (err as { code?: string }).code !== '23505') {
+          this.logger.error({ err: (err as Error).message, index: one.index }, 'import write failed');
+        }
+        result.failed.push({ index: one.index, code: one.dto.code ?? null, message: describe(err) });
+      }
+    }
   }
 
   private prepare(
@@ -257,10 +277,8 @@ export class ImportService {
       counters.set(key, c);
     }
     const next = new Map<string, number>();
-    for (const [key, c] of counters) {
-      const last = await this.repo.reserveCodeNumbers(m, c.unitId, c.day, c.need, c.given);
-      next.set(key, last - c.need + 1);
-    }
+    const reserved = await this.repo.reserveCodeNumbersMany(m, [...counters.values()]);
+    for (const [key, c] of counters) next.set(key, reserved.get(key)! - c.need + 1);
     const rows: NewDossier[] = [];
     const events: EventRow[] = [];
     for (const p of batch) {
@@ -299,7 +317,7 @@ export class ImportService {
       );
     }
     await this.repo.insertMany(m, rows);
-    for (let i = 0; i < events.length; i += 2000) await this.repo.appendEvents(m, events.slice(i, i + 2000));
+    await this.repo.appendEvents(m, events);
   }
 
   private async merge(
