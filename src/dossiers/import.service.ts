@@ -22,7 +22,7 @@ import {
   toFoldEvent,
   unitIdsOf,
 } from 'src/dossiers/dossiers.service';
-import { ImportDossierDto } from 'src/dossiers/dto/import.dto';
+import { ImportDossierDto, ImportDossierHeadDto, MAX_IMPORT_EVENTS } from 'src/dossiers/dto/import.dto';
 import { ACTIONS, applyEvent, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
 import { ProceduresService } from 'src/catalogue/procedures.service';
@@ -43,7 +43,7 @@ export interface ImportResult {
 }
 
 /** Dossiers written per statement: keeps each INSERT under PostgreSQL's 65,535 parameters. */
-const BATCH = 500;
+const BATCH = 250;
 const CODE_PATTERN = /^(.+)-(\d{6})-(\d{4,})$/;
 const LIVE_ACTIONS = new Set<string>(ACTIONS.filter((a) => a !== 'intake'));
 
@@ -107,14 +107,15 @@ export class ImportService {
     const flush = () => {
       const full = batch;
       batch = [];
-      if (full.length) writing = writing.then(() => this.writeWithRetry(full, calendar, calendarVersion, actor, result));
+      if (full.length)
+        writing = writing.then(() => this.writeWithRetry(full, calendar, calendarVersion, actor, result));
     };
     for (let index = 0; index < items.length; index++) {
-      if (index % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+      if (index % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
       const raw = items[index];
       let dto: ImportDossierDto;
       try {
-        dto = validateDto(ImportDossierDto, raw);
+        dto = validateItem(raw);
       } catch (err) {
         fail(index, (raw as { code?: unknown })?.code, describe(err));
         continue;
@@ -400,6 +401,27 @@ function foldAll(events: DossierEvent[], ctx: FoldContext): { state: DossierStat
     statuses.push(state.status);
   });
   return { state: state!, statuses };
+}
+
+/**
+ * One item as ImportDossierDto: class-validator checks everything but the events (deep-copying
+ * each event's payload through class-transformer cost more than the rest of the import); the
+ * events list is checked here, and each event's content by the fold.
+ */
+function validateItem(raw: unknown): ImportDossierDto {
+  const invalid = (message: string) =>
+    new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [{ field: 'events', message }]);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return validateDto(ImportDossierHeadDto, raw) as never;
+  const { events, ...head } = raw as Record<string, unknown>;
+  const dto = validateDto(ImportDossierHeadDto, head) as ImportDossierDto;
+  if (!Array.isArray(events)) throw invalid('events must be an array');
+  if (events.length > MAX_IMPORT_EVENTS)
+    throw invalid(`events must contain no more than ${MAX_IMPORT_EVENTS} elements`);
+  if (events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e)))
+    throw invalid('each value in events must be an object');
+  dto.events = events as Record<string, unknown>[];
+  return dto;
 }
 
 function describe(err: unknown): string {

@@ -5,7 +5,8 @@ import { IntakeDto } from 'src/dossiers/dto/dossier.dto';
 
 export const MAX_IMPORT = 10_000;
 
-export class ImportDossierDto extends IntakeDto {
+/** An imported dossier without its events: what class-validator checks (the events are checked by hand). */
+export class ImportDossierHeadDto extends IntakeDto {
   @ApiPropertyOptional({ description: 'the code in the source system ({unit}-{yyMMdd}-{NNNN}); generated when absent' })
   @IsOptional()
   @IsString()
@@ -16,14 +17,18 @@ export class ImportDossierDto extends IntakeDto {
   @IsString()
   @Matches(ISO_INSTANT_PATTERN, { message: 'receivedAt must be an ISO-8601 instant with an offset' })
   receivedAt!: string;
+}
 
+export const MAX_IMPORT_EVENTS = 200;
+
+export class ImportDossierDto extends ImportDossierHeadDto {
   @ApiProperty({
     description: 'in time order, none before receivedAt: { action, at, externalId?, ...payload of the action }',
     type: 'array',
     items: { type: 'object' },
   })
   @IsArray()
-  @ArrayMaxSize(200)
+  @ArrayMaxSize(MAX_IMPORT_EVENTS)
   @IsObject({ each: true })
   events!: Record<string, unknown>[];
 }
