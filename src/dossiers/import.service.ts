@@ -44,6 +44,8 @@ export interface ImportResult {
 
 /** Dossiers written per statement: keeps each INSERT under PostgreSQL's 65,535 parameters. */
 const BATCH = 250;
+/** Batches written at once (each on its own connection): PostgreSQL works while Node prepares more. */
+const WRITERS = 2;
 const CODE_PATTERN = /^(.+)-(\d{6})-(\d{4,})$/;
 const LIVE_ACTIONS = new Set<string>(ACTIONS.filter((a) => a !== 'intake'));
 
@@ -98,17 +100,21 @@ export class ImportService {
     const existing = await this.repo.idsByCodes(texts('code'));
     const seenCodes = new Set<string>();
 
-    // 2. Validate and replay each history, writing new dossiers in batches as they fill: batch k is
-    // written while batch k+1 is prepared (the loop yields now and then, so the write's round
-    // trips go on), and writes stay one after another, in input order.
+    // 2. Validate and replay each history, writing new dossiers in batches as they fill: while a
+    // batch is written (at most WRITERS at a time, each in its own transaction), the next one is
+    // prepared (the loop yields now and then, so the writes' round trips go on).
     const merges: { item: { index: number; dto: ImportDossierDto }; id: string }[] = [];
-    let writing: Promise<void> = Promise.resolve();
+    const inFlight = new Set<Promise<void>>();
     let batch: Prepared[] = [];
-    const flush = () => {
+    const flush = async () => {
       const full = batch;
       batch = [];
-      if (full.length)
-        writing = writing.then(() => this.writeWithRetry(full, calendar, calendarVersion, actor, result));
+      if (!full.length) return;
+      while (inFlight.size >= WRITERS) await Promise.race(inFlight);
+      const write = this.writeWithRetry(full, calendar, calendarVersion, actor, result).finally(() =>
+        inFlight.delete(write),
+      );
+      inFlight.add(write);
     };
     for (let index = 0; index < items.length; index++) {
       if (index % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
@@ -131,13 +137,13 @@ export class ImportService {
           }
         }
         batch.push(this.prepare(index, dto, unitsByCode, versionsByCode, calendar, actor));
-        if (batch.length === BATCH) flush();
+        if (batch.length === BATCH) await flush();
       } catch (err) {
         fail(index, dto.code, describe(err));
       }
     }
-    flush();
-    await writing;
+    await flush();
+    await Promise.all(inFlight);
 
     // 3. Known dossiers: append the events not seen before.
     for (const { item, id } of merges) {
