@@ -2,7 +2,7 @@
 # Local PostgreSQL and Redis without Docker, for tests (throwaway, temp dir) and the demo (persistent,
 # under .data/). Installs the servers from Debian's packages when they are missing.
 #
-#   docker/services.sh install [test]        install postgresql and redis-server if missing (test: and poppler-utils)
+#   docker/services.sh install [test]        install postgresql and redis-server if missing (test: and poppler-utils, chromium)
 #   docker/services.sh start DIR [persist]   start both on free ports, data under DIR; writes DIR/env
 #   docker/services.sh stop DIR              stop both cleanly
 #   docker/services.sh stop-redis DIR | start-redis DIR | stop-postgres DIR | start-postgres DIR
@@ -30,7 +30,11 @@ install() {
   pg_bindir >/dev/null || need+=(postgresql)
   command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || need+=(redis-server)
   # The test suites read generated PDFs back with pdftotext.
-  if [ "${1:-}" = test ]; then command -v pdftotext >/dev/null || need+=(poppler-utils); fi
+  # The browser tests of the console drive Debian's Chromium (playwright-core, no downloaded browser).
+  if [ "${1:-}" = test ]; then
+    command -v pdftotext >/dev/null || need+=(poppler-utils)
+    [ -x /usr/bin/chromium ] || need+=(chromium)
+  fi
   [ ${#need[@]} -eq 0 ] && return 0
   log "installing ${need[*]} from the system's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -12,6 +12,7 @@ import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 import { PublicModule } from 'src/public/public.module';
 import { ReportsModule } from 'src/reports/reports.module';
+import { ConsoleModule } from 'src/console/console.module';
 import { SlaModule } from 'src/sla/sla.module';
 import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
@@ -33,6 +34,7 @@ import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
     DeliveryModule,
     WebhooksModule,
     ReportsModule,
+    ConsoleModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -39,7 +40,17 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
   const logger = app.get<Logger>(ROOT_LOGGER);
   const config = app.get<AppConfig>(APP_CONFIG);
   app.useLogger(new PinoNestLogger(logger));
-  app.setGlobalPrefix(API_PREFIX);
+  // The API lives under /api/v1; the staff console and the citizens' page are HTML pages beside it.
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'console', method: RequestMethod.ALL },
+      { path: 'console/{*rest}', method: RequestMethod.ALL },
+      { path: 'tra-cuu', method: RequestMethod.ALL },
+      { path: 'tra-cuu/{*rest}', method: RequestMethod.ALL },
+    ],
+  });
+  // HTML forms of the console post application/x-www-form-urlencoded bodies: Nest's Fastify
+  // adapter registers @fastify/formbody (a dependency of ours for that reason) when it is installed.
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, credentials: false });
@@ -51,7 +62,8 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
     void reply.header('x-request-id', req.id);
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('x-frame-options', 'DENY');
-    void reply.header('referrer-policy', 'no-referrer');
+    // The console's pages set their own (same-origin), so that their form posts carry an Origin.
+    if (!reply.hasHeader('referrer-policy')) void reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {

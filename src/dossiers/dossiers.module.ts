@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
     DocumentsService,
     ReceiptService,
   ],
-  exports: [DossiersService, DossiersRepository, ProcedureRulesService, RecomputeHandler],
+  exports: [DossiersService, DossiersRepository, ProcedureRulesService, RecomputeHandler, DocumentsService, ReceiptService],
 })
 export class DossiersModule implements OnModuleInit {
   constructor(

@@ -24,6 +24,6 @@ import { StaffController } from 'src/public/staff.controller';
     FeedbackOverdueScan,
     PublicRateLimitGuard,
   ],
-  exports: [FeedbackOverdueScan, RatingsService],
+  exports: [FeedbackOverdueScan, RatingsService, PublicService, PublicRateLimitGuard],
 })
 export class PublicModule {}

@@ -14,7 +14,7 @@ import { ReportsService } from 'src/reports/reports.service';
 @Module({
   controllers: [ReportsController],
   providers: [ReportsRepository, ReportsService, ReportsCompactHandler],
-  exports: [ReportsRepository, ReportsCompactHandler],
+  exports: [ReportsRepository, ReportsCompactHandler, ReportsService],
 })
 export class ReportsModule implements OnApplicationBootstrap {
   constructor(

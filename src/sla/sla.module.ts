@@ -11,6 +11,6 @@ import { SlaController } from 'src/sla/sla.controller';
   imports: [PublicModule],
   controllers: [SlaController],
   providers: [SlaScanRepository, SlaScanService, AlertsRepository, AlertsService, SlaScanHandler],
-  exports: [SlaScanService, SlaScanHandler],
+  exports: [SlaScanService, SlaScanHandler, AlertsService],
 })
 export class SlaModule {}

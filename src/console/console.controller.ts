@@ -1,0 +1,688 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { AuthUser } from 'src/auth/auth-user';
+import { AuthService } from 'src/auth/auth.service';
+import { Public } from 'src/auth/decorators';
+import type { Role } from 'src/auth/user.entity';
+import { UsersRepository } from 'src/auth/users.repository';
+import { CalendarService } from 'src/calendar/calendar.service';
+import { ProceduresService } from 'src/catalogue/procedures.service';
+import { UnitsRepository } from 'src/catalogue/units.repository';
+import { DomainError } from 'src/common/domain-error';
+import { validateDto } from 'src/common/validation';
+import { dateTime } from 'src/console/format';
+import type { Html } from 'src/console/html';
+import { page } from 'src/console/layout';
+import { publicPage } from 'src/console/pages/public.page';
+import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
+import {
+  actionsFor,
+  alertsPage,
+  boardsPage,
+  dossierPage,
+  EMPTY_INTAKE,
+  intakeDonePage,
+  IntakeForm,
+  intakePage,
+  loginPage,
+  messagePage,
+  queuePage,
+  urgency,
+} from 'src/console/pages/staff.pages';
+import { ConsoleSession } from 'src/console/session';
+import { DocumentsService } from 'src/dossiers/documents/documents.service';
+import type { PdfFile } from 'src/dossiers/documents/documents.service';
+import { ReceiptService } from 'src/dossiers/documents/receipt.service';
+import { DossiersService } from 'src/dossiers/dossiers.service';
+import { ACTION_DTOS, DossierDto, IntakeDto, ListDossiersQuery } from 'src/dossiers/dto/dossier.dto';
+import type { LiveAction } from 'src/dossiers/lifecycle';
+import { LodgeFeedbackDto, RateDossierDto } from 'src/public/dto/public.dto';
+import { PublicRateLimitGuard } from 'src/public/public-rate-limit.guard';
+import { PublicService } from 'src/public/public.service';
+import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/export';
+import { IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/reports.dto';
+import type { ExportFormat } from 'src/reports/report.types';
+import { ReportsService } from 'src/reports/reports.service';
+import { AlertsService } from 'src/sla/alerts.service';
+import { ListAlertsQuery } from 'src/sla/dto/alert.dto';
+
+type Form = Record<string, string | string[] | undefined>;
+const one = (f: Form, k: string): string => {
+  const v = f[k];
+  return (Array.isArray(v) ? v[0] : (v ?? '')).trim();
+};
+const STAFF: Role[] = ['counter_staff', 'officer', 'unit_head', 'admin'];
+const FONT = {
+  'sans.ttf': 'DejaVuSans.ttf',
+  'sans-bold.ttf': 'DejaVuSans-Bold.ttf',
+} as const;
+const fontCache = new Map<string, Buffer>();
+
+/** The error of a service as the sentence a clerk reads. */
+function explain(err: unknown): string {
+  if (err instanceof DomainError) {
+    if (err.code === 'VERSION_CONFLICT')
+      return 'Người khác vừa thay đổi hồ sơ này. Trang đã được tải lại với dữ liệu mới nhất; hãy kiểm tra rồi thực hiện lại.';
+    const details = err.details?.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
+    return details ? `${err.message} (${details})` : err.message;
+  }
+  throw err;
+}
+
+function send(reply: FastifyReply, body: Html, status = 200): FastifyReply {
+  void reply.header('cache-control', 'private, no-store');
+  void reply.header('referrer-policy', 'same-origin');
+  return reply.status(status).type('text/html; charset=utf-8').send(body.value);
+}
+
+function sendPdf(reply: FastifyReply, file: PdfFile): FastifyReply {
+  void reply.header('cache-control', 'private, no-store');
+  // A download the clerk opens and prints (a browser's PDF viewer is not always there).
+  void reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
+  return reply.type('application/pdf').send(file.content);
+}
+
+/** "2026-03-10T16:00" from a datetime-local field, as an instant in Asia/Ho_Chi_Minh. */
+const localInstant = (v: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+07:00` : v);
+
+/**
+ * The staff console (issue 9): server-rendered pages over the same services as the API, with the
+ * same roles and unit scoping (the services apply them from the signed-in user). Not part of the
+ * HTTP API: excluded from OpenAPI and from the /api/v1 prefix.
+ */
+@ApiExcludeController()
+@Public()
+@Controller('console')
+export class ConsoleController {
+  constructor(
+    private readonly session: ConsoleSession,
+    private readonly auth: AuthService,
+    private readonly users: UsersRepository,
+    private readonly units: UnitsRepository,
+    private readonly dossiers: DossiersService,
+    private readonly procedures: ProceduresService,
+    private readonly calendar: CalendarService,
+    private readonly documents: DocumentsService,
+    private readonly receipts: ReceiptService,
+    private readonly alerts: AlertsService,
+    private readonly reports: ReportsService,
+  ) {}
+
+  /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
+  private async require(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[]): Promise<AuthUser | null> {
+    const user = await this.session.user(req);
+    if (!user) {
+      void reply.redirect(`/console/login?next=${encodeURIComponent(req.url)}`, 303);
+      return null;
+    }
+    if (req.method === 'POST' && !this.session.sameOrigin(req)) {
+      send(
+        reply,
+        page({ title: 'Yêu cầu bị từ chối', user, body: messagePage('Biểu mẫu không gửi từ trang này.', '/console') }),
+        403,
+      );
+      return null;
+    }
+    if (!ConsoleSession.allows(user, roles)) {
+      send(
+        reply,
+        page({
+          title: 'Không có quyền',
+          user,
+          body: messagePage('Vai trò của bạn không dùng được trang này.', '/console'),
+        }),
+        403,
+      );
+      return null;
+    }
+    return user;
+  }
+
+  private async displayName(user: AuthUser): Promise<string> {
+    return (await this.users.findById(user.id))?.fullName ?? user.username;
+  }
+
+  private async render(
+    reply: FastifyReply,
+    user: AuthUser,
+    title: string,
+    current: string,
+    body: Html,
+    flash?: { kind: 'ok' | 'error'; text: string } | null,
+    status = 200,
+  ) {
+    return send(reply, page({ title, user, current, body, flash, displayName: await this.displayName(user) }), status);
+  }
+
+  @Get('assets/:file')
+  font(@Param('file') file: string, @Res() reply: FastifyReply) {
+    const name = FONT[file as keyof typeof FONT];
+    if (!name) return reply.status(404).type('text/plain').send('not found');
+    let data = fontCache.get(name);
+    if (!data) {
+      data = readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${name}`));
+      fontCache.set(name, data);
+    }
+    void reply.header('cache-control', 'public, max-age=86400');
+    return reply.type('font/ttf').send(data);
+  }
+
+  @Get()
+  async home(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.session.user(req);
+    if (!user) return reply.redirect('/console/login', 303);
+    const start: Record<Role, string> = {
+      counter_staff: '/console/queue',
+      officer: '/console/queue',
+      unit_head: '/console/alerts',
+      reform_board: '/console/reports',
+      admin: '/console/queue',
+    };
+    return reply.redirect(start[user.role], 303);
+  }
+
+  @Get('login')
+  loginForm(@Res() reply: FastifyReply) {
+    return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(null) }));
+  }
+
+  @Post('login')
+  async login(
+    @Body() body: Form,
+    @Query('next') next: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const username = one(body ?? {}, 'username');
+    try {
+      const result = await this.auth.login(username, one(body ?? {}, 'password'), {
+        ip: req.ip,
+        requestId: String(req.id),
+      });
+      this.session.start(reply, req, result.accessToken, result.expiresIn);
+      const target = typeof next === 'string' && /^\/console(\/|$)/.test(next) ? next : '/console';
+      return reply.redirect(target, 303);
+    } catch (err) {
+      const status = err instanceof DomainError && err.code === 'TOO_MANY_REQUESTS' ? 429 : 401;
+      const text =
+        status === 429 ? 'Đăng nhập sai quá nhiều lần; hãy thử lại sau.' : 'Tên đăng nhập hoặc mật khẩu không đúng.';
+      if (!(err instanceof DomainError)) throw err;
+      return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(text, username) }), status);
+    }
+  }
+
+  @Post('logout')
+  logout(@Res() reply: FastifyReply) {
+    this.session.end(reply);
+    return reply.redirect('/console/login', 303);
+  }
+
+  // ---- counter: intake ----
+
+  private async procedureOptions() {
+    const out: { code: string; name: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const pageOf = await this.procedures.list({ limit: 500, cursor });
+      out.push(...pageOf.items.filter((p) => p.active).map((p) => ({ code: p.code, name: p.name })));
+      cursor = pageOf.nextCursor ?? undefined;
+    } while (cursor && out.length < 5000);
+    return out;
+  }
+
+  @Get('intake')
+  async intakeForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    return this.render(
+      reply,
+      user,
+      'Tiếp nhận hồ sơ',
+      '/console/intake',
+      intakePage(await this.procedureOptions(), EMPTY_INTAKE, null, []),
+    );
+  }
+
+  @Post('intake')
+  async intake(@Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    const f = body ?? {};
+    const form: IntakeForm = {
+      procedureCode: one(f, 'procedureCode').split(' ')[0],
+      channel: one(f, 'channel') || 'direct',
+      kind: one(f, 'kind') || 'citizen',
+      fullName: one(f, 'fullName'),
+      idNumber: one(f, 'idNumber'),
+      phone: one(f, 'phone'),
+      email: one(f, 'email'),
+      address: one(f, 'address'),
+      summary: one(f, 'summary'),
+    };
+    const options = await this.procedureOptions();
+    const again = (errors: string[], preview: Parameters<typeof intakePage>[2] = null) =>
+      this.render(
+        reply,
+        user,
+        'Tiếp nhận hồ sơ',
+        '/console/intake',
+        intakePage(options, form, preview, errors),
+        null,
+        errors.length ? 400 : 200,
+      );
+    const procedure = form.procedureCode ? await this.procedures.currentVersion(form.procedureCode) : null;
+    if (!procedure || !procedure.active) return again(['Không tìm thấy thủ tục; hãy chọn trong danh sách.']);
+    const receivingUnit = user.unitId ? await this.units.findById(user.unitId) : null;
+    const dtoBody = {
+      procedureCode: procedure.code,
+      receivingUnitCode: receivingUnit?.code ?? procedure.unitCode,
+      channel: form.channel,
+      applicant: {
+        kind: form.kind,
+        fullName: form.fullName,
+        ...(form.idNumber ? { idNumber: form.idNumber } : {}),
+        ...(form.phone ? { phone: form.phone } : {}),
+        ...(form.email ? { email: form.email } : {}),
+        ...(form.address ? { address: form.address } : {}),
+      },
+      ...(form.summary ? { summary: form.summary } : {}),
+    };
+    let dto: IntakeDto;
+    try {
+      dto = validateDto(IntakeDto, dtoBody);
+    } catch (err) {
+      return again([explain(err)]);
+    }
+    if (one(f, 'step') !== 'save') {
+      const due = await this.calendar.due(new Date(), procedure.timeLimit, procedure.intakeCutoff);
+      return again([], {
+        procedureName: `${procedure.code} — ${procedure.name}`,
+        clockStart: due.clockStart.toISOString(),
+        dueAt: due.dueAt.toISOString(),
+      });
+    }
+    try {
+      const result = await this.dossiers.intake(dto, user);
+      const d = result.body;
+      return this.render(reply, user, 'Đã tiếp nhận hồ sơ', '/console/intake', intakeDonePage(d, d.lookupKey ?? ''));
+    } catch (err) {
+      return again([explain(err)]);
+    }
+  }
+
+  @Post('dossiers/:id/receipt')
+  async receipt(@Param('id') id: string, @Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    return this.pdfOr404(reply, user, () => this.receipts.receipt(id, user, one(body ?? {}, 'lookupKey') || undefined));
+  }
+
+  private async pdfOr404(reply: FastifyReply, user: AuthUser, make: () => Promise<PdfFile>) {
+    try {
+      return sendPdf(reply, await make());
+    } catch (err) {
+      return this.render(reply, user, 'Không tìm thấy', '', messagePage(explain(err), '/console/queue'), null, 404);
+    }
+  }
+
+  // ---- work queue and dossier ----
+
+  @Get('queue')
+  async queue(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    const code = (q.code ?? '').trim().slice(0, 80);
+    const status = (q.status ?? '').trim();
+    const query: Record<string, unknown> = { limit: 500 };
+    if (code) query.code = code;
+    query.status = status || 'received,in_progress,awaiting_supplement,awaiting_payment';
+    let list: ListDossiersQuery;
+    try {
+      list = validateDto(ListDossiersQuery, query);
+    } catch (err) {
+      return this.render(
+        reply,
+        user,
+        'Hồ sơ cần xử lý',
+        '/console/queue',
+        messagePage(explain(err), '/console/queue'),
+        null,
+        400,
+      );
+    }
+    const result = await this.dossiers.list(list, user);
+    const rank = { overdue: 0, due_soon: 1, within: 2 };
+    const items = [...result.items].sort(
+      (a, b) => rank[urgency(a)] - rank[urgency(b)] || a.remainingWorkingMinutes - b.remainingWorkingMinutes,
+    );
+    return this.render(
+      reply,
+      user,
+      'Hồ sơ cần xử lý',
+      '/console/queue',
+      queuePage(items, { code, status }, result.nextCursor !== null),
+    );
+  }
+
+  private async dossierView(
+    reply: FastifyReply,
+    user: AuthUser,
+    id: string,
+    flash: { kind: 'ok' | 'error'; text: string } | null,
+    status = 200,
+  ) {
+    let d: DossierDto;
+    try {
+      d = await this.dossiers.get(id, user);
+    } catch (err) {
+      return this.render(
+        reply,
+        user,
+        'Không tìm thấy hồ sơ',
+        '',
+        messagePage(explain(err), '/console/queue'),
+        null,
+        404,
+      );
+    }
+    const events = await this.dossiers.events(id, user);
+    const actorIds = [...new Set(events.map((e) => e.actorUserId).filter((x): x is string => !!x))];
+    const names = new Map<string, string>();
+    for (const a of actorIds) names.set(a, (await this.users.findById(a))?.fullName ?? '');
+    // Units an extension letter may name responsible: the receiving unit and the current step's.
+    const units = await this.units.findByCodes([
+      ...new Set([d.receivingUnitCode, ...(d.currentStep ? [d.currentStep.unitCode] : [])]),
+    ]);
+    return this.render(
+      reply,
+      user,
+      `Hồ sơ ${d.code}`,
+      '/console/queue',
+      dossierPage(
+        d,
+        events,
+        names,
+        actionsFor(d, user),
+        units.map((u) => ({ code: u.code, name: u.name })),
+      ),
+      flash,
+      status,
+    );
+  }
+
+  @Get('dossiers/:id')
+  async dossier(
+    @Param('id') id: string,
+    @Query('done') done: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const user = await this.require(req, reply, [...STAFF, 'reform_board']);
+    if (!user) return reply;
+    return this.dossierView(reply, user, id, done ? { kind: 'ok', text: `Đã thực hiện: ${done}` } : null);
+  }
+
+  @Post('dossiers/:id/actions/:action')
+  async act(
+    @Param('id') id: string,
+    @Param('action') action: string,
+    @Body() body: Form,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    if (!(action in ACTION_DTOS))
+      return this.dossierView(reply, user, id, { kind: 'error', text: 'Thao tác không hợp lệ.' }, 400);
+    const f = body ?? {};
+    const payload: Record<string, unknown> = { expectedVersion: Number(one(f, 'expectedVersion')) };
+    for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode']) if (one(f, k)) payload[k] = one(f, k);
+    if (action === 'request_supplement')
+      payload.items = one(f, 'items')
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    if (action === 'request_payment') payload.amount = Number(one(f, 'amount'));
+    if (action === 'confirm_payment') payload.paidOnline = one(f, 'paidOnline') === 'true';
+    if (action === 'resolve') payload.electronicResult = one(f, 'electronicResult') === 'true';
+    if (action === 'extend') payload.newPromisedAt = localInstant(one(f, 'newPromisedAt'));
+    try {
+      const dto = validateDto(ACTION_DTOS[action as LiveAction] as new () => { expectedVersion: number }, payload);
+      await this.dossiers.act(id, action as LiveAction, { ...dto }, user);
+    } catch (err) {
+      const conflict = err instanceof DomainError && err.code === 'VERSION_CONFLICT';
+      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, conflict ? 409 : 400);
+    }
+    return reply.redirect(`/console/dossiers/${id}?done=${encodeURIComponent(action)}`, 303);
+  }
+
+  @Get('dossiers/:id/control-slip.pdf')
+  async slip(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, [...STAFF, 'reform_board']);
+    if (!user) return reply;
+    return this.pdfOr404(reply, user, () => this.documents.controlSlip(id, user));
+  }
+
+  @Get('dossiers/:id/extension-letter/:n')
+  async letter(@Param('id') id: string, @Param('n') n: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, [...STAFF, 'reform_board']);
+    if (!user) return reply;
+    const number = Number(n.replace(/\.pdf$/, ''));
+    return this.pdfOr404(reply, user, () =>
+      this.documents.extensionLetter(id, Number.isInteger(number) ? number : 0, user),
+    );
+  }
+
+  // ---- heads: alerts and boards ----
+
+  @Get('alerts')
+  async alertsInbox(@Query('open') open: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, [...STAFF, 'reform_board']);
+    if (!user) return reply;
+    const onlyOpen = open !== 'false';
+    const q = validateDto(ListAlertsQuery, { limit: 500, ...(onlyOpen ? { open: 'true' } : {}) });
+    const result = await this.alerts.list(q, user);
+    return this.render(reply, user, 'Cảnh báo', '/console/alerts', alertsPage(result.items, onlyOpen));
+  }
+
+  @Post('alerts/:id/acknowledge')
+  async acknowledge(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, [...STAFF, 'reform_board']);
+    if (!user) return reply;
+    try {
+      await this.alerts.acknowledge(id, user);
+    } catch (err) {
+      const q = validateDto(ListAlertsQuery, { limit: 500, open: 'true' });
+      const result = await this.alerts.list(q, user);
+      return this.render(
+        reply,
+        user,
+        'Cảnh báo',
+        '/console/alerts',
+        alertsPage(result.items, true),
+        { kind: 'error', text: explain(err) },
+        404,
+      );
+    }
+    return reply.redirect('/console/alerts', 303);
+  }
+
+  @Get('boards')
+  async boards(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['unit_head', 'reform_board', 'admin']);
+    if (!user) return reply;
+    const overdue = await this.dossiers.list(
+      validateDto(ListDossiersQuery, { limit: 500, timeliness: 'overdue' }),
+      user,
+    );
+    const stalled = await this.alerts.list(
+      validateDto(ListAlertsQuery, { limit: 500, kind: 'stalled', open: 'true' }),
+      user,
+    );
+    return this.render(
+      reply,
+      user,
+      'Hồ sơ quá hạn và chậm xử lý',
+      '/console/boards',
+      boardsPage(overdue.items, stalled.items),
+    );
+  }
+
+  // ---- reform board: reports ----
+
+  @Get('reports')
+  async reportsView(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['reform_board', 'unit_head', 'admin']);
+    if (!user) return reply;
+    const now = new Date(Date.now() + 7 * 3_600_000);
+    const period = (q.period ?? '').trim() || `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    const unitCode = (q.unitCode ?? '').trim();
+    try {
+      const scope = unitCode ? { unitCode } : {};
+      const processing = await this.reports.processing(validateDto(ProcessingQuery, { period, ...scope }), user);
+      const index = await this.reports.index(validateDto(IndexQuery, { period, ...scope }), user);
+      const year = period.slice(0, 4);
+      const trend: TrendPoint[] = [];
+      for (let m = 1; m <= 12; m++) {
+        const label = `${year}-${String(m).padStart(2, '0')}`;
+        const r = await this.reports.processing(validateDto(ProcessingQuery, { period: label, ...scope }), user);
+        const t = r.total;
+        trend.push({
+          label: `T${m}`,
+          onTimeShare: t.resolvedTotal ? (t.resolvedEarly + t.resolvedOnTime) / t.resolvedTotal : null,
+        });
+      }
+      return this.render(
+        reply,
+        user,
+        'Báo cáo',
+        '/console/reports',
+        reportsPage(period, unitCode, processing, index, trend),
+      );
+    } catch (err) {
+      return this.render(
+        reply,
+        user,
+        'Báo cáo',
+        '/console/reports',
+        messagePage(explain(err), '/console/reports'),
+        null,
+        400,
+      );
+    }
+  }
+
+  @Get('reports/export')
+  async exportReport(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['reform_board', 'unit_head', 'admin']);
+    if (!user) return reply;
+    const format = q.format as ExportFormat;
+    if (!['csv', 'xlsx', 'pdf'].includes(format))
+      return this.render(
+        reply,
+        user,
+        'Báo cáo',
+        '/console/reports',
+        messagePage('Định dạng không hợp lệ.', '/console/reports'),
+        null,
+        400,
+      );
+    const base = { period: q.period, ...(q.unitCode ? { unitCode: q.unitCode } : {}) };
+    try {
+      const file =
+        q.report === 'index'
+          ? await renderIndex(await this.reports.index(validateDto(IndexQuery, base), user), format)
+          : q.report === 'officials'
+            ? await renderOfficials(await this.reports.officials(validateDto(OfficialsQuery, base), user), format)
+            : await renderProcessing(await this.reports.processing(validateDto(ProcessingQuery, base), user), format);
+      void reply.header('cache-control', 'private, no-store');
+      void reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
+      return reply.type(file.contentType).send(file.body);
+    } catch (err) {
+      return this.render(
+        reply,
+        user,
+        'Báo cáo',
+        '/console/reports',
+        messagePage(explain(err), '/console/reports'),
+        null,
+        400,
+      );
+    }
+  }
+}
+
+/** The citizens' lookup page (no sign-in; rate-limited like the public API). */
+@ApiExcludeController()
+@Public()
+@UseGuards(PublicRateLimitGuard)
+@Controller('tra-cuu')
+export class PublicPageController {
+  constructor(private readonly pub: PublicService) {}
+
+  private async show(
+    reply: FastifyReply,
+    code: string,
+    message: { kind: 'ok' | 'error'; text: string } | null,
+    status = 200,
+  ) {
+    let d = null;
+    if (code) {
+      try {
+        d = await this.pub.lookup(code);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        message ??= { kind: 'error', text: 'Không tìm thấy hồ sơ với mã này.' };
+        status = 404;
+      }
+    }
+    return send(
+      reply,
+      page({ title: 'Tra cứu hồ sơ thủ tục hành chính', user: null, body: publicPage(code, d, message) }),
+      status,
+    );
+  }
+
+  @Get()
+  lookup(@Query('code') code: string | undefined, @Res() reply: FastifyReply) {
+    return this.show(reply, (code ?? '').trim().slice(0, 80), null);
+  }
+
+  @Post(':code/danh-gia')
+  async rate(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
+    const f = body ?? {};
+    try {
+      const dto = validateDto(RateDossierDto, {
+        lookupKey: one(f, 'lookupKey'),
+        criteria: Array.from({ length: 9 }, (_, i) => Number(one(f, `c${i}`))),
+        verdict: one(f, 'verdict'),
+        ...(one(f, 'comment') ? { comment: one(f, 'comment') } : {}),
+      });
+      const r = await this.pub.rate(code, dto);
+      return this.show(reply, code, {
+        kind: 'ok',
+        text: `Cảm ơn bạn đã đánh giá (${r.total}/18 điểm) lúc ${dateTime(r.ratedAt)}.`,
+      });
+    } catch (err) {
+      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+    }
+  }
+
+  @Post(':code/phan-anh')
+  async feedback(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
+    const f = body ?? {};
+    try {
+      const dto = validateDto(LodgeFeedbackDto, {
+        lookupKey: one(f, 'lookupKey'),
+        kind: one(f, 'kind'),
+        content: one(f, 'content'),
+      });
+      const r = await this.pub.lodgeFeedback(code, dto);
+      return this.show(reply, code, { kind: 'ok', text: `Đã nhận phản ánh; hạn xử lý: ${dateTime(r.dueAt)}.` });
+    } catch (err) {
+      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+    }
+  }
+}

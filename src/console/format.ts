@@ -1,0 +1,68 @@
+/** Display formats of the console (Vietnamese conventions, Asia/Ho_Chi_Minh). */
+const TZ = 'Asia/Ho_Chi_Minh';
+const DATE_TIME = new Intl.DateTimeFormat('vi-VN', {
+  timeZone: TZ,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+const NUMBER = new Intl.NumberFormat('vi-VN');
+
+export function dateTime(iso: string | null | undefined): string {
+  return iso ? DATE_TIME.format(new Date(iso)) : '—';
+}
+
+export function num(n: number): string {
+  return NUMBER.format(n);
+}
+
+export function percent(r: number | null): string {
+  return r === null ? '—' : `${(r * 100).toFixed(1).replace('.', ',')}%`;
+}
+
+/** Working minutes as "2 ngày 3 giờ 15 phút" (a working day is 8 hours). */
+export function workingTime(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  const days = Math.floor(m / 480);
+  const hours = Math.floor((m % 480) / 60);
+  const mins = m % 60;
+  const parts = [];
+  if (days) parts.push(`${days} ngày`);
+  if (hours) parts.push(`${hours} giờ`);
+  if (mins || parts.length === 0) parts.push(`${mins} phút`);
+  return parts.join(' ');
+}
+
+export const ACTION_LABELS: Record<string, string> = {
+  intake: 'Tiếp nhận',
+  forward: 'Chuyển bước xử lý',
+  request_supplement: 'Yêu cầu bổ sung hồ sơ',
+  receive_supplement: 'Nhận hồ sơ bổ sung',
+  request_payment: 'Yêu cầu thực hiện nghĩa vụ tài chính',
+  confirm_payment: 'Xác nhận đã nộp',
+  extend: 'Xin lỗi và gia hạn',
+  resolve: 'Có kết quả giải quyết',
+  return: 'Trả kết quả',
+  reject: 'Từ chối giải quyết',
+  stop: 'Dừng giải quyết',
+  withdraw: 'Công dân rút hồ sơ',
+};
+
+export const ALERT_LABELS: Record<string, string> = {
+  due_soon: 'Sắp đến hạn',
+  overdue: 'Quá hạn',
+  stalled: 'Chậm ở bước xử lý',
+  escalated: 'Quá hạn kéo dài (báo Ban chỉ đạo)',
+  feedback_overdue: 'Phản ánh quá hạn xử lý',
+};
+
+export const ROLE_LABELS: Record<string, string> = {
+  admin: 'Quản trị hệ thống',
+  reform_board: 'Ban chỉ đạo cải cách hành chính',
+  unit_head: 'Lãnh đạo đơn vị',
+  officer: 'Chuyên viên',
+  counter_staff: 'Bộ phận Một cửa',
+};

@@ -1,0 +1,443 @@
+import type { AuthUser } from 'src/auth/auth-user';
+import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
+import { ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
+import type { AlertDto } from 'src/sla/dto/alert.dto';
+import { ACTION_LABELS, ALERT_LABELS, dateTime, workingTime } from 'src/console/format';
+import { html, Html } from 'src/console/html';
+
+export interface ProcedureOption {
+  code: string;
+  name: string;
+}
+
+export function loginPage(error: string | null, username = ''): Html {
+  return html`<div class="card" style="max-width:420px">
+    ${error ? html`<div class="flash error" role="alert">${error}</div>` : ''}
+    <form method="post" action="/console/login">
+      <label for="username">Tên đăng nhập</label>
+      <input id="username" name="username" autocomplete="username" required value="${username}" autofocus />
+      <label for="password">Mật khẩu</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required />
+      <button type="submit">Đăng nhập</button>
+    </form>
+  </div>`;
+}
+
+export interface IntakeForm {
+  procedureCode: string;
+  channel: string;
+  kind: string;
+  fullName: string;
+  idNumber: string;
+  phone: string;
+  email: string;
+  address: string;
+  summary: string;
+}
+
+export const EMPTY_INTAKE: IntakeForm = {
+  procedureCode: '',
+  channel: 'direct',
+  kind: 'citizen',
+  fullName: '',
+  idNumber: '',
+  phone: '',
+  email: '',
+  address: '',
+  summary: '',
+};
+
+const option = (value: string, label: string, selected: string) =>
+  html`<option value="${value}" ${value === selected ? html`selected` : ''}>${label}</option>`;
+
+export function intakePage(
+  procedures: ProcedureOption[],
+  form: IntakeForm,
+  preview: { procedureName: string; clockStart: string; dueAt: string } | null,
+  errors: string[],
+): Html {
+  return html`<div class="card">
+    ${
+      errors.length
+        ? html`<div class="flash error" role="alert">
+            <ul>
+              ${errors.map((e) => html`<li>${e}</li>`)}
+            </ul>
+          </div>`
+        : ''
+    }
+    <form method="post" action="/console/intake">
+      <label for="procedureCode">Thủ tục (gõ mã hoặc tên để tìm)</label>
+      <input
+        id="procedureCode"
+        name="procedureCode"
+        list="procedure-list"
+        required
+        value="${form.procedureCode}"
+        aria-describedby="procedure-hint"
+      />
+      <datalist id="procedure-list">
+        ${procedures.map((p) => html`<option value="${p.code}">${p.code} — ${p.name}</option>`)}
+      </datalist>
+      <p id="procedure-hint" class="muted">Ví dụ: 1.004227 hoặc "giấy phép xây dựng".</p>
+      <div class="row">
+        <div>
+          <label for="channel">Kênh tiếp nhận</label>
+          <select id="channel" name="channel">
+            ${option('direct', 'Trực tiếp', form.channel)}${option('online', 'Trực tuyến', form.channel)}${option('postal', 'Bưu chính', form.channel)}
+          </select>
+        </div>
+        <div>
+          <label for="kind">Người nộp là</label>
+          <select id="kind" name="kind">
+            ${option('citizen', 'Công dân', form.kind)}${option('business', 'Doanh nghiệp', form.kind)}${option('organisation', 'Tổ chức', form.kind)}${option('agency', 'Cơ quan nhà nước', form.kind)}
+          </select>
+        </div>
+      </div>
+      <label for="fullName">Họ và tên người nộp</label>
+      <input id="fullName" name="fullName" required value="${form.fullName}" autocomplete="off" />
+      <div class="row">
+        <div>
+          <label for="idNumber">Số định danh (CCCD)</label
+          ><input id="idNumber" name="idNumber" value="${form.idNumber}" autocomplete="off" />
+        </div>
+        <div>
+          <label for="phone">Điện thoại</label
+          ><input id="phone" name="phone" value="${form.phone}" autocomplete="off" />
+        </div>
+        <div>
+          <label for="email">Thư điện tử</label
+          ><input id="email" name="email" type="email" value="${form.email}" autocomplete="off" />
+        </div>
+      </div>
+      <label for="address">Địa chỉ</label
+      ><input id="address" name="address" value="${form.address}" autocomplete="off" />
+      <label for="summary">Nội dung hồ sơ</label
+      ><textarea id="summary" name="summary" rows="2">${form.summary}</textarea>
+      ${
+        preview
+          ? html`<div class="flash ok" role="status" id="appointment">
+                <strong>${preview.procedureName}</strong><br />
+                Thời điểm bắt đầu tính: ${dateTime(preview.clockStart)}<br />
+                <strong>Hẹn trả kết quả: ${dateTime(preview.dueAt)}</strong>
+              </div>
+              <button type="submit" name="step" value="save">Lưu và in giấy tiếp nhận</button>
+              <button type="submit" name="step" value="preview" class="secondary">Tính lại ngày hẹn</button>`
+          : html`<button type="submit" name="step" value="preview">Xem ngày hẹn trả</button>`
+      }
+    </form>
+  </div>`;
+}
+
+export function intakeDonePage(d: DossierDto, lookupKey: string): Html {
+  return html`<div class="card">
+    <div class="flash ok" role="status">Đã tiếp nhận hồ sơ <strong id="dossier-code">${d.code}</strong>.</div>
+    <p>Hẹn trả kết quả: <strong>${dateTime(d.dueAt)}</strong></p>
+    <p>
+      Mã tra cứu của người nộp (chỉ hiện một lần, in trên giấy tiếp nhận): <strong id="lookup-key">${lookupKey}</strong>
+    </p>
+    <form method="post" action="/console/dossiers/${d.id}/receipt">
+      <input type="hidden" name="lookupKey" value="${lookupKey}" />
+      <button type="submit" id="print-receipt">In giấy tiếp nhận và hẹn trả kết quả</button>
+    </form>
+    <p><a href="/console/dossiers/${d.id}">Xem hồ sơ</a> · <a href="/console/intake">Tiếp nhận hồ sơ khác</a></p>
+  </div>`;
+}
+
+/** Urgency class of an open dossier: overdue, due soon (≤ 8 working hours left) or within. */
+export function urgency(d: DossierDto): 'overdue' | 'due_soon' | 'within' {
+  if (d.timeliness === 'overdue') return 'overdue';
+  return d.remainingWorkingMinutes <= 8 * 60 ? 'due_soon' : 'within';
+}
+
+const URGENCY_LABEL = { overdue: 'Quá hạn', due_soon: 'Sắp đến hạn', within: 'Trong hạn' };
+
+export function queuePage(items: DossierDto[], q: { code: string; status: string }, truncated: boolean): Html {
+  const statuses: DossierStatus[] = ['received', 'in_progress', 'awaiting_supplement', 'awaiting_payment', 'resolved'];
+  return html`<form method="get" action="/console/queue" class="card row" role="search">
+      <div><label for="code">Tìm theo mã hồ sơ</label><input id="code" name="code" value="${q.code}" /></div>
+      <div>
+        <label for="status">Trạng thái</label
+        ><select id="status" name="status">
+          <option value="">Đang giải quyết (tất cả)</option>
+          ${statuses.map((s) => option(s, STATUS_LABEL[s], q.status))}
+        </select>
+      </div>
+      <div><button type="submit">Lọc</button></div>
+    </form>
+    <p class="muted">
+      ${items.length} hồ sơ, xếp theo mức độ khẩn: quá hạn trước, rồi thời gian còn lại ít
+      nhất.${truncated ? ' Chỉ hiện 500 hồ sơ đầu.' : ''}
+    </p>
+    <table>
+      <caption class="muted" style="text-align:left">
+        Màu: đỏ = quá hạn, vàng = còn dưới 8 giờ làm việc, xanh = trong hạn.
+      </caption>
+      <thead>
+        <tr>
+          <th>Mã hồ sơ</th>
+          <th>Thủ tục</th>
+          <th>Trạng thái</th>
+          <th>Hạn giải quyết</th>
+          <th class="n">Còn lại (giờ làm việc)</th>
+          <th>Tình trạng</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${items.map((d) => {
+          const u = urgency(d);
+          return html`<tr class="${u}">
+            <td><a href="/console/dossiers/${d.id}">${d.code}</a></td>
+            <td>${d.procedureCode}</td>
+            <td>${d.statusLabel}</td>
+            <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
+            <td class="n">
+              ${d.dueAt === null && d.status.startsWith('awaiting') ? 'tạm dừng' : workingTime(d.remainingWorkingMinutes)}
+            </td>
+            <td><span class="badge">${URGENCY_LABEL[u]}</span></td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
+}
+
+const field = (id: string, label: string, input: Html) => html`<label for="${id}">${label}</label>${input}`;
+
+/** The form of each action (the fields of its API DTO). */
+function actionForm(d: DossierDto, action: LiveAction, units: { code: string; name: string }[]): Html {
+  const id = (n: string) => `${action}-${n}`;
+  let fields: Html;
+  switch (action) {
+    case 'forward':
+      fields = field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`);
+      break;
+    case 'request_supplement':
+      fields = html`${field(id('reason'), 'Lý do', html`<input id="${id('reason')}" name="reason" required />`)}
+      ${field(id('items'), 'Giấy tờ cần bổ sung (mỗi dòng một loại)', html`<textarea id="${id('items')}" name="items" rows="3" required></textarea>`)}`;
+      break;
+    case 'request_payment':
+      fields = field(
+        id('amount'),
+        'Số tiền (đồng)',
+        html`<input id="${id('amount')}" name="amount" type="number" min="1" step="1" required />`,
+      );
+      break;
+    case 'confirm_payment':
+      fields = html`<label><input type="checkbox" name="paidOnline" value="true" /> Đã thanh toán trực tuyến</label>`;
+      break;
+    case 'extend':
+      fields = html`${field(id('newPromisedAt'), 'Thời hạn hẹn mới', html`<input id="${id('newPromisedAt')}" name="newPromisedAt" type="datetime-local" required />`)}
+      ${field(id('reason'), 'Lý do xin lỗi và gia hạn', html`<input id="${id('reason')}" name="reason" required />`)}
+      ${field(
+        id('responsibleUnitCode'),
+        'Đơn vị chịu trách nhiệm',
+        html`<select id="${id('responsibleUnitCode')}" name="responsibleUnitCode">
+          ${units.map((u) => html`<option value="${u.code}">${u.code} — ${u.name}</option>`)}
+        </select>`,
+      )}`;
+      break;
+    case 'resolve':
+      fields = html`${field(id('resultSummary'), 'Kết quả giải quyết', html`<input id="${id('resultSummary')}" name="resultSummary" required />`)}
+        <label><input type="checkbox" name="electronicResult" value="true" checked /> Cấp kết quả điện tử</label>`;
+      break;
+    case 'reject':
+    case 'stop':
+    case 'withdraw':
+      fields = field(
+        id('reason'),
+        'Lý do',
+        html`<input id="${id('reason')}" name="reason" ${action === 'withdraw' ? '' : html`required`} />`,
+      );
+      break;
+    default:
+      fields = field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`);
+  }
+  return html`<details class="action">
+    <summary>${ACTION_LABELS[action]}</summary>
+    <form method="post" action="/console/dossiers/${d.id}/actions/${action}">
+      <input type="hidden" name="expectedVersion" value="${d.version}" />
+      ${fields}
+      <button type="submit">${ACTION_LABELS[action]}</button>
+    </form>
+  </details>`;
+}
+
+export function dossierPage(
+  d: DossierDto,
+  events: DossierEventDto[],
+  names: Map<string, string>,
+  actions: LiveAction[],
+  units: { code: string; name: string }[],
+): Html {
+  const u = d.endedAt ? null : urgency(d);
+  return html`<div class="card">
+      <p>
+        <strong>${d.code}</strong> · ${d.procedureCode} ·
+        <span class="badge">${d.statusLabel}</span>
+        ${u ? html`<span class="badge ${u}">${URGENCY_LABEL[u]}</span>` : ''}
+      </p>
+      <p>
+        Tiếp nhận: ${dateTime(d.receivedAt)} · Hạn giải quyết:
+        <strong>${dateTime(d.dueAt)}</strong>
+        ${d.promisedAt ? html` · Hẹn mới sau gia hạn: <strong>${dateTime(d.promisedAt)}</strong>` : ''}
+        ${d.endedAt ? html` · Kết thúc: ${dateTime(d.endedAt)}` : html` · Còn lại: ${workingTime(d.remainingWorkingMinutes)} làm việc`}
+      </p>
+      ${d.currentStep ? html`<p>Bước hiện tại: ${d.currentStep.name} (${d.currentStep.unitCode}), hạn bước: ${dateTime(d.currentStep.dueAt)}</p>` : ''}
+      <p class="noprint">
+        <a href="/console/dossiers/${d.id}/control-slip.pdf">Phiếu kiểm soát quá trình giải quyết (PDF)</a>
+        ${Array.from({ length: d.extensionCount }, (_, i) => html` · <a href="/console/dossiers/${d.id}/extension-letter/${i + 1}.pdf">Văn bản xin lỗi và gia hạn số ${i + 1} (PDF)</a>`)}
+      </p>
+    </div>
+    <div class="row" style="align-items:flex-start">
+      <section class="card" style="flex:2 1 420px" aria-labelledby="timeline-h">
+        <h2 id="timeline-h">Quá trình xử lý</h2>
+        <ol class="timeline">
+          ${events.map(
+            (e) =>
+              html`<li>
+                <strong>${ACTION_LABELS[e.action] ?? e.action}</strong> — ${dateTime(e.at)}
+                ${e.actorUserId ? html`· ${names.get(e.actorUserId) ?? ''}` : ''} ·
+                ${STATUS_LABEL[e.toStatus as DossierStatus] ?? e.toStatus}
+              </li>`,
+          )}
+        </ol>
+      </section>
+      <section class="card noprint" style="flex:1 1 320px" aria-labelledby="actions-h">
+        <h2 id="actions-h">Thao tác</h2>
+        ${actions.length ? actions.map((a) => actionForm(d, a, units)) : html`<p class="muted">Không có thao tác nào trong trạng thái này.</p>`}
+      </section>
+    </div>`;
+}
+
+/** Actions of a status that the user's role may take at all (the service checks the unit too). */
+export function actionsFor(d: DossierDto, user: AuthUser): LiveAction[] {
+  const byRole: Record<string, LiveAction[]> = {
+    counter_staff: ['forward', 'receive_supplement', 'confirm_payment', 'return', 'withdraw'],
+    officer: ['forward', 'request_supplement', 'request_payment', 'resolve', 'reject', 'stop'],
+    unit_head: [
+      'forward',
+      'request_supplement',
+      'receive_supplement',
+      'request_payment',
+      'confirm_payment',
+      'extend',
+      'resolve',
+      'return',
+      'reject',
+      'stop',
+      'withdraw',
+    ],
+    admin: [
+      'forward',
+      'request_supplement',
+      'receive_supplement',
+      'request_payment',
+      'confirm_payment',
+      'extend',
+      'resolve',
+      'return',
+      'reject',
+      'stop',
+      'withdraw',
+    ],
+  };
+  return (byRole[user.role] ?? []).filter((a) => ALLOWED_FROM[a].includes(d.status as DossierStatus));
+}
+
+export function alertsPage(items: AlertDto[], open: boolean): Html {
+  return html`<p>
+      <a href="/console/alerts?open=${open ? 'false' : 'true'}"
+        >${open ? 'Xem cả cảnh báo đã đóng' : 'Chỉ xem cảnh báo đang mở'}</a
+      >
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>Loại</th>
+          <th>Hồ sơ</th>
+          <th>Đơn vị</th>
+          <th>Hạn</th>
+          <th>Phát sinh</th>
+          <th>Đã xem</th>
+          <th><span class="muted">Thao tác</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${items.map(
+          (a) =>
+            html`<tr class="${a.kind === 'due_soon' ? 'due_soon' : a.kind === 'feedback_overdue' ? '' : 'overdue'}">
+              <td>${ALERT_LABELS[a.kind] ?? a.kind}</td>
+              <td><a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a></td>
+              <td>${a.unitCode}</td>
+              <td>${dateTime(a.deadlineAt)}</td>
+              <td>${dateTime(a.createdAt)}</td>
+              <td>${a.acknowledgedAt ? dateTime(a.acknowledgedAt) : 'Chưa'}</td>
+              <td>
+                ${a.acknowledgedAt ? '' : html`<form method="post" action="/console/alerts/${a.id}/acknowledge"><button type="submit" aria-label="Đánh dấu đã xem cảnh báo ${ALERT_LABELS[a.kind] ?? a.kind} của hồ sơ ${a.dossierCode}">Đã xem</button></form>`}
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${items.length === 0 ? html`<p>Không có cảnh báo.</p>` : ''}`;
+}
+
+export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
+  return html`<section aria-labelledby="overdue-h">
+      <h2 id="overdue-h">Hồ sơ quá hạn (${overdue.length})</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Mã hồ sơ</th>
+            <th>Thủ tục</th>
+            <th>Trạng thái</th>
+            <th>Hạn giải quyết</th>
+            <th>Bước hiện tại</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${overdue.map(
+            (d) =>
+              html`<tr class="overdue">
+                <td><a href="/console/dossiers/${d.id}">${d.code}</a></td>
+                <td>${d.procedureCode}</td>
+                <td>${d.statusLabel}</td>
+                <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
+                <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+    <section aria-labelledby="stalled-h">
+      <h2 id="stalled-h">Hồ sơ chậm ở bước xử lý (${stalled.length})</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Mã hồ sơ</th>
+            <th>Đơn vị của bước</th>
+            <th>Hạn của bước</th>
+            <th>Phát sinh</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${stalled.map(
+            (a) =>
+              html`<tr class="due_soon">
+                <td><a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a></td>
+                <td>${a.unitCode}</td>
+                <td>${dateTime(a.deadlineAt)}</td>
+                <td>${dateTime(a.createdAt)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>`;
+}
+
+export function messagePage(text: string, back: string): Html {
+  return html`<div class="card">
+    <p>${text}</p>
+    <p><a href="${back}">Quay lại</a></p>
+  </div>`;
+}

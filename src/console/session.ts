@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthUser } from 'src/auth/auth-user';
+import { AuthService } from 'src/auth/auth.service';
+import type { Role } from 'src/auth/user.entity';
+
+export const SESSION_COOKIE = 'sla_console';
+
+/** Cookies of a request (one header, a handful of cookies: no library needed). */
+export function cookies(req: FastifyRequest): Record<string, string> {
+  const header = req.headers.cookie;
+  const out: Record<string, string> = {};
+  if (typeof header !== 'string') return out;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * The console's session: the same JWT the API issues, kept in an HttpOnly, SameSite=Strict cookie
+ * (no script can read it, and no other site can send it), checked on every request by the same
+ * AuthService as the API's bearer tokens (expiry, rotation, deactivated users).
+ */
+@Injectable()
+export class ConsoleSession {
+  constructor(private readonly auth: AuthService) {}
+
+  async user(req: FastifyRequest): Promise<AuthUser | null> {
+    const token = cookies(req)[SESSION_COOKIE];
+    return token ? this.auth.authenticate(token) : null;
+  }
+
+  start(reply: FastifyReply, req: FastifyRequest, token: string, maxAgeSeconds: number): void {
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    void reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`,
+    );
+  }
+
+  end(reply: FastifyReply): void {
+    void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  }
+
+  /** A form post from another origin is refused (defence in depth beside SameSite=Strict). */
+  sameOrigin(req: FastifyRequest): boolean {
+    const origin = req.headers.origin ?? req.headers.referer;
+    if (typeof origin !== 'string' || origin === 'null') return typeof origin !== 'string';
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  static allows(user: AuthUser, roles: readonly Role[]): boolean {
+    return roles.includes(user.role);
+  }
+}
