@@ -53,6 +53,7 @@ done
 cat <<MSG
 
   SLA tracker is running (demo data loaded).
+    Console      $base/console         (staff pages; citizens' lookup: $base/tra-cuu)
     API          $base/api/v1          readiness: $base/api/v1/health/ready
     OpenAPI      $base/docs            (JSON: $base/docs-json)
     Metrics      $base/api/v1/metrics (API), http://${HOST}:${WORKER_METRICS_PORT}/metrics (worker)
