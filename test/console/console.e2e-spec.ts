@@ -219,6 +219,26 @@ describe('staff console in a browser', () => {
     await head.waitForLoadState('load');
     const alerts = await api.request('GET', `/alerts?dossierId=${old.body.id}&kind=overdue`, { token: p.tokens.head });
     expect(alerts.body.items[0].acknowledgedAt).not.toBeNull();
+    // The apology-and-extension letter for a dossier still within time.
+    const fresh = await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() });
+    await head.goto(`${base}/console/dossiers/${fresh.body.id}`);
+    const promised = new Date(Date.now() + 20 * 86_400_000 + 7 * 3_600_000).toISOString().slice(0, 10);
+    await act(head, 'Xin lỗi và gia hạn', async (pg) => {
+      await pg.fill('#extend-newPromisedAt', `${promised}T16:00`);
+      await pg.fill('#extend-reason', 'Cần lấy ý kiến phối hợp của Sở Tài nguyên và Môi trường');
+    });
+    expect(await head.textContent('.flash')).toContain('Đã thực hiện');
+    expect(await head.textContent('main')).toContain('Hẹn mới sau gia hạn');
+    const [letter] = await Promise.all([
+      head.waitForEvent('download'),
+      head.locator('a', { hasText: 'Văn bản xin lỗi và gia hạn số 1' }).click(),
+    ]);
+    const letterFile = join(ARTIFACTS, 'extension-letter.pdf');
+    await letter.saveAs(letterFile);
+    const letterText = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', letterFile, '-'], { encoding: 'utf8' });
+    expect(letterText.normalize('NFC')).toContain(fresh.body.code);
+    await check(head, 'dossier-extended');
+
     await head.goto(`${base}/console/boards`);
     await expect(head.locator('tbody tr', { hasText: old.body.code }).count()).resolves.toBeGreaterThan(0);
     await check(head, 'boards');
