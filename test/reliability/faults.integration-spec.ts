@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, PoolClient } from 'pg';
 import { createHttpApp } from '../../src/http-app';
@@ -104,6 +106,13 @@ describe('faults under load', () => {
   }, 240_000);
 
   afterAll(async () => {
+    // RELIABILITY_LOGS=dir keeps the processes' output for a post-mortem.
+    const keep = process.env.RELIABILITY_LOGS;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      [worker, ...oldWorkers].forEach((w, i) => w && writeFileSync(join(keep, `worker-${i}.log`), w.output()));
+      for (const a of apis) if (a.proc) writeFileSync(join(keep, `${a.name}.log`), a.proc.output());
+    }
     await verifier?.close().catch(() => undefined);
     for (const w of [worker, ...oldWorkers]) await stopProc(w, 'SIGKILL');
     for (const a of apis) await a.kill9();

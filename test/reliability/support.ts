@@ -111,14 +111,19 @@ export class ApiProcess {
 /** The worker as a child process; its log lines (LOG_LEVEL info) say when it started and which ticks it fired. */
 export async function startWorker(env: Record<string, string>): Promise<Proc> {
   const w = startProcess('src/worker.js', { ...env, LOG_LEVEL: 'info' });
-  await waitFor(
-    () => {
-      if (w.child.exitCode !== null) throw new Error(`worker exited: ${w.output().slice(-2000)}`);
-      return /workers started/.test(w.output());
-    },
-    60_000,
-    'worker start',
-  );
+  try {
+    await waitFor(
+      () => {
+        if (w.child.exitCode !== null) throw new Error(`worker exited: ${w.output().slice(-2000)}`);
+        return /workers started/.test(w.output());
+      },
+      90_000,
+      'worker start',
+    );
+  } catch (err) {
+    w.child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; its output: ${w.output().slice(-3000)}`, { cause: err });
+  }
   return w;
 }
 
