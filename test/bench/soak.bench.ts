@@ -1,0 +1,501 @@
+// Soak benchmark (issue 8): BENCH_SOAK_MINUTES (default 10) of mixed traffic at half the peak
+// throughput measured at the start of the same run, against the built API and worker running as
+// their own processes (dist/src/main.js, dist/src/worker.js), as in production.
+//   Mix (weights): intake 18, forward at the counter 18, forward by the officer 18, resolve 18,
+//   dossier lists 12 (unit head: all, received, overdue), public lookups 12 (by code, each from its
+//   own loopback address, as citizens come from many), form 06a for the month 4 (reform board).
+//   Peak: closed-loop ramp of 2, 4, 8, 16, 32 clients for BENCH_SOAK_RAMP_S (6) s each; the best
+//   completed operations per second. Soak: open loop at half of it (a fixed arrival rate: a slow
+//   answer does not slow the arrivals down).
+//   Sampled every BENCH_SOAK_SAMPLE_S (60) s: the API's resident memory (/proc) and V8 heap (its
+//   own /metrics), the worker's resident memory, operations per second, p50/p99 latency, errors.
+// Targets: resident memory of the last sample <= 1.2 x the second's (the first is warm-up);
+// p99 of the last sample <= 1.5 x the second's; no errors; the API keeps up with the arrival rate.
+// Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
+// BENCH_SOAK_MINUTES=2 node dist/test/bench/soak.bench.js
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import type { Api } from '../support/http';
+import { buildProvince, intakeBody } from '../support/province';
+import { freePort } from '../support/servers';
+import {
+  apiEnv,
+  BenchEnv,
+  BenchResult,
+  check,
+  createMigratedDatabase,
+  DIST,
+  fmt,
+  HttpClient,
+  percentile,
+  provinceApi,
+  round,
+  runStandalone,
+  sortedNumbers,
+} from './support/bench-kit';
+import { cpuWindow, describeCpu, postmasterPid } from './support/cpu';
+
+const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60);
+const RAMP_S = Number(process.env.BENCH_SOAK_RAMP_S ?? 6);
+const RAMP_CLIENTS = [2, 4, 8, 16, 32];
+const SEED = Number(process.env.BENCH_SOAK_SEED ?? 3000);
+const POOL_SIZE = 20;
+const MAX_INFLIGHT = 256;
+const TARGET_RSS_RATIO = 1.2;
+const TARGET_P99_RATIO = 1.5;
+
+const OPS = ['intake', 'forward_counter', 'forward_officer', 'resolve', 'list', 'lookup', 'report'] as const;
+type Op = (typeof OPS)[number];
+const WEIGHTS: Record<Op, number> = {
+  intake: 18,
+  forward_counter: 18,
+  forward_officer: 18,
+  resolve: 18,
+  list: 12,
+  lookup: 12,
+  report: 4,
+};
+
+interface Done {
+  op: Op;
+  end: number;
+  ms: number;
+  ok: boolean;
+}
+
+/** A child process of the build with its output kept (for the error message if it dies). */
+function startNode(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [path.join(DIST, entry)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, output: () => out };
+}
+
+function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+function gauge(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : NaN;
+}
+
+/** The traffic: dossiers move through the lifecycle queues one operation at a time (never two on one dossier). */
+class Traffic {
+  readonly received: string[] = [];
+  readonly atOfficer: string[] = [];
+  readonly atSigner: string[] = [];
+  readonly codes: string[] = [];
+  readonly errors: string[] = [];
+  errorCount = 0;
+  private lookups = 0;
+  private lists = 0;
+  // A citizen makes one request: one connection per lookup, closed after it (kept-alive sockets
+  // from thousands of addresses would pile up in the API and read as a memory leak).
+  private readonly lookupAgent = new http.Agent({ keepAlive: false });
+  private readonly total = OPS.reduce((s, o) => s + WEIGHTS[o], 0);
+
+  constructor(
+    private readonly client: HttpClient,
+    private readonly baseUrl: URL,
+    private readonly tokens: { clerk: string; officer: string; signer: string; head: string; board: string },
+    private readonly period: string,
+  ) {}
+
+  pick(): Op {
+    let r = Math.random() * this.total;
+    for (const op of OPS) {
+      r -= WEIGHTS[op];
+      if (r < 0) return op;
+    }
+    return 'intake';
+  }
+
+  /** Runs one operation (an intake when the lifecycle queue it needs is empty). */
+  async run(wanted: Op): Promise<Done> {
+    let op = wanted;
+    let id: string | undefined;
+    if (op === 'forward_counter') id = this.received.shift();
+    if (op === 'forward_officer') id = this.atOfficer.shift();
+    if (op === 'resolve') id = this.atSigner.shift();
+    if (op === 'lookup' && this.codes.length === 0) op = 'intake';
+    if ((op === 'forward_counter' || op === 'forward_officer' || op === 'resolve') && !id) op = 'intake';
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      ok = await this.send(op, id);
+    } catch (err) {
+      this.error(`${op}: ${(err as Error).message}`);
+    }
+    const end = performance.now();
+    return { op, end, ms: end - t0, ok };
+  }
+
+  private error(what: string): void {
+    this.errorCount++;
+    if (this.errors.length < 10) this.errors.push(what);
+  }
+
+  private async send(op: Op, id?: string): Promise<boolean> {
+    const expect = (res: { status: number; body: any }, status: number) => {
+      if (res.status === status) return true;
+      this.error(`${op}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      return false;
+    };
+    const t = this.tokens;
+    switch (op) {
+      case 'intake': {
+        const res = await this.client.request('POST', '/dossiers', { token: t.clerk, body: intakeBody() });
+        if (!expect(res, 201)) return false;
+        this.received.push(res.body.id);
+        this.codes.push(res.body.code);
+        if (this.codes.length > 20_000) this.codes.splice(0, 10_000);
+        return true;
+      }
+      case 'forward_counter': {
+        const res = await this.client.request('POST', `/dossiers/${id}/actions/forward`, {
+          token: t.clerk,
+          body: { expectedVersion: 1 },
+        });
+        if (expect(res, 200)) this.atOfficer.push(id!);
+        return res.status === 200;
+      }
+      case 'forward_officer': {
+        const res = await this.client.request('POST', `/dossiers/${id}/actions/forward`, {
+          token: t.officer,
+          body: { expectedVersion: 2 },
+        });
+        if (expect(res, 200)) this.atSigner.push(id!);
+        return res.status === 200;
+      }
+      case 'resolve': {
+        const res = await this.client.request('POST', `/dossiers/${id}/actions/resolve`, {
+          token: t.signer,
+          body: { expectedVersion: 3, resultSummary: 'Cấp giấy phép xây dựng', electronicResult: true },
+        });
+        return expect(res, 200);
+      }
+      case 'list': {
+        const filter = ['', '&status=received', '&timeliness=overdue'][this.lists++ % 3];
+        return expect(await this.client.request('GET', `/dossiers?limit=20${filter}`, { token: t.head }), 200);
+      }
+      case 'report':
+        return expect(
+          await this.client.request('GET', `/reports/processing?period=${this.period}`, { token: t.board }),
+          200,
+        );
+      case 'lookup': {
+        const code = this.codes[Math.floor(Math.random() * this.codes.length)];
+        // Each lookup from one of 64,516 loopback addresses: the public rate limit is per address.
+        const n = this.lookups++;
+        const local = `127.1.${Math.floor(n / 254) % 254}.${(n % 254) + 1}`;
+        return expect(await this.lookup(code, local), 200);
+      }
+    }
+  }
+
+  private lookup(code: string, localAddress: string): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: this.baseUrl.hostname,
+          port: Number(this.baseUrl.port),
+          path: `/api/v1/public/dossiers/${encodeURIComponent(code)}`,
+          localAddress,
+          agent: this.lookupAgent,
+          headers: { accept: 'application/json', connection: 'close' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.lookupAgent.destroy();
+  }
+}
+
+/** Closed loop: `clients` loops back to back for `seconds`; completed operations per second. */
+async function closedLoop(traffic: Traffic, clients: number, seconds: number): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const d = await traffic.run(traffic.pick());
+        if (d.ok && d.end <= end) done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+interface Sample {
+  minute: number;
+  ops: number;
+  opsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  apiRssMb: number;
+  apiHeapMb: number;
+  workerRssMb: number;
+  late: number;
+}
+
+export async function run(env: BenchEnv): Promise<BenchResult> {
+  console.log(
+    `soak: ${MINUTES} min of mixed traffic at half the peak measured now; samples every ${SAMPLE_S} s (API and worker as processes)`,
+  );
+  const db = await createMigratedDatabase(env, 'bench_soak');
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const processEnv = {
+    ...apiEnv(db.url, env.redisUrl, POOL_SIZE),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(metricsPort),
+  };
+  const api = startNode('src/main.js', processEnv);
+  const worker = startNode('src/worker.js', processEnv);
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  const client = new HttpClient(`http://127.0.0.1:${port}`, MAX_INFLIGHT);
+  let traffic: Traffic | null = null;
+  try {
+    const until = Date.now() + 60_000;
+    for (;;) {
+      if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output()}`);
+      if (worker.child.exitCode !== null) throw new Error(`the worker exited: ${worker.output()}`);
+      const ready = await client.request('GET', '/health/ready').catch(() => null);
+      if (ready?.status === 200) break;
+      if (Date.now() > until) throw new Error(`the API did not become ready: ${api.output()}`);
+      await sleep(200);
+    }
+    const province = await buildProvince(provinceApi(client) as unknown as Api);
+    // A province with history: SEED dossiers received over the last 60 days (open), then one scan
+    // raises their alerts before anything is measured.
+    const now = Date.now();
+    for (let i = 0; i < SEED; i += 1000) {
+      const n = Math.min(1000, SEED - i);
+      const items = Array.from({ length: n }, (_, k) => ({
+        ...intakeBody(),
+        receivedAt: new Date(now - ((i + k) % 60) * 24 * 3600_000 - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        events: [],
+      }));
+      const res = await client.request('POST', '/imports/dossiers', {
+        token: province.admin,
+        body: { dossiers: items },
+      });
+      if (res.status !== 200 || res.body.imported !== n) throw new Error(`seed import: ${res.status}`);
+    }
+    await client.request('POST', '/sla/scan', { token: province.admin });
+    const local = new Date(now + 7 * 3600_000).toISOString();
+    traffic = new Traffic(client, new URL(`http://127.0.0.1:${port}`), { ...province.tokens }, `${local.slice(0, 7)}`);
+    traffic.codes.push(
+      ...(await sql.query<{ code: string }>(`SELECT code FROM dossiers ORDER BY random() LIMIT 5000`)).rows.map(
+        (r) => r.code,
+      ),
+    );
+    const postmaster = await postmasterPid((q) => sql.query(q));
+
+    // --- 1. The peak: closed-loop ramp.
+    const ramp: { clients: number; opsPerSec: number }[] = [];
+    for (const clients of RAMP_CLIENTS) {
+      const opsPerSec = await closedLoop(traffic, clients, RAMP_S);
+      ramp.push({ clients, opsPerSec });
+      console.log(`  ramp: ${clients} clients -> ${fmt(opsPerSec, 1)} operations/s`);
+      const best = Math.max(...ramp.map((r) => r.opsPerSec));
+      if (ramp.length >= 3 && opsPerSec < 0.9 * best) break;
+    }
+    const peak = Math.max(...ramp.map((r) => r.opsPerSec));
+    const rate = peak / 2;
+    const errorsBeforeSoak = traffic.errorCount;
+    console.log(`  peak ${fmt(peak, 1)} operations/s; soaking at ${fmt(rate, 1)}/s for ${MINUTES} min`);
+
+    // --- 2. The soak: open loop at half the peak, sampled.
+    const samples: Sample[] = [];
+    const cpu = cpuWindow(postmaster);
+    const began = performance.now();
+    const endAt = began + MINUTES * 60_000;
+    let window: Done[] = [];
+    let launched = 0;
+    let completed = 0;
+    let inflight = 0;
+    let late = 0;
+    let windowLate = 0;
+    let windowErrors = traffic.errorCount;
+    const byOp = new Map<Op, number[]>(OPS.map((o) => [o, []]));
+    const t = traffic;
+    const sample = async (index: number, seconds: number) => {
+      const lat = sortedNumbers(window.filter((d) => d.ok).map((d) => d.ms));
+      const metrics = await client
+        .request('GET', '/metrics')
+        .then((r) => String(r.body))
+        .catch(() => '');
+      const s: Sample = {
+        minute: round((index * SAMPLE_S) / 60, 2),
+        ops: window.length,
+        opsPerSec: round(window.length / seconds, 1),
+        p50: round(percentile(lat, 50), 2),
+        p99: round(percentile(lat, 99), 2),
+        errors: t.errorCount - windowErrors,
+        apiRssMb: round(rssBytes(api.child.pid!) / 2 ** 20, 1),
+        apiHeapMb: round(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
+        workerRssMb: round(rssBytes(worker.child.pid!) / 2 ** 20, 1),
+        late: windowLate,
+      };
+      samples.push(s);
+      console.log(
+        `  ${s.minute.toFixed(2).padStart(6)} min: ${fmt(s.opsPerSec, 1)} ops/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ` +
+          `errors ${s.errors}  API RSS ${s.apiRssMb} MB, heap ${s.apiHeapMb} MB; worker RSS ${s.workerRssMb} MB`,
+      );
+      window = [];
+      windowLate = 0;
+      windowErrors = t.errorCount;
+    };
+    let nextSample = began + SAMPLE_S * 1000;
+    let sampleIndex = 1;
+    let lastSampleAt = began;
+    while (performance.now() < endAt) {
+      const now2 = performance.now();
+      const due = Math.floor(((now2 - began) / 1000) * rate);
+      for (; launched < due; launched++) {
+        if (inflight >= MAX_INFLIGHT) {
+          late++;
+          windowLate++;
+          continue;
+        }
+        inflight++;
+        void traffic.run(traffic.pick()).then((d) => {
+          inflight--;
+          completed++;
+          window.push(d);
+          if (d.ok) byOp.get(d.op)!.push(d.ms);
+        });
+      }
+      if (now2 >= nextSample) {
+        await sample(sampleIndex++, (now2 - lastSampleAt) / 1000);
+        lastSampleAt = now2;
+        nextSample += SAMPLE_S * 1000;
+      }
+      await sleep(5);
+    }
+    while (inflight > 0) await sleep(10);
+    // The last window, unless the loop already closed it at the end (then only the drain is left).
+    if (performance.now() - lastSampleAt >= (SAMPLE_S * 1000) / 2)
+      await sample(sampleIndex, (performance.now() - lastSampleAt) / 1000);
+    const usage = cpu();
+
+    // --- Report: the second sample against the last (the first includes warm-up).
+    const second = samples[Math.min(1, samples.length - 1)];
+    const last = samples[samples.length - 1];
+    const rssRatio = last.apiRssMb / second.apiRssMb;
+    const p99Ratio = last.p99 / second.p99;
+    const soakOps = completed;
+    const soakErrors = traffic.errorCount - errorsBeforeSoak;
+    const achieved = soakOps / ((performance.now() - began) / 1000);
+    console.log(`  ${describeCpu(usage, 'node: load generator')}`);
+    const perOp = OPS.map((o) => {
+      const v = sortedNumbers(byOp.get(o)!);
+      return { op: o, n: v.length, p50: percentile(v, 50), p99: percentile(v, 99), max: v[v.length - 1] ?? NaN };
+    });
+    for (const x of perOp)
+      console.log(
+        `    ${x.op.padEnd(16)} ${fmt(x.n).padStart(8)} ops  p50 ${x.p50.toFixed(1)} ms  p99 ${x.p99.toFixed(1)} ms  max ${x.max.toFixed(0)} ms`,
+      );
+    const checks = [
+      check(
+        `API resident memory, last sample vs second (${second.apiRssMb} -> ${last.apiRssMb} MB)`,
+        `${rssRatio.toFixed(2)}x`,
+        `<= ${TARGET_RSS_RATIO}x`,
+        rssRatio <= TARGET_RSS_RATIO,
+      ),
+      check(
+        `p99 latency, last sample vs second (${second.p99} -> ${last.p99} ms)`,
+        `${p99Ratio.toFixed(2)}x`,
+        `<= ${TARGET_P99_RATIO}x`,
+        p99Ratio <= TARGET_P99_RATIO,
+      ),
+      check('errors during the soak', String(soakErrors), '0', soakErrors === 0),
+      check(
+        'operations/s achieved vs arrival rate',
+        `${fmt(achieved, 1)} / ${fmt(rate, 1)}`,
+        '>= 0.95x, none late',
+        achieved >= 0.95 * rate && late === 0,
+      ),
+    ];
+    if (traffic.errors.length) console.log(`  first errors: ${traffic.errors.join(' | ')}`);
+    const figures: Record<string, number> = {
+      minutes: MINUTES,
+      sampleSeconds: SAMPLE_S,
+      peakOpsPerSec: round(peak, 1),
+      targetOpsPerSec: round(rate, 1),
+      achievedOpsPerSec: round(achieved, 1),
+      operations: soakOps,
+      errors: soakErrors,
+      rampErrors: errorsBeforeSoak,
+      late,
+      rssRatioLastVsSecond: round(rssRatio, 3),
+      p99RatioLastVsSecond: round(p99Ratio, 3),
+      machineCores: round(usage.machineCores, 2),
+      postgresCores: round(usage.postgresCores, 2),
+    };
+    for (const r of ramp) figures[`ramp${r.clients}OpsPerSec`] = round(r.opsPerSec, 1);
+    for (const x of perOp) {
+      figures[`${x.op}P50Ms`] = round(x.p50, 2);
+      figures[`${x.op}P99Ms`] = round(x.p99, 2);
+    }
+    samples.forEach((s, i) => {
+      figures[`s${i + 1}P50Ms`] = s.p50;
+      figures[`s${i + 1}P99Ms`] = s.p99;
+      figures[`s${i + 1}ApiRssMb`] = s.apiRssMb;
+      figures[`s${i + 1}ApiHeapMb`] = s.apiHeapMb;
+      figures[`s${i + 1}WorkerRssMb`] = s.workerRssMb;
+    });
+    const [{ dossiers }] = (await sql.query(`SELECT count(*)::int AS dossiers FROM dossiers`)).rows;
+    figures.dossiersAtEnd = dossiers;
+    const notes = [
+      `API (dist/src/main.js, pool ${POOL_SIZE}) and worker (dist/src/worker.js, default ticks: SLA scan and report compaction every minute) as child processes; the load generator is this process (keep-alive node:http, up to ${MAX_INFLIGHT} requests in flight).`,
+      `Mix by weight: ${OPS.map((o) => `${o} ${WEIGHTS[o]}`).join(', ')}; an action takes the next dossier waiting for it (an intake when none waits). Public lookups come from rotating loopback addresses (the public rate limit is per address).`,
+      `Peak: closed loop, ${ramp.map((r) => `${r.clients} clients ${fmt(r.opsPerSec, 1)}/s`).join(', ')} (${RAMP_S} s each). Soak: open loop at ${fmt(rate, 1)}/s; latency = client-side time of each operation.`,
+      `Memory: VmRSS of the API process; heap = nodejs_heap_size_used_bytes from its /metrics (moves with garbage collection). The first sample includes warm-up (JIT, caches, pools), so the drift compares the last sample with the second; with BENCH_SOAK_MINUTES=2 and 60 s samples these are the same minute (ratio 1): use the default 10 minutes, or shorter samples (BENCH_SOAK_SAMPLE_S).`,
+      `The database grows by the intakes during the soak (${fmt(dossiers)} dossiers at the end, ${fmt(SEED)} seeded).`,
+    ];
+    return { name: 'soak', figures, checks, pass: checks.every((c) => c.ok), notes };
+  } finally {
+    traffic?.close();
+    client.close();
+    for (const p of [api, worker]) {
+      if (p.child.exitCode === null) {
+        p.child.kill('SIGTERM');
+        const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+        await new Promise((r) => p.child.once('exit', r));
+        clearTimeout(t);
+      }
+    }
+    await sql.end().catch(() => undefined);
+    await db.drop().catch(() => undefined);
+  }
+}
+
+if (require.main === module) runStandalone(run);
