@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from 'src/app.module';
 import { UsersService } from 'src/auth/users.service';
+import { BODY_LIMIT_BYTES, registerHttpSecurity } from 'src/common/http-security';
 import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
@@ -14,8 +15,6 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** Request bodies above this are refused with 413 (imports of 10,000 dossiers fit). */
-export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createHttpApp(): Promise<NestFastifyApplication> {
@@ -58,12 +57,10 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   // Strict content types: JSON only (Fastify would otherwise accept text/plain bodies as strings).
   fastify.removeContentTypeParser('text/plain');
+  // Body limits, JSON depth, application/json only under the API prefix, security headers.
+  registerHttpSecurity(app, API_PREFIX);
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id);
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('x-frame-options', 'DENY');
-    // The console's pages set their own (same-origin), so that their form posts carry an Origin.
-    if (!reply.hasHeader('referrer-policy')) void reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {

@@ -1,6 +1,25 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 
+/** Fields of database errors that carry the statement's values (names, id numbers...). */
+const VALUE_FIELDS = ['parameters', 'query', 'driverError', 'detail', 'where', 'internalQuery', 'hint'];
+
+/**
+ * pino's error serializer without the values a failed statement carries: TypeORM's
+ * QueryFailedError holds the statement and its parameters (an applicant's name, id number,
+ * phone...), and PostgreSQL's message and detail quote the offending value. The SQLSTATE code,
+ * table, column and constraint stay, which is what diagnosing needs.
+ */
+export function safeErrorSerializer(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  const fromDatabase = VALUE_FIELDS.some((f) => f in err);
+  for (const f of VALUE_FIELDS) delete out[f];
+  if (fromDatabase && typeof out.message === 'string') out.message = out.message.replace(/"[^"]*"/g, '"…"');
+  if (fromDatabase && typeof out.stack === 'string') out.stack = out.stack.replace(/"[^"]*"/g, '"…"');
+  return out;
+}
+
 /**
  * Structured logs (pino). Personal data never goes in: request logs carry method, route, status,
  * duration and the request id, never bodies, query strings or headers. Redaction is a second net.
@@ -25,6 +44,7 @@ export function createRootLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
+    serializers: { err: safeErrorSerializer },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

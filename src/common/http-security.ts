@@ -1,0 +1,102 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
+import { DomainError } from 'src/common/domain-error';
+
+/** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (no JSON route needs more). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** The import route takes up to 10,000 histories in one call (about 1 KB each in practice). */
+export const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** Routes allowed more than BODY_LIMIT_BYTES, by their full path. */
+const LARGE_BODY_ROUTES: Record<string, number> = { '/api/v1/imports/dossiers': IMPORT_BODY_LIMIT_BYTES };
+/** Deeper JSON is refused before it is parsed: no DTO nests more than 4 levels, and validation recurses. */
+export const MAX_JSON_DEPTH = 32;
+
+const BODYLESS = new Set(['GET', 'HEAD']);
+
+/** The media type of a content-type header, without parameters, lower-cased. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** The deepest nesting of arrays and objects in a JSON text, stopping early once over `max` (strings skipped). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Hardening of the HTTP layer against hostile input, and the security headers of every answer.
+ * Call before the routes are registered (app.init / listen), since it adjusts routes as they are added.
+ *
+ * - Body size: BODY_LIMIT_BYTES everywhere, more only on the routes of LARGE_BODY_ROUTES.
+ * - Strict content types under the API prefix: a body must be application/json (415 otherwise).
+ *   The console's HTML forms (outside the prefix) keep their urlencoded bodies.
+ * - JSON nesting deeper than MAX_JSON_DEPTH is refused with 400 JSON_TOO_DEEP before parsing, so
+ *   no recursive code (class-transformer, class-validator, the fold) ever sees such a body.
+ */
+export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: string): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const api = `/${apiPrefix.replace(/^\/+|\/+$/g, '')}/`;
+
+  fastify.addHook('onRoute', (route) => {
+    const limit = LARGE_BODY_ROUTES[route.url];
+    if (limit !== undefined) route.bodyLimit = limit;
+  });
+
+  // Fastify's own parser (proto and constructor poisoning refused), behind a depth check. Given to
+  // Nest's useBodyParser, so that Nest does not register its default one at init.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', {}, (req, raw, done) => {
+    const body = raw.toString('utf8');
+    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      done(
+        new DomainError('JSON_TOO_DEEP', `Dữ liệu JSON lồng nhau quá ${MAX_JSON_DEPTH} cấp.`, [
+          { message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels is refused` },
+        ]),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(req, body, done);
+  });
+
+  fastify.addHook('onRequest', async (req) => {
+    if (BODYLESS.has(req.method) || !req.url.startsWith(api)) return;
+    const length = req.headers['content-length'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    if (hasBody && mediaType(req.headers['content-type']) !== 'application/json') {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Kiểu nội dung không được hỗ trợ; hãy gửi application/json.');
+    }
+  });
+
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    // Everywhere (API, console, Swagger UI): no MIME sniffing, no framing, no referrer leaking codes.
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('x-frame-options', 'DENY');
+    // The console's pages set their own (same-origin), so that their form posts carry an Origin.
+    if (!reply.hasHeader('referrer-policy')) void reply.header('referrer-policy', 'no-referrer');
+    // Ignored by browsers over plain HTTP (RFC 6797 §8.1); pins HTTPS once served through TLS.
+    void reply.header('strict-transport-security', 'max-age=31536000');
+    if (req.url.startsWith(api)) {
+      // API answers carry personal data and tokens' views: nothing in between keeps them.
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+      const type = String(reply.getHeader('content-type') ?? '');
+      // A JSON answer opened as a document runs nothing and is framed nowhere.
+      if (type.includes('json'))
+        void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    }
+    return payload;
+  });
+}
