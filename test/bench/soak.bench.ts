@@ -87,6 +87,14 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
 }
 
+/** Sum of the samples of a metric whose line starts with `prefix` (all label sets). */
+function total(text: string, prefix: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 function gauge(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : NaN;
@@ -260,6 +268,9 @@ interface Sample {
   apiHeapMb: number;
   workerRssMb: number;
   late: number;
+  /** Garbage collection in the API during the sample, and its event loop's longest delay (since the previous scrape). */
+  gcSeconds: number;
+  loopLagMaxMs: number;
 }
 
 export async function run(env: BenchEnv): Promise<BenchResult> {
@@ -346,6 +357,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     let windowErrors = traffic.errorCount;
     const byOp = new Map<Op, number[]>(OPS.map((o) => [o, []]));
     const t = traffic;
+    // A scrape now: GC time and the loop-delay histogram count from the start of the soak.
+    let gcBefore = total(String((await client.request('GET', '/metrics')).body), 'nodejs_gc_duration_seconds_sum');
     const sample = async (index: number, seconds: number) => {
       const lat = sortedNumbers(window.filter((d) => d.ok).map((d) => d.ms));
       const metrics = await client
@@ -363,11 +376,14 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         apiHeapMb: round(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
         workerRssMb: round(rssBytes(worker.child.pid!) / 2 ** 20, 1),
         late: windowLate,
+        gcSeconds: round(total(metrics, 'nodejs_gc_duration_seconds_sum') - gcBefore, 2),
+        loopLagMaxMs: round(gauge(metrics, 'nodejs_eventloop_lag_max_seconds') * 1000, 1),
       };
+      gcBefore = total(metrics, 'nodejs_gc_duration_seconds_sum');
       samples.push(s);
       console.log(
         `  ${s.minute.toFixed(2).padStart(6)} min: ${fmt(s.opsPerSec, 1)} ops/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ` +
-          `errors ${s.errors}  API RSS ${s.apiRssMb} MB, heap ${s.apiHeapMb} MB; worker RSS ${s.workerRssMb} MB`,
+          `errors ${s.errors}  API RSS ${s.apiRssMb} MB, heap ${s.apiHeapMb} MB, GC ${s.gcSeconds} s, loop delay max ${s.loopLagMaxMs} ms; worker RSS ${s.workerRssMb} MB`,
       );
       window = [];
       windowLate = 0;
@@ -471,6 +487,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       figures[`s${i + 1}ApiRssMb`] = s.apiRssMb;
       figures[`s${i + 1}ApiHeapMb`] = s.apiHeapMb;
       figures[`s${i + 1}WorkerRssMb`] = s.workerRssMb;
+      figures[`s${i + 1}ApiGcSeconds`] = s.gcSeconds;
+      figures[`s${i + 1}ApiLoopDelayMaxMs`] = s.loopLagMaxMs;
     });
     const [{ dossiers }] = (await sql.query(`SELECT count(*)::int AS dossiers FROM dossiers`)).rows;
     figures.dossiersAtEnd = dossiers;
