@@ -13,27 +13,37 @@ export const MAX_JSON_DEPTH = 32;
 
 const BODYLESS = new Set(['GET', 'HEAD']);
 
+const nulRefused = (where: 'body' | 'url') =>
+  new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
+    { field: where, message: 'text may not contain the NUL character (U+0000)' },
+  ]);
+
 /** The media type of a content-type header, without parameters, lower-cased. */
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** The deepest nesting of arrays and objects in a JSON text, stopping early once over `max` (strings skipped). */
-export function jsonDepthExceeds(text: string, max: number): boolean {
+/**
+ * One pass over a JSON text before it is parsed: 'too_deep' once arrays and objects nest deeper
+ * than `max` (brackets inside strings do not count), 'nul' for a \u0000 escape in a string
+ * (PostgreSQL text cannot hold U+0000: the statement would fail with a 500), else 'ok'.
+ */
+export function scanJson(text: string, max: number): 'ok' | 'too_deep' | 'nul' {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
+      if (c === 0x5c) {
+        if (text.startsWith('u0000', i + 1)) return 'nul';
+        i++; // skip the escaped character (a \u escape's hex digits are harmless)
+      } else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
+      if (++depth > max) return 'too_deep';
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return false;
+  return 'ok';
 }
 
 /**
@@ -45,6 +55,8 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
  *   The console's HTML forms (outside the prefix) keep their urlencoded bodies.
  * - JSON nesting deeper than MAX_JSON_DEPTH is refused with 400 JSON_TOO_DEEP before parsing, so
  *   no recursive code (class-transformer, class-validator, the fold) ever sees such a body.
+ * - U+0000 in a JSON string or a URL is refused with 400 VALIDATION_FAILED (PostgreSQL text cannot
+ *   store it, so it would otherwise end as a 500 wherever the value reaches a statement).
  */
 export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: string): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -60,7 +72,8 @@ export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: str
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', {}, (req, raw, done) => {
     const body = raw.toString('utf8');
-    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    const scan = scanJson(body, MAX_JSON_DEPTH);
+    if (scan === 'too_deep') {
       done(
         new DomainError('JSON_TOO_DEEP', `Dữ liệu JSON lồng nhau quá ${MAX_JSON_DEPTH} cấp.`, [
           { message: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels is refused` },
@@ -69,11 +82,18 @@ export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: str
       );
       return;
     }
+    if (scan === 'nul') {
+      done(nulRefused('body'), undefined);
+      return;
+    }
     void parseJson(req, body, done);
   });
 
   fastify.addHook('onRequest', async (req) => {
-    if (BODYLESS.has(req.method) || !req.url.startsWith(api)) return;
+    if (!req.url.startsWith(api)) return;
+    // A NUL in a path parameter or a query value would reach PostgreSQL (see scanJson).
+    if (/%00/i.test(req.url)) throw nulRefused('url');
+    if (BODYLESS.has(req.method)) return;
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (hasBody && mediaType(req.headers['content-type']) !== 'application/json') {
