@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import * as argon2 from 'argon2';
+import { createHash } from 'node:crypto';
 import type { AuthUser } from 'src/auth/auth-user';
 import { LoginThrottleRepository } from 'src/auth/login-throttle.repository';
 import { UserEntity } from 'src/auth/user.entity';
@@ -14,6 +15,19 @@ interface TokenPayload {
   sub: string;
   role: string;
   unit: string | null;
+  /** Fingerprint of the password hash the token was issued under: a password change ends older tokens. */
+  pv: string;
+  exp?: number;
+}
+
+/** A short, one-way fingerprint of a password hash (the hash itself never leaves the database). */
+function passwordVersion(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
+}
+
+interface CachedUser {
+  user: AuthUser;
+  pv: string;
 }
 
 export interface LoginResult {
@@ -30,7 +44,7 @@ export class AuthService {
   /** Verified against when the username is unknown, so timing does not reveal which usernames exist. */
   private dummyHash: Promise<string> | null = null;
   /** Short-lived cache of active users so the guard does not hit PostgreSQL on every request. */
-  private readonly userCache = new Map<string, { user: AuthUser | null; until: number }>();
+  private readonly userCache = new Map<string, { user: CachedUser | null; until: number }>();
   private static readonly CACHE_MS = 5_000;
 
   constructor(
@@ -54,6 +68,13 @@ export class AuthService {
     const locked = await this.throttle.lockedUntil([userKey, ipKey], now);
     if (locked) {
       const seconds = Math.ceil((locked.getTime() - now.getTime()) / 1000);
+      // A refused attempt all the same: the trail shows a guessing run going on past the lock.
+      await this.audit.record({
+        actorUserId: null,
+        action: 'auth.login_locked',
+        requestId: ctx.requestId,
+        clientIp: ctx.ip,
+      });
       throw new DomainError('TOO_MANY_REQUESTS', `Đăng nhập sai quá nhiều lần; thử lại sau ${seconds} giây.`, [
         { message: 'locked', retryAfterSeconds: seconds },
       ]);
@@ -81,7 +102,12 @@ export class AuthService {
     }
     await this.throttle.clear(userKey);
     await this.audit.record({ actorUserId: user.id, action: 'auth.login', requestId: ctx.requestId, clientIp: ctx.ip });
-    const payload: TokenPayload = { sub: user.id, role: user.role, unit: user.unitId };
+    const payload: TokenPayload = {
+      sub: user.id,
+      role: user.role,
+      unit: user.unitId,
+      pv: passwordVersion(user.passwordHash),
+    };
     const accessToken = await this.jwt.signAsync(payload, {
       secret: this.config.JWT_SECRET,
       expiresIn: this.config.JWT_EXPIRES_IN_SECONDS,
@@ -89,7 +115,10 @@ export class AuthService {
     return { accessToken, expiresIn: this.config.JWT_EXPIRES_IN_SECONDS, user };
   }
 
-  /** Verifies a bearer token (current secret, then the previous ones) and that its user is still active. */
+  /**
+   * Verifies a bearer token (current secret, then the previous ones; HS256 only), that it carries an
+   * expiry, that its user is still active and that the password has not changed since it was issued.
+   */
   async authenticate(token: string): Promise<AuthUser | null> {
     let payload: TokenPayload | null = null;
     for (const secret of [this.config.JWT_SECRET, ...this.config.JWT_PREVIOUS_SECRETS]) {
@@ -100,18 +129,24 @@ export class AuthService {
         // try the next secret
       }
     }
-    if (!payload?.sub) return null;
-    return this.activeUser(payload.sub);
+    if (typeof payload?.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.pv !== 'string') {
+      return null;
+    }
+    const active = await this.activeUser(payload.sub);
+    return active && active.pv === payload.pv ? active.user : null;
   }
 
-  async activeUser(id: string): Promise<AuthUser | null> {
+  private async activeUser(id: string): Promise<CachedUser | null> {
     const now = Date.now();
     const hit = this.userCache.get(id);
     if (hit && hit.until > now) return hit.user;
     const entity = await this.users.findById(id);
-    const user: AuthUser | null =
+    const user: CachedUser | null =
       entity && entity.active
-        ? { id: entity.id, username: entity.username, role: entity.role, unitId: entity.unitId }
+        ? {
+            user: { id: entity.id, username: entity.username, role: entity.role, unitId: entity.unitId },
+            pv: passwordVersion(entity.passwordHash),
+          }
         : null;
     if (this.userCache.size > 10_000) this.userCache.clear();
     this.userCache.set(id, { user, until: now + AuthService.CACHE_MS });
