@@ -32,6 +32,17 @@ const json = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value;
 
+/** Not Unicode text: a high surrogate without its low half, or a low half alone. */
+const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Strings of any UTF-16 code units, surrogates (paired or not) and NUL included. */
+const codeUnits = fc.string({
+  unit: fc.oneof(
+    fc.integer({ min: 0xd800, max: 0xdfff }).map((n) => String.fromCharCode(n)),
+    fc.constantFrom('a', '"', '\\', '\u0000', '😀', 'Đ'),
+  ),
+  maxLength: 6,
+});
+
 describe('scanJson', () => {
   it('finds the nesting depth of any JSON text exactly, brackets in strings aside', () => {
     fc.assert(
@@ -49,6 +60,17 @@ describe('scanJson', () => {
         expect(scanJson(JSON.stringify(v), 1000)).toBe(hasNul(v) ? 'nul' : 'ok');
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('finds a lone surrogate, and only that, in any string', () => {
+    fc.assert(
+      fc.property(fc.array(codeUnits, { maxLength: 4 }), (strings) => {
+        fc.pre(!strings.some((x) => x.includes('\u0000')));
+        const bad = strings.some((x) => LONE.test(x));
+        expect(scanJson(JSON.stringify(strings), 32)).toBe(bad ? 'lone_surrogate' : 'ok');
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -25,18 +25,36 @@ function mediaType(header: string | undefined): string {
 
 /**
  * One pass over a JSON text before it is parsed: 'too_deep' once arrays and objects nest deeper
- * than `max` (brackets inside strings do not count), 'nul' for a \u0000 escape in a string
- * (PostgreSQL text cannot hold U+0000: the statement would fail with a 500), else 'ok'.
+ * than `max` (brackets inside strings do not count); 'nul' for a \u0000 escape in a string
+ * (PostgreSQL text cannot hold U+0000: the statement would fail); 'lone_surrogate' for a \uD800-
+ * \uDFFF escape that is not half of a pair (not Unicode text: validator's isEmail and isURL throw
+ * on it); else 'ok'. Raw bytes cannot carry either: the body is decoded as UTF-8 first.
  */
-export function scanJson(text: string, max: number): 'ok' | 'too_deep' | 'nul' {
+export function scanJson(text: string, max: number): 'ok' | 'too_deep' | 'nul' | 'lone_surrogate' {
+  const HEX4 = /^[0-9a-fA-F]{4}$/;
+  const unitAt = (at: number) => {
+    const hex = text.slice(at, at + 4);
+    return HEX4.test(hex) ? parseInt(hex, 16) : -1;
+  };
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) {
-        if (text.startsWith('u0000', i + 1)) return 'nul';
-        i++; // skip the escaped character (a \u escape's hex digits are harmless)
+        const unit = text.charCodeAt(i + 1) === 0x75 ? unitAt(i + 2) : -1; // \uXXXX
+        if (unit < 0) {
+          i++; // a one-character escape (or a malformed one, left to the parser)
+          continue;
+        }
+        if (unit === 0) return 'nul';
+        if (unit >= 0xdc00 && unit <= 0xdfff) return 'lone_surrogate';
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          const low = text.charCodeAt(i + 6) === 0x5c && text.charCodeAt(i + 7) === 0x75 ? unitAt(i + 8) : -1;
+          if (low < 0xdc00 || low > 0xdfff) return 'lone_surrogate';
+          i += 6; // the low half's escape
+        }
+        i += 5; // u and its four hex digits
       } else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -56,7 +74,8 @@ export function scanJson(text: string, max: number): 'ok' | 'too_deep' | 'nul' {
  * - JSON nesting deeper than MAX_JSON_DEPTH is refused with 400 JSON_TOO_DEEP before parsing, so
  *   no recursive code (class-transformer, class-validator, the fold) ever sees such a body.
  * - U+0000 in a JSON string or a URL is refused with 400 VALIDATION_FAILED (PostgreSQL text cannot
- *   store it, so it would otherwise end as a 500 wherever the value reaches a statement).
+ *   store it, so it would otherwise end as a 500 wherever the value reaches a statement), and so is
+ *   a lone surrogate escape in a JSON string (class-validator's isEmail/isUrl threw a URIError: 500).
  */
 export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: string): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -84,6 +103,15 @@ export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: str
     }
     if (scan === 'nul') {
       done(nulRefused('body'), undefined);
+      return;
+    }
+    if (scan === 'lone_surrogate') {
+      done(
+        new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
+          { field: 'body', message: 'text must be valid Unicode (a \\uD800-\\uDFFF escape without its pair)' },
+        ]),
+        undefined,
+      );
       return;
     }
     void parseJson(req, body, done);

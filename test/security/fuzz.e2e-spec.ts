@@ -769,6 +769,25 @@ describe('hostile input: fuzzing every operation of the OpenAPI document', () =>
       }
     });
 
+    it('refuses lone surrogates (not Unicode text) with 400, not 500, and takes surrogate pairs', async () => {
+      // class-validator's isEmail and isUrl threw a URIError on these: 500 before the check.
+      const email = await post(
+        '/users',
+        '{"username":"lone","password":"lone-password","fullName":"x","email":"\\ud800@x.vn","role":"admin"}',
+      );
+      expect(email.statusCode).toBe(400);
+      shaped(email, 'VALIDATION_FAILED');
+      const url = await post(
+        '/webhooks',
+        '{"url":"http://x.vn/\\udc00","secret":"0123456789abcdef","kinds":["overdue"]}',
+      );
+      expect(url.statusCode).toBe(400);
+      shaped(url, 'VALIDATION_FAILED');
+      const pair = await post('/units', '{"code":"EMOJI1","name":"\\ud83d\\ude00 Đơn vị"}');
+      expect(pair.statusCode).toBe(201);
+      expect(JSON.parse(pair.body).name).toBe('😀 Đơn vị');
+    });
+
     it('refuses prototype-poisoning keys in the error shape and pollutes nothing', async () => {
       for (const payload of ['{"__proto__":{"isAdmin":true}}', '{"constructor":{"prototype":{"isAdmin":true}}}']) {
         const res = await post('/units', payload);
