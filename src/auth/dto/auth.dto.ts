@@ -13,6 +13,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsOmittable } from 'src/catalogue/dto/omittable';
 import { ROLES, type Role } from 'src/auth/user.entity';
 
 export class LoginDto {
@@ -49,12 +50,14 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(8) @MaxLength(200) password?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
+  // Omittable, not optional: IsOptional lets null through, and a null password or name reached argon2
+  // and the NOT NULL column as a 500 (found by the fuzzer). Null stays meaningful for email and unitCode.
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MinLength(8) @MaxLength(200) password?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsEmail() @MaxLength(200) email?: string | null;
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ enum: ROLES }) @IsOmittable() @IsIn(ROLES) role?: Role;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) unitCode?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() active?: boolean;
 }
 
 export class ListQueryDto {
