@@ -62,7 +62,9 @@ export class AuthService {
 
   async login(username: string, password: string, ctx: { ip: string; requestId?: string }): Promise<LoginResult> {
     const now = this.clock.now();
-    const name = username.toLowerCase();
+    // PostgreSQL text cannot hold U+0000 (a form post can carry it): such a name matches no user,
+    // and its failures are counted under a stand-in character instead of failing the statement.
+    const name = username.toLowerCase().replaceAll('\u0000', '\ufffd');
     const userKey = `user:${name}|${ctx.ip}`;
     const ipKey = `ip:${ctx.ip}`;
     const locked = await this.throttle.lockedUntil([userKey, ipKey], now);

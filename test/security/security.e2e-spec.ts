@@ -119,6 +119,22 @@ describe('tokens: expiry, rotation, deactivation, password and role changes', ()
     expect((await me(after)).status).toBe(200);
   });
 
+  it('counts a sign-in with a NUL in the username (possible in a form post) as a failure, not a 500', async () => {
+    // The API's JSON parser refuses NUL before it reaches the service; the console's login form does not.
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/console/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'username=ad%00min&password=admin-password-1',
+      remoteAddress: freshAddress(),
+    });
+    expect(res.statusCode).toBe(401);
+    const rows: { action: string }[] = await api.app
+      .get(DataSource)
+      .query(`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`);
+    expect(rows[0].action).toBe('auth.login_failed');
+  });
+
   it('takes the role from the database, not from the token: a demoted admin loses admin rights at once', async () => {
     const user = await api.request('POST', '/users', {
       token: adminToken,
