@@ -10,6 +10,7 @@ import { UsersRepository } from 'src/auth/users.repository';
 import { CalendarService } from 'src/calendar/calendar.service';
 import { ProceduresService } from 'src/catalogue/procedures.service';
 import { UnitsRepository } from 'src/catalogue/units.repository';
+import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
@@ -108,6 +109,7 @@ export class ConsoleController {
     private readonly receipts: ReceiptService,
     private readonly alerts: AlertsService,
     private readonly reports: ReportsService,
+    private readonly clock: Clock,
   ) {}
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
@@ -296,7 +298,7 @@ export class ConsoleController {
       return again([explain(err)]);
     }
     if (one(f, 'step') !== 'save') {
-      const due = await this.calendar.due(new Date(), procedure.timeLimit, procedure.intakeCutoff);
+      const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
       return again([], {
         procedureName: `${procedure.code} — ${procedure.name}`,
         clockStart: due.clockStart.toISOString(),
@@ -536,7 +538,7 @@ export class ConsoleController {
   async reportsView(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, ['reform_board', 'unit_head', 'admin']);
     if (!user) return reply;
-    const now = new Date(Date.now() + 7 * 3_600_000);
+    const now = new Date(this.clock.now().getTime() + 7 * 3_600_000);
     const period = (q.period ?? '').trim() || `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
     const unitCode = (q.unitCode ?? '').trim();
     try {
@@ -562,16 +564,12 @@ export class ConsoleController {
         reportsPage(period, unitCode, processing, index, trend),
       );
     } catch (err) {
-      return this.render(
-        reply,
-        user,
-        'Báo cáo',
-        '/console/reports',
-        messagePage(explain(err), '/console/reports'),
-        null,
-        400,
-      );
+      return this.reportsError(reply, user, explain(err));
     }
+  }
+
+  private reportsError(reply: FastifyReply, user: AuthUser, text: string) {
+    return this.render(reply, user, 'Báo cáo', '/console/reports', messagePage(text, '/console/reports'), null, 400);
   }
 
   @Get('reports/export')
@@ -579,16 +577,7 @@ export class ConsoleController {
     const user = await this.require(req, reply, ['reform_board', 'unit_head', 'admin']);
     if (!user) return reply;
     const format = q.format as ExportFormat;
-    if (!['csv', 'xlsx', 'pdf'].includes(format))
-      return this.render(
-        reply,
-        user,
-        'Báo cáo',
-        '/console/reports',
-        messagePage('Định dạng không hợp lệ.', '/console/reports'),
-        null,
-        400,
-      );
+    if (!['csv', 'xlsx', 'pdf'].includes(format)) return this.reportsError(reply, user, 'Định dạng không hợp lệ.');
     const base = { period: q.period, ...(q.unitCode ? { unitCode: q.unitCode } : {}) };
     try {
       const file =
@@ -601,15 +590,7 @@ export class ConsoleController {
       void reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
       return reply.type(file.contentType).send(file.body);
     } catch (err) {
-      return this.render(
-        reply,
-        user,
-        'Báo cáo',
-        '/console/reports',
-        messagePage(explain(err), '/console/reports'),
-        null,
-        400,
-      );
+      return this.reportsError(reply, user, explain(err));
     }
   }
 }

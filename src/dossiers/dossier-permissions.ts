@@ -6,7 +6,7 @@ import type { DossierAction } from 'src/dossiers/lifecycle';
  * the unit of the dossier's current step, unit heads for everything their subtree's staff may do
  * plus extension, the admin for everything. The reform board only reads.
  */
-const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
+export const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'intake',
   'forward',
   'receive_supplement',
@@ -14,7 +14,7 @@ const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'return',
   'withdraw',
 ]);
-const OFFICER_ACTIONS: ReadonlySet<DossierAction> = new Set([
+export const OFFICER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'forward',
   'request_supplement',
   'request_payment',

@@ -1,6 +1,7 @@
 import type { AuthUser } from 'src/auth/auth-user';
 import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
-import { ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
+import { COUNTER_ACTIONS, OFFICER_ACTIONS } from 'src/dossiers/dossier-permissions';
+import { ACTIONS, ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
 import type { AlertDto } from 'src/sla/dto/alert.dto';
 import { ACTION_LABELS, ALERT_LABELS, dateTime, workingTime } from 'src/console/format';
 import { html, Html } from 'src/console/html';
@@ -309,39 +310,20 @@ export function dossierPage(
     </div>`;
 }
 
-/** Actions of a status that the user's role may take at all (the service checks the unit too). */
+/**
+ * Actions of a status that the user's role may take at all, from the permission sets the service
+ * enforces (dossier-permissions.ts); the service checks the units too.
+ */
 export function actionsFor(d: DossierDto, user: AuthUser): LiveAction[] {
-  const byRole: Record<string, LiveAction[]> = {
-    counter_staff: ['forward', 'receive_supplement', 'confirm_payment', 'return', 'withdraw'],
-    officer: ['forward', 'request_supplement', 'request_payment', 'resolve', 'reject', 'stop'],
-    unit_head: [
-      'forward',
-      'request_supplement',
-      'receive_supplement',
-      'request_payment',
-      'confirm_payment',
-      'extend',
-      'resolve',
-      'return',
-      'reject',
-      'stop',
-      'withdraw',
-    ],
-    admin: [
-      'forward',
-      'request_supplement',
-      'receive_supplement',
-      'request_payment',
-      'confirm_payment',
-      'extend',
-      'resolve',
-      'return',
-      'reject',
-      'stop',
-      'withdraw',
-    ],
+  const live = ACTIONS.filter((a): a is LiveAction => a !== 'intake');
+  const byRole: Record<string, (a: LiveAction) => boolean> = {
+    counter_staff: (a) => COUNTER_ACTIONS.has(a),
+    officer: (a) => OFFICER_ACTIONS.has(a),
+    unit_head: (a) => COUNTER_ACTIONS.has(a) || OFFICER_ACTIONS.has(a) || a === 'extend',
+    admin: () => true,
   };
-  return (byRole[user.role] ?? []).filter((a) => ALLOWED_FROM[a].includes(d.status as DossierStatus));
+  const may = byRole[user.role] ?? (() => false);
+  return live.filter((a) => may(a) && ALLOWED_FROM[a].includes(d.status as DossierStatus));
 }
 
 export function alertsPage(items: AlertDto[], open: boolean): Html {
