@@ -11,13 +11,14 @@ import { BODY_LIMIT_BYTES, registerHttpSecurity } from 'src/common/http-security
 import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
-import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { APP_CONFIG, type AppConfig, loadConfig } from 'src/config/app-config';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createHttpApp(): Promise<NestFastifyApplication> {
+  const { TRUST_PROXY } = loadConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -25,7 +26,8 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logger: false,
-    trustProxy: false,
+    // Only the configured proxies' X-Forwarded-For / -Proto are believed (req.ip, req.protocol).
+    trustProxy: TRUST_PROXY.length > 0 ? [...TRUST_PROXY] : false,
     // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414.
     maxParamLength: 500,
     // Errors Fastify raises before routing (bad percent-encoding, bad content-type header) in our shape.

@@ -18,6 +18,11 @@ const nulRefused = (where: 'body' | 'url') =>
     { field: where, message: 'text may not contain the NUL character (U+0000)' },
   ]);
 
+const hasNul = (v: unknown) => typeof v === 'string' && v.includes('\u0000');
+/** A parsed urlencoded body: names to a value or to the values of a repeated name. */
+const isForm = (body: unknown): body is Record<string, unknown> =>
+  typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
+
 /** The media type of a content-type header, without parameters, lower-cased. */
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
@@ -73,7 +78,7 @@ export function scanJson(text: string, max: number): 'ok' | 'too_deep' | 'nul' |
  *   The console's HTML forms (outside the prefix) keep their urlencoded bodies.
  * - JSON nesting deeper than MAX_JSON_DEPTH is refused with 400 JSON_TOO_DEEP before parsing, so
  *   no recursive code (class-transformer, class-validator, the fold) ever sees such a body.
- * - U+0000 in a JSON string or a URL is refused with 400 VALIDATION_FAILED (PostgreSQL text cannot
+ * - U+0000 in a JSON string, a form field or a URL is refused with 400 VALIDATION_FAILED (PostgreSQL text cannot
  *   store it, so it would otherwise end as a 500 wherever the value reaches a statement), and so is
  *   a lone surrogate escape in a JSON string (class-validator's isEmail/isUrl threw a URIError: 500).
  */
@@ -118,14 +123,24 @@ export function registerHttpSecurity(app: NestFastifyApplication, apiPrefix: str
   });
 
   fastify.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith(api)) return;
-    // A NUL in a path parameter or a query value would reach PostgreSQL (see scanJson).
+    // A NUL in a path parameter or a query value would reach PostgreSQL (see scanJson); the
+    // console's and the citizens' pages pass theirs to the same services.
     if (/%00/i.test(req.url)) throw nulRefused('url');
+    if (!req.url.startsWith(api)) return;
     if (BODYLESS.has(req.method)) return;
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (hasBody && mediaType(req.headers['content-type']) !== 'application/json') {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Kiểu nội dung không được hỗ trợ; hãy gửi application/json.');
+    }
+  });
+
+  // The console's HTML forms (application/x-www-form-urlencoded, parsed by @fastify/formbody) can
+  // carry a %00 too: refused as the JSON parser refuses it, before any service sees the value.
+  fastify.addHook('preValidation', async (req) => {
+    if (req.url.startsWith(api) || !isForm(req.body)) return;
+    if (Object.entries(req.body).some(([k, v]) => k.includes('\u0000') || [v].flat().some(hasNul))) {
+      throw nulRefused('body');
     }
   });
 

@@ -29,6 +29,14 @@ describe('configuration', () => {
     expect(names).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PORT', 'REDIS_URL']);
   });
 
+  it('takes the trusted proxies as addresses, CIDR ranges or range names, and names a bad entry', () => {
+    expect(loadConfig(valid).TRUST_PROXY).toEqual([]);
+    const c = loadConfig({ ...valid, TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, loopback, fd00::/8' });
+    expect(c.TRUST_PROXY).toEqual(['10.0.0.0/8', '192.168.1.7', 'loopback', 'fd00::/8']);
+    for (const bad of ['true', '10.0.0.0/33', '300.1.1.1', '10.0.0.0/8/1', 'proxy.example', 'fd00::/129'])
+      expect(() => loadConfig({ ...valid, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+  });
+
   it('refuses to start without a JWT secret', () => {
     expect(() => loadConfig({})).toThrow(/JWT_SECRET/);
   });

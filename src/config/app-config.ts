@@ -1,5 +1,18 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidateBy,
+} from 'class-validator';
 
 /**
  * The one typed, validated configuration. Nothing else in the codebase reads process.env:
@@ -15,6 +28,20 @@ const toList = ({ value }: { value: unknown }) =>
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+
+/** proxy-addr's names for address ranges (Fastify's trustProxy passes the list to it). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IPv4/IPv6 address, an address/prefix (CIDR), or one of PROXY_RANGE_NAMES. */
+export function isProxyAddress(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (PROXY_RANGE_NAMES.includes(value)) return true;
+  const [address, prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
@@ -82,6 +109,24 @@ export class EnvironmentVariables {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  /**
+   * Comma-separated addresses or CIDR ranges of the reverse proxies in front of the API (or
+   * loopback, linklocal, uniquelocal). A request from one of them is taken to come from the address
+   * its X-Forwarded-For names (and over X-Forwarded-Proto), so that sign-in throttling, the public
+   * lookup limit and the audit trail see each client, not the proxy. Empty (the default): no proxy
+   * is trusted and the forwarding headers are ignored (anyone could write them).
+   */
+  @Transform(toList)
+  @ValidateBy(
+    { name: 'isProxyAddress', validator: { validate: isProxyAddress } },
+    {
+      each: true,
+      message:
+        'each TRUST_PROXY entry must be an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal',
+    },
+  )
+  TRUST_PROXY: string[] = [];
 
   /** Comma-separated allowed origins; empty keeps CORS closed. */
   @Transform(toList)

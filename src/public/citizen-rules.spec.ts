@@ -5,8 +5,6 @@ import {
   CRITERIA,
   feedbackDueAt,
   isWellFormedCode,
-  satisfactionIndicators,
-  SatisfactionFacts,
   summarizeRatings,
 } from 'src/public/citizen-rules';
 import { CITIZEN_MESSAGES } from 'src/public/citizens.messages';
@@ -75,40 +73,6 @@ describe('ratings summary', () => {
     });
     expect(s.averageTotal).toBeNull();
     expect(s.criteria.every((c) => c.average === null)).toBe(true);
-  });
-});
-
-describe('satisfaction group indicators', () => {
-  const none: SatisfactionFacts = {
-    feedbackSettled: 0,
-    feedbackOnTime: 0,
-    feedbackRatings: 0,
-    feedbackRatingPoints: 0,
-    dossiersEnded: 0,
-    dossiersLate: 0,
-    dossiersComplainedOrDissatisfied: 0,
-  };
-  const points = (f: Partial<SatisfactionFacts>) =>
-    Object.fromEntries(satisfactionIndicators({ ...none, ...f }).map((i) => [i.key, i.points]));
-
-  it('gives full feedback points when there is no feedback and none for dossiers when none ended', () => {
-    expect(points({})).toEqual({ feedback_on_time: 6, feedback_satisfaction: 6, dossier_satisfaction: 0 });
-  });
-
-  it('scores feedback handled on time and the feedback-handling criterion of ratings', () => {
-    const p = points({ feedbackSettled: 4, feedbackOnTime: 3, feedbackRatings: 2, feedbackRatingPoints: 3 });
-    expect(p.feedback_on_time).toBeCloseTo(4.5, 10);
-    expect(p.feedback_satisfaction).toBeCloseTo(4.5, 10);
-  });
-
-  it('takes late dossiers and complained or dissatisfied ones off dossier satisfaction, full at 90%', () => {
-    expect(points({ dossiersEnded: 10, dossiersLate: 1 }).dossier_satisfaction).toBe(6);
-    expect(
-      points({ dossiersEnded: 10, dossiersLate: 1, dossiersComplainedOrDissatisfied: 2 }).dossier_satisfaction,
-    ).toBeCloseTo((6 * 0.7) / 0.9, 10);
-    expect(
-      points({ dossiersEnded: 2, dossiersLate: 2, dossiersComplainedOrDissatisfied: 2 }).dossier_satisfaction,
-    ).toBe(0);
   });
 });
 

@@ -6,7 +6,6 @@ import {
   CRITERIA,
   FeedbackKind,
   RatingTotals,
-  SatisfactionFacts,
   Verdict,
 } from 'src/public/citizen-rules';
 
@@ -294,55 +293,5 @@ export class CitizensRepository {
   async closeAnsweredAlerts(now: Date): Promise<number> {
     const [, count]: [unknown[], number] = await this.dataSource.query(CLOSE_ANSWERED, [now, null]);
     return count;
-  }
-
-  // ---- satisfaction facts -----------------------------------------------------------------------
-
-  /**
-   * The facts of the satisfaction group for dossiers handled by (and feedback assigned to) `unitId`
-   * (null: every unit), over [from, to), as known at `now` (see SatisfactionFacts).
-   */
-  async satisfactionFacts(unitId: string | null, from: Date, to: Date, now: Date): Promise<SatisfactionFacts> {
-    const [row]: Record<string, number>[] = await this.dataSource.query(
-      `WITH fb AS (
-         SELECT (f.answered_at IS NOT NULL AND f.answered_at <= f.due_at) AS on_time,
-                CASE WHEN f.answered_at IS NOT NULL AND f.answered_at <= f.due_at THEN f.answered_at ELSE f.due_at END AS settled_at
-         FROM dossier_feedback f WHERE ($1::uuid IS NULL OR f.unit_id = $1)
-       ),
-       settled AS (SELECT * FROM fb WHERE settled_at >= $2 AND settled_at < $3 AND settled_at <= $4),
-       fr AS (
-         SELECT r.criteria[${CRITERIA.indexOf('feedback_handling') + 1}] AS score
-         FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id
-         WHERE ($1::uuid IS NULL OR d.handling_unit_id = $1) AND r.rated_at >= $2 AND r.rated_at < $3
-           AND EXISTS (SELECT 1 FROM dossier_feedback f WHERE f.dossier_id = r.dossier_id AND f.lodged_at < r.rated_at)
-       ),
-       ended AS (
-         SELECT d.outcome,
-                EXISTS (SELECT 1 FROM dossier_feedback f
-                        WHERE f.dossier_id = d.id AND f.kind = ANY($5::text[]) AND f.lodged_at < $3)
-                OR EXISTS (SELECT 1 FROM dossier_ratings r
-                           WHERE r.dossier_id = d.id AND r.verdict = 'dissatisfied' AND r.rated_at < $3) AS bad
-         FROM dossiers d
-         WHERE ($1::uuid IS NULL OR d.handling_unit_id = $1) AND d.ended_at >= $2 AND d.ended_at < $3
-           AND d.status <> 'withdrawn'
-       )
-       SELECT (SELECT count(*)::int FROM settled) AS feedback_settled,
-              (SELECT count(*)::int FROM settled WHERE on_time) AS feedback_on_time,
-              (SELECT count(*)::int FROM fr) AS feedback_ratings,
-              (SELECT coalesce(sum(score), 0)::int FROM fr) AS feedback_rating_points,
-              (SELECT count(*)::int FROM ended) AS dossiers_ended,
-              (SELECT count(*)::int FROM ended WHERE outcome = 'late') AS dossiers_late,
-              (SELECT count(*)::int FROM ended WHERE bad) AS dossiers_bad`,
-      [unitId, from, to, now, COMPLAINT_KINDS],
-    );
-    return {
-      feedbackSettled: row.feedback_settled,
-      feedbackOnTime: row.feedback_on_time,
-      feedbackRatings: row.feedback_ratings,
-      feedbackRatingPoints: row.feedback_rating_points,
-      dossiersEnded: row.dossiers_ended,
-      dossiersLate: row.dossiers_late,
-      dossiersComplainedOrDissatisfied: row.dossiers_bad,
-    };
   }
 }

@@ -7,8 +7,8 @@ import { BucketPolicy, clientKey, TokenBuckets } from 'src/public/rate-limiter';
 
 /**
  * Per client address, per API instance (see rate-limiter.ts for why in process): a burst of 30
- * requests, then one every 2 seconds. The address is the socket's (the app does not trust proxy
- * headers); behind a reverse proxy, Fastify's trustProxy must be set for it to be the client's.
+ * requests, then one every 2 seconds. The address is the socket's, or, from a proxy listed in
+ * TRUST_PROXY, the client's address its X-Forwarded-For names.
  */
 export const PUBLIC_RATE_LIMIT: BucketPolicy = { capacity: 30, refillPerSecond: 0.5, maxClients: 100_000 };
 

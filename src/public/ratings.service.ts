@@ -3,11 +3,10 @@ import type { AuthUser } from 'src/auth/auth-user';
 import { UnitScopeService } from 'src/auth/unit-scope.service';
 import { isRealDate } from 'src/calendar/calendar-rules';
 import { UnitsRepository } from 'src/catalogue/units.repository';
-import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { decodeCursor, DEFAULT_LIMIT, toPage } from 'src/common/pagination';
 import { toLocalIso } from 'src/common/time';
-import { Indicator, SatisfactionFacts, satisfactionIndicators, summarizeRatings } from 'src/public/citizen-rules';
+import { summarizeRatings } from 'src/public/citizen-rules';
 import { CITIZEN_MESSAGES as M } from 'src/public/citizens.messages';
 import { CitizensRepository, RatingFilter, RatingRow } from 'src/public/citizens.repository';
 import type { ListRatingsQuery, RatingDto, RatingsPageDto } from 'src/public/dto/staff.dto';
@@ -36,7 +35,7 @@ export function localPeriod(from: string | undefined, to: string | undefined): {
 /**
  * Ratings for staff: a unit sees the ratings of dossiers it receives, handles or has a step of (a
  * head: of its subtree), the reform board and the admin all; with averages per criterion and
- * verdict counts over every matching rating. Also the satisfaction facts the index reads.
+ * verdict counts over every matching rating.
  */
 @Injectable()
 export class RatingsService {
@@ -44,7 +43,6 @@ export class RatingsService {
     private readonly repo: CitizensRepository,
     private readonly units: UnitsRepository,
     private readonly scope: UnitScopeService,
-    private readonly clock: Clock,
   ) {}
 
   async list(q: ListRatingsQuery, user: AuthUser): Promise<RatingsPageDto> {
@@ -65,27 +63,6 @@ export class RatingsService {
     ]);
     const page = toPage(rows, limit, toDto, (r) => ({ r: r.rated_at.toISOString(), i: r.id }));
     return { ...summarizeRatings(totals), ...page };
-  }
-
-  /**
-   * The satisfaction group's facts and computed indicators for dossiers handled by `unitCode` (all
-   * units when absent) in the local dates [from, to]. For the performance index (a later issue).
-   */
-  async satisfaction(
-    unitCode: string | null,
-    from: string,
-    to: string,
-  ): Promise<{ facts: SatisfactionFacts; indicators: Indicator[] }> {
-    const period = localPeriod(from, to);
-    let unitId: string | null = null;
-    if (unitCode) {
-      const unit = await this.units.findByCode(unitCode);
-      if (!unit)
-        throw new DomainError('VALIDATION_FAILED', M.invalid, [{ field: 'unitCode', message: 'no such unit' }]);
-      unitId = unit.id;
-    }
-    const facts = await this.repo.satisfactionFacts(unitId, period.from!, period.to!, this.clock.now());
-    return { facts, indicators: satisfactionIndicators(facts) };
   }
 }
 

@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { RatingsService } from '../../src/public/ratings.service';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
 import { act, citizen, clockOf, intake, Intaken, resolveNow } from './support';
@@ -167,10 +166,16 @@ describe('citizen rating', () => {
     });
   });
 
-  it('changes the satisfaction indicators as ratings and feedback arrive', async () => {
+  it("changes the index's satisfaction indicators as ratings and feedback arrive", async () => {
+    // The reform board's index for June: the row of Sở Xây dựng (H15.50, which handles these dossiers).
     const satisfaction = async () => {
-      const s = await api.app.get(RatingsService).satisfaction('H15.50', '2026-06-01', '2026-06-30');
-      return Object.fromEntries(s.indicators.map((i) => [i.key, Math.round(i.points * 100) / 100]));
+      const res = await api.request('GET', '/reports/index?period=2026-06&unitCode=H15', { token: p.tokens.board });
+      expect(res.status).toBe(200);
+      const row = res.body.units.find((u: { unitCode: string }) => u.unitCode === 'H15.50');
+      const group = row.groups.find((g: { key: string }) => g.key === 'satisfaction');
+      return Object.fromEntries(
+        group.indicators.map((i: { key: string; points: number }) => [i.key, Math.round(i.points * 100) / 100]),
+      );
     };
     setNow('2026-06-01T08:00:00');
     expect(await satisfaction()).toEqual({ feedback_on_time: 6, feedback_satisfaction: 6, dossier_satisfaction: 0 });

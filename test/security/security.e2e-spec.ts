@@ -119,22 +119,6 @@ describe('tokens: expiry, rotation, deactivation, password and role changes', ()
     expect((await me(after)).status).toBe(200);
   });
 
-  it('counts a sign-in with a NUL in the username (possible in a form post) as a failure, not a 500', async () => {
-    // The API's JSON parser refuses NUL before it reaches the service; the console's login form does not.
-    const res = await api.app.inject({
-      method: 'POST',
-      url: '/console/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'username=ad%00min&password=admin-password-1',
-      remoteAddress: freshAddress(),
-    });
-    expect(res.statusCode).toBe(401);
-    const rows: { action: string }[] = await api.app
-      .get(DataSource)
-      .query(`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`);
-    expect(rows[0].action).toBe('auth.login_failed');
-  });
-
   it('takes the role from the database, not from the token: a demoted admin loses admin rights at once', async () => {
     const user = await api.request('POST', '/users', {
       token: adminToken,
@@ -159,6 +143,48 @@ describe('secrets in answers, security headers and CORS', () => {
     p = await buildProvince(api);
   });
   afterAll(() => api.close());
+
+  it("refuses a NUL in the console's and the citizens' forms and URLs with 400, before any service or statement sees it", async () => {
+    // The API's JSON parser refuses NUL; the HTML forms are urlencoded and reach the same services.
+    const form = (url: string, payload: string, cookie?: string) =>
+      api.app.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(cookie ? { cookie: `sla_console=${cookie}` } : {}),
+        },
+        payload,
+        remoteAddress: freshAddress(),
+      });
+    const refused = (res: { statusCode: number; body: string }) => {
+      expectErrorShape({ status: res.statusCode, body: JSON.parse(res.body) }, 400, 'VALIDATION_FAILED');
+      expect(JSON.parse(res.body).details[0].message).toMatch(/NUL/);
+    };
+    const db = api.app.get(DataSource);
+    const counts = async () =>
+      (
+        await db.query(
+          `SELECT (SELECT count(*) FROM dossiers)::int AS d, (SELECT count(*) FROM audit_log)::int AS a,
+                  (SELECT count(*) FROM dossier_feedback)::int AS f`,
+        )
+      )[0];
+    const before = await counts();
+
+    refused(await form('/console/login', 'username=ad%00min&password=admin-password-1'));
+    const intake = `procedureCode=${p.procedureCode}&channel=direct&kind=citizen&fullName=Nguy%E1%BB%85n%00A&step=save`;
+    refused(await form('/console/intake', intake, p.tokens.clerk));
+    refused(await form('/console/intake', `${intake.replace('%00', '')}&sum%00mary=x`, p.tokens.clerk));
+    refused(await form('/tra-cuu/ABC/phan-anh', 'kind=conduct&content=a%00b&phone=0912345678'));
+    const lookup = await api.app.inject({ method: 'GET', url: '/tra-cuu/AB%00C', remoteAddress: freshAddress() });
+    refused(lookup);
+    expect(await counts()).toEqual(before);
+
+    // The same intake without the NUL is taken (the refusal was the NUL's, not the form's).
+    const taken = await form('/console/intake', intake.replace('%00', ''), p.tokens.clerk);
+    expect(taken.statusCode).toBe(200);
+    expect((await counts()).d).toBe(before.d + 1);
+  });
 
   it('never returns a password, a password hash or a webhook secret from any user, auth or webhook endpoint', async () => {
     const answers: unknown[] = [];
@@ -302,6 +328,95 @@ describe('CORS with CORS_ORIGINS set', () => {
       const res = await api.request('GET', '/health', { headers: { origin } });
       expect([origin, res.headers['access-control-allow-origin']]).toEqual([origin, undefined]);
     }
+  });
+});
+
+describe('clients behind a reverse proxy (TRUST_PROXY)', () => {
+  // 10.9.0.1 is the proxy; 203.0.113.x are citizens and staff on the Internet.
+  const PROXY = '10.9.0.1';
+  let api: Api;
+  let plain: Api;
+
+  beforeAll(async () => {
+    api = await startApi({ TRUST_PROXY: `${PROXY}, 127.0.0.1` });
+    plain = await startApi({});
+  });
+  afterAll(async () => {
+    await api.close();
+    await plain.close();
+  });
+
+  const failedLogin = (a: Api, remoteAddress: string, forwardedFor: string) =>
+    a.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      payload: JSON.stringify({ username: 'admin', password: 'not-the-password' }),
+      remoteAddress,
+    });
+  const lastLoginIp = async (a: Api) =>
+    (
+      await a.app
+        .get(DataSource)
+        .query(`SELECT client_ip FROM audit_log WHERE action = 'auth.login_failed' ORDER BY id DESC LIMIT 1`)
+    )[0].client_ip;
+
+  it("records the client's address named by a trusted proxy, and the socket's address otherwise", async () => {
+    expect((await failedLogin(api, PROXY, '203.0.113.9')).statusCode).toBe(401);
+    expect(await lastLoginIp(api)).toBe('203.0.113.9');
+    // The client wrote its own X-Forwarded-For before the proxy appended its view: the proxy's counts.
+    await failedLogin(api, PROXY, '198.18.0.1, 203.0.113.10');
+    expect(await lastLoginIp(api)).toBe('203.0.113.10');
+    // Not from the proxy: the header is anyone's to write and is ignored.
+    await failedLogin(api, '198.51.100.2', '203.0.113.9');
+    expect(await lastLoginIp(api)).toBe('198.51.100.2');
+    // Without TRUST_PROXY no one is trusted.
+    await failedLogin(plain, PROXY, '203.0.113.9');
+    expect(await lastLoginIp(plain)).toBe(PROXY);
+  });
+
+  it('limits public lookups per citizen behind the proxy, not for all of them together', async () => {
+    const lookup = (a: Api, citizen: string) =>
+      a.app.inject({
+        method: 'GET',
+        url: '/api/v1/public/dossiers/NO-SUCH-CODE',
+        headers: { 'x-forwarded-for': citizen },
+        remoteAddress: PROXY,
+      });
+    const statuses = async (a: Api, citizenOf: (i: number) => string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 40; i++) out.push((await lookup(a, citizenOf(i))).statusCode);
+      return out;
+    };
+    // 40 citizens, one lookup each: none is limited.
+    expect(new Set(await statuses(api, (i) => `203.0.113.${100 + i}`))).toEqual(new Set([404]));
+    // One citizen, 40 lookups: the burst of 30, then 429.
+    const one = await statuses(api, () => '203.0.113.50');
+    expect(one.filter((s) => s === 404)).toHaveLength(30);
+    expect(one.slice(30)).toEqual(Array(10).fill(429));
+    // Without TRUST_PROXY, 40 citizens through the proxy share its one allowance.
+    expect((await statuses(plain, (i) => `203.0.113.${100 + i}`)).filter((s) => s === 429)).toHaveLength(10);
+  });
+
+  it('marks the console cookie Secure when the proxy says the client came over HTTPS', async () => {
+    const signIn = (a: Api) =>
+      a.app.inject({
+        method: 'POST',
+        url: '/console/login',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-for': '203.0.113.77',
+          'x-forwarded-proto': 'https',
+        },
+        payload: `username=admin&password=${encodeURIComponent(ADMIN.password)}`,
+        remoteAddress: PROXY,
+      });
+    const secure = await signIn(api);
+    expect(secure.statusCode).toBe(303);
+    expect(String(secure.headers['set-cookie'])).toMatch(/; Secure/);
+    const direct = await signIn(plain);
+    expect(direct.statusCode).toBe(303);
+    expect(String(direct.headers['set-cookie'])).not.toMatch(/Secure/);
   });
 });
 

@@ -49,7 +49,15 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
   };
 }
 
-/** Sets the environment for an in-process app (configuration reads process.env once, at creation). */
+let applied: string[] = [];
+
+/**
+ * Sets the environment for an in-process app (configuration reads process.env once, at creation).
+ * Variables an earlier call set and this one does not name are removed: an override given to one
+ * app of a suite (say TRUST_PROXY) must not carry over to the next app the suite starts.
+ */
 export function applyEnv(env: Record<string, string>): void {
+  for (const k of applied) if (!(k in env)) delete process.env[k];
   for (const [k, v] of Object.entries(env)) process.env[k] = v;
+  applied = Object.keys(env);
 }
