@@ -213,22 +213,30 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     await sql.query('CREATE TABLE bench_events AS SELECT * FROM dossier_events');
     await sql.query('CREATE INDEX ON bench_events (dossier_id)');
     const ids = (await sql.query<{ id: string }>('SELECT id FROM bench_dossiers ORDER BY code')).rows.map((r) => r.id);
-    await empty(sql);
-    t0 = performance.now();
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const batch = ids.slice(i, i + BATCH);
-      await sql.query('BEGIN');
-      await sql.query(
-        `INSERT INTO dossiers (${dossierColumns.join(', ')}) SELECT ${dossierColumns.join(', ')} FROM bench_dossiers WHERE id = ANY($1)`,
-        [batch],
-      );
-      await sql.query(
-        `INSERT INTO dossier_events (${eventColumns.join(', ')}) SELECT ${eventColumns.join(', ')} FROM bench_events WHERE dossier_id = ANY($1)`,
-        [batch],
-      );
-      await sql.query('COMMIT');
-    }
-    const serverS = (performance.now() - t0) / 1000;
+    const serverSide = async () => {
+      await empty(sql);
+      const start = performance.now();
+      for (let i = 0; i < ids.length; i += BATCH) {
+        const batch = ids.slice(i, i + BATCH);
+        await sql.query('BEGIN');
+        await sql.query(
+          `INSERT INTO dossiers (${dossierColumns.join(', ')}) SELECT ${dossierColumns.join(', ')} FROM bench_dossiers WHERE id = ANY($1)`,
+          [batch],
+        );
+        await sql.query(
+          `INSERT INTO dossier_events (${eventColumns.join(', ')}) SELECT ${eventColumns.join(', ')} FROM bench_events WHERE dossier_id = ANY($1)`,
+          [batch],
+        );
+        await sql.query('COMMIT');
+      }
+      return (performance.now() - start) / 1000;
+    };
+    const serverS = await serverSide();
+    // The same with every trigger off (session_replication_role = replica: the report-delta and
+    // step-result triggers and the foreign-key checks): their share of the database's cost.
+    await sql.query(`SET session_replication_role = replica`);
+    const noTriggerS = await serverSide();
+    await sql.query(`SET session_replication_role = origin`);
     await sql.query('DROP TABLE bench_dossiers, bench_events');
 
     // 5. Unmeasured: where the API's main thread spends its time during the same single call.
@@ -247,6 +255,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     );
     console.log(`  import ${CALLS} x ${fmt(per)}       ${splitS.toFixed(2)} s  = ${fmt(split).padStart(7)} dossiers/s`);
     console.log(`  raw INSERT baseline   ${rawS.toFixed(2)} s  = ${fmt(raw).padStart(7)} dossiers/s`);
+    console.log(
+      `  server-side INSERT ... SELECT  ${noTriggerS.toFixed(2)} s  = ${fmt(ids.length / noTriggerS).padStart(7)} dossiers/s with triggers and foreign-key checks off (they are ${Math.round((100 * (serverS - noTriggerS)) / serverS)}% of the server-side cost)`,
+    );
     console.log(
       `  server-side INSERT ... SELECT  ${serverS.toFixed(2)} s  = ${fmt(server).padStart(7)} dossiers/s (PostgreSQL's own write cost)`,
     );
@@ -287,6 +298,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         ratioSplitToRaw: round(split / raw, 3),
         serverSideInsertSeconds: round(serverS, 3),
         serverSideInsertDossiersPerSec: round(server),
+        serverSideNoTriggersSeconds: round(noTriggerS, 3),
         importNodeCores: round(singleCpu.nodeCores, 2),
         importPostgresCores: round(singleCpu.postgresCores, 2),
       },
