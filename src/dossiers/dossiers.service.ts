@@ -192,9 +192,13 @@ export class DossiersService {
       }
       const now = this.clock.now();
       const ctx = this.context(versioned.calendar, procedure);
-      // The snapshot is reused only if it was computed with this calendar; otherwise replay.
+      // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
+      // dossier keeps the judgement it was given when it ended (calendar edits recompute open
+      // dossiers only, DOMAIN.md): returning its result must not re-judge it by today's calendar.
       const base =
-        row.calendar_version === versioned.version ? row.state : this.replayRow(await this.repo.events(id, m), ctx);
+        row.calendar_version === versioned.version || row.state.endedAt !== null
+          ? row.state
+          : this.replayRow(await this.repo.events(id, m), ctx);
       const event: DossierEvent = {
         action,
         at: Math.max(now.getTime(), base.lastEventAt),

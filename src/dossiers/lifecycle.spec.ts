@@ -279,8 +279,10 @@ describe('extension (apology and extension letter)', () => {
       applyEvent(s, extend('2026-03-04T09:00:00', '2026-03-09T17:00:00'), ctx({}, { maxExtensions: 2 })).extensionCount,
     ).toBe(2);
   });
-  it('refuses an extension after the due instant', () => {
+  it('refuses an extension after the due instant, and at the due instant itself ("before" it)', () => {
     expect(() => run([intake, extend('2026-03-05T09:00:00', '2026-03-10T17:00:00')])).toThrow(/quá hạn/);
+    expect(() => run([intake, extend('2026-03-05T08:00:00', '2026-03-10T17:00:00')])).toThrow(/quá hạn/);
+    expect(run([intake, extend('2026-03-05T07:59:59', '2026-03-10T17:00:00')]).extensionCount).toBe(1);
   });
   it('refuses a promised instant that is not after the current due instant', () => {
     expect(() => run([intake, extend('2026-03-04T09:00:00', '2026-03-05T07:00:00')])).toThrow(/sau thời hạn/);

@@ -495,7 +495,12 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       const promised = instant(p, 'newPromisedAt');
       const deadline = s.promisedAt ?? s.clock.dueAt;
       // The apology letter comes before the deadline it apologises for (DOMAIN.md, form 04).
-      if (clockOverdue(s.clock, e.at) || (s.promisedAt !== null && s.promisedAt < e.at)) {
+      // "Before the due instant": at the due instant itself is too late.
+      if (
+        clockOverdue(s.clock, e.at) ||
+        (s.clock.pausedSince === null && s.clock.dueAt <= e.at) ||
+        (s.promisedAt !== null && s.promisedAt <= e.at)
+      ) {
         throw new LifecycleError('RULE_VIOLATION', 'Đã quá hạn giải quyết; chỉ được gia hạn trước thời hạn.');
       }
       const lead = ctx.policy.extensionMinLeadMs;

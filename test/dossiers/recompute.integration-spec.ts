@@ -3,6 +3,7 @@ import { Api, startApi } from '../support/http';
 import { Proc, startProcess, waitFor } from '../support/processes';
 import { freePort } from '../support/servers';
 import { buildProvince, intakeBody, Province } from '../support/province';
+import { act, clockOf, resolveNow } from '../public/support';
 
 describe('recomputation of open dossiers after a calendar edit', () => {
   const procs: Proc[] = [];
@@ -55,6 +56,33 @@ describe('recomputation of open dossiers after a calendar edit', () => {
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
+      await api.close();
+    }
+  });
+
+  it('keeps the outcome of an ended dossier when its result is returned after a calendar edit', async () => {
+    const api = await startApi();
+    try {
+      const p = await buildProvince(api);
+      const setNow = clockOf(api);
+      setNow('2026-03-06T09:00:00'); // Friday; 3 working days: due Wed 11/03 09:00
+      const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+      setNow('2026-03-12T08:30:00'); // resolved after the due instant: late
+      await resolveNow(api, p, d);
+      const resolved = (await api.request('GET', `/dossiers/${d.id}`, { token: p.admin })).body;
+      expect(resolved.outcome).toBe('late');
+      // A holiday on Mon 09/03 would move the due instant to Thu 12/03 09:00 (on time) if re-judged.
+      const put = await api.request('PUT', '/calendar/days/2026-03-09', {
+        token: p.admin,
+        body: { kind: 'holiday', name: 'Nghỉ đột xuất' },
+      });
+      expect(put.status).toBe(200);
+      setNow('2026-03-13T09:00:00');
+      const returned = await act(api, d.id, 'return', p.tokens.clerk, { expectedVersion: resolved.version });
+      expect(returned.status).toBe('returned');
+      const after = (await api.request('GET', `/dossiers/${d.id}`, { token: p.admin })).body;
+      expect(after).toMatchObject({ status: 'returned', outcome: 'late', dueAt: resolved.dueAt });
+    } finally {
       await api.close();
     }
   });
