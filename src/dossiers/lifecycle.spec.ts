@@ -215,6 +215,21 @@ describe('pauses', () => {
     );
     expect(iso(r.clock.dueAt)).toBe('2026-03-16 17:00');
   });
+
+  it('never moves a calendar-day due instant to before the resumption plus the working time left', () => {
+    // 1 calendar day from Fri 06/03 10:00: raw Sat 07/03 10:00 -> due Mon 09/03 17:00.
+    const c = ctx({ timeLimit: { amount: 1, unit: 'calendar_days' } });
+    const intake = ev('intake', t('2026-03-06T10:00:00'));
+    expect(iso(run([intake], c).clock.dueAt)).toBe('2026-03-09 17:00');
+    // Paused Mon 09:00 (6.5 working hours left) to Tue 09:00: the shifted raw instant (Sun 10:00) snaps
+    // back to Mon 17:00, before the resumption; the due is Tue 09:00 + 6.5 h = Tue 17:00, and not overdue.
+    const r = run(
+      [intake, ev('request_supplement', t('2026-03-09T09:00:00')), ev('receive_supplement', t('2026-03-10T09:00:00'))],
+      c,
+    );
+    expect(iso(r.clock.dueAt)).toBe('2026-03-10 17:00');
+    expect(applyEvent(r, ev('resolve', t('2026-03-10T09:30:00')), c).outcome).not.toBe('late');
+  });
 });
 
 describe('outcomes', () => {

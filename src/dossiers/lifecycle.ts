@@ -216,12 +216,15 @@ function resumeClock(cal: WorkingCalendar, c: ClockState, at: number): ClockStat
   let dueAt = c.dueAt;
   let rawDueAt = c.rawDueAt;
   if (c.dueAt >= c.pausedSince) {
+    const remaining = cal.workingMsBetween(new Date(c.pausedSince), new Date(c.dueAt));
+    const afterResume = cal.addWorkingMs(new Date(at), remaining).getTime();
     if (rawDueAt !== null) {
+      // Calendar days: the day count moves by the pause, but never to less than the working time
+      // that was left (a raw instant on a weekend could otherwise snap back before the resumption).
       rawDueAt = rawDueAt + (at - c.pausedSince);
-      dueAt = cal.snapCalendarDue(new Date(rawDueAt)).getTime();
+      dueAt = Math.max(cal.snapCalendarDue(new Date(rawDueAt)).getTime(), afterResume);
     } else {
-      const remaining = cal.workingMsBetween(new Date(c.pausedSince), new Date(c.dueAt));
-      dueAt = cal.addWorkingMs(new Date(at), remaining).getTime();
+      dueAt = afterResume;
     }
   }
   return {
