@@ -11,14 +11,16 @@ import { BODY_LIMIT_BYTES, registerHttpSecurity } from 'src/common/http-security
 import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
-import { APP_CONFIG, type AppConfig, loadConfig } from 'src/config/app-config';
+import { type AppConfig, loadConfig } from 'src/config/app-config';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Builds the HTTP application (used by main.ts and by the end-to-end tests). */
-export async function createHttpApp(): Promise<NestFastifyApplication> {
-  const { TRUST_PROXY } = loadConfig();
+/**
+ * Builds the HTTP application (used by main.ts and by the end-to-end tests) from the configuration
+ * the caller validated (by default, process.env's).
+ */
+export async function createHttpApp(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -27,7 +29,7 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
     },
     logger: false,
     // Only the configured proxies' X-Forwarded-For / -Proto are believed (req.ip, req.protocol).
-    trustProxy: TRUST_PROXY.length > 0 ? [...TRUST_PROXY] : false,
+    trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
     // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414.
     maxParamLength: 500,
     // Errors Fastify raises before routing (bad percent-encoding, bad content-type header) in our shape.
@@ -39,7 +41,6 @@ export async function createHttpApp(): Promise<NestFastifyApplication> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true });
   const logger = app.get<Logger>(ROOT_LOGGER);
-  const config = app.get<AppConfig>(APP_CONFIG);
   app.useLogger(new PinoNestLogger(logger));
   // The API lives under /api/v1; the staff console and the citizens' page are HTML pages beside it.
   app.setGlobalPrefix(API_PREFIX, {

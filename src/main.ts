@@ -6,7 +6,7 @@ import { createHttpApp } from 'src/http-app';
 
 async function main() {
   const config = loadConfig();
-  const app = await createHttpApp();
+  const app = await createHttpApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   app.get<Logger>(ROOT_LOGGER).info({ port: config.PORT, host: config.HOST }, 'api listening');
 }
