@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from 'src/auth/auth.module';
 import { CalendarModule } from 'src/calendar/calendar.module';
+import { CalendarMaintainHandler } from 'src/calendar/calendar-maintain.handler';
 import { CatalogueModule } from 'src/catalogue/catalogue.module';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { RecomputeHandler } from 'src/dossiers/recompute.handler';
@@ -24,6 +25,7 @@ import { ReportsModule } from 'src/reports/reports.module';
 
 const HANDLERS = [
   ProbeHandler,
+  CalendarMaintainHandler,
   RecomputeHandler,
   SlaScanHandler,
   DeliverHandler,

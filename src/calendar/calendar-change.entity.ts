@@ -1,6 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const CALENDAR_CHANGE_KINDS = ['seed', 'day_set', 'day_deleted', 'working_hours_set'] as const;
+export const CALENDAR_CHANGE_KINDS = [
+  'seed',
+  'day_set',
+  'day_deleted',
+  'working_hours_set',
+  'official_applied',
+  'year_generated',
+  'year_confirmed',
+] as const;
 export type CalendarChangeKind = (typeof CALENDAR_CHANGE_KINDS)[number];
 
 /** Append-only log of calendar edits, one row per calendar version. */

@@ -34,6 +34,12 @@ export function addYears(date: string, years: number): string {
   return target.toISOString().slice(0, 10);
 }
 
+/** The date `days` later (or earlier). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
 /** Minutes since midnight for "HH:MM"; "24:00" only as an end. Null when malformed. */
 export function clockMinutes(value: unknown, allowEndOfDay: boolean): number | null {
   const m = typeof value === 'string' ? CLOCK_RE.exec(value) : null;

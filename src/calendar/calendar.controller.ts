@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from 'src/auth/auth-user';
 import { CurrentUser, Roles } from 'src/auth/decorators';
@@ -9,13 +9,17 @@ import { CalendarService } from 'src/calendar/calendar.service';
 import {
   CalendarChangePageDto,
   CalendarDayDto,
+  CalendarYearDto,
+  ConfirmYearDto,
   DayRangeQueryDto,
   DueQueryDto,
   DueResponseDto,
   SetDayDto,
   WorkingHoursDto,
+  WorkingHoursEntryDto,
   WorkingHoursResponseDto,
 } from 'src/calendar/dto/calendar.dto';
+import type { CalendarYear } from 'src/calendar/calendar.service';
 import { decodeCursor, DEFAULT_LIMIT, toPage } from 'src/common/pagination';
 import { parseInstant, toLocalIso } from 'src/common/time';
 
@@ -60,6 +64,36 @@ export class CalendarController {
     return this.calendar.workingHours();
   }
 
+  @Get('working-hours/schedule')
+  @Roles(...ROLES)
+  @ApiOkResponse({ type: [WorkingHoursEntryDto], description: 'the office-hours schedule, oldest first' })
+  hoursSchedule(): Promise<WorkingHoursEntryDto[]> {
+    return this.calendar.hoursSchedule();
+  }
+
+  @Get('years')
+  @Roles(...ROLES)
+  @ApiOkResponse({
+    type: [CalendarYearDto],
+    description: "each year's plan (official or provisional), at least this year and the next two",
+  })
+  async years(): Promise<CalendarYearDto[]> {
+    return (await this.calendar.years()).map(toYearDto);
+  }
+
+  @Post('years/:year/confirm')
+  @Roles('admin', 'reform_board')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CalendarYearDto, description: "the year's plan, now official with the document's number" })
+  async confirmYear(
+    @Param('year') year: string,
+    @Body() dto: ConfirmYearDto,
+    @CurrentUser() actor: AuthUser,
+  ): Promise<CalendarYearDto> {
+    const y = /^\d{4}$/.test(year) ? Number(year) : NaN;
+    return toYearDto(await this.calendar.confirmYear(y, dto.source, actor));
+  }
+
   @Put('working-hours')
   @Roles('admin')
   @ApiOkResponse({ type: WorkingHoursResponseDto })
@@ -76,7 +110,7 @@ export class CalendarController {
   async due(@Query() q: DueQueryDto): Promise<DueResponseDto> {
     const start = parseInstant(q.start, 'start');
     const r = await this.calendar.due(start, { amount: q.amount, unit: q.unit }, q.intakeCutoff ?? null);
-    return { clockStart: toLocalIso(r.clockStart), dueAt: toLocalIso(r.dueAt) };
+    return { clockStart: toLocalIso(r.clockStart), dueAt: toLocalIso(r.dueAt), provisional: r.provisional };
   }
 
   @Get('changes')
@@ -101,4 +135,14 @@ export class CalendarController {
       (r) => r.version,
     );
   }
+}
+
+function toYearDto(y: CalendarYear): CalendarYearDto {
+  return {
+    year: y.year,
+    status: y.status,
+    source: y.source,
+    confirmedBy: y.confirmedBy,
+    confirmedAt: toLocalIso(y.confirmedAt),
+  };
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { CalendarController } from 'src/calendar/calendar.controller';
 import { CalendarRepository } from 'src/calendar/calendar.repository';
 import { CalendarService } from 'src/calendar/calendar.service';
+import { CalendarMaintainHandler } from 'src/calendar/calendar-maintain.handler';
 
 /**
  * The working-time calendar: storage, edits, endpoints, and CalendarService (global, so the
@@ -10,7 +11,7 @@ import { CalendarService } from 'src/calendar/calendar.service';
 @Global()
 @Module({
   controllers: [CalendarController],
-  providers: [CalendarRepository, CalendarService],
-  exports: [CalendarService],
+  providers: [CalendarRepository, CalendarService, CalendarMaintainHandler],
+  exports: [CalendarService, CalendarMaintainHandler],
 })
 export class CalendarModule {}

@@ -18,10 +18,32 @@ export interface CalendarDayRow {
   name: string;
 }
 
-export interface CalendarSnapshot extends WorkingHoursRow {
+export type DayOrigin = 'official' | 'generated' | 'admin';
+
+export interface StoredDayRow extends CalendarDayRow {
+  origin: DayOrigin;
+  source: string | null;
+}
+
+export interface HoursEntryRow extends WorkingHoursRow {
+  effectiveFrom: string;
+}
+
+export interface CalendarYearRow {
+  year: number;
+  status: 'official' | 'provisional';
+  source: string | null;
+  confirmedBy: string | null;
+  confirmedAt: Date | null;
+}
+
+export interface CalendarSnapshot {
   version: number;
   utcOffsetMinutes: number;
-  days: CalendarDayRow[];
+  /** Oldest first; the first entry applies from the start of the calendar. */
+  hours: HoursEntryRow[];
+  days: StoredDayRow[];
+  years: CalendarYearRow[];
 }
 
 export interface CalendarChangeRow {
@@ -36,6 +58,11 @@ export interface CalendarChangeRow {
 }
 
 const DAY_COLUMNS = `to_char(date, 'YYYY-MM-DD') AS date, kind, name`;
+const STORED_DAY_COLUMNS = `${DAY_COLUMNS}, origin, source`;
+const HOURS_COLUMNS = `to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", weekdays, periods`;
+const YEAR_COLUMNS = `year, status, source, confirmed_by AS "confirmedBy", confirmed_at AS "confirmedAt"`;
+/** The first day of the calendar's range: the first office-hours entry applies from it. */
+export const HOURS_BASE_DATE = '2000-01-01';
 
 /** Calendar storage: the one settings row (version + working hours), the exceptions, the change log. */
 @Injectable()
@@ -54,25 +81,19 @@ export class CalendarRepository {
     return rows[0]?.version ?? null;
   }
 
-  /** Version, working hours and every exception, read in one snapshot so they belong together. */
+  /** Version, office hours, every stored day and every year's plan, read in one snapshot. */
   snapshot(): Promise<CalendarSnapshot | null> {
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
-      const settings: {
-        version: number;
-        utc_offset_minutes: number;
-        weekdays: number[];
-        periods: [string, string][];
-      }[] = await tx.query(`SELECT version, utc_offset_minutes, weekdays, periods FROM calendar_settings WHERE id = 1`);
+      const settings: { version: number; utc_offset_minutes: number }[] = await tx.query(
+        `SELECT version, utc_offset_minutes FROM calendar_settings WHERE id = 1`,
+      );
       if (!settings[0]) return null;
-      const days: CalendarDayRow[] = await tx.query(`SELECT ${DAY_COLUMNS} FROM calendar_days ORDER BY date`);
-      const s = settings[0];
-      return {
-        version: s.version,
-        utcOffsetMinutes: s.utc_offset_minutes,
-        weekdays: s.weekdays,
-        periods: s.periods,
-        days,
-      };
+      const [hours, days, years] = await Promise.all([
+        this.hoursSchedule(tx),
+        tx.query(`SELECT ${STORED_DAY_COLUMNS} FROM calendar_days ORDER BY date`) as Promise<StoredDayRow[]>,
+        this.listYears(tx),
+      ]);
+      return { version: settings[0].version, utcOffsetMinutes: settings[0].utc_offset_minutes, hours, days, years };
     });
   }
 
@@ -90,10 +111,21 @@ export class CalendarRepository {
       );
       if (inserted.length === 0) return false;
       await tx.query(
-        `INSERT INTO calendar_days (date, kind, name)
-         SELECT x.date, x.kind, x.name FROM jsonb_to_recordset($1::jsonb) AS x(date date, kind text, name text)`,
+        `INSERT INTO calendar_days (date, kind, name, origin, source)
+         SELECT x.date, x.kind, x.name, 'official', x.source
+         FROM jsonb_to_recordset($1::jsonb) AS x(date date, kind text, name text, source text)`,
         [JSON.stringify(seed.days)],
       );
+      await tx.query(
+        `INSERT INTO calendar_hours (effective_from, weekdays, periods) VALUES ($1, $2, $3)`,
+        [HOURS_BASE_DATE, seed.weekdays, JSON.stringify(seed.periods)],
+      );
+      for (const y of seed.years) {
+        await tx.query(
+          `INSERT INTO calendar_years (year, status, source, confirmed_at) VALUES ($1, 'official', $2, now())`,
+          [y.year, y.source],
+        );
+      }
       await this.insertChange(tx, {
         version: 1,
         actorUserId: null,
@@ -104,6 +136,7 @@ export class CalendarRepository {
           source: seed.source,
           workingHours: { weekdays: seed.weekdays, periods: seed.periods },
           days: seed.days,
+          years: seed.years,
         },
       });
       return true;
@@ -130,18 +163,67 @@ export class CalendarRepository {
     return rows[0].version;
   }
 
-  async workingHours(tx: Tx = this.dataSource.manager): Promise<(WorkingHoursRow & { version: number }) | null> {
-    const rows: { version: number; weekdays: number[]; periods: [string, string][] }[] = await tx.query(
-      `SELECT version, weekdays, periods FROM calendar_settings WHERE id = 1`,
-    );
+  /** The office-hours schedule, oldest first. */
+  hoursSchedule(tx: Tx = this.dataSource.manager): Promise<HoursEntryRow[]> {
+    return tx.query(`SELECT ${HOURS_COLUMNS} FROM calendar_hours ORDER BY effective_from`);
+  }
+
+  async findHours(tx: Tx, effectiveFrom: string): Promise<HoursEntryRow | null> {
+    const rows: HoursEntryRow[] = await tx.query(`SELECT ${HOURS_COLUMNS} FROM calendar_hours WHERE effective_from = $1`, [
+      effectiveFrom,
+    ]);
     return rows[0] ?? null;
   }
 
-  async setWorkingHours(tx: Tx, hours: WorkingHoursRow, actorUserId: string | null): Promise<void> {
+  async upsertHours(tx: Tx, entry: HoursEntryRow, actorUserId: string | null): Promise<void> {
     await tx.query(
-      `UPDATE calendar_settings SET weekdays = $1, periods = $2, updated_at = now(), updated_by = $3 WHERE id = 1`,
-      [hours.weekdays, JSON.stringify(hours.periods), actorUserId],
+      `INSERT INTO calendar_hours (effective_from, weekdays, periods, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
+       ON CONFLICT (effective_from) DO UPDATE SET weekdays = EXCLUDED.weekdays, periods = EXCLUDED.periods,
+         updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+      [entry.effectiveFrom, entry.weekdays, JSON.stringify(entry.periods), actorUserId],
     );
+  }
+
+  listYears(tx: Tx = this.dataSource.manager): Promise<CalendarYearRow[]> {
+    return tx.query(`SELECT ${YEAR_COLUMNS} FROM calendar_years ORDER BY year`);
+  }
+
+  async findYear(tx: Tx, year: number): Promise<CalendarYearRow | null> {
+    const rows: CalendarYearRow[] = await tx.query(`SELECT ${YEAR_COLUMNS} FROM calendar_years WHERE year = $1`, [year]);
+    return rows[0] ?? null;
+  }
+
+  async insertProvisionalYear(tx: Tx, year: number, generatorVersion: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO calendar_years (year, status, generator_version) VALUES ($1, 'provisional', $2) ON CONFLICT (year) DO NOTHING`,
+      [year, generatorVersion],
+    );
+  }
+
+  async confirmYear(tx: Tx, year: number, source: string, actorUserId: string | null): Promise<void> {
+    await tx.query(
+      `UPDATE calendar_years SET status = 'official', source = $2, confirmed_by = $3, confirmed_at = now() WHERE year = $1`,
+      [year, source, actorUserId],
+    );
+  }
+
+  /** Stored days of a year, by date. */
+  async daysOfYear(tx: Tx, year: number): Promise<StoredDayRow[]> {
+    return tx.query(
+      `SELECT ${STORED_DAY_COLUMNS} FROM calendar_days WHERE date >= make_date($1, 1, 1) AND date < make_date($1 + 1, 1, 1) ORDER BY date`,
+      [year],
+    );
+  }
+
+  /** Dates among `dates` an administrator ever set or deleted: corrections from the system leave them alone. */
+  async adminTouchedDates(tx: Tx, dates: string[]): Promise<Set<string>> {
+    if (dates.length === 0) return new Set();
+    const rows: { date: string }[] = await tx.query(
+      `SELECT DISTINCT to_char(date, 'YYYY-MM-DD') AS date FROM calendar_changes
+       WHERE kind IN ('day_set', 'day_deleted') AND actor_user_id IS NOT NULL AND date = ANY($1::date[])`,
+      [dates],
+    );
+    return new Set(rows.map((r) => r.date));
   }
 
   async findDay(date: string, tx: Tx = this.dataSource.manager): Promise<CalendarDayRow | null> {
@@ -156,13 +238,43 @@ export class CalendarRepository {
     );
   }
 
-  async upsertDay(tx: Tx, day: CalendarDayRow, actorUserId: string | null): Promise<void> {
+  async upsertDay(
+    tx: Tx,
+    day: CalendarDayRow,
+    actorUserId: string | null,
+    origin: DayOrigin = 'admin',
+    source: string | null = null,
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO calendar_days (date, kind, name, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
+      `INSERT INTO calendar_days (date, kind, name, updated_at, updated_by, origin, source) VALUES ($1, $2, $3, now(), $4, $5, $6)
        ON CONFLICT (date) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
-         updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-      [day.date, day.kind, day.name, actorUserId],
+         updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, origin = EXCLUDED.origin,
+         source = EXCLUDED.source`,
+      [day.date, day.kind, day.name, actorUserId, origin, source],
     );
+  }
+
+  /** One open horizon alert per active admin and board member for that deadline; returns how many were new. */
+  async raiseHorizonAlerts(deadline: Date, now: Date): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+       SELECT 'calendar_horizon', NULL, NULL, u.id, $1, $2 FROM users u
+       WHERE u.active AND u.role IN ('admin', 'reform_board')
+       ON CONFLICT (kind, deadline_at, recipient_user_id) WHERE dossier_id IS NULL DO NOTHING
+       RETURNING id`,
+      [deadline, now],
+    );
+    return rows.length;
+  }
+
+  /** Closes open horizon alerts other than those for `keep` (all of them when null). */
+  async closeHorizonAlerts(keep: Date | null, now: Date): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH c AS (UPDATE alerts SET closed_at = $2 WHERE kind = 'calendar_horizon' AND closed_at IS NULL
+         AND ($1::timestamptz IS NULL OR deadline_at <> $1) RETURNING id) SELECT id FROM c`,
+      [keep, now],
+    );
+    return rows.length;
   }
 
   async deleteDay(tx: Tx, date: string): Promise<void> {

@@ -6,10 +6,20 @@ import {
   CalendarChangeRow,
   CalendarDayRow,
   CalendarRepository,
+  CalendarYearRow,
+  HOURS_BASE_DATE,
+  HoursEntryRow,
+  StoredDayRow,
+  Tx,
   WorkingHoursRow,
 } from 'src/calendar/calendar.repository';
+import { composeCalendar } from 'src/calendar/calendar-compose';
+import { calendarHorizon, CalendarHorizon } from 'src/calendar/calendar-horizon';
+import { GENERATOR_VERSION, generateYear, statutoryHolidays } from 'src/calendar/holiday-rules';
+import { tetDate } from 'src/calendar/lunar';
 import type { DayKind } from 'src/calendar/calendar-day.entity';
 import {
+  addDays,
   addYears,
   CALENDAR_FROM_YEAR,
   CALENDAR_TO_YEAR,
@@ -18,13 +28,14 @@ import {
   weekdaysProblem,
   workingPeriodsProblem,
 } from 'src/calendar/calendar-rules';
-import { readCalendarSeed } from 'src/calendar/calendar-seed';
+import { CalendarSeed, readCalendarSeed } from 'src/calendar/calendar-seed';
 import { TimeLimit, WorkingCalendar } from 'src/calendar/working-time';
 import { AuditService } from 'src/common/audit.service';
+import { Clock } from 'src/common/clock';
 import { DomainError, ErrorDetail } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { VN_OFFSET_MINUTES } from 'src/common/time';
+import { localDate, VN_OFFSET_MINUTES } from 'src/common/time';
 
 /**
  * What a calendar edit affects: `dates` are the local dates whose kind changed, or null when the
@@ -40,6 +51,13 @@ export type CalendarChangeListener = (change: CalendarChange) => Promise<void> |
 export interface VersionedCalendar {
   version: number;
   calendar: WorkingCalendar;
+  /** Names of the exceptions (stored or generated), by local date. */
+  names: ReadonlyMap<string, string>;
+}
+
+/** A year's plan as the API answers it. */
+export interface CalendarYear extends CalendarYearRow {
+  generated: boolean;
 }
 
 const invalid = (field: string, message: string) =>
@@ -60,12 +78,14 @@ export class CalendarService implements OnApplicationBootstrap {
   constructor(
     private readonly repo: CalendarRepository,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (await this.ensureSeeded()) this.logger.info('working-time calendar seeded');
+    await this.sync();
   }
 
   /** Seeds the calendar from config/calendars/vn-public-holidays.json when the database has none. */
@@ -129,10 +149,7 @@ export class CalendarService implements OnApplicationBootstrap {
   /** Calendar changes after `afterVersion`, oldest first, as listeners would have received them. */
   async changesSince(afterVersion: number, limit = 1000): Promise<CalendarChange[]> {
     const rows = await this.repo.changesSince(afterVersion, limit);
-    return rows.map((r) => ({
-      version: r.version,
-      dates: r.kind === 'day_set' || r.kind === 'day_deleted' ? [r.date!] : null,
-    }));
+    return rows.map((r) => ({ version: r.version, dates: changedDates(r) }));
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -149,19 +166,50 @@ export class CalendarService implements OnApplicationBootstrap {
     return this.repo.listDays(from, to);
   }
 
-  async workingHours(): Promise<WorkingHoursRow & { version: number }> {
+  /** The office hours in force on `date` (default: today), with the date they apply from. */
+  async workingHours(date?: string): Promise<HoursEntryRow & { version: number }> {
     await this.ensureSeeded();
-    const hours = await this.repo.workingHours();
-    if (!hours) throw new Error('calendar is not seeded');
-    return hours;
+    const day = date ?? localDate(this.clock.now());
+    const schedule = await this.repo.hoursSchedule();
+    const entry = [...schedule].reverse().find((h) => h.effectiveFrom <= day) ?? schedule[0];
+    return { ...entry, version: (await this.repo.version())! };
+  }
+
+  async hoursSchedule(): Promise<HoursEntryRow[]> {
+    await this.ensureSeeded();
+    return this.repo.hoursSchedule();
+  }
+
+  async years(): Promise<CalendarYear[]> {
+    await this.ensureSeeded();
+    const rows = await this.repo.listYears();
+    const stored = new Set(rows.map((r) => r.year));
+    const current = this.currentYear();
+    const out: CalendarYear[] = rows.map((r) => ({ ...r, generated: false }));
+    // Years still generated on the fly (the worker stores them): answered as provisional.
+    for (let y = current; y <= current + 2; y++) {
+      if (!stored.has(y)) out.push({ year: y, status: 'provisional', source: null, confirmedBy: null, confirmedAt: null, generated: true });
+    }
+    return out.sort((a, b) => a.year - b.year);
+  }
+
+  /** Where the confirmed calendar ends, and the warnings that follow (readiness, alerts, metrics). */
+  async horizon(now = this.clock.now()): Promise<CalendarHorizon> {
+    const rows = await this.repo.listYears();
+    return calendarHorizon(localDate(now), rows);
   }
 
   /** The clock start and the due instant of a time limit, as the counter tells the citizen before intake. */
-  async due(start: Date, limit: TimeLimit, intakeCutoff: string | null): Promise<{ clockStart: Date; dueAt: Date }> {
+  async due(
+    start: Date,
+    limit: TimeLimit,
+    intakeCutoff: string | null,
+  ): Promise<{ clockStart: Date; dueAt: Date; provisional: boolean }> {
     const calendar = await this.current();
     try {
       const clockStart = calendar.clockStart(start, intakeCutoff);
-      return { clockStart, dueAt: calendar.dueAt(clockStart, limit) };
+      const dueAt = calendar.dueAt(clockStart, limit);
+      return { clockStart, dueAt, provisional: calendar.crossesProvisional(start, dueAt) };
     } catch (e) {
       if (e instanceof RangeError) throw invalid('start', M.outsideCalendar(CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR));
       throw e;
@@ -176,6 +224,14 @@ export class CalendarService implements OnApplicationBootstrap {
 
   async setDay(date: string, kind: DayKind, name: string, actor: AuthUser): Promise<CalendarDayRow> {
     if (!isCalendarDate(date)) throw invalid('date', M.dateOutOfRange(CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR));
+    if (kind === 'working') {
+      // A day the Labour Code makes a holiday cannot also be a make-up working day.
+      const year = Number(date.slice(0, 4));
+      const statutory = statutoryHolidays(year).find((h) => h.date === date && LAW_FIXED_RULES.has(h.rule));
+      const tet = tetDate(year);
+      const tetDay = date >= tet && date <= addDays(tet, 2); // mùng 1–3 are in every Tết plan
+      if (statutory || tetDay) throw invalid('kind', M.statutoryHolidayNotWorking(date));
+    }
     const after: CalendarDayRow = { date, kind, name: name.trim() };
     await this.ensureSeeded();
     const version = await this.repo.transaction(async (tx) => {
@@ -234,31 +290,45 @@ export class CalendarService implements OnApplicationBootstrap {
     await this.changed({ version, dates: [date] });
   }
 
-  async setWorkingHours(hours: WorkingHoursRow, actor: AuthUser): Promise<WorkingHoursRow & { version: number }> {
+  /**
+   * Sets the office hours from `effectiveFrom` (default: today) until the next entry of the
+   * schedule. Dossiers are recomputed like after any calendar edit.
+   */
+  async setWorkingHours(
+    hours: WorkingHoursRow & { effectiveFrom?: string },
+    actor: AuthUser,
+  ): Promise<HoursEntryRow & { version: number }> {
     const details: ErrorDetail[] = [];
     const weekdays = weekdaysProblem(hours.weekdays);
     if (weekdays) details.push({ field: 'weekdays', message: weekdays });
     const periods = workingPeriodsProblem(hours.periods);
     if (periods) details.push({ field: 'periods', message: periods });
+    const effectiveFrom = hours.effectiveFrom ?? localDate(this.clock.now());
+    if (!isCalendarDate(effectiveFrom)) {
+      details.push({ field: 'effectiveFrom', message: M.dateOutOfRange(CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR) });
+    }
     if (details.length) throw new DomainError('VALIDATION_FAILED', M.invalid, details);
-    const after: WorkingHoursRow = {
+    const after: HoursEntryRow = {
+      // The first entry of the schedule applies from the start of the calendar.
+      effectiveFrom: effectiveFrom < HOURS_BASE_DATE ? HOURS_BASE_DATE : effectiveFrom,
       weekdays: [...hours.weekdays].sort((a, b) => a - b),
       periods: hours.periods.map(([s, e]) => [s, e]),
     };
     await this.ensureSeeded();
     const version = await this.repo.transaction(async (tx) => {
       await this.repo.lockForEdit(tx);
-      const current = await this.repo.workingHours(tx);
-      const before: WorkingHoursRow = { weekdays: current!.weekdays, periods: current!.periods };
-      if (JSON.stringify(before) === JSON.stringify(after)) return null;
+      const schedule = await this.repo.hoursSchedule(tx);
+      const before = await this.repo.findHours(tx, after.effectiveFrom);
+      const inForce = [...schedule].reverse().find((h) => h.effectiveFrom <= after.effectiveFrom) ?? null;
+      if (inForce && sameHours(inForce, after)) return null;
       const v = await this.repo.bumpVersion(tx);
-      await this.repo.setWorkingHours(tx, after, actor.id);
+      await this.repo.upsertHours(tx, after, actor.id);
       await this.repo.insertChange(tx, {
         version: v,
         actorUserId: actor.id,
         kind: 'working_hours_set',
-        date: null,
-        before,
+        date: after.effectiveFrom,
+        before: before ?? inForce,
         after,
       });
       await this.audit.record(
@@ -267,7 +337,7 @@ export class CalendarService implements OnApplicationBootstrap {
           action: 'calendar.working_hours_set',
           entity: 'calendar',
           entityId: 'working_hours',
-          details: { version: v, before, after },
+          details: { version: v, before: before ?? inForce, after },
         },
         tx,
       );
@@ -275,6 +345,161 @@ export class CalendarService implements OnApplicationBootstrap {
     });
     if (version !== null) await this.changed({ version, dates: null });
     return { ...after, version: version ?? (await this.repo.version())! };
+  }
+
+  /**
+   * The board (or an admin) confirms a year's plan as it stands, with the deciding document's
+   * number; confirming an official year again replaces its source. The year must be within the
+   * stored (generated) range.
+   */
+  async confirmYear(year: number, source: string, actor: AuthUser): Promise<CalendarYear> {
+    if (!Number.isInteger(year) || year < CALENDAR_FROM_YEAR || year > CALENDAR_TO_YEAR) {
+      throw invalid('year', M.yearOutOfRange(CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR));
+    }
+    const text = source.trim();
+    if (!text) throw invalid('source', M.sourceRequired);
+    await this.ensureSeeded();
+    const version = await this.repo.transaction(async (tx) => {
+      await this.repo.lockForEdit(tx);
+      const before = await this.repo.findYear(tx, year);
+      if (!before) {
+        const stored = await this.repo.listYears(tx);
+        throw invalid('year', M.yearNotGenerated(year, stored[0]?.year ?? null, stored.at(-1)?.year ?? null));
+      }
+      const v = await this.repo.bumpVersion(tx);
+      await this.repo.confirmYear(tx, year, text, actor.id);
+      const after = await this.repo.findYear(tx, year);
+      await this.repo.insertChange(tx, { version: v, actorUserId: actor.id, kind: 'year_confirmed', date: null, before, after });
+      await this.audit.record(
+        {
+          actorUserId: actor.id,
+          action: 'calendar.year_confirmed',
+          entity: 'calendar_year',
+          entityId: String(year),
+          details: { version: v, before, after },
+        },
+        tx,
+      );
+      return v;
+    });
+    await this.changed({ version, dates: null });
+    const row = (await this.repo.listYears()).find((r) => r.year === year)!;
+    return { ...row, generated: false };
+  }
+
+  /**
+   * Keeps the stored calendar current, as the system (no actor), each as a versioned edit:
+   * 1. the official years shipped in config/calendars (a correction such as 9441/TB-BNV reaches a
+   *    running installation with the next release) replace the days of those years, except days an
+   *    administrator set or deleted;
+   * 2. the years from this one to two years ahead are generated from the rules and stored
+   *    (provisional), so administrators can edit them day by day and the board can confirm them.
+   * Idempotent: run at every start and by the worker's calendar tick.
+   */
+  async sync(now = this.clock.now()): Promise<{ applied: string[]; generated: number[] }> {
+    await this.ensureSeeded();
+    const seed = this.seedFile();
+    const current = Number(localDate(now).slice(0, 4));
+    const result = await this.repo.transaction(async (tx) => {
+      await this.repo.lockForEdit(tx);
+      const applied = await this.applyOfficialYears(tx, seed);
+      const generated: number[] = [];
+      const genDates: string[] = [];
+      for (let year = Math.max(current, CALENDAR_FROM_YEAR); year <= Math.min(current + 2, CALENDAR_TO_YEAR); year++) {
+        if (await this.repo.findYear(tx, year)) continue;
+        const existing = new Set((await this.repo.daysOfYear(tx, year)).map((d) => d.date));
+        await this.repo.insertProvisionalYear(tx, year, GENERATOR_VERSION);
+        for (const d of generateYear(year)) {
+          if (existing.has(d.date)) continue; // an administrator's day of that year stays
+          await this.repo.upsertDay(tx, { date: d.date, kind: d.kind, name: d.name }, null, 'generated', null);
+          genDates.push(d.date);
+        }
+        generated.push(year);
+      }
+      const versions: CalendarChange[] = [];
+      if (applied.dates.length) {
+        const v = await this.repo.bumpVersion(tx);
+        await this.repo.insertChange(tx, {
+          version: v,
+          actorUserId: null,
+          kind: 'official_applied',
+          date: null,
+          before: applied.before,
+          after: { reason: applied.sources.join('; '), dates: applied.dates, days: applied.after },
+        });
+        versions.push({ version: v, dates: applied.dates });
+      }
+      if (generated.length) {
+        const v = await this.repo.bumpVersion(tx);
+        await this.repo.insertChange(tx, {
+          version: v,
+          actorUserId: null,
+          kind: 'year_generated',
+          date: null,
+          before: null,
+          after: { years: generated, generatorVersion: GENERATOR_VERSION, dates: genDates },
+        });
+        versions.push({ version: v, dates: genDates });
+      }
+      return { applied: applied.dates, generated, versions };
+    });
+    for (const change of result.versions) await this.changed(change);
+    if (result.applied.length || result.generated.length) {
+      this.logger.info(
+        { correctedDays: result.applied.length, generatedYears: result.generated },
+        'working-time calendar updated by the system',
+      );
+    }
+    return { applied: result.applied, generated: result.generated };
+  }
+
+  private seedCache: CalendarSeed | null = null;
+  private seedFile(): CalendarSeed {
+    return (this.seedCache ??= readCalendarSeed());
+  }
+
+  /** Step 1 of sync(): the official years of the shipped file, day by day, leaving administrators' days alone. */
+  private async applyOfficialYears(tx: Tx, seed: CalendarSeed) {
+    const out = { dates: [] as string[], sources: [] as string[], before: [] as StoredDayRow[], after: [] as unknown[] };
+    for (const y of seed.years) {
+      const want = new Map(seed.days.filter((d) => d.date.startsWith(`${y.year}-`)).map((d) => [d.date, d]));
+      const have = new Map((await this.repo.daysOfYear(tx, y.year)).map((d) => [d.date, d]));
+      const differing = [...new Set([...want.keys(), ...have.keys()])].filter((date) => {
+        const h = have.get(date);
+        const w = want.get(date);
+        if (h?.origin === 'admin') return false;
+        if (!w) return true; // a generated or earlier official day the Government's plan does not have
+        return !h || h.kind !== w.kind || h.name !== w.name || h.source !== w.source;
+      });
+      const touched = await this.repo.adminTouchedDates(tx, differing);
+      for (const date of differing.sort()) {
+        if (touched.has(date)) continue;
+        const h = have.get(date);
+        const w = want.get(date);
+        if (h) out.before.push(h);
+        if (w) {
+          await this.repo.upsertDay(tx, { date, kind: w.kind, name: w.name }, null, 'official', w.source ?? y.source);
+          out.after.push({ date, kind: w.kind, name: w.name, source: w.source ?? y.source });
+        } else {
+          await this.repo.deleteDay(tx, date);
+        }
+        out.dates.push(date);
+        const src = w?.source ?? y.source;
+        if (!out.sources.includes(src)) out.sources.push(src);
+      }
+      const row = await this.repo.findYear(tx, y.year);
+      if (!row) {
+        await this.repo.insertProvisionalYear(tx, y.year, GENERATOR_VERSION);
+        await this.repo.confirmYear(tx, y.year, y.source, null);
+      } else if (row.status !== 'official' || (row.confirmedBy === null && row.source !== y.source)) {
+        await this.repo.confirmYear(tx, y.year, y.source, null);
+      }
+    }
+    return out;
+  }
+
+  private currentYear(): number {
+    return Number(localDate(this.clock.now()).slice(0, 4));
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -288,17 +513,12 @@ export class CalendarService implements OnApplicationBootstrap {
     if (this.cache && this.cache.version === version) return this.cache;
     const snap = await this.repo.snapshot();
     if (!snap) throw new Error('calendar is not seeded');
-    const calendar = WorkingCalendar.build(
-      {
-        utcOffsetMinutes: snap.utcOffsetMinutes,
-        workingHours: { weekdays: snap.weekdays, periods: snap.periods },
-        exceptions: snap.days.map((d) => ({ date: d.date, kind: d.kind })),
-      },
-      { fromYear: CALENDAR_FROM_YEAR, toYear: CALENDAR_TO_YEAR },
-    );
+    const composed = composeCalendar(snap, CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR);
+    const calendar = WorkingCalendar.build(composed.definition, { fromYear: CALENDAR_FROM_YEAR, toYear: CALENDAR_TO_YEAR });
     // Another caller may have cached a newer version meanwhile: keep the newest.
-    if (!this.cache || this.cache.version < snap.version) this.cache = { version: snap.version, calendar };
-    return { version: snap.version, calendar };
+    const versioned = { version: snap.version, calendar, names: composed.names };
+    if (!this.cache || this.cache.version < snap.version) this.cache = versioned;
+    return versioned;
   }
 
   private async changed(change: CalendarChange): Promise<void> {
@@ -311,4 +531,21 @@ export class CalendarService implements OnApplicationBootstrap {
       }
     }
   }
+}
+
+/** Holidays the Labour Code fixes by date (Art. 112(1)); only the Tết window is the Government's choice. */
+const LAW_FIXED_RULES = new Set(['new_year', 'hung_kings', 'victory', 'labour', 'national_day']);
+
+function sameHours(a: WorkingHoursRow, b: WorkingHoursRow): boolean {
+  return JSON.stringify([a.weekdays, a.periods]) === JSON.stringify([b.weekdays, b.periods]);
+}
+
+/** The local dates a logged change altered, or null when it may affect any day (hours, confirmations). */
+function changedDates(r: CalendarChangeRow): string[] | null {
+  if (r.kind === 'day_set' || r.kind === 'day_deleted') return [r.date!];
+  if (r.kind === 'official_applied' || r.kind === 'year_generated') {
+    const dates = (r.after as { dates?: unknown } | null)?.dates;
+    return Array.isArray(dates) ? (dates as string[]) : null;
+  }
+  return null;
 }

@@ -25,6 +25,8 @@ import { pdfResponse } from 'src/dossiers/documents/pdf-response';
 import { ReceiptQuery } from 'src/dossiers/documents/receipt.dto';
 import { ReceiptService } from 'src/dossiers/documents/receipt.service';
 import { DossiersService } from 'src/dossiers/dossiers.service';
+import { DeadlineService } from 'src/dossiers/deadline.service';
+import { DeadlineDto } from 'src/dossiers/dto/deadline.dto';
 import {
   ACTION_DTOS,
   ControlSlipRowDto,
@@ -58,6 +60,7 @@ export class DossiersController {
     private readonly dossiers: DossiersService,
     private readonly documents: DocumentsService,
     private readonly receipts: ReceiptService,
+    private readonly deadlines: DeadlineService,
   ) {}
 
   @Post()
@@ -86,6 +89,13 @@ export class DossiersController {
   @ApiOkResponse({ type: DossierDto })
   get(@Param('id', uuidPipe) id: string, @CurrentUser() user: AuthUser): Promise<DossierDto> {
     return this.dossiers.get(id, user);
+  }
+
+  @Get(':id/deadline')
+  @Roles(...ROLES)
+  @ApiOkResponse({ type: DeadlineDto, description: 'why the due instant is what it is' })
+  deadline(@Param('id', uuidPipe) id: string, @CurrentUser() user: AuthUser): Promise<DeadlineDto> {
+    return this.deadlines.explain(id, user);
   }
 
   @Get(':id/events')

@@ -24,8 +24,17 @@ import type { Logger } from 'pino';
     RecomputeHandler,
     DocumentsService,
     ReceiptService,
+    DeadlineService,
   ],
-  exports: [DossiersService, DossiersRepository, ProcedureRulesService, RecomputeHandler, DocumentsService, ReceiptService],
+  exports: [
+    DossiersService,
+    DossiersRepository,
+    ProcedureRulesService,
+    RecomputeHandler,
+    DocumentsService,
+    ReceiptService,
+    DeadlineService,
+  ],
 })
 export class DossiersModule implements OnModuleInit {
   constructor(

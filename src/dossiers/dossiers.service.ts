@@ -447,6 +447,8 @@ export class DossiersService {
       ...live,
       supplementCount: s.supplementCount,
       extensionCount: s.extensionCount,
+      // Live, so confirming a year clears it at once for every dossier (docs/http-api.md).
+      calendarProvisional: calendar.crossesProvisional(new Date(s.clockStart), new Date(s.clock.dueAt)),
       currentStep: step && {
         index: step.index,
         name: step.name,

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Public } from 'src/auth/decorators';
 import { DomainError } from 'src/common/domain-error';
 import { registry } from 'src/common/metrics';
+import { CalendarService } from 'src/calendar/calendar.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { QueueService } from 'src/jobs/queue.service';
 import { createRedis } from 'src/jobs/redis';
@@ -20,6 +21,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
+const calendarHorizonDays = new Gauge({
+  name: 'calendar_confirmed_horizon_days',
+  help: 'Days from today to the end of the confirmed (official) working-time calendar; 0 when this year is not confirmed',
+  registers: [registry],
+});
 const queueJobs = new Gauge({
   name: 'queue_jobs',
   help: 'BullMQ jobs by queue and state (read at scrape time)',
@@ -34,6 +40,7 @@ export class HealthService implements OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queues: QueueService,
+    private readonly calendars: CalendarService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.redis = createRedis(config.REDIS_URL, 'probe');
@@ -48,7 +55,14 @@ export class HealthService implements OnModuleDestroy {
       postgres: pg.status === 'fulfilled' ? 'up' : 'down',
       redis: redis.status === 'fulfilled' ? 'up' : 'down',
     };
-    if (checks.postgres === 'up' && checks.redis === 'up') return { status: 'ready', checks };
+    if (checks.postgres === 'up' && checks.redis === 'up') {
+      // Still ready (the service works), but say what an operator must act on.
+      const warnings = await this.calendars
+        .horizon()
+        .then((h) => h.warnings)
+        .catch(() => []);
+      return { status: 'ready', checks, warnings };
+    }
     throw new DomainError(
       'NOT_READY',
       'Dịch vụ chưa sẵn sàng.',
@@ -64,6 +78,8 @@ export class HealthService implements OnModuleDestroy {
 
   /** Exposed as GET /api/v1/metrics by MetricsController. */
   async metricsText(): Promise<string> {
+    const horizon = await this.calendars.horizon().catch(() => null);
+    if (horizon) calendarHorizonDays.set(horizon.daysLeft);
     try {
       const counts = await withTimeout(this.queues.jobCounts(), CHECK_TIMEOUT_MS);
       queueJobs.reset();
@@ -91,7 +107,15 @@ export class HealthController {
 
   @Public()
   @Get('ready')
-  @ApiOkResponse({ schema: { example: { status: 'ready', checks: { postgres: 'up', redis: 'up' } } } })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        status: 'ready',
+        checks: { postgres: 'up', redis: 'up' },
+        warnings: [{ code: 'CALENDAR_HORIZON', message: 'Lịch nghỉ lễ năm 2027 vẫn là lịch dự kiến…' }],
+      },
+    },
+  })
   @ApiServiceUnavailableResponse({ description: 'PostgreSQL or Redis unreachable (error shape, code NOT_READY)' })
   ready() {
     return this.health.ready();

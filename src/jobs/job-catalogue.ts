@@ -14,6 +14,8 @@ export interface JobPayloads {
   'system.probe': { probeId: string; holdMs?: number };
   /** Replays open dossiers computed with an older calendar (after a calendar edit, and as a sweep). */
   'dossiers.recompute': { calendarVersion?: number; tickId?: string };
+  /** Keeps the calendar current (official corrections, years generated ahead) and raises the horizon alert. */
+  'calendar.maintain': { tickId?: string };
   /** One SLA scan (a tick of SLA_SCAN_CRON, or POST /sla/scan). */
   'sla.scan': { tickId?: string };
   /** Sends one alert_deliveries row (e-mail or webhook). */
@@ -40,6 +42,10 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
   'dossiers.recompute': {
     queue: 'system',
     options: { attempts: 10, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+  },
+  'calendar.maintain': {
+    queue: 'system',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
   },
   'sla.scan': {
     queue: 'sla',
@@ -74,6 +80,7 @@ export const TICKS: TickDefinition[] = [
   { name: 'heartbeat', cron: 'HEARTBEAT_CRON', job: 'system.probe', payload: (tickId) => ({ probeId: tickId }) },
   // Catches calendar edits whose recomputation was not enqueued (Redis down at the time).
   { name: 'recompute-sweep', cron: 'SWEEP_CRON', job: 'dossiers.recompute', payload: (tickId) => ({ tickId }) },
+  { name: 'calendar-maintain', cron: 'SWEEP_CRON', job: 'calendar.maintain', payload: (tickId) => ({ tickId }) },
   { name: 'sla-scan', cron: 'SLA_SCAN_CRON', job: 'sla.scan', payload: (tickId) => ({ tickId }) },
   { name: 'deliveries-sweep', cron: 'SWEEP_CRON', job: 'sla.deliveries-sweep', payload: (tickId) => ({ tickId }) },
   { name: 'reports-compact', cron: 'REPORTS_COMPACT_CRON', job: 'reports.compact', payload: (tickId) => ({ tickId }) },

@@ -4,10 +4,11 @@ import { DataSource } from 'typeorm';
 export interface AlertRow {
   id: string;
   kind: string;
-  dossier_id: string;
-  dossier_code: string;
-  unit_id: string;
-  unit_code: string;
+  /** Null for system alerts (calendar_horizon). */
+  dossier_id: string | null;
+  dossier_code: string | null;
+  unit_id: string | null;
+  unit_code: string | null;
   recipient_user_id: string | null;
   deadline_at: Date;
   created_at: Date;
@@ -30,7 +31,7 @@ export interface AlertFilter {
 
 const SELECT = `SELECT a.id, a.kind, a.dossier_id, d.code AS dossier_code, a.unit_id, u.code AS unit_code, a.recipient_user_id,
   a.deadline_at, a.created_at, a.closed_at, a.acknowledged_at
-  FROM alerts a JOIN dossiers d ON d.id = a.dossier_id JOIN units u ON u.id = a.unit_id`;
+  FROM alerts a LEFT JOIN dossiers d ON d.id = a.dossier_id LEFT JOIN units u ON u.id = a.unit_id`;
 
 @Injectable()
 export class AlertsRepository {

@@ -105,6 +105,16 @@ const PERIODS_SCHEMA = {
 } as const;
 
 export class WorkingHoursDto {
+  @ApiPropertyOptional({
+    example: '2027-04-15',
+    format: 'date',
+    description: 'the hours apply from this local date until the next entry of the schedule (default: today)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsLocalDate()
+  effectiveFrom?: string;
+
   @ApiProperty({
     type: [Number],
     example: [1, 2, 3, 4, 5],
@@ -127,10 +137,38 @@ export class WorkingHoursDto {
   periods!: [string, string][];
 }
 
-export class WorkingHoursResponseDto {
+export class WorkingHoursEntryDto {
+  @ApiProperty({ example: '2027-04-15', format: 'date', description: 'the hours apply from this local date' })
+  effectiveFrom!: string;
   @ApiProperty({ type: [Number], example: [1, 2, 3, 4, 5] }) weekdays!: number[];
   @ApiProperty(PERIODS_SCHEMA) periods!: [string, string][];
+}
+
+export class WorkingHoursResponseDto extends WorkingHoursEntryDto {
   @ApiProperty({ description: 'calendar version' }) version!: number;
+}
+
+export class CalendarYearDto {
+  @ApiProperty({ example: 2027 }) year!: number;
+  @ApiProperty({
+    enum: ['official', 'provisional'],
+    description: 'provisional: generated from the Labour Code rules, not yet confirmed',
+  })
+  status!: 'official' | 'provisional';
+  @ApiProperty({ nullable: true, type: String, example: 'Thông báo 9441/TB-BNV (16/10/2025)' }) source!:
+    string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'null: confirmed by the system' })
+  confirmedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '2026-10-20T09:00:00+07:00' }) confirmedAt!: string | null;
+}
+
+export class ConfirmYearDto {
+  @ApiProperty({ example: 'Công văn 12729/VPCP-KGVX (25/12/2025)', maxLength: 500 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  source!: string;
 }
 
 export class DueQueryDto {
@@ -163,6 +201,8 @@ export class DueQueryDto {
 export class DueResponseDto {
   @ApiProperty({ example: '2026-02-13T10:00:00+07:00' }) clockStart!: string;
   @ApiProperty({ example: '2026-02-25T10:00:00+07:00' }) dueAt!: string;
+  @ApiProperty({ description: 'true when the computation crossed a day of a year whose plan is not confirmed' })
+  provisional!: boolean;
 }
 
 export class CalendarChangeDto {

@@ -198,6 +198,10 @@ export class DossierDto {
   @ApiProperty() remainingWorkingMinutes!: number;
   @ApiProperty() supplementCount!: number;
   @ApiProperty() extensionCount!: number;
+  @ApiProperty({
+    description: 'true when the due instant was computed across a calendar year whose plan is not confirmed',
+  })
+  calendarProvisional!: boolean;
   @ApiProperty({ type: CurrentStepDto, nullable: true }) currentStep!: CurrentStepDto | null;
   @ApiProperty({ type: ApplicantDto }) applicant!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String }) summary!: string | null;

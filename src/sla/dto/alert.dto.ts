@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ListQueryDto } from 'src/auth/dto/auth.dto';
 
-export const ALERT_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue'] as const;
+export const ALERT_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue', 'calendar_horizon'] as const;
 
 export class ListAlertsQuery extends ListQueryDto {
   @ApiPropertyOptional({ enum: ALERT_KINDS }) @IsOptional() @IsIn(ALERT_KINDS) kind?: string;
@@ -19,9 +19,10 @@ export class ListAlertsQuery extends ListQueryDto {
 export class AlertDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ALERT_KINDS }) kind!: string;
-  @ApiProperty({ format: 'uuid' }) dossierId!: string;
-  @ApiProperty() dossierCode!: string;
-  @ApiProperty() unitCode!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null for calendar_horizon' })
+  dossierId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) dossierCode!: string | null;
+  @ApiProperty({ nullable: true, type: String }) unitCode!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'null when the unit has no head: the unit inbox' })
   recipientUserId!: string | null;
   @ApiProperty() deadlineAt!: string;
