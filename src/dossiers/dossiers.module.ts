@@ -1,4 +1,5 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { DeadlineService } from 'src/dossiers/deadline.service';
 import { UnitsService } from 'src/catalogue/units.service';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
 import { ReceiptService } from 'src/dossiers/documents/receipt.service';
