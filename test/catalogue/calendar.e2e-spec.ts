@@ -32,14 +32,14 @@ describe('Working-time calendar', () => {
 
   it('seeds the calendar exactly once from the holiday file, even when two instances seed at the same moment', async () => {
     const db = api.app.get(DataSource);
-    await db.query(`TRUNCATE calendar_changes, calendar_days, calendar_settings`);
+    await db.query(`TRUNCATE calendar_changes, calendar_days, calendar_settings, calendar_years, calendar_hours`);
     const results = await Promise.all([
       api.app.get(CalendarService).ensureSeeded(),
       second.get(CalendarService).ensureSeeded(),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calendar_days`);
-    expect(n).toBe(26);
+    expect(n).toBe(28);
     const changes = await db.query(`SELECT version, kind, actor_user_id FROM calendar_changes`);
     expect(changes).toEqual([{ version: 1, kind: 'seed', actor_user_id: null }]);
     // A later start finds the seed and changes nothing.
@@ -74,9 +74,9 @@ describe('Working-time calendar', () => {
   it('reproduces the worked examples of DOMAIN.md: across Tết, and across a make-up Saturday', async () => {
     const tet = await due(EXAMPLE_TET);
     expect(tet.status).toBe(200);
-    expect(tet.body).toEqual({ clockStart: '2026-02-13T10:00:00+07:00', dueAt: '2026-02-25T10:00:00+07:00' });
+    expect(tet.body).toEqual({ clockStart: '2026-02-13T10:00:00+07:00', dueAt: '2026-02-25T10:00:00+07:00', provisional: false });
     const makeUp = await due(EXAMPLE_MAKE_UP);
-    expect(makeUp.body).toEqual({ clockStart: '2026-01-09T16:00:00+07:00', dueAt: '2026-01-10T16:00:00+07:00' });
+    expect(makeUp.body).toEqual({ clockStart: '2026-01-09T16:00:00+07:00', dueAt: '2026-01-10T16:00:00+07:00', provisional: false });
   });
 
   it('starts the clock at the next working day when received at or after the intake cut-off', async () => {
@@ -88,14 +88,14 @@ describe('Working-time calendar', () => {
     });
     expect(late.status).toBe(200);
     // The next working day is the make-up Saturday.
-    expect(late.body).toEqual({ clockStart: '2026-01-10T07:30:00+07:00', dueAt: '2026-01-10T08:30:00+07:00' });
+    expect(late.body).toEqual({ clockStart: '2026-01-10T07:30:00+07:00', dueAt: '2026-01-10T08:30:00+07:00', provisional: false });
     const early = await due({
       start: '2026-01-08T14:59:00+07:00',
       amount: 2,
       unit: 'working_hours',
       intakeCutoff: '15:00',
     });
-    expect(early.body).toEqual({ clockStart: '2026-01-08T14:59:00+07:00', dueAt: '2026-01-08T16:59:00+07:00' });
+    expect(early.body).toEqual({ clockStart: '2026-01-08T14:59:00+07:00', dueAt: '2026-01-08T16:59:00+07:00', provisional: false });
     // The instant's own offset is honoured: 08:00Z is 15:00 in Hà Nội.
     const utc = await due({ start: '2026-01-09T08:00:00Z', amount: 1, unit: 'working_hours', intakeCutoff: '15:00' });
     expect(utc.body.clockStart).toBe('2026-01-10T07:30:00+07:00');

@@ -40,6 +40,9 @@ DELETE /api/v1/calendar/days/{date}                      401  ok    403   403  4
 GET    /api/v1/calendar/working-hours                    401  ok    ok    ok   ok    ok      ok       ok    ok
 PUT    /api/v1/calendar/working-hours                    401  ok    403   403  403   403     403      403   403
 GET    /api/v1/calendar/due                              401  ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/calendar/working-hours/schedule           401  ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/calendar/years                            401  ok    ok    ok   ok    ok      ok       ok    ok
+POST   /api/v1/calendar/years/{year}/confirm             401  ok    ok    403  403   403     403      403   403
 GET    /api/v1/calendar/changes                          401  ok    403   403  403   403     403      403   403
 POST   /api/v1/units                                     401  ok    403   403  403   403     403      403   403
 GET    /api/v1/units                                     401  ok    ok    ok   ok    ok      ok       ok    ok
@@ -58,6 +61,7 @@ POST   /api/v1/dossiers                                  401  ok    403   ok   4
 GET    /api/v1/dossiers                                  401  ok    ok    ok   ok    ok      ok       ok    ok
 GET    /api/v1/dossiers/{id}                             401  ok    ok    ok   404   ok      404      ok    404
 GET    /api/v1/dossiers/{id}/events                      401  ok    ok    ok   404   ok      404      ok    404
+GET    /api/v1/dossiers/{id}/deadline                    401  ok    ok    ok   404   ok      404      ok    404
 GET    /api/v1/dossiers/{id}/control-slip                401  ok    ok    ok   404   ok      404      ok    404
 GET    /api/v1/dossiers/{id}/receipt                     401  ok    ok    ok   404   ok      404      ok    404
 GET    /api/v1/dossiers/{id}/extensions/{n}/letter       401  ok    ok    ok   404   ok      404      ok    404
@@ -230,6 +234,12 @@ describe('authorization matrix: every operation × every role, owning and unrela
       url: '/calendar/due?start=2026-03-10T09%3A00%3A00%2B07%3A00&amount=3&unit=working_days',
     }),
     'GET /api/v1/calendar/changes': async () => ({ url: '/calendar/changes' }),
+    'GET /api/v1/calendar/working-hours/schedule': async () => ({ url: '/calendar/working-hours/schedule' }),
+    'GET /api/v1/calendar/years': async () => ({ url: '/calendar/years' }),
+    'POST /api/v1/calendar/years/{year}/confirm': async () => ({
+      url: '/calendar/years/2026/confirm',
+      body: { source: `Văn bản thử ${++serial}` },
+    }),
     'POST /api/v1/units': async () => ({
       url: '/units',
       body: { code: `T${++serial}`, name: 'Đơn vị thử', parentCode: 'H15' },
@@ -258,6 +268,7 @@ describe('authorization matrix: every operation × every role, owning and unrela
     'POST /api/v1/dossiers': async () => ({ url: '/dossiers', body: intakeBody() }),
     'GET /api/v1/dossiers': async () => ({ url: '/dossiers?limit=500' }),
     'GET /api/v1/dossiers/{id}': async () => ({ url: `/dossiers/${ids.dossier}` }),
+    'GET /api/v1/dossiers/{id}/deadline': async () => ({ url: `/dossiers/${ids.dossier}/deadline` }),
     'GET /api/v1/dossiers/{id}/events': async () => ({ url: `/dossiers/${ids.dossier}/events` }),
     'GET /api/v1/dossiers/{id}/control-slip': async () => ({ url: `/dossiers/${ids.dossier}/control-slip` }),
     'GET /api/v1/dossiers/{id}/receipt': async () => ({ url: `/dossiers/${ids.dossier}/receipt` }),
