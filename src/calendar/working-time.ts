@@ -135,8 +135,14 @@ function parseHours(hours: WorkingHours | undefined, where: string): ParsedHours
     if (!Array.isArray(p) || p.length !== 2) {
       throw new Error(`${pre}Invalid working period ${JSON.stringify(p)}: expected ["HH:MM", "HH:MM"]`);
     }
-    const start = parseClock(p[0], `${pre}working period start`, false);
-    const end = parseClock(p[1], `${pre}working period end`, true);
+    let start: number;
+    let end: number;
+    try {
+      start = parseClock(p[0], 'working period start', false);
+      end = parseClock(p[1], 'working period end', true);
+    } catch (err) {
+      throw new Error(`${pre}${(err as Error).message}`);
+    }
     if (end <= start) {
       throw new Error(`${pre}Invalid working period ${p[0]}–${p[1]}: the end must be after the start`);
     }
