@@ -22,16 +22,45 @@ export interface CalendarException {
   kind: 'holiday' | 'working';
 }
 
+/** Working hours in force from a local date (inclusive) until the next entry's date. */
+export interface HoursScheduleEntry extends WorkingHours {
+  /** Local date, YYYY-MM-DD. */
+  effectiveFrom: string;
+}
+
 export interface CalendarDefinition {
   /** 420 for Asia/Ho_Chi_Minh (no daylight saving). */
   utcOffsetMinutes: number;
+  /** In force before the first `hoursSchedule` entry (and alone without a schedule). */
   workingHours: WorkingHours;
   exceptions: CalendarException[];
+  /** Seasonal office hours, sorted by `effectiveFrom` (unique dates). */
+  hoursSchedule?: HoursScheduleEntry[];
+  /** Years whose exceptions were computed from the rules, not yet published officially. */
+  provisionalYears?: number[];
+}
+
+export type ClockStartReason = 'in_hours' | 'after_hours' | 'lunch_break' | 'non_working_day' | 'intake_cutoff';
+
+export interface WorkingSegment {
+  from: Date;
+  to: Date;
+  ms: number;
+}
+
+export interface NonWorkingDay {
+  /** Local date, YYYY-MM-DD. */
+  date: string;
+  reason: 'weekend' | 'holiday';
 }
 
 export const MINUTE_MS = 60_000;
 /** A standard working day is 8 working hours, whatever the calendar's periods add up to. */
 export const WORKING_DAY_MINUTES = 480;
+/** workingSegments refuses to produce more segments than this (RangeError). */
+export const MAX_WORKING_SEGMENTS = 20_000;
+/** nonWorkingDays refuses spans longer than this many days (RangeError). */
+export const MAX_NON_WORKING_DAYS_SPAN = 3_700;
 
 const DAY_MS = 86_400_000;
 const DEFAULT_FROM_YEAR = 2000;
@@ -70,6 +99,78 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+function hhmm(minutes: number): string {
+  return `${pad(Math.floor(minutes / 60), 2)}:${pad(minutes % 60, 2)}`;
+}
+
+interface ParsedHours {
+  /** Indexed by ISO weekday 1..7. */
+  isWeekday: boolean[];
+  /** [start, end) in minutes since local midnight. */
+  periods: [number, number][];
+}
+
+/** Validates weekdays and periods; `where` prefixes the messages of a schedule entry. */
+function parseHours(hours: WorkingHours | undefined, where: string): ParsedHours {
+  const pre = where ? `${where}: ` : '';
+  const weekdays = hours?.weekdays;
+  if (!Array.isArray(weekdays)) {
+    throw new Error(`${pre}Working hours need a weekdays array (1=Mon..7=Sun)`);
+  }
+  const isWeekday = new Array<boolean>(8).fill(false);
+  for (const w of weekdays) {
+    if (!Number.isInteger(w) || w < 1 || w > 7) {
+      throw new Error(`${pre}Invalid weekday ${JSON.stringify(w)}: expected an ISO weekday 1 (Mon)..7 (Sun)`);
+    }
+    if (isWeekday[w]) throw new Error(`${pre}Weekday ${w} is listed twice`);
+    isWeekday[w] = true;
+  }
+
+  const rawPeriods = hours?.periods;
+  if (!Array.isArray(rawPeriods) || rawPeriods.length === 0) {
+    throw new Error(`${pre}Working hours need at least one period ["HH:MM", "HH:MM"]`);
+  }
+  const periods: [number, number][] = [];
+  for (const p of rawPeriods) {
+    if (!Array.isArray(p) || p.length !== 2) {
+      throw new Error(`${pre}Invalid working period ${JSON.stringify(p)}: expected ["HH:MM", "HH:MM"]`);
+    }
+    let start: number;
+    let end: number;
+    try {
+      start = parseClock(p[0], 'working period start', false);
+      end = parseClock(p[1], 'working period end', true);
+    } catch (err) {
+      throw new Error(`${pre}${(err as Error).message}`);
+    }
+    if (end <= start) {
+      throw new Error(`${pre}Invalid working period ${p[0]}–${p[1]}: the end must be after the start`);
+    }
+    const prev = periods[periods.length - 1];
+    if (prev && start < prev[1]) {
+      throw new Error(
+        `${pre}Working periods must be sorted and must not overlap: ${p[0]}–${p[1]} starts before the previous period ends`,
+      );
+    }
+    periods.push([start, end]);
+  }
+  return { isWeekday, periods };
+}
+
+/** ISO weekday (1 = Monday .. 7 = Sunday) of an epoch day; epoch day 0 was a Thursday. */
+function isoWeekdayOf(epochDay: number): number {
+  return ((((epochDay + 3) % 7) + 7) % 7) + 1;
+}
+
+interface Prepared {
+  /** One per distinct set of periods (minutes since local midnight). */
+  patterns: [number, number][][];
+  /** Schedule segments in date order; the first (workingHours) starts at -Infinity. */
+  segments: { fromEpochDay: number; isWeekday: boolean[]; pattern: number }[];
+  exceptionKind: Map<number, CalendarException['kind']>;
+  provisionalYears: number[];
+}
+
 export class WorkingCalendar {
   private readonly offsetMs: number;
   /** Epoch day of local 1 January of `fromYear`; day index 0 of every array below. */
@@ -77,49 +178,72 @@ export class WorkingCalendar {
   private readonly dayCount: number;
   /** Working minutes per day (0 = not a working day). */
   private readonly dayMinutes: Uint16Array;
+  /** Index into the pattern table of the periods in force that day (working day or not). */
+  private readonly dayPattern: Uint16Array;
   /** cumMs[d] = working milliseconds in days [0, d); length dayCount + 1. */
   private readonly cumMs: Float64Array;
   /** nextWorking[d] = first working day index >= d, or -1; length dayCount + 1. */
   private readonly nextWorking: Int32Array;
-  // Every working day shares the same periods, stored once as ms since local midnight.
+  // The distinct period sets, flattened: pattern p owns periods [patOff[p], patOff[p + 1]) of
+  // periodStart/periodEnd (ms since local midnight) and periodCumEnd (working ms of the day
+  // elapsed at each period end).
+  private readonly patOff: Int32Array;
   private readonly periodStart: Int32Array;
   private readonly periodEnd: Int32Array;
-  /** Working ms of a day elapsed at the end of each period. */
   private readonly periodCumEnd: Int32Array;
-  private readonly firstStartMs: number;
-  private readonly lastEndMs: number;
+  private readonly patternClocks: [string, string][][];
+  private readonly exceptionKind: Map<number, CalendarException['kind']>;
+  private readonly provisionalYears: number[];
 
   private constructor(
     readonly utcOffsetMinutes: number,
     readonly fromYear: number,
     readonly toYear: number,
-    periods: [number, number][],
-    isWorkingEpochDay: (epochDay: number) => boolean,
+    prepared: Prepared,
   ) {
     this.offsetMs = utcOffsetMinutes * MINUTE_MS;
     this.baseEpochDay = Date.UTC(fromYear, 0, 1) / DAY_MS;
     this.dayCount = Date.UTC(toYear + 1, 0, 1) / DAY_MS - this.baseEpochDay;
+    this.exceptionKind = prepared.exceptionKind;
+    this.provisionalYears = prepared.provisionalYears;
 
-    const n = periods.length;
-    this.periodStart = new Int32Array(n);
-    this.periodEnd = new Int32Array(n);
-    this.periodCumEnd = new Int32Array(n);
-    let dayWorkMinutes = 0;
-    for (let k = 0; k < n; k++) {
-      const [start, end] = periods[k];
-      dayWorkMinutes += end - start;
-      this.periodStart[k] = start * MINUTE_MS;
-      this.periodEnd[k] = end * MINUTE_MS;
-      this.periodCumEnd[k] = dayWorkMinutes * MINUTE_MS;
+    const patterns = prepared.patterns;
+    const total = patterns.reduce((n, p) => n + p.length, 0);
+    this.patOff = new Int32Array(patterns.length + 1);
+    this.periodStart = new Int32Array(total);
+    this.periodEnd = new Int32Array(total);
+    this.periodCumEnd = new Int32Array(total);
+    const patternMinutes: number[] = [];
+    let i = 0;
+    for (let p = 0; p < patterns.length; p++) {
+      this.patOff[p] = i;
+      let dayWorkMinutes = 0;
+      for (const [start, end] of patterns[p]) {
+        dayWorkMinutes += end - start;
+        this.periodStart[i] = start * MINUTE_MS;
+        this.periodEnd[i] = end * MINUTE_MS;
+        this.periodCumEnd[i] = dayWorkMinutes * MINUTE_MS;
+        i++;
+      }
+      patternMinutes.push(dayWorkMinutes);
     }
-    this.firstStartMs = this.periodStart[0];
-    this.lastEndMs = this.periodEnd[n - 1];
+    this.patOff[patterns.length] = i;
+    this.patternClocks = patterns.map((ps) => ps.map(([s, e]): [string, string] => [hhmm(s), hhmm(e)]));
 
     const days = this.dayCount;
     this.dayMinutes = new Uint16Array(days);
+    this.dayPattern = new Uint16Array(days);
     this.cumMs = new Float64Array(days + 1);
+    const segments = prepared.segments;
+    let seg = 0;
     for (let d = 0; d < days; d++) {
-      const minutes = isWorkingEpochDay(this.baseEpochDay + d) ? dayWorkMinutes : 0;
+      const epochDay = this.baseEpochDay + d;
+      while (seg + 1 < segments.length && segments[seg + 1].fromEpochDay <= epochDay) seg++;
+      const { isWeekday, pattern } = segments[seg];
+      const kind = this.exceptionKind.get(epochDay);
+      const working = kind !== undefined ? kind === 'working' : isWeekday[isoWeekdayOf(epochDay)];
+      const minutes = working ? patternMinutes[pattern] : 0;
+      this.dayPattern[d] = pattern;
       this.dayMinutes[d] = minutes;
       this.cumMs[d + 1] = this.cumMs[d] + minutes * MINUTE_MS;
     }
@@ -144,40 +268,39 @@ export class WorkingCalendar {
       throw new Error(`Invalid UTC offset ${offset}: expected whole minutes within ±840`);
     }
 
-    const weekdays = def.workingHours?.weekdays;
-    if (!Array.isArray(weekdays)) {
-      throw new Error('Working hours need a weekdays array (1=Mon..7=Sun)');
-    }
-    const isWeekday = new Array<boolean>(8).fill(false);
-    for (const w of weekdays) {
-      if (!Number.isInteger(w) || w < 1 || w > 7) {
-        throw new Error(`Invalid weekday ${JSON.stringify(w)}: expected an ISO weekday 1 (Mon)..7 (Sun)`);
+    const patterns: [number, number][][] = [];
+    const patternKeys = new Map<string, number>();
+    const patternOf = (periods: [number, number][]): number => {
+      const key = periods.join(';');
+      let p = patternKeys.get(key);
+      if (p === undefined) {
+        p = patterns.length;
+        patterns.push(periods);
+        patternKeys.set(key, p);
       }
-      if (isWeekday[w]) throw new Error(`Weekday ${w} is listed twice`);
-      isWeekday[w] = true;
-    }
-
-    const rawPeriods = def.workingHours?.periods;
-    if (!Array.isArray(rawPeriods) || rawPeriods.length === 0) {
-      throw new Error('Working hours need at least one period ["HH:MM", "HH:MM"]');
-    }
-    const periods: [number, number][] = [];
-    for (const p of rawPeriods) {
-      if (!Array.isArray(p) || p.length !== 2) {
-        throw new Error(`Invalid working period ${JSON.stringify(p)}: expected ["HH:MM", "HH:MM"]`);
-      }
-      const start = parseClock(p[0], 'working period start', false);
-      const end = parseClock(p[1], 'working period end', true);
-      if (end <= start) {
-        throw new Error(`Invalid working period ${p[0]}–${p[1]}: the end must be after the start`);
-      }
-      const prev = periods[periods.length - 1];
-      if (prev && start < prev[1]) {
+      return p;
+    };
+    const base = parseHours(def.workingHours, '');
+    const segments: Prepared['segments'] = [
+      { fromEpochDay: -Infinity, isWeekday: base.isWeekday, pattern: patternOf(base.periods) },
+    ];
+    const schedule = def.hoursSchedule ?? [];
+    if (!Array.isArray(schedule)) throw new Error('The hours schedule must be an array');
+    for (const [i, entry] of schedule.entries()) {
+      const fromEpochDay = epochDayOf(entry?.effectiveFrom);
+      if (Number.isNaN(fromEpochDay)) {
         throw new Error(
-          `Working periods must be sorted and must not overlap: ${p[0]}–${p[1]} starts before the previous period ends`,
+          `Invalid hours schedule effectiveFrom ${JSON.stringify(entry?.effectiveFrom)} (entry ${i}): expected YYYY-MM-DD`,
         );
       }
-      periods.push([start, end]);
+      const prev = segments[segments.length - 1];
+      if (fromEpochDay <= prev.fromEpochDay) {
+        throw new Error(
+          `The hours schedule must be sorted by effectiveFrom with unique dates: ${entry.effectiveFrom} (entry ${i}) does not come after the previous entry`,
+        );
+      }
+      const hours = parseHours(entry, `Hours schedule from ${entry.effectiveFrom}`);
+      segments.push({ fromEpochDay, isWeekday: hours.isWeekday, pattern: patternOf(hours.periods) });
     }
 
     if (!Array.isArray(def.exceptions)) throw new Error('Calendar exceptions must be an array');
@@ -197,23 +320,34 @@ export class WorkingCalendar {
       exceptionKind.set(epochDay, e.kind);
     }
 
-    return new WorkingCalendar(offset, fromYear, toYear, periods, (epochDay) => {
-      const kind = exceptionKind.get(epochDay);
-      if (kind !== undefined) return kind === 'working';
-      // Epoch day 0 (1970-01-01) was a Thursday, ISO weekday 4.
-      return isWeekday[((((epochDay + 3) % 7) + 7) % 7) + 1];
-    });
+    const provisional = def.provisionalYears ?? [];
+    if (!Array.isArray(provisional)) throw new Error('Provisional years must be an array');
+    for (const y of provisional) {
+      if (!Number.isInteger(y) || y < 1000 || y > 9999) {
+        throw new Error(`Invalid provisional year ${JSON.stringify(y)}: expected a year 1000..9999`);
+      }
+    }
+    const provisionalYears = [...new Set(provisional)].sort((a, b) => a - b);
+
+    return new WorkingCalendar(offset, fromYear, toYear, { patterns, segments, exceptionKind, provisionalYears });
   }
 
   isWorkingDay(date: string): boolean {
     return this.dayMinutes[this.dayIndexOfDate(date)] !== 0;
   }
 
-  /** Inside [periodStart, periodEnd) of a working day. */
+  /** Inside [periodStart, periodEnd) of a working day, with that day's periods. */
   isWorkingInstant(t: Date): boolean {
     const ms = t.getTime();
     const d = this.dayIndexOf(ms);
-    return this.dayMinutes[d] !== 0 && this.isInPeriod(this.msOfDay(ms, d));
+    return this.dayMinutes[d] !== 0 && this.isInPeriod(d, this.msOfDay(ms, d));
+  }
+
+  /** The periods in force on that local date, [] when it is not a working day. */
+  periodsOn(date: string): [string, string][] {
+    const d = this.dayIndexOfDate(date);
+    if (this.dayMinutes[d] === 0) return [];
+    return this.patternClocks[this.dayPattern[d]].map(([s, e]): [string, string] => [s, e]);
   }
 
   /**
@@ -228,14 +362,31 @@ export class WorkingCalendar {
     if (this.dayMinutes[d] !== 0) {
       const m = this.msOfDay(t, d);
       if (m < cutoffMs) {
-        for (let k = 0; k < this.periodEnd.length; k++) {
+        const p = this.dayPattern[d];
+        for (let k = this.patOff[p], end = this.patOff[p + 1]; k < end; k++) {
           if (m < this.periodEnd[k]) {
             return m >= this.periodStart[k] ? new Date(t) : this.instantAt(d, this.periodStart[k]);
           }
         }
       }
     }
-    return this.instantAt(this.workingDayAfter(d), this.firstStartMs);
+    const next = this.workingDayAfter(d);
+    return this.instantAt(next, this.firstStartOf(next));
+  }
+
+  /** Why clockStart(receivedAt, intakeCutoff) is where it is (for explanations). */
+  clockStartReason(receivedAt: Date, intakeCutoff?: string | null): ClockStartReason {
+    const cutoffMs = intakeCutoff == null ? Infinity : parseClock(intakeCutoff, 'intake cut-off', true) * MINUTE_MS;
+    const t = receivedAt.getTime();
+    const d = this.dayIndexOf(t);
+    if (this.dayMinutes[d] === 0) return 'non_working_day';
+    const m = this.msOfDay(t, d);
+    if (m >= cutoffMs) return 'intake_cutoff';
+    const p = this.dayPattern[d];
+    const first = this.patOff[p];
+    const last = this.patOff[p + 1] - 1;
+    if (m < this.periodStart[first] || m >= this.periodEnd[last]) return 'after_hours';
+    return this.isInPeriod(d, m) ? 'in_hours' : 'lunch_break';
   }
 
   addWorkingMinutes(start: Date, minutes: number): Date {
@@ -267,6 +418,69 @@ export class WorkingCalendar {
 
   workingMinutesBetween(a: Date, b: Date): number {
     return Math.floor(this.workingMsBetween(a, b) / MINUTE_MS);
+  }
+
+  /**
+   * The maximal runs of working time in [from, to), one per working period of a day, in order;
+   * their ms add up to workingMsBetween(from, to). RangeError beyond MAX_WORKING_SEGMENTS.
+   */
+  workingSegments(from: Date, to: Date): WorkingSegment[] {
+    const ta = from.getTime();
+    const tb = to.getTime();
+    const da = this.dayIndexOf(ta);
+    const db = this.dayIndexOf(tb);
+    const out: WorkingSegment[] = [];
+    if (tb <= ta) return out;
+    for (let d = this.nextWorking[da]; d >= 0 && d <= db; d = this.nextWorking[d + 1]) {
+      const p = this.dayPattern[d];
+      for (let k = this.patOff[p], end = this.patOff[p + 1]; k < end; k++) {
+        const s = Math.max(ta, this.instantMs(d, this.periodStart[k]));
+        const e = Math.min(tb, this.instantMs(d, this.periodEnd[k]));
+        if (e <= s) continue;
+        if (out.length === MAX_WORKING_SEGMENTS) {
+          throw new RangeError(
+            `More than ${MAX_WORKING_SEGMENTS} working segments between ${from.toISOString()} and ${to.toISOString()}`,
+          );
+        }
+        out.push({ from: new Date(s), to: new Date(e), ms: e - s });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The local dates in [fromDate, toDate] that are not working days: 'holiday' when an exception
+   * made it so, 'weekend' when the weekday pattern in force did. RangeError beyond
+   * MAX_NON_WORKING_DAYS_SPAN days.
+   */
+  nonWorkingDays(fromDate: string, toDate: string): NonWorkingDay[] {
+    const da = this.dayIndexOfDate(fromDate);
+    const db = this.dayIndexOfDate(toDate);
+    if (db - da + 1 > MAX_NON_WORKING_DAYS_SPAN) {
+      throw new RangeError(
+        `${fromDate}..${toDate} spans more than ${MAX_NON_WORKING_DAYS_SPAN} days: ask for a shorter span`,
+      );
+    }
+    const out: NonWorkingDay[] = [];
+    for (let d = da; d <= db; d++) {
+      if (this.dayMinutes[d] !== 0) continue;
+      const holiday = this.exceptionKind.get(this.baseEpochDay + d) === 'holiday';
+      out.push({ date: this.dateOfIndex(d), reason: holiday ? 'holiday' : 'weekend' });
+    }
+    return out;
+  }
+
+  /** True when a local date from a's to b's (inclusive, either order) lies in a provisional year. */
+  crossesProvisional(a: Date, b: Date): boolean {
+    const ya = this.localYear(a.getTime());
+    const yb = this.localYear(b.getTime());
+    const lo = Math.min(ya, yb);
+    const hi = Math.max(ya, yb);
+    for (const y of this.provisionalYears) {
+      if (y > hi) return false;
+      if (y >= lo) return true;
+    }
+    return false;
   }
 
   dueAt(clockStart: Date, limit: TimeLimit): Date {
@@ -304,7 +518,7 @@ export class WorkingCalendar {
   /** End of the last period of that local date, or null when it is not a working day. */
   endOfWorkingDay(date: string): Date | null {
     const d = this.dayIndexOfDate(date);
-    return this.dayMinutes[d] !== 0 ? this.instantAt(d, this.lastEndMs) : null;
+    return this.dayMinutes[d] !== 0 ? this.instantAt(d, this.lastEndOf(d)) : null;
   }
 
   /** YYYY-MM-DD of the instant in the calendar's offset. */
@@ -329,10 +543,12 @@ export class WorkingCalendar {
     const d = this.dayIndexOf(t);
     if (this.dayMinutes[d] !== 0) {
       const m = this.msOfDay(t, d);
-      if (this.isInPeriod(m)) return new Date(t);
-      if (m < this.lastEndMs) return this.instantAt(d, this.lastEndMs);
+      if (this.isInPeriod(d, m)) return new Date(t);
+      const lastEnd = this.lastEndOf(d);
+      if (m < lastEnd) return this.instantAt(d, lastEnd);
     }
-    return this.instantAt(this.workingDayAfter(d), this.lastEndMs);
+    const next = this.workingDayAfter(d);
+    return this.instantAt(next, this.lastEndOf(next));
   }
 
   /** Working ms from the start of the range up to instant t (on day index d). */
@@ -340,7 +556,8 @@ export class WorkingCalendar {
     let pos = this.cumMs[d];
     if (this.dayMinutes[d] === 0) return pos;
     const m = this.msOfDay(t, d);
-    for (let k = 0; k < this.periodStart.length; k++) {
+    const p = this.dayPattern[d];
+    for (let k = this.patOff[p], last = this.patOff[p + 1]; k < last; k++) {
       const start = this.periodStart[k];
       if (m <= start) break;
       const end = this.periodEnd[k];
@@ -377,16 +594,25 @@ export class WorkingCalendar {
     const d = lo - 1;
     const rem = target - cum[d]; // in (0, working ms of day d]
     const cumEnd = this.periodCumEnd;
-    let k = 0;
+    let k = this.patOff[this.dayPattern[d]];
     while (rem > cumEnd[k]) k++;
     return this.instantAt(d, this.periodEnd[k] - (cumEnd[k] - rem));
   }
 
-  private isInPeriod(m: number): boolean {
-    for (let k = 0; k < this.periodStart.length; k++) {
+  private isInPeriod(d: number, m: number): boolean {
+    const p = this.dayPattern[d];
+    for (let k = this.patOff[p], last = this.patOff[p + 1]; k < last; k++) {
       if (m < this.periodEnd[k]) return m >= this.periodStart[k];
     }
     return false;
+  }
+
+  private firstStartOf(d: number): number {
+    return this.periodStart[this.patOff[this.dayPattern[d]]];
+  }
+
+  private lastEndOf(d: number): number {
+    return this.periodEnd[this.patOff[this.dayPattern[d] + 1] - 1];
   }
 
   private workingDayAfter(d: number): number {
@@ -418,12 +644,21 @@ export class WorkingCalendar {
     throw new RangeError(`${date} is outside the working calendar range (${this.fromYear}–${this.toYear})`);
   }
 
+  private localYear(t: number): number {
+    if (Number.isNaN(t)) throw new RangeError('Invalid date');
+    return new Date(t + this.offsetMs).getUTCFullYear();
+  }
+
   private msOfDay(t: number, d: number): number {
     return t + this.offsetMs - (this.baseEpochDay + d) * DAY_MS;
   }
 
+  private instantMs(d: number, msOfDay: number): number {
+    return (this.baseEpochDay + d) * DAY_MS + msOfDay - this.offsetMs;
+  }
+
   private instantAt(d: number, msOfDay: number): Date {
-    return new Date((this.baseEpochDay + d) * DAY_MS + msOfDay - this.offsetMs);
+    return new Date(this.instantMs(d, msOfDay));
   }
 
   private dateOfIndex(d: number): string {

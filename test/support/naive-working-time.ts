@@ -9,11 +9,18 @@ const DAY = 86_400_000;
 /** Give up after this many days without reaching the answer (about 300 years). */
 const MAX_DAYS = 110_000;
 
-interface Prepared {
-  offset: number;
+interface Hours {
+  /** Local epoch day from which these hours apply (-Infinity for the base working hours). */
+  from: number;
   weekdays: Set<number>;
   /** [start, end) in ms since local midnight. */
   periods: [number, number][];
+}
+
+interface Prepared {
+  offset: number;
+  /** The base working hours, then each schedule entry, in date order. */
+  hours: Hours[];
   /** Keyed by local epoch day. */
   exceptions: Map<number, 'holiday' | 'working'>;
 }
@@ -25,18 +32,45 @@ function toMinutes(hhmm: string): number {
   return h * 60 + m;
 }
 
+function epochDayOfDate(date: string): number {
+  const [y, mo, d] = date.split('-').map(Number);
+  return Date.UTC(y, mo - 1, d) / DAY;
+}
+
+function dateOfEpochDay(day: number): string {
+  return new Date(day * DAY).toISOString().slice(0, 10);
+}
+
+/** The hours in force on a local day: the last entry whose date is on or before it. */
+function hoursOn(p: Prepared, day: number): Hours {
+  let found = p.hours[0];
+  for (const h of p.hours) if (h.from <= day) found = h;
+  return found;
+}
+
+/** The periods of a local day ([] when it is not a working day). */
+function periodsOfDay(p: Prepared, day: number): [number, number][] {
+  return isWorkingDay(p, day) ? hoursOn(p, day).periods : [];
+}
+
 function prepare(def: CalendarDefinition): Prepared {
   let p = prepared.get(def);
   if (!p) {
     const exceptions = new Map<number, 'holiday' | 'working'>();
     for (const e of def.exceptions) {
-      const [y, mo, d] = e.date.split('-').map(Number);
-      exceptions.set(Date.UTC(y, mo - 1, d) / DAY, e.kind);
+      exceptions.set(epochDayOfDate(e.date), e.kind);
     }
+    const hoursOf = (from: number, h: CalendarDefinition['workingHours']): Hours => ({
+      from,
+      weekdays: new Set(h.weekdays),
+      periods: h.periods.map(([s, e]) => [toMinutes(s) * MINUTE, toMinutes(e) * MINUTE]),
+    });
     p = {
       offset: def.utcOffsetMinutes * MINUTE,
-      weekdays: new Set(def.workingHours.weekdays),
-      periods: def.workingHours.periods.map(([s, e]) => [toMinutes(s) * MINUTE, toMinutes(e) * MINUTE]),
+      hours: [
+        hoursOf(-Infinity, def.workingHours),
+        ...(def.hoursSchedule ?? []).map((h) => hoursOf(epochDayOfDate(h.effectiveFrom), h)),
+      ],
       exceptions,
     };
     prepared.set(def, p);
@@ -58,18 +92,19 @@ function isWorkingDay(p: Prepared, day: number): boolean {
   const kind = p.exceptions.get(day);
   if (kind) return kind === 'working';
   const isoWeekday = new Date(day * DAY).getUTCDay() || 7;
-  return p.weekdays.has(isoWeekday);
+  return hoursOn(p, day).weekdays.has(isoWeekday);
 }
 
 function isWorkingInstant(p: Prepared, t: number): boolean {
   const day = localDay(p, t);
   if (!isWorkingDay(p, day)) return false;
   const base = dayStart(p, day);
-  return p.periods.some(([s, e]) => base + s <= t && t < base + e);
+  return periodsOfDay(p, day).some(([s, e]) => base + s <= t && t < base + e);
 }
 
 function endOfWorkingDay(p: Prepared, day: number): number {
-  return dayStart(p, day) + p.periods[p.periods.length - 1][1];
+  const periods = hoursOn(p, day).periods;
+  return dayStart(p, day) + periods[periods.length - 1][1];
 }
 
 function nextWorkingDay(p: Prepared, afterDay: number): number {
@@ -86,13 +121,13 @@ export function naiveClockStart(def: CalendarDefinition, receivedAt: Date, intak
   if (intakeCutoff != null && isWorkingDay(p, day)) {
     if (t >= dayStart(p, day) + toMinutes(intakeCutoff) * MINUTE) {
       const next = nextWorkingDay(p, day);
-      return new Date(dayStart(p, next) + p.periods[0][0]);
+      return new Date(dayStart(p, next) + hoursOn(p, next).periods[0][0]);
     }
   }
   for (let i = 0; i < MAX_DAYS; i++, day++) {
     if (!isWorkingDay(p, day)) continue;
     const base = dayStart(p, day);
-    for (const [s, e] of p.periods) {
+    for (const [s, e] of periodsOfDay(p, day)) {
       if (base + e > t) return new Date(Math.max(t, base + s));
     }
   }
@@ -108,7 +143,7 @@ export function naiveAddWorkingMs(def: CalendarDefinition, start: Date, ms: numb
   for (let i = 0; i < MAX_DAYS; i++, day++) {
     if (!isWorkingDay(p, day)) continue;
     const base = dayStart(p, day);
-    for (const [s, e] of p.periods) {
+    for (const [s, e] of periodsOfDay(p, day)) {
       const periodEnd = base + e;
       if (periodEnd <= t) continue;
       const from = Math.max(t, base + s);
@@ -129,7 +164,7 @@ export function naiveWorkingMsBetween(def: CalendarDefinition, a: Date, b: Date)
   for (let day = localDay(p, ta); day <= localDay(p, tb); day++) {
     if (!isWorkingDay(p, day)) continue;
     const base = dayStart(p, day);
-    for (const [s, e] of p.periods) {
+    for (const [s, e] of periodsOfDay(p, day)) {
       const from = Math.max(ta, base + s);
       const to = Math.min(tb, base + e);
       if (to > from) total += to - from;
@@ -155,4 +190,43 @@ export function naiveDueAt(def: CalendarDefinition, clockStart: Date, limit: Tim
       return new Date(endOfWorkingDay(p, nextWorkingDay(p, day)));
     }
   }
+}
+
+/** Walks the periods day by day: the runs of working time in [a, b). */
+export function naiveWorkingSegments(
+  def: CalendarDefinition,
+  a: Date,
+  b: Date,
+): { from: Date; to: Date; ms: number }[] {
+  const p = prepare(def);
+  const ta = a.getTime();
+  const tb = b.getTime();
+  const out: { from: Date; to: Date; ms: number }[] = [];
+  for (let day = localDay(p, ta); day <= localDay(p, tb); day++) {
+    const base = dayStart(p, day);
+    for (const [s, e] of periodsOfDay(p, day)) {
+      const from = Math.max(ta, base + s);
+      const to = Math.min(tb, base + e);
+      if (to > from) out.push({ from: new Date(from), to: new Date(to), ms: to - from });
+    }
+  }
+  return out;
+}
+
+export function naiveNonWorkingDays(
+  def: CalendarDefinition,
+  fromDate: string,
+  toDate: string,
+): { date: string; reason: 'weekend' | 'holiday' }[] {
+  const p = prepare(def);
+  const out: { date: string; reason: 'weekend' | 'holiday' }[] = [];
+  for (let day = epochDayOfDate(fromDate); day <= epochDayOfDate(toDate); day++) {
+    if (isWorkingDay(p, day)) continue;
+    out.push({ date: dateOfEpochDay(day), reason: p.exceptions.get(day) === 'holiday' ? 'holiday' : 'weekend' });
+  }
+  return out;
+}
+
+export function naivePeriodsOn(def: CalendarDefinition, date: string): [number, number][] {
+  return periodsOfDay(prepare(def), epochDayOfDate(date));
 }
