@@ -123,8 +123,16 @@ describe('A calendar that never runs out', () => {
     expect((await handler.handle({})).raised).toBe(0);
     const boardAlerts = await get('/alerts?kind=calendar_horizon&open=true', p.tokens.board);
     expect(boardAlerts.status).toBe(200);
-    expect(boardAlerts.body.items).toHaveLength(1);
-    expect(boardAlerts.body.items[0]).toMatchObject({ kind: 'calendar_horizon', dossierId: null, unitCode: null });
+    // The board reads every alert; one of them is addressed to this member.
+    expect(boardAlerts.body.items).toHaveLength(recipients[0].n);
+    const mine = boardAlerts.body.items.filter((a: { recipientUserId: string }) => a.recipientUserId === p.userIds.board);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      kind: 'calendar_horizon',
+      dossierId: null,
+      unitCode: null,
+      deadlineAt: '2027-01-01T00:00:00+07:00',
+    });
     // A clerk does not see it.
     expect((await get('/alerts?kind=calendar_horizon')).body.items).toHaveLength(0);
 
@@ -164,7 +172,7 @@ describe('A calendar that never runs out', () => {
     const del = await api.request('DELETE', '/calendar/days/2026-09-01', { token: p.admin });
     expect(del.status).toBe(204);
     setNow('2026-08-27T09:00:00'); // Thursday
-    const d = await intake(api, p);
+    const d = (await intake(api, p)) as Awaited<ReturnType<typeof intake>> & { dueAt: string };
     // 3 working days from Thu 27/08 09:00 with 31/08 and 01/09 working (as this installation has it).
     expect(d.dueAt).toBe('2026-09-01T09:00:00+07:00');
     const versionBefore: number = (await db.query(`SELECT version FROM calendar_settings`))[0].version;
@@ -196,7 +204,7 @@ describe('A calendar that never runs out', () => {
 
   it('explains a deadline: clock start, working runs, skipped days with their names, pauses, extension, rules', async () => {
     setNow('2026-02-13T10:00:00'); // Friday before Tết Bính Ngọ
-    const d = await intake(api, p);
+    const d = (await intake(api, p)) as Awaited<ReturnType<typeof intake>> & { dueAt: string };
     expect(d.dueAt).toBe('2026-02-25T10:00:00+07:00');
     const res = await get(`/dossiers/${d.id}/deadline`);
     expect(res.status).toBe(200);
@@ -236,7 +244,7 @@ describe('A calendar that never runs out', () => {
 
     // A supplement pause and an extension appear, and the working time still adds up to the limit.
     setNow('2026-02-23T08:00:00');
-    const v1 = await act(api, d.id, 'request_supplement', p.tokens.clerk, {
+    const v1 = await act(api, d.id, 'request_supplement', p.tokens.head, {
       expectedVersion: 1,
       reason: 'Thiếu bản vẽ',
       items: ['Bản vẽ mặt bằng'],
