@@ -202,6 +202,31 @@ describe('A calendar that never runs out', () => {
     expect(recomputed.body.dueAt).toBe('2026-09-03T09:00:00+07:00');
   });
 
+  it('keeps office hours as a schedule with effective dates: summer hours count from their first day', async () => {
+    const summer = { effectiveFrom: '2027-04-15', weekdays: [1, 2, 3, 4, 5], periods: [['07:00', '11:30'], ['13:30', '17:00']] };
+    const put = await api.request('PUT', '/calendar/working-hours', { token: p.admin, body: summer });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject(summer);
+    const schedule = await get('/calendar/working-hours/schedule');
+    expect(schedule.body.map((h: { effectiveFrom: string }) => h.effectiveFrom)).toEqual(['2000-01-01', '2027-04-15']);
+    // Wed 14/04 16:00 (winter hours): 1 h that day; Thu 15/04 (summer) from 07:00, +3 h → 10:00.
+    // (Fri 16/04 is Giỗ Tổ: not reached.)
+    const res = await get(due({ start: '2027-04-14T16:00:00+07:00', amount: 4, unit: 'working_hours' }));
+    expect(res.body.dueAt).toBe('2027-04-15T10:00:00+07:00');
+    // Hours in force today are still the winter ones; a bad effectiveFrom is refused.
+    expect((await get('/calendar/working-hours')).body).toMatchObject({ effectiveFrom: '2000-01-01' });
+    const bad = await api.request('PUT', '/calendar/working-hours', {
+      token: p.admin,
+      body: { ...summer, effectiveFrom: '2027-02-30' },
+    });
+    expect(bad.status).toBe(400);
+    const winter = { effectiveFrom: '2027-04-15', weekdays: [1, 2, 3, 4, 5], periods: [['07:30', '11:30'], ['13:00', '17:00']] };
+    expect((await api.request('PUT', '/calendar/working-hours', { token: p.admin, body: winter })).status).toBe(200);
+    expect((await get(due({ start: '2027-04-14T16:00:00+07:00', amount: 4, unit: 'working_hours' }))).body.dueAt).toBe(
+      '2027-04-15T10:30:00+07:00',
+    );
+  });
+
   it('explains a deadline: clock start, working runs, skipped days with their names, pauses, extension, rules', async () => {
     setNow('2026-02-13T10:00:00'); // Friday before Tết Bính Ngọ
     const d = (await intake(api, p)) as Awaited<ReturnType<typeof intake>> & { dueAt: string };
@@ -264,6 +289,20 @@ describe('A calendar that never runs out', () => {
     expect(after.segments.reduce((s: number, g: { workingMinutes: number }) => s + g.workingMinutes, 0)).toBe(3 * 480);
     expect(after.segments.some((g: { from: string }) => g.from.startsWith('2026-02-23T'))).toBe(true);
     expect(v2.status).toBe('received');
+    await act(api, d.id, 'extend', p.tokens.head, {
+      expectedVersion: v2.version,
+      newPromisedAt: '2026-03-04T16:00:00+07:00',
+      reason: 'Cần xác minh thực địa',
+      responsibleUnitCode: 'H15.50',
+    });
+    const extended = (await get(`/dossiers/${d.id}/deadline`)).body;
+    expect(extended).toMatchObject({
+      dueAt: '2026-02-26T10:00:00+07:00',
+      promisedAt: '2026-03-04T16:00:00+07:00',
+      extensions: [
+        { at: '2026-02-24T08:00:00+07:00', newPromisedAt: '2026-03-04T16:00:00+07:00', reason: 'Cần xác minh thực địa' },
+      ],
+    });
 
     // Received on a Saturday: the clock starts on Monday, and the reason says why.
     setNow('2026-03-07T10:00:00');

@@ -264,7 +264,9 @@ describe('Working-time calendar', () => {
   it('changes the working hours, which moves deadlines, and restores them', async () => {
     const friday = { start: '2026-01-16T16:00:00+07:00', amount: 1, unit: 'working_days' };
     expect((await due(friday)).body.dueAt).toBe('2026-01-19T16:00:00+07:00');
+    // Hours apply from `effectiveFrom` (without it: from today); this change reaches back to January 2026.
     const sixDays = {
+      effectiveFrom: '2026-01-01',
       weekdays: [6, 1, 2, 3, 4, 5],
       periods: [
         ['07:30', '11:30'],
@@ -274,7 +276,8 @@ describe('Working-time calendar', () => {
     const put = await api.request('PUT', '/calendar/working-hours', { token: admin, body: sixDays });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ weekdays: [1, 2, 3, 4, 5, 6], periods: sixDays.periods });
-    expect((await api.request('GET', '/calendar/working-hours', { token: clerk })).body.weekdays).toEqual([
+    const schedule = (await api.request('GET', '/calendar/working-hours/schedule', { token: clerk })).body;
+    expect(schedule.find((h: { effectiveFrom: string }) => h.effectiveFrom === '2026-01-01').weekdays).toEqual([
       1, 2, 3, 4, 5, 6,
     ]);
     expect((await due(friday)).body.dueAt).toBe('2026-01-17T16:00:00+07:00');
