@@ -43,8 +43,13 @@ cp package.json "$app/"
 ln -s "$root/node_modules" "$app/node_modules"
 ln -s "$root/config" "$app/config"
 echo "[bench] node $(node --version); building" >&2
-tsc -p tsconfig.build.json --outDir "$app/dist"
-tsc-alias -p tsconfig.build.json --outDir "$app/dist"
+# The same compiler as `npm run build` (nest build, nest-cli.json's options) with only outDir moved;
+# nest takes both files' paths relative to the working directory and leaves a fresh outDir alone;
+# the tsconfig sits beside the node_modules link, where TypeScript looks for the type packages.
+printf '{ "extends": "%s/tsconfig.build.json", "compilerOptions": { "outDir": "%s/dist" } }\n' "$root" "$app" >"$app/tsconfig.bench.json"
+printf '{ "sourceRoot": "src", "entryFile": "main", "compilerOptions": { "builder": "tsc", "tsConfigPath": "%s", "deleteOutDir": false } }\n' \
+  "$(realpath --relative-to=. "$app/tsconfig.bench.json")" >"$dir/nest-cli.bench.json"
+nest build --config "$(realpath --relative-to=. "$dir/nest-cli.bench.json")"
 
 bash docker/services.sh start "$dir" temp
 set -a

@@ -4,9 +4,9 @@ export class Citizens1764700000000 implements MigrationInterface {
   name = 'Citizens1764700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    // One rating per dossier (DOMAIN.md "Citizen rating"): the unique key, not a read-then-write,
+    // One rating per dossier (docs/domain.md "Citizen rating"): the unique key, not a read-then-write,
     // is what refuses a second rating, so two concurrent ratings yield exactly one row.
-    // The nine criteria in DOMAIN.md order, each 0..2 (NULL elements fail the containment check).
+    // The nine criteria in docs/domain.md order, each 0..2 (NULL elements fail the containment check).
     await q.query(`
       CREATE TABLE dossier_ratings (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -84,7 +84,7 @@ export class Reports1764900000000 implements MigrationInterface {
     await q.query(`INSERT INTO report_settings DEFAULT VALUES`);
 
     /*
-     * What one dossier contributes (DOMAIN.md "Periodic processing report", "Outcome", "Unit
+     * What one dossier contributes (docs/domain.md "Periodic processing report", "Outcome", "Unit
      * performance index"). Days are local dates; a period [from, to] is judged at the end of `to`.
      * - received: recv_online / recv_direct (direct and postal) on the day received; open_n +1 then,
      *   -1 on the day it ended (ended = resolved, rejected, stopped or withdrawn; `returned` keeps

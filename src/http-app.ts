@@ -30,8 +30,9 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
     logger: false,
     // Only the configured proxies' X-Forwarded-For / -Proto are believed (req.ip, req.protocol).
     trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
-    // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414.
-    maxParamLength: 500,
+    // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414. A router
+    // option goes under routerOptions: at the top level Fastify 5 warns FSTDEP022 on every start.
+    routerOptions: { maxParamLength: 500 },
     // Errors Fastify raises before routing (bad percent-encoding, bad content-type header) in our shape.
     frameworkErrors: (_error: Error, req: FastifyRequest, reply: FastifyReply) => {
       void reply

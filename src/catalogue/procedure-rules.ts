@@ -1,7 +1,7 @@
-// Pure rules of the procedure catalogue (shared/DOMAIN.md, "Units and procedures").
+// Pure rules of the procedure catalogue (docs/domain.md, "Units and procedures").
 import type { TimeLimit } from 'src/calendar/working-time';
 
-/** A standard working day is 8 working hours (DOMAIN.md, "Working time"). */
+/** A standard working day is 8 working hours (docs/domain.md, "Working time"). */
 export const HOURS_PER_WORKING_DAY = 8;
 
 /**

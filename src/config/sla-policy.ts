@@ -10,7 +10,7 @@ export interface SlaPolicy {
   dueSoonWorkingHours: number;
   /** escalated fires when still overdue this much working time after overdue (default 16 h). */
   escalationWorkingHours: number;
-  /** Extensions allowed per dossier (DOMAIN.md: once, configurable). */
+  /** Extensions allowed per dossier (docs/domain.md: once, configurable). */
   maxExtensions: number;
   /** Minimum working time between an extension letter and the deadline (old rule: 8 h; default 0). */
   extensionMinLeadWorkingHours: number;

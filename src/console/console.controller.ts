@@ -89,7 +89,7 @@ function sendPdf(reply: FastifyReply, file: PdfFile): FastifyReply {
 const localInstant = (v: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+07:00` : v);
 
 /**
- * The staff console (issue 9): server-rendered pages over the same services as the API, with the
+ * The staff console: server-rendered pages over the same services as the API, with the
  * same roles and unit scoping (the services apply them from the signed-in user). Not part of the
  * HTTP API: excluded from OpenAPI and from the /api/v1 prefix.
  */

@@ -7,7 +7,7 @@ import { ReportsModule } from 'src/reports/reports.module';
 import { SlaModule } from 'src/sla/sla.module';
 
 /**
- * The staff console and the citizens' lookup page (issue 9): server-rendered HTML from typed
+ * The staff console and the citizens' lookup page: server-rendered HTML from typed
  * template functions (src/console/html.ts), a little CSS, no client framework and no build step.
  * Pages call the same services as the API, with the signed-in user, so roles and unit scoping
  * are the API's own. Forms post as application/x-www-form-urlencoded (@fastify/formbody).

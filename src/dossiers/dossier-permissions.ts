@@ -2,7 +2,7 @@ import type { AuthUser } from 'src/auth/auth-user';
 import type { DossierAction } from 'src/dossiers/lifecycle';
 
 /**
- * Who may take which action (issue #4): counter staff act for their receiving unit, officers for
+ * Who may take which action: counter staff act for their receiving unit, officers for
  * the unit of the dossier's current step, unit heads for everything their subtree's staff may do
  * plus extension, the admin for everything. The reform board only reads.
  */

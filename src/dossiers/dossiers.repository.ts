@@ -404,7 +404,7 @@ export class DossiersRepository {
     if (f.receivedFrom) where.push(`d.received_at >= ${p(f.receivedFrom)}`);
     if (f.receivedTo) where.push(`d.received_at < ${p(f.receivedTo)}`);
     if (f.timeliness) {
-      // Open and past due; a paused dossier by the due instant it had when paused (DOMAIN.md).
+      // Open and past due; a paused dossier by the due instant it had when paused (docs/domain.md).
       const overdue = `d.last_due_at < coalesce(d.paused_since, ${p(f.now)})`;
       where.push(`d.ended_at IS NULL AND ${f.timeliness === 'overdue' ? overdue : `NOT (${overdue})`}`);
     }

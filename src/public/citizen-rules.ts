@@ -1,11 +1,11 @@
 /**
- * Rules of the citizen side (DOMAIN.md "Citizen rating", "Feedback", "Unit performance index":
+ * Rules of the citizen side (docs/domain.md "Citizen rating", "Feedback", "Unit performance index":
  * satisfaction group). Pure: no Nest, no database; time comes in as arguments.
  */
 import type { TimeLimit, WorkingCalendar } from 'src/calendar/working-time';
 import { CITIZEN_MESSAGES as M } from 'src/public/citizens.messages';
 
-/** The nine criteria, in DOMAIN.md order; a rating's `criteria[i]` scores CRITERIA[i] (2 / 1 / 0). */
+/** The nine criteria, in docs/domain.md order; a rating's `criteria[i]` scores CRITERIA[i] (2 / 1 / 0). */
 export const CRITERIA = [
   'total_time',
   'unit_time',
@@ -34,7 +34,7 @@ export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
  */
 export const COMPLAINT_KINDS: readonly FeedbackKind[] = ['conduct'];
 
-/** Feedback has its own deadline: 15 working days to handle (DOMAIN.md "Feedback"). */
+/** Feedback has its own deadline: 15 working days to handle (docs/domain.md "Feedback"). */
 export const FEEDBACK_TIME_LIMIT: TimeLimit = { amount: 15, unit: 'working_days' };
 
 /** The deadline of feedback lodged at `lodgedAt`: the clock starts at the next working instant. */

@@ -13,7 +13,7 @@ export const CITIZEN_MESSAGES = {
   invalid: 'Dữ liệu không hợp lệ.',
   outsideCalendar: 'Thời điểm nằm ngoài phạm vi lịch làm việc.',
 
-  /** The nine criteria of the citizen rating (DOMAIN.md "Citizen rating"), in order. */
+  /** The nine criteria of the citizen rating (docs/domain.md "Citizen rating"), in order. */
   criteria: {
     total_time: 'Tổng thời gian giải quyết hồ sơ so với thời gian quy định',
     unit_time: 'Thời gian giải quyết tại từng cơ quan, đơn vị tham gia giải quyết',

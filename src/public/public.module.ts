@@ -10,7 +10,7 @@ import { RatingsService } from 'src/public/ratings.service';
 import { StaffController } from 'src/public/staff.controller';
 
 /**
- * Citizens: the public lookup, ratings and feedback (issue 7). Exports the overdue-feedback scan
+ * Citizens: the public lookup, ratings and feedback. Exports the overdue-feedback scan
  * for the SLA scan and the ratings service (satisfaction facts) for the performance index.
  */
 @Module({

@@ -4,7 +4,7 @@
  * Why in process and not in PostgreSQL or Redis: the public lookup is the one unauthenticated read
  * path; a limiter that writes a row per request would turn every probe into a database write (the
  * flood it is meant to stop would land on the source of truth), and Redis holds queues only
- * (ENGINEERING.md). What the limiter protects is cheap to lose: codes reveal only status and dates,
+ * (docs/architecture.md). What the limiter protects is cheap to lose: codes reveal only status and dates,
  * and rating or feedback also need the 60-bit lookup key. So each API instance limits on its own:
  * with N instances behind a balancer a client gets at most N times the budget, which still makes
  * probing codes slow. A reverse proxy in front may limit globally as well.

@@ -31,7 +31,7 @@ describe('index model', () => {
     expect(() => parseReportsConfig(r3)).toThrow(/periodCutoffDay/);
   });
 
-  it('scores linear and full-at formulas as DOMAIN.md says', () => {
+  it('scores linear and full-at formulas as docs/domain.md says', () => {
     const lin: IndicatorModel = {
       key: 'a',
       label: 'a',

@@ -1,5 +1,5 @@
 /**
- * The index model (Decision 766 as DOMAIN.md describes it) as data: config/reports.json holds the
+ * The index model (Decision 766 as docs/domain.md describes it) as data: config/reports.json holds the
  * groups, indicators, points, formulas, thresholds and bands; this module validates it and does
  * the arithmetic (points, totals, shared ranks, bands). Pure; no Nest, no database.
  */

@@ -1,5 +1,5 @@
 /**
- * Reporting periods (DOMAIN.md "Periodic processing report"): a year, half-year, quarter or month,
+ * Reporting periods (docs/domain.md "Periodic processing report"): a year, half-year, quarter or month,
  * or explicit dates, as local dates [from, to] (both inclusive). Calendar periods by default; with a
  * cut-off day D > 1 a period ends on the (D-1)th of its last month and starts on the Dth of the
  * month before its first (the 15th-to-14th convention: D = 15). Pure; no Nest.

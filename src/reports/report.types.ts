@@ -1,9 +1,9 @@
 /**
- * The shapes of the three reports (API.md "Reports"): what the JSON answers carry and what the
+ * The shapes of the three reports (docs/http-api.md "Reports"): what the JSON answers carry and what the
  * csv / xlsx / pdf exports render. No Nest or TypeORM here.
  */
 
-/** The form-06a counts (DOMAIN.md "Periodic processing report"), in API order. */
+/** The form-06a counts (docs/domain.md "Periodic processing report"), in API order. */
 export const COUNT_KEYS = [
   'receivedTotal',
   'receivedOnline',

@@ -38,7 +38,7 @@ async function answer<T>(
   return download(await render(report, format as ExportFormat), reply);
 }
 
-/** Reports for the reform board (API.md "Reports"); unit heads see their subtree. */
+/** Reports for the reform board (docs/http-api.md "Reports"); unit heads see their subtree. */
 @ApiTags('reports')
 @ApiBearerAuth()
 @Controller('reports')

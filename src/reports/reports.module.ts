@@ -8,7 +8,7 @@ import { ReportsRepository } from 'src/reports/reports.repository';
 import { ReportsService } from 'src/reports/reports.service';
 
 /**
- * Reports for the reform board (issue 6): form 06a, the Decision 766 index, the officials' record
+ * Reports for the reform board: form 06a, the Decision 766 index, the officials' record
  * and their exports. At start it keeps the summaries' settings in step with config/sla-policy.json.
  */
 @Module({

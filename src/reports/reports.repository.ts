@@ -234,7 +234,7 @@ export class ReportsRepository {
       const received = n(s.received_online) + n(s.received_direct);
       const ended = n(s.resolved_early) + n(s.resolved_on_time) + n(s.resolved_late);
       const open = n(s.in_progress_total);
-      // DOMAIN.md progress: ended on time or early (withdrawals judged by the same rule) plus open
+      // docs/domain.md progress: ended on time or early (withdrawals judged by the same rule) plus open
       // within time, over received plus carried over; more than N supplement requests count as late.
       const good =
         n(s.resolved_early) +

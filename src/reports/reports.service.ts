@@ -32,7 +32,7 @@ interface Scope {
   name: string;
 }
 
-/** The counts of one row: the summed metrics plus the totals DOMAIN.md derives from them. */
+/** The counts of one row: the summed metrics plus the totals docs/domain.md derives from them. */
 export function counts06a(r: RawCounts): Counts06a {
   const resolvedTotal = r.resolved_early + r.resolved_on_time + r.resolved_late;
   return {
@@ -70,7 +70,7 @@ function sumCounts(rows: Counts06a[]): Counts06a {
 const isEmpty = (c: Counts06a) => c.receivedTotal === 0 && c.inProgressTotal === 0 && c.resolvedTotal === 0;
 
 /**
- * The reform board's reports (API.md "Reports"): form 06a, the performance index and the
+ * The reform board's reports (docs/http-api.md "Reports"): form 06a, the performance index and the
  * officials' step record, over a unit subtree and a period. Everything is aggregated in SQL from
  * the summary tables (reports.repository); nothing loads dossiers into Node.
  */

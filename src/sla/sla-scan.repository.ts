@@ -7,7 +7,7 @@ export type ScanKind = (typeof SCAN_KINDS)[number];
 /**
  * Per kind: the projection column whose passing fires the alert, the deadline the alert is about
  * (its identity with the dossier and the recipient), an extra condition, the unit it concerns,
- * and who receives it (DOMAIN.md "Alerts").
+ * and who receives it (docs/domain.md "Alerts").
  */
 const HEAD_OF = (unit: string) =>
   `LEFT JOIN units hu ON hu.id = ${unit} LEFT JOIN users h ON h.id = hu.head_user_id AND h.active`;

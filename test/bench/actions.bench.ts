@@ -1,4 +1,4 @@
-// Benchmark of dossier actions over HTTP (issue 4): the real API (createHttpApp: Fastify, the whole
+// Benchmark of dossier actions over HTTP: the real API (createHttpApp: Fastify, the whole
 // Nest pipeline, TypeORM, pg) listening on 127.0.0.1, driven by 50 concurrent keep-alive clients
 // looping intake -> forward (counter) -> forward (officer) -> resolve on their own dossiers.
 // Baseline in the same run, same database: pgbench with scripts built from the statements the API

@@ -1,4 +1,4 @@
-// Benchmark of POST /imports/dossiers (issue 4): 10,000 generated valid histories (six kinds, 0-4
+// Benchmark of POST /imports/dossiers: 10,000 generated valid histories (six kinds, 0-4
 // events each, like test/dossiers/import.e2e-spec.ts) posted over real HTTP to the in-process API,
 // once as one call of 10,000 and once as 5 calls of 2,000, into an emptied database each time.
 // Baseline in the same run: the very rows the import wrote (dossiers + dossier_events, values

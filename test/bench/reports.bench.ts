@@ -1,4 +1,4 @@
-// Benchmark of the reform board's reports at provincial scale (issue 6): form 06a and the
+// Benchmark of the reform board's reports at provincial scale: form 06a and the
 // performance index for one year over 5,000,000 dossiers in 60 units, through the real HTTP API.
 // Baseline in the same run, on the same data: the plain `GROUP BY` over `dossiers` that computes
 // the same counts (06a: the twelve columns per unit; index: the counts its computed indicators

@@ -1,4 +1,4 @@
-// Benchmark of the SLA scan at provincial scale (issue 5): 1,000,000 open, running dossiers of
+// Benchmark of the SLA scan at provincial scale: 1,000,000 open, running dossiers of
 // which 100,000 became overdue since the last scan (a minute ago). The scan runs as it does in
 // production: a real worker process takes the 'sla.scan' job from Redis. Reported: the scan's wall
 // time (from the worker's own log line) and the worker's peak resident memory (VmHWM).

@@ -1,4 +1,4 @@
-// Soak benchmark (issue 8): BENCH_SOAK_MINUTES (default 10) of mixed traffic at half the peak
+// Soak benchmark: BENCH_SOAK_MINUTES (default 10) of mixed traffic at half the peak
 // throughput measured at the start of the same run, against the built API and worker running as
 // their own processes (dist/src/main.js, dist/src/worker.js), as in production.
 //   Mix (weights): intake 18, forward at the counter 18, forward by the officer 18, resolve 18,

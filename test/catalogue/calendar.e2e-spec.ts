@@ -71,7 +71,7 @@ describe('Working-time calendar', () => {
     });
   });
 
-  it('reproduces the worked examples of DOMAIN.md: across Tết, and across a make-up Saturday', async () => {
+  it('reproduces the worked examples of docs/domain.md: across Tết, and across a make-up Saturday', async () => {
     const tet = await due(EXAMPLE_TET);
     expect(tet.status).toBe(200);
     expect(tet.body).toEqual({ clockStart: '2026-02-13T10:00:00+07:00', dueAt: '2026-02-25T10:00:00+07:00', provisional: false });

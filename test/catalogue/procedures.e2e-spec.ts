@@ -3,7 +3,7 @@ import { ProceduresService } from '../../src/catalogue/procedures.service';
 import { Api, startApi } from '../support/http';
 import { userWithRole } from './support';
 
-/** The example of API.md: 15 working days = 120 h; steps 4 + 96 h. */
+/** The example of docs/http-api.md: 15 working days = 120 h; steps 4 + 96 h. */
 const BUILDING_PERMIT = {
   code: '1.004227',
   name: 'Cấp giấy phép xây dựng',
@@ -46,7 +46,7 @@ describe('Procedures', () => {
   });
   afterAll(() => api.close());
 
-  it('creates version 1 of a procedure in the shape of API.md', async () => {
+  it('creates version 1 of a procedure in the shape of docs/http-api.md', async () => {
     const res = await post(BUILDING_PERMIT);
     expect(res.status).toBe(201);
     permitId = res.body.id;

@@ -5,11 +5,24 @@ describe('HTTP foundation', () => {
   let api: Api;
   let admin: string;
 
+  // The process warnings (deprecations included) emitted while the application is built.
+  const warnings: string[] = [];
+
   beforeAll(async () => {
-    api = await startApi({ LOGIN_MAX_FAILURES: '3' });
+    const emitWarning = jest.spyOn(process, 'emitWarning');
+    try {
+      api = await startApi({ LOGIN_MAX_FAILURES: '3' });
+    } finally {
+      for (const [warning] of emitWarning.mock.calls) warnings.push(String(warning));
+      emitWarning.mockRestore();
+    }
     admin = await api.login();
   });
   afterAll(() => api.close());
+
+  it('builds the application without deprecation warnings (e.g. Fastify FSTDEP022 for router options)', () => {
+    expect(warnings).toEqual([]);
+  });
 
   it('answers liveness without sign-in', async () => {
     const res = await api.request('GET', '/health');

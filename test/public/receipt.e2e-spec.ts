@@ -57,7 +57,7 @@ describe('the intake receipt (form 01: giấy tiếp nhận hồ sơ và hẹn t
       'Cấp giấy phép xây dựng (mã thủ tục 1.004227)',
       '3 ngày làm việc',
       'Thời gian nhận hồ sơ: 10 giờ 00 phút, ngày 13/02/2026',
-      // Over Tết: 3 working days from Friday 13/02 10:00 (DOMAIN.md's example).
+      // Over Tết: 3 working days from Friday 13/02 10:00 (docs/domain.md's example).
       'Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 00 phút, ngày 25/02/2026',
       `Mã tra cứu: ${d.lookupKey}`,
       `${PORTAL}/tra-cuu/${d.code}`,

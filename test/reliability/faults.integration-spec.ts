@@ -32,7 +32,7 @@ const FRESH_OPEN = 4000;
 const OVERDUE = 100;
 
 /**
- * Faults under load (issue 8): intakes and actions run through two API processes while Redis dies
+ * Faults under load: intakes and actions run through two API processes while Redis dies
  * and comes back, PostgreSQL crashes and comes back, the worker is killed mid-recomputation and an
  * API process is killed mid-request. The servers are the suite's own. Afterwards PostgreSQL must
  * hold every acknowledged write, every dossier must equal the replay of its gap-free events, and

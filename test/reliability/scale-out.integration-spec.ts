@@ -32,7 +32,7 @@ function counter(text: string, name: string, labels: RegExp): number {
 }
 
 /**
- * Scale-out (issue 8): two API processes and two worker processes on one PostgreSQL and one Redis.
+ * Scale-out: two API processes and two worker processes on one PostgreSQL and one Redis.
  * Intakes and actions go through both APIs alternately, overdue dossiers arrive in waves, both
  * workers fire every tick each second (SLA scan, heartbeat, report compaction, sweeps). No alert,
  * delivery or job may take effect twice, and nothing may be missed.

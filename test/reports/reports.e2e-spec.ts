@@ -44,7 +44,7 @@ function parseCsv(text: string): string[][] {
 /**
  * Form 06a, the index and the officials' record over a hand-made month (March 2026) of dossiers of
  * the building-permit procedure (3 working days; steps 4 h / 12 h / 4 h) handled by H15.50. Every
- * expected figure below is computed by hand from DOMAIN.md, not by the code under test.
+ * expected figure below is computed by hand from docs/domain.md, not by the code under test.
  *
  *  A carried over (26/02), resolved 03/03 07:45, due 03/03 08:00      -> resolved on time
  *  B carried over (20/02, Tết: clock starts 23/02), still open         -> in progress, overdue

@@ -7,7 +7,7 @@ import { buildProvince, BUILDING_PERMIT, intakeBody, Province } from '../support
  * user of every role, from the unit that owns the dossiers (H15.50) and from an unrelated one
  * (H15.60), with real ids and bodies that would be valid, so the answer reflects authorization.
  *
- * Outcomes (API.md "Conventions"):
+ * Outcomes (docs/http-api.md "Conventions"):
  *   ok   the call succeeds: 2xx (for the operations in LENIENT, also a domain 409/422, i.e. the
  *        request went past authorization and was refused by a business rule);
  *   401  no token on a route that needs one;
@@ -103,7 +103,7 @@ GET    /api/v1/reports/officials                         401  ok    ok    ok   4
 //   officers for the unit of the current step, heads for both and sign extensions, the board reads;
 // - intake for another unit is 403, not 404: unit codes are public catalogue data;
 // - the role check comes before the scope: counter staff of H15.60 answering feedback get 403;
-// - index inputs are entered by the reform board alone (API.md), not even by the admin.
+// - index inputs are entered by the reform board alone (docs/http-api.md), not even by the admin.
 
 /** Operations whose valid body may still meet a business rule once authorized (none at present). */
 const LENIENT = new Set<string>();

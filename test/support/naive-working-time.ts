@@ -1,4 +1,4 @@
-// Reference implementation of the working-time rules (shared/DOMAIN.md, "Working time"): walks
+// Reference implementation of the working-time rules (docs/domain.md, "Working time"): walks
 // day by day and period by period. Slow on purpose and obviously correct; it is the oracle for the
 // property tests and the baseline of test/bench/calendar.bench.ts. It shares only types with
 // src/calendar/working-time.ts.

@@ -3,7 +3,7 @@
 // English locale can be added beside it).
 import type { Outcome } from 'src/dossiers/lifecycle';
 
-/** Applicant kinds addressed as a person (API.md: citizen | business | agency | organisation). */
+/** Applicant kinds addressed as a person (docs/http-api.md: citizen | business | agency | organisation). */
 const isPerson = (kind: unknown) => kind === 'citizen' || kind === undefined || kind === null;
 
 export const DOCUMENT_MESSAGES = {
