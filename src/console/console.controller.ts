@@ -364,8 +364,14 @@ export class ConsoleController {
       user,
       'Hồ sơ cần xử lý',
       '/console/queue',
-      queuePage(items, { code, status }, result.nextCursor !== null),
+      queuePage(items, { code, status }, result.nextCursor !== null, await this.lateness(items, user)),
     );
+  }
+
+  /** How late the overdue ones of `items` are (the service measures it on their clocks). */
+  private lateness(items: DossierDto[], user: AuthUser) {
+    const overdue = items.filter((d) => d.timeliness === 'overdue').map((d) => d.id);
+    return this.dossiers.overdueWorkingMinutes(overdue, user);
   }
 
   private async dossierView(
@@ -408,6 +414,7 @@ export class ConsoleController {
         names,
         actionsFor(d, user),
         units.map((u) => ({ code: u.code, name: u.name })),
+        await this.lateness([d], user),
       ),
       flash,
       status,
@@ -528,7 +535,7 @@ export class ConsoleController {
       user,
       'Hồ sơ quá hạn và chậm xử lý',
       '/console/boards',
-      boardsPage(overdue.items, stalled.items),
+      boardsPage(overdue.items, stalled.items, await this.lateness(overdue.items, user)),
     );
   }
 

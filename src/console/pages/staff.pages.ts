@@ -3,7 +3,7 @@ import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
 import { COUNTER_ACTIONS, OFFICER_ACTIONS } from 'src/dossiers/dossier-permissions';
 import { ACTIONS, ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
 import type { AlertDto } from 'src/sla/dto/alert.dto';
-import { ACTION_LABELS, ALERT_LABELS, dateTime, workingTime } from 'src/console/format';
+import { ACTION_LABELS, ALERT_LABELS, dateTime, timeLeft } from 'src/console/format';
 import { html, Html } from 'src/console/html';
 
 export interface ProcedureOption {
@@ -153,7 +153,15 @@ export function urgency(d: DossierDto): 'overdue' | 'due_soon' | 'within' {
 
 const URGENCY_LABEL = { overdue: 'Quá hạn', due_soon: 'Sắp đến hạn', within: 'Trong hạn' };
 
-export function queuePage(items: DossierDto[], q: { code: string; status: string }, truncated: boolean): Html {
+/** Working minutes past the due instant of the overdue dossiers of a page, by id. */
+export type Lateness = Map<string, number>;
+
+export function queuePage(
+  items: DossierDto[],
+  q: { code: string; status: string },
+  truncated: boolean,
+  late: Lateness,
+): Html {
   const statuses: DossierStatus[] = ['received', 'in_progress', 'awaiting_supplement', 'awaiting_payment', 'resolved'];
   return html`<form method="get" action="/console/queue" class="card row" role="search">
       <div><label for="code">Tìm theo mã hồ sơ</label><input id="code" name="code" value="${q.code}" /></div>
@@ -180,7 +188,7 @@ export function queuePage(items: DossierDto[], q: { code: string; status: string
           <th>Thủ tục</th>
           <th>Trạng thái</th>
           <th>Hạn giải quyết</th>
-          <th class="n">Còn lại (giờ làm việc)</th>
+          <th class="n">Thời gian còn lại / quá hạn (giờ làm việc)</th>
           <th>Tình trạng</th>
         </tr>
       </thead>
@@ -192,9 +200,7 @@ export function queuePage(items: DossierDto[], q: { code: string; status: string
             <td>${d.procedureCode}</td>
             <td>${d.statusLabel}</td>
             <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
-            <td class="n">
-              ${d.dueAt === null && d.status.startsWith('awaiting') ? 'tạm dừng' : workingTime(d.remainingWorkingMinutes)}
-            </td>
+            <td class="n">${timeLeft(d, late.get(d.id))}</td>
             <td><span class="badge">${URGENCY_LABEL[u]}</span></td>
           </tr>`;
         })}
@@ -269,6 +275,7 @@ export function dossierPage(
   names: Map<string, string>,
   actions: LiveAction[],
   units: { code: string; name: string }[],
+  late: Lateness,
 ): Html {
   const u = d.endedAt ? null : urgency(d);
   return html`<div class="card">
@@ -281,7 +288,7 @@ export function dossierPage(
         Tiếp nhận: ${dateTime(d.receivedAt)} · Hạn giải quyết:
         <strong>${dateTime(d.dueAt)}</strong>
         ${d.promisedAt ? html` · Hẹn mới sau gia hạn: <strong>${dateTime(d.promisedAt)}</strong>` : ''}
-        ${d.endedAt ? html` · Kết thúc: ${dateTime(d.endedAt)}` : html` · Còn lại: ${workingTime(d.remainingWorkingMinutes)} làm việc`}
+        ${d.endedAt ? html` · Kết thúc: ${dateTime(d.endedAt)}` : html` · Thời gian làm việc: <strong id="time-left">${timeLeft(d, late.get(d.id))}</strong>`}
       </p>
       ${d.currentStep ? html`<p>Bước hiện tại: ${d.currentStep.name} (${d.currentStep.unitCode}), hạn bước: ${dateTime(d.currentStep.dueAt)}</p>` : ''}
       <p class="noprint">
@@ -364,7 +371,7 @@ export function alertsPage(items: AlertDto[], open: boolean): Html {
     ${items.length === 0 ? html`<p>Không có cảnh báo.</p>` : ''}`;
 }
 
-export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
+export function boardsPage(overdue: DossierDto[], stalled: AlertDto[], late: Lateness): Html {
   return html`<section aria-labelledby="overdue-h">
       <h2 id="overdue-h">Hồ sơ quá hạn (${overdue.length})</h2>
       <table>
@@ -374,6 +381,7 @@ export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
             <th>Thủ tục</th>
             <th>Trạng thái</th>
             <th>Hạn giải quyết</th>
+            <th class="n">Quá hạn (giờ làm việc)</th>
             <th>Bước hiện tại</th>
           </tr>
         </thead>
@@ -385,6 +393,7 @@ export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
                 <td>${d.procedureCode}</td>
                 <td>${d.statusLabel}</td>
                 <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
+                <td class="n">${timeLeft(d, late.get(d.id))}</td>
                 <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
               </tr>`,
           )}
