@@ -6,6 +6,7 @@ import { Citizens1764700000000 } from './1764700000000-citizens';
 import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 import { Reports1764900000000 } from './1764900000000-reports';
 import { CalendarHorizon1765000000000 } from './1765000000000-calendar-horizon';
+import { QueueIndexes1765200000000 } from './1765200000000-queue-indexes';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ScanIndexes1764800000000,
   Reports1764900000000,
   CalendarHorizon1765000000000,
+  QueueIndexes1765200000000,
 ];

@@ -6,6 +6,7 @@ import type { AuthUser } from 'src/auth/auth-user';
 import { AuthService } from 'src/auth/auth.service';
 import { Public } from 'src/auth/decorators';
 import type { Role } from 'src/auth/user.entity';
+import { UnitScopeService } from 'src/auth/unit-scope.service';
 import { UsersRepository } from 'src/auth/users.repository';
 import { CalendarService } from 'src/calendar/calendar.service';
 import { ProceduresService } from 'src/catalogue/procedures.service';
@@ -24,14 +25,15 @@ import {
   boardsPage,
   dossierPage,
   EMPTY_INTAKE,
+  FilterOption,
   intakeDonePage,
   IntakeForm,
   intakePage,
   loginPage,
   messagePage,
   queuePage,
-  urgency,
 } from 'src/console/pages/staff.pages';
+import { QUEUE_PAGE_SIZE, QueueFilters, QueuePaging } from 'src/console/queue-filters';
 import { ConsoleSession } from 'src/console/session';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
 import type { PdfFile } from 'src/dossiers/documents/documents.service';
@@ -110,6 +112,7 @@ export class ConsoleController {
     private readonly alerts: AlertsService,
     private readonly reports: ReportsService,
     private readonly clock: Clock,
+    private readonly scope: UnitScopeService,
   ) {}
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
@@ -331,41 +334,118 @@ export class ConsoleController {
 
   // ---- work queue and dossier ----
 
+  /** Units a queue may be filtered by (the current step's unit): the catalogue, in code order. */
+  private async unitOptions(): Promise<FilterOption[]> {
+    const out: FilterOption[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const units = await this.units.list({ limit: 500, afterCode: after });
+      out.push(...units.slice(0, 500).map((u) => ({ value: u.code, label: `${u.code} — ${u.name}` })));
+      if (units.length <= 500 || out.length >= 5000) return out;
+      after = units[499].code;
+    }
+  }
+
+  /** Assignees a queue may be filtered by: active staff of the user's unit and the units under it. */
+  private async assigneeOptions(user: AuthUser): Promise<FilterOption[]> {
+    const unitIds =
+      user.role === 'admin' || user.role === 'reform_board' || !user.unitId
+        ? null
+        : await this.scope.subtree(user.unitId);
+    const users = await this.users.list({ limit: 1000, unitIds });
+    return users
+      .filter((u) => u.active && (u.role === 'officer' || u.role === 'unit_head' || u.role === 'counter_staff'))
+      .map((u) => ({ value: u.id, label: u.fullName }))
+      .sort((a, b) => a.label.localeCompare(b.label, 'vi'));
+  }
+
+  /**
+   * The work queue (issue 19): the same list as `GET /dossiers` with the user's scope, ordered by
+   * urgency and paged by its cursor (50 a page; "Trang trước" walks back the cursors kept in the
+   * link), filtered by status, current step unit, assignee, procedure and timeliness. The filters
+   * are remembered for the signed-in user (QueueFilters): opening the queue without parameters
+   * restores them; "Bỏ lọc" clears them.
+   */
   @Get('queue')
   async queue(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, STAFF);
     if (!user) return reply;
+    if (q.clear !== undefined) {
+      QueueFilters.forget(reply, req);
+      return reply.redirect('/console/queue', 303);
+    }
+    const given = QueueFilters.given(q);
+    if (!given && q.code === undefined && q.cursor === undefined) {
+      const saved = QueueFilters.saved(req, user);
+      if (saved) return reply.redirect(`/console/queue?${saved}`, 303);
+    }
+    const filters = QueueFilters.from(q);
+    if (given) QueueFilters.remember(reply, req, user, filters);
     const code = (q.code ?? '').trim().slice(0, 80);
-    const status = (q.status ?? '').trim();
-    const query: Record<string, unknown> = { limit: 500 };
+    const paging = QueuePaging.from(q);
+    const query: Record<string, unknown> = { limit: QUEUE_PAGE_SIZE };
     if (code) query.code = code;
-    query.status = status || 'received,in_progress,awaiting_supplement,awaiting_payment';
-    let list: ListDossiersQuery;
-    try {
-      list = validateDto(ListDossiersQuery, query);
-    } catch (err) {
-      return this.render(
+    query.status = filters.status || 'received,in_progress,awaiting_supplement,awaiting_payment';
+    if (filters.procedure) query.procedureCode = filters.procedure;
+    if (filters.timeliness) query.timeliness = filters.timeliness;
+    if (paging.cursor) query.cursor = paging.cursor;
+    const bad = (text: string) =>
+      this.render(
         reply,
         user,
         'Hồ sơ cần xử lý',
         '/console/queue',
-        messagePage(explain(err), '/console/queue'),
+        messagePage(text, '/console/queue?clear'),
         null,
         400,
       );
+    let result: { items: DossierDto[]; nextCursor: string | null } = { items: [], nextCursor: null };
+    try {
+      const list = validateDto(ListDossiersQuery, query);
+      if (filters.assignee && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.assignee))
+        return bad('Người xử lý không hợp lệ.');
+      const stepUnit = filters.stepUnit ? await this.units.findByCode(filters.stepUnit) : null;
+      // An unknown unit matches nothing, as an unknown unitCode does in the API.
+      if (!filters.stepUnit || stepUnit)
+        result = await this.dossiers.list(list, user, {
+          order: 'urgency',
+          currentStepUnitId: stepUnit?.id,
+          currentAssigneeId: filters.assignee || undefined,
+        });
+    } catch (err) {
+      return bad(explain(err));
     }
-    const result = await this.dossiers.list(list, user);
-    const rank = { overdue: 0, due_soon: 1, within: 2 };
-    const items = [...result.items].sort(
-      (a, b) => rank[urgency(a)] - rank[urgency(b)] || a.remainingWorkingMinutes - b.remainingWorkingMinutes,
-    );
+    const [units, assignees, procedures] = await Promise.all([
+      this.unitOptions(),
+      this.assigneeOptions(user),
+      this.procedureOptions(),
+    ]);
     return this.render(
       reply,
       user,
       'Hồ sơ cần xử lý',
       '/console/queue',
-      queuePage(items, { code, status }, result.nextCursor !== null),
+      queuePage({
+        items: result.items,
+        code,
+        filters,
+        options: {
+          units,
+          assignees,
+          procedures: procedures.map((p) => ({ value: p.code, label: `${p.code} — ${p.name}` })),
+        },
+        page: paging.number,
+        previous: paging.previousHref(filters, code),
+        next: result.nextCursor === null ? null : paging.nextHref(filters, code, result.nextCursor),
+        late: await this.lateness(result.items, user),
+      }),
     );
+  }
+
+  /** How late the overdue ones of `items` are (the service measures it on their clocks). */
+  private lateness(items: DossierDto[], user: AuthUser) {
+    const overdue = items.filter((d) => d.timeliness === 'overdue').map((d) => d.id);
+    return this.dossiers.overdueWorkingMinutes(overdue, user);
   }
 
   private async dossierView(
@@ -408,6 +488,7 @@ export class ConsoleController {
         names,
         actionsFor(d, user),
         units.map((u) => ({ code: u.code, name: u.name })),
+        await this.lateness([d], user),
       ),
       flash,
       status,
@@ -528,7 +609,7 @@ export class ConsoleController {
       user,
       'Hồ sơ quá hạn và chậm xử lý',
       '/console/boards',
-      boardsPage(overdue.items, stalled.items),
+      boardsPage(overdue.items, stalled.items, await this.lateness(overdue.items, user)),
     );
   }
 

@@ -36,6 +36,29 @@ export function workingTime(minutes: number): string {
   return parts.join(' ');
 }
 
+/** What the time-left text needs of a dossier (fields of the API representation). */
+export interface TimeLeftOf {
+  endedAt: string | null;
+  dueAt: string | null;
+  timeliness: string | null;
+  remainingWorkingMinutes: number;
+}
+
+/**
+ * The time a clerk reads for an open dossier, in working time as its deadline is counted:
+ * "còn 1 ngày 2 giờ", or "quá hạn 2 ngày 3 giờ" given the working minutes past the due instant
+ * (DossiersService.overdueWorkingMinutes), prefixed "tạm dừng ·" while the clock is paused (both
+ * then stand still). Less than a working minute reads "dưới 1 phút", never "0 phút". Empty for an
+ * ended dossier.
+ */
+export function timeLeft(d: TimeLeftOf, overdueMinutes: number | undefined): string {
+  if (d.endedAt !== null) return '';
+  const amount = (minutes: number) => (minutes < 1 ? 'dưới 1 phút' : workingTime(minutes));
+  const text =
+    d.timeliness === 'overdue' ? `quá hạn ${amount(overdueMinutes ?? 0)}` : `còn ${amount(d.remainingWorkingMinutes)}`;
+  return d.dueAt === null ? `tạm dừng · ${text}` : text;
+}
+
 export const ACTION_LABELS: Record<string, string> = {
   intake: 'Tiếp nhận',
   forward: 'Chuyển bước xử lý',

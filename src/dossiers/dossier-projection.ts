@@ -67,3 +67,14 @@ export function liveFigures(s: DossierState, cal: WorkingCalendar, now: number) 
     remainingWorkingMinutes: s.endedAt !== null ? 0 : Math.floor(remainingMsAt(cal, s.clock, now) / 60_000),
   };
 }
+
+/**
+ * How late an open dossier is, in working milliseconds past its statutory due instant (the one
+ * `timeliness` judges by): up to `now` while running, up to the pause while paused (the clock is
+ * stopped, as for the remaining time). Null when within time or ended.
+ */
+export function overdueMsAt(s: DossierState, cal: WorkingCalendar, now: number): number | null {
+  if (s.endedAt !== null || timelinessAt(s, now) !== 'overdue') return null;
+  const until = s.clock.pausedSince ?? now;
+  return cal.workingMsBetween(new Date(s.clock.dueAt), new Date(until));
+}

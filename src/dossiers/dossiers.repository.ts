@@ -89,10 +89,37 @@ export interface ListFilter {
   receivedFrom?: Date;
   receivedTo?: Date;
   code?: string;
+  /** The unit of the current step (the console's queue; not an API filter). */
+  currentStepUnitId?: string;
+  /** The assignee of the current step (the console's queue; not an API filter). */
+  currentAssigneeId?: string;
+  ids?: string[];
   now: Date;
+  /**
+   * `received` (the API's): newest first. `urgency` (the console's queue): by due instant, most
+   * overdue first, dossiers paused within time last (their clock is stopped).
+   */
+  order?: 'received' | 'urgency';
   after?: { receivedAt: string; id: string };
+  afterUrgency?: UrgencyKey;
   limit: number;
 }
+
+/** Sort key of the `urgency` order: paused within time, the due instant, the id. */
+export interface UrgencyKey {
+  waiting: boolean;
+  dueAt: string;
+  id: string;
+}
+
+/** `waiting` of a row for the urgency order, as the SQL expression URGENCY_WAITING computes it. */
+export function urgencyKey(row: DossierRow): UrgencyKey {
+  const c = row.state.clock;
+  const paused = row.state.endedAt === null ? c.pausedSince : null;
+  return { waiting: paused !== null && c.dueAt >= paused, dueAt: new Date(c.dueAt).toISOString(), id: row.id };
+}
+
+const URGENCY_WAITING = `(d.paused_since IS NOT NULL AND d.last_due_at >= d.paused_since)`;
 
 const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'status',
@@ -401,6 +428,9 @@ export class DossiersRepository {
     if (f.unitId) where.push(`d.unit_ids @> ARRAY[${p(f.unitId)}]::uuid[]`);
     if (f.procedureCode) where.push(`d.procedure_code = ${p(f.procedureCode)}`);
     if (f.code) where.push(`d.code = ${p(f.code)}`);
+    if (f.currentStepUnitId) where.push(`d.current_step_unit_id = ${p(f.currentStepUnitId)}`);
+    if (f.currentAssigneeId) where.push(`d.current_assignee_id = ${p(f.currentAssigneeId)}`);
+    if (f.ids) where.push(`d.id = ANY(${p(f.ids)}::uuid[])`);
     if (f.receivedFrom) where.push(`d.received_at >= ${p(f.receivedFrom)}`);
     if (f.receivedTo) where.push(`d.received_at < ${p(f.receivedTo)}`);
     if (f.timeliness) {
@@ -408,8 +438,17 @@ export class DossiersRepository {
       const overdue = `d.last_due_at < coalesce(d.paused_since, ${p(f.now)})`;
       where.push(`d.ended_at IS NULL AND ${f.timeliness === 'overdue' ? overdue : `NOT (${overdue})`}`);
     }
-    if (f.after) where.push(`(d.received_at, d.id) < (${p(f.after.receivedAt)}::timestamptz, ${p(f.after.id)}::uuid)`);
-    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.received_at DESC, d.id DESC LIMIT ${p(f.limit + 1)}`;
+    if (f.order === 'urgency') {
+      if (f.afterUrgency) {
+        const a = f.afterUrgency;
+        where.push(
+          `(${URGENCY_WAITING}, d.last_due_at, d.id) > (${p(a.waiting)}::boolean, ${p(a.dueAt)}::timestamptz, ${p(a.id)}::uuid)`,
+        );
+      }
+    } else if (f.after)
+      where.push(`(d.received_at, d.id) < (${p(f.after.receivedAt)}::timestamptz, ${p(f.after.id)}::uuid)`);
+    const order = f.order === 'urgency' ? `${URGENCY_WAITING}, d.last_due_at, d.id` : `d.received_at DESC, d.id DESC`;
+    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`;
     return this.dataSource.query(sql, params);
   }
 

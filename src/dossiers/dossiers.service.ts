@@ -15,8 +15,15 @@ import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
 import { loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
-import { liveFigures, projectState, Thresholds } from 'src/dossiers/dossier-projection';
-import { DossierRow, DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
+import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
+import {
+  DossierRow,
+  DossiersRepository,
+  EventRow,
+  NewDossier,
+  UrgencyKey,
+  urgencyKey,
+} from 'src/dossiers/dossiers.repository';
 import type {
   ControlSlipRowDto,
   DossierDto,
@@ -68,6 +75,22 @@ const isCursor = (v: unknown): v is { r: string; i: string } =>
   v !== null &&
   typeof (v as { r: unknown }).r === 'string' &&
   typeof (v as { i: unknown }).i === 'string';
+
+const isUrgencyCursor = (v: unknown): v is UrgencyKey =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as UrgencyKey).waiting === 'boolean' &&
+  typeof (v as UrgencyKey).dueAt === 'string' &&
+  !Number.isNaN(Date.parse((v as UrgencyKey).dueAt)) &&
+  typeof (v as UrgencyKey).id === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((v as UrgencyKey).id);
+
+/** The console queue's options of list() (not API filters). */
+export interface DossierListOptions {
+  currentStepUnitId?: string;
+  currentAssigneeId?: string;
+  order?: 'received' | 'urgency';
+}
 
 const PG_UNIQUE = '23505';
 
@@ -227,9 +250,15 @@ export class DossiersService {
     return this.toDto(row, calendar, this.clock.now());
   }
 
-  async list(q: ListDossiersQuery, user: AuthUser): Promise<Page<DossierDto>> {
+  /**
+   * `opts` are the console queue's (not API filters): the current step's unit and assignee, and
+   * the urgency order (its cursors are of that order only).
+   */
+  async list(q: ListDossiersQuery, user: AuthUser, opts: DossierListOptions = {}): Promise<Page<DossierDto>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const after = decodeCursor(q.cursor, isCursor);
+    const urgency = opts.order === 'urgency';
+    const after = urgency ? undefined : decodeCursor(q.cursor, isCursor);
+    const afterUrgency = urgency ? decodeCursor(q.cursor, isUrgencyCursor) : undefined;
     let unitId: string | undefined;
     if (q.unitCode) {
       const unit = await this.units.findByCode(q.unitCode);
@@ -246,8 +275,12 @@ export class DossiersService {
       receivedFrom: q.receivedFrom ? parseInstant(q.receivedFrom, 'receivedFrom') : undefined,
       receivedTo: q.receivedTo ? parseInstant(q.receivedTo, 'receivedTo') : undefined,
       code: q.code,
+      currentStepUnitId: opts.currentStepUnitId,
+      currentAssigneeId: opts.currentAssigneeId,
       now,
+      order: opts.order,
       after: after ? { receivedAt: after.r, id: after.i } : undefined,
+      afterUrgency,
       limit,
     });
     const calendar = await this.calendars.current();
@@ -255,8 +288,31 @@ export class DossiersService {
       rows,
       limit,
       (r) => this.toDto(r, calendar, now),
-      (r) => ({ r: r.received_at.toISOString(), i: r.id }),
+      (r) => (urgency ? urgencyKey(r) : { r: r.received_at.toISOString(), i: r.id }),
     );
+  }
+
+  /**
+   * How late each visible, open, overdue dossier of `ids` is: working minutes from its statutory
+   * due instant to now (to the pause while paused: its clock is stopped, as for the remaining
+   * time). Absent for dossiers within time or out of the user's scope. The console's "quá hạn".
+   */
+  async overdueWorkingMinutes(ids: string[], user: AuthUser): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (ids.length === 0) return out;
+    const now = this.clock.now();
+    const rows = await this.repo.list({
+      visibleUnitIds: await this.scope.visibleUnitIds(user),
+      ids,
+      now,
+      limit: ids.length,
+    });
+    const calendar = await this.calendars.current();
+    for (const r of rows) {
+      const ms = overdueMsAt(r.state, calendar, now.getTime());
+      if (ms !== null) out.set(r.id, Math.floor(ms / 60_000));
+    }
+    return out;
   }
 
   async events(id: string, user: AuthUser): Promise<DossierEventDto[]> {

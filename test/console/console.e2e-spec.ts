@@ -7,6 +7,7 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { Clock } from '../../src/common/clock';
 import { Api, startApi } from '../support/http';
 import { buildProvince, intakeBody, Province } from '../support/province';
+import { ARTIFACTS, check, CHROMIUM_ARGS } from './browser';
 
 /**
  * The staff console in a real browser (Debian's Chromium driven by playwright-core) against the
@@ -14,19 +15,6 @@ import { buildProvince, intakeBody, Province } from '../support/province';
  * test-artifacts/console/), Vietnamese glyphs checked in the page's own font, and axe-core with no
  * serious or critical violation on every page.
  */
-const ARTIFACTS = join(__dirname, '../../test-artifacts/console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 describe('staff console in a browser', () => {
   let api: Api;
   let p: Province;
@@ -58,46 +46,6 @@ describe('staff console in a browser', () => {
     await page.fill('#password', `${username === 'otherclerk' ? 'otherClerk' : username}-password`);
     await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.click('button[type=submit]')]);
     return page;
-  }
-
-  /** Screenshot, glyph coverage of every character on the page, and axe-core (serious/critical: none). */
-  async function check(page: Page, name: string): Promise<void> {
-    await page.evaluate(() => document.fonts.ready);
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    const fonts = await page.evaluate(() => {
-      const text = document.body.innerText;
-      const faces: FontFace[] = [];
-      document.fonts.forEach((f) => {
-        if (f.family.replace(/"/g, '') === 'ConsoleSans') faces.push(f);
-      });
-      return {
-        vietnamese: /[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i.test(text),
-        loaded: faces.length > 0 && faces.every((f) => f.status === 'loaded'),
-        // true only when the loaded face has a glyph for every character of the page's text
-        covered: document.fonts.check('16px ConsoleSans', text) && document.fonts.check('bold 16px ConsoleSans', text),
-        statuses: faces.map((f) => `${f.weight}:${f.status}`).join(','),
-      };
-    });
-    expect({ name, ...fonts }).toEqual({
-      name,
-      vietnamese: true,
-      loaded: true,
-      covered: true,
-      statuses: '400:loaded,700:loaded',
-    });
-    await page.addScriptTag({ content: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-        }
-      ).axe;
-      const r = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
-    });
-    expect({ name, violations }).toEqual({ name, violations: [] });
   }
 
   async function act(page: Page, summary: string, fill: (page: Page) => Promise<void> = async () => undefined) {

@@ -3,8 +3,9 @@ import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
 import { COUNTER_ACTIONS, OFFICER_ACTIONS } from 'src/dossiers/dossier-permissions';
 import { ACTIONS, ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
 import type { AlertDto } from 'src/sla/dto/alert.dto';
-import { ACTION_LABELS, ALERT_LABELS, dateTime, workingTime } from 'src/console/format';
+import { ACTION_LABELS, ALERT_LABELS, dateTime, timeLeft } from 'src/console/format';
 import { html, Html } from 'src/console/html';
+import { QUEUE_PAGE_SIZE, QueueFilters, QueueFilterValues } from 'src/console/queue-filters';
 
 export interface ProcedureOption {
   code: string;
@@ -153,23 +154,84 @@ export function urgency(d: DossierDto): 'overdue' | 'due_soon' | 'within' {
 
 const URGENCY_LABEL = { overdue: 'Quá hạn', due_soon: 'Sắp đến hạn', within: 'Trong hạn' };
 
-export function queuePage(items: DossierDto[], q: { code: string; status: string }, truncated: boolean): Html {
+/** Working minutes past the due instant of the overdue dossiers of a page, by id. */
+export type Lateness = Map<string, number>;
+
+export interface FilterOption {
+  value: string;
+  label: string;
+}
+
+export interface QueueView {
+  items: DossierDto[];
+  code: string;
+  filters: QueueFilterValues;
+  options: { units: FilterOption[]; assignees: FilterOption[]; procedures: FilterOption[] };
+  /** 1 on the first page. */
+  page: number;
+  previous: string | null;
+  next: string | null;
+  late: Lateness;
+}
+
+const select = (id: string, label: string, all: string, options: FilterOption[], selected: string) =>
+  html`<div>
+    <label for="${id}">${label}</label
+    ><select id="${id}" name="${id}">
+      <option value="">${all}</option>
+      ${options.map((o) => option(o.value, o.label, selected))}
+    </select>
+  </div>`;
+
+export function queuePage(v: QueueView): Html {
   const statuses: DossierStatus[] = ['received', 'in_progress', 'awaiting_supplement', 'awaiting_payment', 'resolved'];
-  return html`<form method="get" action="/console/queue" class="card row" role="search">
-      <div><label for="code">Tìm theo mã hồ sơ</label><input id="code" name="code" value="${q.code}" /></div>
-      <div>
-        <label for="status">Trạng thái</label
-        ><select id="status" name="status">
-          <option value="">Đang giải quyết (tất cả)</option>
-          ${statuses.map((s) => option(s, STATUS_LABEL[s], q.status))}
-        </select>
+  const f = v.filters;
+  const filtered = QueueFilters.active(f);
+  const pager = (where: string) =>
+    v.previous || v.next
+      ? html`<nav class="pager" aria-label="Phân trang (${where})">
+          ${v.previous ? html`<a href="${v.previous}" rel="prev">← Trang trước</a>` : ''}
+          <span>Trang ${v.page}</span>
+          ${v.next ? html`<a href="${v.next}" rel="next">Trang sau →</a>` : ''}
+        </nav>`
+      : '';
+  return html`<form method="get" action="/console/queue" class="card" role="search" aria-label="Lọc hồ sơ">
+      <div class="row">
+        <div><label for="code">Tìm theo mã hồ sơ</label><input id="code" name="code" value="${v.code}" /></div>
+        ${select(
+          'status',
+          'Trạng thái',
+          'Đang giải quyết (tất cả)',
+          statuses.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+          f.status,
+        )}
+        ${select(
+          'timeliness',
+          'Thời hạn',
+          'Tất cả',
+          [
+            { value: 'within', label: 'Trong hạn' },
+            { value: 'overdue', label: 'Quá hạn' },
+          ],
+          f.timeliness,
+        )}
       </div>
-      <div><button type="submit">Lọc</button></div>
+      <div class="row">
+        ${select('stepUnit', 'Đơn vị đang xử lý (bước hiện tại)', 'Tất cả đơn vị', v.options.units, f.stepUnit)}
+        ${select('assignee', 'Người được giao xử lý', 'Tất cả', v.options.assignees, f.assignee)}
+        ${select('procedure', 'Thủ tục', 'Tất cả thủ tục', v.options.procedures, f.procedure)}
+      </div>
+      <div class="row" style="align-items:center">
+        <div><button type="submit">Lọc</button></div>
+        ${filtered ? html`<div><a href="/console/queue?clear" id="clear-filters">Bỏ lọc</a></div>` : ''}
+      </div>
     </form>
-    <p class="muted">
-      ${items.length} hồ sơ, xếp theo mức độ khẩn: quá hạn trước, rồi thời gian còn lại ít
-      nhất.${truncated ? ' Chỉ hiện 500 hồ sơ đầu.' : ''}
+    <p class="muted" id="queue-summary">
+      Trang ${v.page}: ${v.items.length} hồ sơ (tối đa ${QUEUE_PAGE_SIZE} mỗi
+      trang)${filtered ? ' theo bộ lọc đã chọn (được ghi nhớ cho lần sau)' : ''}, xếp theo mức độ khẩn: quá hạn lâu nhất
+      trước, rồi hạn gần nhất; hồ sơ tạm dừng còn trong hạn xếp cuối.
     </p>
+    ${pager('đầu danh sách')}
     <table>
       <caption class="muted" style="text-align:left">
         Màu: đỏ = quá hạn, vàng = còn dưới 8 giờ làm việc, xanh = trong hạn.
@@ -179,27 +241,28 @@ export function queuePage(items: DossierDto[], q: { code: string; status: string
           <th>Mã hồ sơ</th>
           <th>Thủ tục</th>
           <th>Trạng thái</th>
+          <th>Bước hiện tại</th>
           <th>Hạn giải quyết</th>
-          <th class="n">Còn lại (giờ làm việc)</th>
+          <th class="n">Thời gian còn lại / quá hạn (giờ làm việc)</th>
           <th>Tình trạng</th>
         </tr>
       </thead>
       <tbody>
-        ${items.map((d) => {
+        ${v.items.map((d) => {
           const u = urgency(d);
           return html`<tr class="${u}">
             <td><a href="/console/dossiers/${d.id}">${d.code}</a></td>
             <td>${d.procedureCode}</td>
             <td>${d.statusLabel}</td>
+            <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
             <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
-            <td class="n">
-              ${d.dueAt === null && d.status.startsWith('awaiting') ? 'tạm dừng' : workingTime(d.remainingWorkingMinutes)}
-            </td>
+            <td class="n">${timeLeft(d, v.late.get(d.id))}</td>
             <td><span class="badge">${URGENCY_LABEL[u]}</span></td>
           </tr>`;
         })}
       </tbody>
-    </table>`;
+    </table>
+    ${v.items.length === 0 ? html`<p>Không có hồ sơ nào.</p>` : ''} ${pager('cuối danh sách')}`;
 }
 
 const field = (id: string, label: string, input: Html) => html`<label for="${id}">${label}</label>${input}`;
@@ -269,6 +332,7 @@ export function dossierPage(
   names: Map<string, string>,
   actions: LiveAction[],
   units: { code: string; name: string }[],
+  late: Lateness,
 ): Html {
   const u = d.endedAt ? null : urgency(d);
   return html`<div class="card">
@@ -281,7 +345,7 @@ export function dossierPage(
         Tiếp nhận: ${dateTime(d.receivedAt)} · Hạn giải quyết:
         <strong>${dateTime(d.dueAt)}</strong>
         ${d.promisedAt ? html` · Hẹn mới sau gia hạn: <strong>${dateTime(d.promisedAt)}</strong>` : ''}
-        ${d.endedAt ? html` · Kết thúc: ${dateTime(d.endedAt)}` : html` · Còn lại: ${workingTime(d.remainingWorkingMinutes)} làm việc`}
+        ${d.endedAt ? html` · Kết thúc: ${dateTime(d.endedAt)}` : html` · Thời gian làm việc: <strong id="time-left">${timeLeft(d, late.get(d.id))}</strong>`}
       </p>
       ${d.currentStep ? html`<p>Bước hiện tại: ${d.currentStep.name} (${d.currentStep.unitCode}), hạn bước: ${dateTime(d.currentStep.dueAt)}</p>` : ''}
       <p class="noprint">
@@ -364,7 +428,7 @@ export function alertsPage(items: AlertDto[], open: boolean): Html {
     ${items.length === 0 ? html`<p>Không có cảnh báo.</p>` : ''}`;
 }
 
-export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
+export function boardsPage(overdue: DossierDto[], stalled: AlertDto[], late: Lateness): Html {
   return html`<section aria-labelledby="overdue-h">
       <h2 id="overdue-h">Hồ sơ quá hạn (${overdue.length})</h2>
       <table>
@@ -374,6 +438,7 @@ export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
             <th>Thủ tục</th>
             <th>Trạng thái</th>
             <th>Hạn giải quyết</th>
+            <th class="n">Quá hạn (giờ làm việc)</th>
             <th>Bước hiện tại</th>
           </tr>
         </thead>
@@ -385,6 +450,7 @@ export function boardsPage(overdue: DossierDto[], stalled: AlertDto[]): Html {
                 <td>${d.procedureCode}</td>
                 <td>${d.statusLabel}</td>
                 <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
+                <td class="n">${timeLeft(d, late.get(d.id))}</td>
                 <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
               </tr>`,
           )}
