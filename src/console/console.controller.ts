@@ -39,6 +39,7 @@ import { DocumentsService } from 'src/dossiers/documents/documents.service';
 import type { PdfFile } from 'src/dossiers/documents/documents.service';
 import { ReceiptService } from 'src/dossiers/documents/receipt.service';
 import { DossiersService } from 'src/dossiers/dossiers.service';
+import { DeadlineService } from 'src/dossiers/deadline.service';
 import { ACTION_DTOS, DossierDto, IntakeDto, ListDossiersQuery } from 'src/dossiers/dto/dossier.dto';
 import type { LiveAction } from 'src/dossiers/lifecycle';
 import { LodgeFeedbackDto, RateDossierDto } from 'src/public/dto/public.dto';
@@ -113,6 +114,7 @@ export class ConsoleController {
     private readonly reports: ReportsService,
     private readonly clock: Clock,
     private readonly scope: UnitScopeService,
+    private readonly deadlines: DeadlineService,
   ) {}
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
@@ -489,6 +491,7 @@ export class ConsoleController {
         actionsFor(d, user),
         units.map((u) => ({ code: u.code, name: u.name })),
         await this.lateness([d], user),
+        await this.deadlines.explain(id, user).catch(() => null),
       ),
       flash,
       status,

@@ -80,7 +80,42 @@ export const ALERT_LABELS: Record<string, string> = {
   stalled: 'Chậm ở bước xử lý',
   escalated: 'Quá hạn kéo dài (báo Ban chỉ đạo)',
   feedback_overdue: 'Phản ánh quá hạn xử lý',
+  calendar_horizon: 'Lịch làm việc chưa được xác nhận',
 };
+
+export const CLOCK_START_REASONS: Record<string, string> = {
+  in_hours: 'tiếp nhận trong giờ làm việc, tính ngay',
+  after_hours: 'tiếp nhận ngoài giờ làm việc, tính từ đầu giờ làm việc kế tiếp',
+  lunch_break: 'tiếp nhận trong giờ nghỉ trưa, tính từ đầu giờ làm việc buổi chiều',
+  non_working_day: 'tiếp nhận vào ngày nghỉ, tính từ đầu ngày làm việc kế tiếp',
+  intake_cutoff: 'tiếp nhận sau giờ chốt nhận hồ sơ trong ngày, tính từ ngày làm việc kế tiếp',
+};
+
+export const LIMIT_UNITS: Record<string, string> = {
+  working_days: 'ngày làm việc',
+  working_hours: 'giờ làm việc',
+  calendar_days: 'ngày',
+};
+
+export const PAUSE_REASONS: Record<string, string> = {
+  awaiting_supplement: 'chờ bổ sung hồ sơ',
+  awaiting_payment: 'chờ thực hiện nghĩa vụ tài chính',
+};
+
+export const CALENDAR_DAY_SNAPS: Record<string, string> = {
+  none: 'thời điểm tròn ngày nằm trong giờ làm việc',
+  end_of_working_day: 'thời điểm tròn ngày ngoài giờ làm việc: hạn là cuối giờ làm việc ngày đó',
+  end_of_next_working_day: 'thời điểm tròn ngày rơi vào ngày nghỉ: hạn là cuối giờ làm việc ngày làm việc kế tiếp',
+  after_resumption: 'sau khi tiếp tục xử lý, hạn không sớm hơn thời điểm tiếp tục cộng thời gian còn lại',
+};
+
+/** "90" → "1 giờ 30 phút" (working minutes of one run). */
+export function minutesText(minutes: number): string {
+  const m = Math.round(minutes);
+  const h = Math.floor(m / 60);
+  const r = m % 60;
+  return [h ? `${h} giờ` : '', r || !h ? `${r} phút` : ''].filter(Boolean).join(' ');
+}
 
 export const ROLE_LABELS: Record<string, string> = {
   admin: 'Quản trị hệ thống',

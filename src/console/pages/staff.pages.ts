@@ -3,7 +3,18 @@ import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
 import { COUNTER_ACTIONS, OFFICER_ACTIONS } from 'src/dossiers/dossier-permissions';
 import { ACTIONS, ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
 import type { AlertDto } from 'src/sla/dto/alert.dto';
-import { ACTION_LABELS, ALERT_LABELS, dateTime, timeLeft } from 'src/console/format';
+import {
+  ACTION_LABELS,
+  ALERT_LABELS,
+  CALENDAR_DAY_SNAPS,
+  CLOCK_START_REASONS,
+  dateTime,
+  LIMIT_UNITS,
+  minutesText,
+  PAUSE_REASONS,
+  timeLeft,
+} from 'src/console/format';
+import type { DeadlineDto } from 'src/dossiers/dto/deadline.dto';
 import { html, Html } from 'src/console/html';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueueFilterValues } from 'src/console/queue-filters';
 
@@ -333,6 +344,7 @@ export function dossierPage(
   actions: LiveAction[],
   units: { code: string; name: string }[],
   late: Lateness,
+  deadline: DeadlineDto | null = null,
 ): Html {
   const u = d.endedAt ? null : urgency(d);
   return html`<div class="card">
@@ -352,6 +364,7 @@ export function dossierPage(
         <a href="/console/dossiers/${d.id}/control-slip.pdf">Phiếu kiểm soát quá trình giải quyết (PDF)</a>
         ${Array.from({ length: d.extensionCount }, (_, i) => html` · <a href="/console/dossiers/${d.id}/extension-letter/${i + 1}.pdf">Văn bản xin lỗi và gia hạn số ${i + 1} (PDF)</a>`)}
       </p>
+      ${deadline ? deadlineBlock(deadline) : ''}
     </div>
     <div class="row" style="align-items:flex-start">
       <section class="card" style="flex:2 1 420px" aria-labelledby="timeline-h">
@@ -372,6 +385,46 @@ export function dossierPage(
         ${actions.length ? actions.map((a) => actionForm(d, a, units)) : html`<p class="muted">Không có thao tác nào trong trạng thái này.</p>`}
       </section>
     </div>`;
+}
+
+/** "Vì sao hạn là ngày này?": the explanation of the due instant, one click away on the dossier page. */
+function deadlineBlock(x: DeadlineDto): Html {
+  return html`<details id="deadline-why">
+    <summary>Vì sao hạn là ngày này?</summary>
+    <p>
+      Thời hạn giải quyết: <strong>${x.timeLimit.amount} ${LIMIT_UNITS[x.timeLimit.unit] ?? x.timeLimit.unit}</strong>
+      ${x.limitWorkingMinutes !== null ? html` (${minutesText(x.limitWorkingMinutes)} làm việc)` : ''}.
+      Tiếp nhận lúc ${dateTime(x.receivedAt)}; bắt đầu tính từ <strong>${dateTime(x.clockStart)}</strong>
+      (${CLOCK_START_REASONS[x.clockStartReason] ?? x.clockStartReason}).
+    </p>
+    <table>
+      <caption>Thời gian làm việc được tính</caption>
+      <thead><tr><th>Từ</th><th>Đến</th><th>Thời gian</th></tr></thead>
+      <tbody>
+        ${x.segments.map(
+          (s) => html`<tr><td>${dateTime(s.from)}</td><td>${dateTime(s.to)}</td><td>${minutesText(s.workingMinutes)}</td></tr>`,
+        )}
+      </tbody>
+    </table>
+    ${x.skippedDays.length
+      ? html`<p>Ngày không tính: ${x.skippedDays.map((s, i) => html`${i ? '; ' : ''}${s.date.split('-').reverse().join('/')} (${s.name})`)}.</p>`
+      : ''}
+    ${x.pauses.length
+      ? html`<p>Tạm dừng tính thời gian: ${x.pauses.map(
+          (p, i) =>
+            html`${i ? '; ' : ''}${dateTime(p.from)} – ${p.to ? dateTime(p.to) : 'đang tạm dừng'} (${PAUSE_REASONS[p.reason] ?? p.reason}, ${minutesText(p.workingMinutes)} làm việc không tính)`,
+        )}.</p>`
+      : ''}
+    ${x.calendarDays ? html`<p>Thời hạn tính theo ngày: ${CALENDAR_DAY_SNAPS[x.calendarDays.snap] ?? x.calendarDays.snap}.</p>` : ''}
+    ${x.extensions.map(
+      (e) => html`<p>Gia hạn ngày ${dateTime(e.at)}: hẹn mới ${dateTime(e.newPromisedAt)} (${e.reason}). Hạn theo quy định vẫn giữ để thống kê.</p>`,
+    )}
+    <p class="muted">
+      Hạn ${x.dueAt ? html`<strong>${dateTime(x.dueAt)}</strong>` : 'chưa xác định (đang tạm dừng)'}, tính theo lịch làm việc
+      phiên bản ${x.calendarVersion} và quy trình phiên bản ${x.procedureVersion}.
+      ${x.provisional ? html`<strong>Lịch nghỉ lễ của năm liên quan còn là lịch dự kiến, chưa được xác nhận.</strong>` : ''}
+    </p>
+  </details>`;
 }
 
 /**
@@ -413,8 +466,8 @@ export function alertsPage(items: AlertDto[], open: boolean): Html {
           (a) =>
             html`<tr class="${a.kind === 'due_soon' ? 'due_soon' : a.kind === 'feedback_overdue' ? '' : 'overdue'}">
               <td>${ALERT_LABELS[a.kind] ?? a.kind}</td>
-              <td><a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a></td>
-              <td>${a.unitCode}</td>
+              <td>${a.dossierId ? html`<a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a>` : 'Lịch làm việc'}</td>
+              <td>${a.unitCode ?? '—'}</td>
               <td>${dateTime(a.deadlineAt)}</td>
               <td>${dateTime(a.createdAt)}</td>
               <td>${a.acknowledgedAt ? dateTime(a.acknowledgedAt) : 'Chưa'}</td>
