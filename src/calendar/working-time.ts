@@ -320,6 +320,10 @@ export class WorkingCalendar {
       exceptionKind.set(epochDay, e.kind);
     }
 
+    if (patterns.length > 0xffff) {
+      throw new Error(`Too many distinct sets of working periods (${patterns.length}): at most 65,535`);
+    }
+
     const provisional = def.provisionalYears ?? [];
     if (!Array.isArray(provisional)) throw new Error('Provisional years must be an array');
     for (const y of provisional) {
