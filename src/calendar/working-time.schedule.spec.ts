@@ -146,9 +146,7 @@ describe('summer and winter office hours', () => {
     expect(vn(season.dueAt(at('2027-10-14 13:30'), { amount: 1, unit: 'working_days' }))).toBe('2027-10-15 13:30');
     // The same start under summer hours throughout would end at 11:30.
     const summerOnly = WorkingCalendar.build({ ...seasonal(), hoursSchedule: [seasonal().hoursSchedule![0]] });
-    expect(vn(summerOnly.dueAt(at('2027-10-14 13:30'), { amount: 1, unit: 'working_days' }))).toBe(
-      '2027-10-15 11:30',
-    );
+    expect(vn(summerOnly.dueAt(at('2027-10-14 13:30'), { amount: 1, unit: 'working_days' }))).toBe('2027-10-15 11:30');
     expect(vn(season.dueAt(at('2027-10-14 16:00'), { amount: 2, unit: 'working_hours' }))).toBe('2027-10-15 08:30');
     expect(season.workingMsBetween(at('2027-10-14 13:30'), at('2027-10-15 13:30'))).toBe(8 * 60 * MINUTE_MS);
   });

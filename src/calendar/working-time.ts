@@ -141,7 +141,7 @@ function parseHours(hours: WorkingHours | undefined, where: string): ParsedHours
       start = parseClock(p[0], 'working period start', false);
       end = parseClock(p[1], 'working period end', true);
     } catch (err) {
-      throw new Error(`${pre}${(err as Error).message}`);
+      throw new Error(`${pre}${(err as Error).message}`, { cause: err });
     }
     if (end <= start) {
       throw new Error(`${pre}Invalid working period ${p[0]}–${p[1]}: the end must be after the start`);
@@ -318,6 +318,10 @@ export class WorkingCalendar {
         throw new Error(`Calendar exception ${e.date} is both a holiday and a working day`);
       }
       exceptionKind.set(epochDay, e.kind);
+    }
+
+    if (patterns.length > 0xffff) {
+      throw new Error(`Too many distinct sets of working periods (${patterns.length}): at most 65,535`);
     }
 
     const provisional = def.provisionalYears ?? [];
