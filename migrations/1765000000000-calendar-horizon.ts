@@ -75,7 +75,9 @@ export class CalendarHorizon1765000000000 implements MigrationInterface {
       ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check CHECK (kind IN
         ('due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue'))`);
     await q.query(`ALTER TABLE alerts ALTER COLUMN dossier_id SET NOT NULL, ALTER COLUMN unit_id SET NOT NULL`);
-    await q.query(`DELETE FROM calendar_changes WHERE kind IN ('official_applied', 'year_generated', 'year_confirmed')`);
+    await q.query(
+      `DELETE FROM calendar_changes WHERE kind IN ('official_applied', 'year_generated', 'year_confirmed')`,
+    );
     await q.query(`ALTER TABLE calendar_changes DROP CONSTRAINT calendar_changes_kind_check`);
     await q.query(`
       ALTER TABLE calendar_changes ADD CONSTRAINT calendar_changes_kind_check CHECK (kind IN

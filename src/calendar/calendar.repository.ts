@@ -116,10 +116,11 @@ export class CalendarRepository {
          FROM jsonb_to_recordset($1::jsonb) AS x(date date, kind text, name text, source text)`,
         [JSON.stringify(seed.days)],
       );
-      await tx.query(
-        `INSERT INTO calendar_hours (effective_from, weekdays, periods) VALUES ($1, $2, $3)`,
-        [HOURS_BASE_DATE, seed.weekdays, JSON.stringify(seed.periods)],
-      );
+      await tx.query(`INSERT INTO calendar_hours (effective_from, weekdays, periods) VALUES ($1, $2, $3)`, [
+        HOURS_BASE_DATE,
+        seed.weekdays,
+        JSON.stringify(seed.periods),
+      ]);
       for (const y of seed.years) {
         await tx.query(
           `INSERT INTO calendar_years (year, status, source, confirmed_at) VALUES ($1, 'official', $2, now())`,
@@ -169,9 +170,10 @@ export class CalendarRepository {
   }
 
   async findHours(tx: Tx, effectiveFrom: string): Promise<HoursEntryRow | null> {
-    const rows: HoursEntryRow[] = await tx.query(`SELECT ${HOURS_COLUMNS} FROM calendar_hours WHERE effective_from = $1`, [
-      effectiveFrom,
-    ]);
+    const rows: HoursEntryRow[] = await tx.query(
+      `SELECT ${HOURS_COLUMNS} FROM calendar_hours WHERE effective_from = $1`,
+      [effectiveFrom],
+    );
     return rows[0] ?? null;
   }
 
@@ -189,7 +191,9 @@ export class CalendarRepository {
   }
 
   async findYear(tx: Tx, year: number): Promise<CalendarYearRow | null> {
-    const rows: CalendarYearRow[] = await tx.query(`SELECT ${YEAR_COLUMNS} FROM calendar_years WHERE year = $1`, [year]);
+    const rows: CalendarYearRow[] = await tx.query(`SELECT ${YEAR_COLUMNS} FROM calendar_years WHERE year = $1`, [
+      year,
+    ]);
     return rows[0] ?? null;
   }
 

@@ -188,7 +188,15 @@ export class CalendarService implements OnApplicationBootstrap {
     const out: CalendarYear[] = rows.map((r) => ({ ...r, generated: false }));
     // Years still generated on the fly (the worker stores them): answered as provisional.
     for (let y = current; y <= current + 2; y++) {
-      if (!stored.has(y)) out.push({ year: y, status: 'provisional', source: null, confirmedBy: null, confirmedAt: null, generated: true });
+      if (!stored.has(y))
+        out.push({
+          year: y,
+          status: 'provisional',
+          source: null,
+          confirmedBy: null,
+          confirmedAt: null,
+          generated: true,
+        });
     }
     return out.sort((a, b) => a.year - b.year);
   }
@@ -369,7 +377,14 @@ export class CalendarService implements OnApplicationBootstrap {
       const v = await this.repo.bumpVersion(tx);
       await this.repo.confirmYear(tx, year, text, actor.id);
       const after = await this.repo.findYear(tx, year);
-      await this.repo.insertChange(tx, { version: v, actorUserId: actor.id, kind: 'year_confirmed', date: null, before, after });
+      await this.repo.insertChange(tx, {
+        version: v,
+        actorUserId: actor.id,
+        kind: 'year_confirmed',
+        date: null,
+        before,
+        after,
+      });
       await this.audit.record(
         {
           actorUserId: actor.id,
@@ -460,7 +475,12 @@ export class CalendarService implements OnApplicationBootstrap {
 
   /** Step 1 of sync(): the official years of the shipped file, day by day, leaving administrators' days alone. */
   private async applyOfficialYears(tx: Tx, seed: CalendarSeed) {
-    const out = { dates: [] as string[], sources: [] as string[], before: [] as StoredDayRow[], after: [] as unknown[] };
+    const out = {
+      dates: [] as string[],
+      sources: [] as string[],
+      before: [] as StoredDayRow[],
+      after: [] as unknown[],
+    };
     for (const y of seed.years) {
       const want = new Map(seed.days.filter((d) => d.date.startsWith(`${y.year}-`)).map((d) => [d.date, d]));
       const have = new Map((await this.repo.daysOfYear(tx, y.year)).map((d) => [d.date, d]));
@@ -514,7 +534,10 @@ export class CalendarService implements OnApplicationBootstrap {
     const snap = await this.repo.snapshot();
     if (!snap) throw new Error('calendar is not seeded');
     const composed = composeCalendar(snap, CALENDAR_FROM_YEAR, CALENDAR_TO_YEAR);
-    const calendar = WorkingCalendar.build(composed.definition, { fromYear: CALENDAR_FROM_YEAR, toYear: CALENDAR_TO_YEAR });
+    const calendar = WorkingCalendar.build(composed.definition, {
+      fromYear: CALENDAR_FROM_YEAR,
+      toYear: CALENDAR_TO_YEAR,
+    });
     // Another caller may have cached a newer version meanwhile: keep the newest.
     const versioned = { version: snap.version, calendar, names: composed.names };
     if (!this.cache || this.cache.version < snap.version) this.cache = versioned;

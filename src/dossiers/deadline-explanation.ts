@@ -42,7 +42,10 @@ export interface DeadlineExplanation {
   skippedDays: { date: string; kind: 'weekend' | 'holiday'; name: string }[];
   extensions: { at: number; newPromisedAt: string; reason: string }[];
   /** calendar_days limits only: the raw instant (start + N × 24 h + pauses) and the snap rule applied. */
-  calendarDays: { rawDueAt: number; snap: 'none' | 'end_of_working_day' | 'end_of_next_working_day' | 'after_resumption' } | null;
+  calendarDays: {
+    rawDueAt: number;
+    snap: 'none' | 'end_of_working_day' | 'end_of_next_working_day' | 'after_resumption';
+  } | null;
 }
 
 const MINUTE_MS = 60_000;
@@ -101,7 +104,10 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
   const skippedDays = cal.nonWorkingDays(firstDate, lastDate).map((d) => ({
     date: d.date,
     kind: d.reason,
-    name: d.reason === 'weekend' ? (WEEKEND_NAMES[isoWeekday(d.date)] ?? 'Ngày nghỉ hằng tuần') : (input.names.get(d.date) ?? 'Ngày nghỉ'),
+    name:
+      d.reason === 'weekend'
+        ? (WEEKEND_NAMES[isoWeekday(d.date)] ?? 'Ngày nghỉ hằng tuần')
+        : (input.names.get(d.date) ?? 'Ngày nghỉ'),
   }));
 
   const extensions = input.events

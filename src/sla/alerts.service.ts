@@ -58,7 +58,8 @@ export class AlertsService {
     if (!alert) throw notFound('Cảnh báo');
     const visible = await this.visibleUnits(user);
     const mine = alert.recipient_user_id === user.id;
-    if (!mine && visible !== null && (alert.unit_id === null || !visible.includes(alert.unit_id))) throw notFound('Cảnh báo');
+    if (!mine && visible !== null && (alert.unit_id === null || !visible.includes(alert.unit_id)))
+      throw notFound('Cảnh báo');
     if (!mine && user.role === 'reform_board' && alert.kind !== 'escalated') {
       throw new DomainError('FORBIDDEN', 'Chỉ người nhận cảnh báo mới được xác nhận.');
     }

@@ -59,7 +59,7 @@ describe('A calendar that never runs out', () => {
     expect(jan.body.dueAt).toBe('2027-02-11T10:00:00+07:00');
   });
 
-  it('counts a 2030 deadline across that year\'s Tết (generated on the fly, provisional)', async () => {
+  it("counts a 2030 deadline across that year's Tết (generated on the fly, provisional)", async () => {
     // Tết Canh Tuất: mùng 1 = Saturday 02/02/2030 in Vietnam (03/02 in China).
     const days = await get('/calendar/days?from=2030-01-01&to=2030-12-31');
     expect(days.status).toBe(200);
@@ -98,13 +98,18 @@ describe('A calendar that never runs out', () => {
       body: { kind: 'working', name: 'Làm bù' },
     });
     expect(both.status).toBe(400);
-    expect(both.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'kind' })] });
+    expect(both.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [expect.objectContaining({ field: 'kind' })],
+    });
     const tet = await api.request('PUT', '/calendar/days/2027-02-07', {
       token: admin,
       body: { kind: 'working', name: 'Làm bù' },
     });
     expect(tet.status).toBe(400);
-    expect((await get('/calendar/years')).body.find((y: { year: number }) => y.year === 2027).status).toBe('provisional');
+    expect((await get('/calendar/years')).body.find((y: { year: number }) => y.year === 2027).status).toBe(
+      'provisional',
+    );
   });
 
   it('warns before the calendar runs out: readiness, metric, and one alert per admin and board member, not one per tick', async () => {
@@ -125,7 +130,9 @@ describe('A calendar that never runs out', () => {
     expect(boardAlerts.status).toBe(200);
     // The board reads every alert; one of them is addressed to this member.
     expect(boardAlerts.body.items).toHaveLength(recipients[0].n);
-    const mine = boardAlerts.body.items.filter((a: { recipientUserId: string }) => a.recipientUserId === p.userIds.board);
+    const mine = boardAlerts.body.items.filter(
+      (a: { recipientUserId: string }) => a.recipientUserId === p.userIds.board,
+    );
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({
       kind: 'calendar_horizon',
@@ -165,7 +172,7 @@ describe('A calendar that never runs out', () => {
     expect(in2027.body.provisional).toBe(false);
   });
 
-  it('receives an official correction as a versioned edit by the system, never over an administrator\'s edit, and recomputes open dossiers', async () => {
+  it("receives an official correction as a versioned edit by the system, never over an administrator's edit, and recomputes open dossiers", async () => {
     // An installation seeded before 9441/TB-BNV: no swap of 31/08 for 22/08, and 01/09 entered by an admin.
     await db.query(`DELETE FROM calendar_days WHERE date IN ('2026-08-22', '2026-08-31')`);
     await db.query(`UPDATE calendar_settings SET version = version + 1`);
@@ -203,7 +210,14 @@ describe('A calendar that never runs out', () => {
   });
 
   it('keeps office hours as a schedule with effective dates: summer hours count from their first day', async () => {
-    const summer = { effectiveFrom: '2027-04-15', weekdays: [1, 2, 3, 4, 5], periods: [['07:00', '11:30'], ['13:30', '17:00']] };
+    const summer = {
+      effectiveFrom: '2027-04-15',
+      weekdays: [1, 2, 3, 4, 5],
+      periods: [
+        ['07:00', '11:30'],
+        ['13:30', '17:00'],
+      ],
+    };
     const put = await api.request('PUT', '/calendar/working-hours', { token: p.admin, body: summer });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject(summer);
@@ -220,7 +234,14 @@ describe('A calendar that never runs out', () => {
       body: { ...summer, effectiveFrom: '2027-02-30' },
     });
     expect(bad.status).toBe(400);
-    const winter = { effectiveFrom: '2027-04-15', weekdays: [1, 2, 3, 4, 5], periods: [['07:30', '11:30'], ['13:00', '17:00']] };
+    const winter = {
+      effectiveFrom: '2027-04-15',
+      weekdays: [1, 2, 3, 4, 5],
+      periods: [
+        ['07:30', '11:30'],
+        ['13:00', '17:00'],
+      ],
+    };
     expect((await api.request('PUT', '/calendar/working-hours', { token: p.admin, body: winter })).status).toBe(200);
     expect((await get(due({ start: '2027-04-14T16:00:00+07:00', amount: 4, unit: 'working_hours' }))).body.dueAt).toBe(
       '2027-04-15T10:30:00+07:00',
@@ -300,7 +321,11 @@ describe('A calendar that never runs out', () => {
       dueAt: '2026-02-26T10:00:00+07:00',
       promisedAt: '2026-03-04T16:00:00+07:00',
       extensions: [
-        { at: '2026-02-24T08:00:00+07:00', newPromisedAt: '2026-03-04T16:00:00+07:00', reason: 'Cần xác minh thực địa' },
+        {
+          at: '2026-02-24T08:00:00+07:00',
+          newPromisedAt: '2026-03-04T16:00:00+07:00',
+          reason: 'Cần xác minh thực địa',
+        },
       ],
     });
 

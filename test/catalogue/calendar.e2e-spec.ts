@@ -74,9 +74,17 @@ describe('Working-time calendar', () => {
   it('reproduces the worked examples of docs/domain.md: across Tết, and across a make-up Saturday', async () => {
     const tet = await due(EXAMPLE_TET);
     expect(tet.status).toBe(200);
-    expect(tet.body).toEqual({ clockStart: '2026-02-13T10:00:00+07:00', dueAt: '2026-02-25T10:00:00+07:00', provisional: false });
+    expect(tet.body).toEqual({
+      clockStart: '2026-02-13T10:00:00+07:00',
+      dueAt: '2026-02-25T10:00:00+07:00',
+      provisional: false,
+    });
     const makeUp = await due(EXAMPLE_MAKE_UP);
-    expect(makeUp.body).toEqual({ clockStart: '2026-01-09T16:00:00+07:00', dueAt: '2026-01-10T16:00:00+07:00', provisional: false });
+    expect(makeUp.body).toEqual({
+      clockStart: '2026-01-09T16:00:00+07:00',
+      dueAt: '2026-01-10T16:00:00+07:00',
+      provisional: false,
+    });
   });
 
   it('starts the clock at the next working day when received at or after the intake cut-off', async () => {
@@ -88,14 +96,22 @@ describe('Working-time calendar', () => {
     });
     expect(late.status).toBe(200);
     // The next working day is the make-up Saturday.
-    expect(late.body).toEqual({ clockStart: '2026-01-10T07:30:00+07:00', dueAt: '2026-01-10T08:30:00+07:00', provisional: false });
+    expect(late.body).toEqual({
+      clockStart: '2026-01-10T07:30:00+07:00',
+      dueAt: '2026-01-10T08:30:00+07:00',
+      provisional: false,
+    });
     const early = await due({
       start: '2026-01-08T14:59:00+07:00',
       amount: 2,
       unit: 'working_hours',
       intakeCutoff: '15:00',
     });
-    expect(early.body).toEqual({ clockStart: '2026-01-08T14:59:00+07:00', dueAt: '2026-01-08T16:59:00+07:00', provisional: false });
+    expect(early.body).toEqual({
+      clockStart: '2026-01-08T14:59:00+07:00',
+      dueAt: '2026-01-08T16:59:00+07:00',
+      provisional: false,
+    });
     // The instant's own offset is honoured: 08:00Z is 15:00 in Hà Nội.
     const utc = await due({ start: '2026-01-09T08:00:00Z', amount: 1, unit: 'working_hours', intakeCutoff: '15:00' });
     expect(utc.body.clockStart).toBe('2026-01-10T07:30:00+07:00');

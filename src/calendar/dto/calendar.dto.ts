@@ -155,8 +155,7 @@ export class CalendarYearDto {
     description: 'provisional: generated from the Labour Code rules, not yet confirmed',
   })
   status!: 'official' | 'provisional';
-  @ApiProperty({ nullable: true, type: String, example: 'Thông báo 9441/TB-BNV (16/10/2025)' }) source!:
-    string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Thông báo 9441/TB-BNV (16/10/2025)' }) source!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'null: confirmed by the system' })
   confirmedBy!: string | null;
   @ApiProperty({ nullable: true, type: String, example: '2026-10-20T09:00:00+07:00' }) confirmedAt!: string | null;

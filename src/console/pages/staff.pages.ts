@@ -392,36 +392,65 @@ function deadlineBlock(x: DeadlineDto): Html {
   return html`<details id="deadline-why">
     <summary>Vì sao hạn là ngày này?</summary>
     <p>
-      Thời hạn giải quyết: <strong>${x.timeLimit.amount} ${LIMIT_UNITS[x.timeLimit.unit] ?? x.timeLimit.unit}</strong>
-      ${x.limitWorkingMinutes !== null ? html` (${minutesText(x.limitWorkingMinutes)} làm việc)` : ''}.
-      Tiếp nhận lúc ${dateTime(x.receivedAt)}; bắt đầu tính từ <strong>${dateTime(x.clockStart)}</strong>
+      Thời hạn giải quyết:
+      <strong>${x.timeLimit.amount} ${LIMIT_UNITS[x.timeLimit.unit] ?? x.timeLimit.unit}</strong>
+      ${x.limitWorkingMinutes !== null ? html` (${minutesText(x.limitWorkingMinutes)} làm việc)` : ''}. Tiếp nhận lúc
+      ${dateTime(x.receivedAt)}; bắt đầu tính từ <strong>${dateTime(x.clockStart)}</strong>
       (${CLOCK_START_REASONS[x.clockStartReason] ?? x.clockStartReason}).
     </p>
     <table>
-      <caption>Thời gian làm việc được tính</caption>
-      <thead><tr><th>Từ</th><th>Đến</th><th>Thời gian</th></tr></thead>
+      <caption>
+        Thời gian làm việc được tính
+      </caption>
+      <thead>
+        <tr>
+          <th>Từ</th>
+          <th>Đến</th>
+          <th>Thời gian</th>
+        </tr>
+      </thead>
       <tbody>
         ${x.segments.map(
-          (s) => html`<tr><td>${dateTime(s.from)}</td><td>${dateTime(s.to)}</td><td>${minutesText(s.workingMinutes)}</td></tr>`,
+          (s) =>
+            html`<tr>
+              <td>${dateTime(s.from)}</td>
+              <td>${dateTime(s.to)}</td>
+              <td>${minutesText(s.workingMinutes)}</td>
+            </tr>`,
         )}
       </tbody>
     </table>
-    ${x.skippedDays.length
-      ? html`<p>Ngày không tính: ${x.skippedDays.map((s, i) => html`${i ? '; ' : ''}${s.date.split('-').reverse().join('/')} (${s.name})`)}.</p>`
-      : ''}
-    ${x.pauses.length
-      ? html`<p>Tạm dừng tính thời gian: ${x.pauses.map(
-          (p, i) =>
-            html`${i ? '; ' : ''}${dateTime(p.from)} – ${p.to ? dateTime(p.to) : 'đang tạm dừng'} (${PAUSE_REASONS[p.reason] ?? p.reason}, ${minutesText(p.workingMinutes)} làm việc không tính)`,
-        )}.</p>`
-      : ''}
+    ${
+      x.skippedDays.length
+        ? html`<p>
+            Ngày không tính:
+            ${x.skippedDays.map((s, i) => html`${i ? '; ' : ''}${s.date.split('-').reverse().join('/')} (${s.name})`)}.
+          </p>`
+        : ''
+    }
+    ${
+      x.pauses.length
+        ? html`<p>
+            Tạm dừng tính thời gian:
+            ${x.pauses.map(
+              (p, i) =>
+                html`${i ? '; ' : ''}${dateTime(p.from)} – ${p.to ? dateTime(p.to) : 'đang tạm dừng'}
+                (${PAUSE_REASONS[p.reason] ?? p.reason}, ${minutesText(p.workingMinutes)} làm việc không tính)`,
+            )}.
+          </p>`
+        : ''
+    }
     ${x.calendarDays ? html`<p>Thời hạn tính theo ngày: ${CALENDAR_DAY_SNAPS[x.calendarDays.snap] ?? x.calendarDays.snap}.</p>` : ''}
     ${x.extensions.map(
-      (e) => html`<p>Gia hạn ngày ${dateTime(e.at)}: hẹn mới ${dateTime(e.newPromisedAt)} (${e.reason}). Hạn theo quy định vẫn giữ để thống kê.</p>`,
+      (e) =>
+        html`<p>
+          Gia hạn ngày ${dateTime(e.at)}: hẹn mới ${dateTime(e.newPromisedAt)} (${e.reason}). Hạn theo quy định vẫn giữ
+          để thống kê.
+        </p>`,
     )}
     <p class="muted">
-      Hạn ${x.dueAt ? html`<strong>${dateTime(x.dueAt)}</strong>` : 'chưa xác định (đang tạm dừng)'}, tính theo lịch làm việc
-      phiên bản ${x.calendarVersion} và quy trình phiên bản ${x.procedureVersion}.
+      Hạn ${x.dueAt ? html`<strong>${dateTime(x.dueAt)}</strong>` : 'chưa xác định (đang tạm dừng)'}, tính theo lịch làm
+      việc phiên bản ${x.calendarVersion} và quy trình phiên bản ${x.procedureVersion}.
       ${x.provisional ? html`<strong>Lịch nghỉ lễ của năm liên quan còn là lịch dự kiến, chưa được xác nhận.</strong>` : ''}
     </p>
   </details>`;
@@ -466,7 +495,9 @@ export function alertsPage(items: AlertDto[], open: boolean): Html {
           (a) =>
             html`<tr class="${a.kind === 'due_soon' ? 'due_soon' : a.kind === 'feedback_overdue' ? '' : 'overdue'}">
               <td>${ALERT_LABELS[a.kind] ?? a.kind}</td>
-              <td>${a.dossierId ? html`<a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a>` : 'Lịch làm việc'}</td>
+              <td>
+                ${a.dossierId ? html`<a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a>` : 'Lịch làm việc'}
+              </td>
               <td>${a.unitCode ?? '—'}</td>
               <td>${dateTime(a.deadlineAt)}</td>
               <td>${dateTime(a.createdAt)}</td>

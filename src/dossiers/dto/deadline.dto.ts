@@ -22,7 +22,8 @@ export class DeadlinePauseDto {
 export class SkippedDayDto {
   @ApiProperty({ example: '2026-02-16', format: 'date' }) date!: string;
   @ApiProperty({ enum: ['weekend', 'holiday'] }) kind!: 'weekend' | 'holiday';
-  @ApiProperty({ example: 'Tết Nguyên đán Bính Ngọ', description: '"Thứ Bảy" / "Chủ nhật" for weekends' }) name!: string;
+  @ApiProperty({ example: 'Tết Nguyên đán Bính Ngọ', description: '"Thứ Bảy" / "Chủ nhật" for weekends' })
+  name!: string;
 }
 
 export class DeadlineExtensionDto {
@@ -45,8 +46,7 @@ export class DeadlineDto {
   @ApiProperty({ format: 'uuid' }) dossierId!: string;
   @ApiProperty() dossierCode!: string;
   @ApiProperty({ nullable: true, type: String, description: 'statutory due instant; null while paused' }) dueAt!:
-    | string
-    | null;
+    string | null;
   @ApiProperty({ nullable: true, type: String }) promisedAt!: string | null;
   @ApiProperty() clockStart!: string;
   @ApiProperty() receivedAt!: string;
@@ -56,7 +56,7 @@ export class DeadlineDto {
   @ApiProperty({ nullable: true, type: Number, description: 'the limit in working minutes (null for calendar days)' })
   limitWorkingMinutes!: number | null;
   @ApiProperty({ nullable: true, type: String }) intakeCutoff!: string | null;
-  @ApiProperty({ description: "the procedure version whose rules judge the dossier" }) procedureVersion!: number;
+  @ApiProperty({ description: 'the procedure version whose rules judge the dossier' }) procedureVersion!: number;
   @ApiProperty({ description: 'the calendar version the due instant was computed with' }) calendarVersion!: number;
   @ApiProperty({ description: 'true when the computation crossed a day of a provisional calendar year' })
   provisional!: boolean;

@@ -3,7 +3,14 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ListQueryDto } from 'src/auth/dto/auth.dto';
 
-export const ALERT_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue', 'calendar_horizon'] as const;
+export const ALERT_KINDS = [
+  'due_soon',
+  'overdue',
+  'stalled',
+  'escalated',
+  'feedback_overdue',
+  'calendar_horizon',
+] as const;
 
 export class ListAlertsQuery extends ListQueryDto {
   @ApiPropertyOptional({ enum: ALERT_KINDS }) @IsOptional() @IsIn(ALERT_KINDS) kind?: string;
