@@ -1,4 +1,4 @@
-// Working-time arithmetic for administrative deadlines (shared/DOMAIN.md, "Working time").
+// Working-time arithmetic for administrative deadlines (docs/domain.md, "Working time").
 // Pure: no framework imports. All date math is done on epoch milliseconds shifted by the
 // calendar's fixed UTC offset, so results never depend on the process time zone.
 
@@ -677,7 +677,7 @@ function checkAmount(value: number, what: string): void {
 }
 
 /**
- * Reads the holiday file format of shared/data/vn-public-holidays.json: `days[]` of
+ * Reads the holiday file format of config/calendars/vn-public-holidays.json: `days[]` of
  * `{ date, kind }` and `default_working_hours` with `periods` and `weekdays`.
  */
 export function calendarFromHolidayFile(json: unknown, utcOffsetMinutes = 420): CalendarDefinition {

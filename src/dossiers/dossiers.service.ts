@@ -217,7 +217,7 @@ export class DossiersService {
       const ctx = this.context(versioned.calendar, procedure);
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
-      // dossiers only, DOMAIN.md): returning its result must not re-judge it by today's calendar.
+      // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
       const base =
         row.calendar_version === versioned.version || row.state.endedAt !== null
           ? row.state

@@ -3,7 +3,7 @@
  * rebuilds (after a calendar edit) all go through `applyEvent`, so a dossier's state never depends
  * on how its events arrived. No Nest or TypeORM here; time comes in with each event.
  *
- * Rules: shared/DOMAIN.md ("Dossier lifecycle", "Working time", "Outcome of a dossier").
+ * Rules: docs/domain.md ("Dossier lifecycle", "Working time", "Outcome of a dossier").
  * Instants are epoch milliseconds so that the state is plain JSON (stored as a snapshot).
  */
 import type { TimeLimit, WorkingCalendar } from 'src/calendar/working-time';
@@ -38,7 +38,7 @@ export const ACTIONS = [
 export type DossierAction = (typeof ACTIONS)[number];
 export type LiveAction = Exclude<DossierAction, 'intake'>;
 
-/** National portal status codes (DOMAIN.md lifecycle table). */
+/** National portal status codes (docs/domain.md, lifecycle table). */
 export const PORTAL_CODE: Record<DossierStatus, number> = {
   received: 2,
   in_progress: 4,
@@ -67,7 +67,7 @@ const RUNNING: readonly DossierStatus[] = ['received', 'in_progress'];
 const PAUSED: readonly DossierStatus[] = ['awaiting_supplement', 'awaiting_payment'];
 const OPEN: readonly DossierStatus[] = [...RUNNING, ...PAUSED];
 
-/** Statuses each action may be taken from (API.md's table). */
+/** Statuses each action may be taken from (docs/http-api.md, the actions table). */
 export const ALLOWED_FROM: Record<DossierAction, readonly (DossierStatus | null)[]> = {
   intake: [null],
   forward: RUNNING,
@@ -100,7 +100,7 @@ export interface ProcedureRules {
 }
 
 export interface LifecyclePolicy {
-  /** At most this many extensions per dossier (DOMAIN.md: once, configurable). */
+  /** At most this many extensions per dossier (docs/domain.md: once, configurable). */
   maxExtensions: number;
   /** An extension must be issued at least this much working time before the due instant (0: any time before). */
   extensionMinLeadMs: number;
@@ -207,7 +207,7 @@ function pauseClock(cal: WorkingCalendar, c: ClockState, at: number): ClockState
 }
 
 /**
- * Resumption: the due instant becomes resume instant + remaining working time (DOMAIN.md
+ * Resumption: the due instant becomes resume instant + remaining working time (docs/domain.md
  * "Pauses"). A clock already past due when paused keeps its due instant: it stays overdue.
  */
 function resumeClock(cal: WorkingCalendar, c: ClockState, at: number): ClockState {
@@ -497,7 +497,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       str(p, 'responsibleUnitCode', true);
       const promised = instant(p, 'newPromisedAt');
       const deadline = s.promisedAt ?? s.clock.dueAt;
-      // The apology letter comes before the deadline it apologises for (DOMAIN.md, form 04).
+      // The apology letter comes before the deadline it apologises for (docs/domain.md, form 04).
       // "Before the due instant": at the due instant itself is too late.
       if (
         clockOverdue(s.clock, e.at) ||
@@ -594,7 +594,7 @@ export interface DeadlineColumns {
 }
 
 /**
- * The precomputed columns the SLA scan compares with now() (ENGINEERING.md): null while paused or
+ * The precomputed columns the SLA scan compares with now() (docs/architecture.md): null while paused or
  * ended, so paused and ended dossiers never match a scan.
  */
 export function deadlineColumns(
