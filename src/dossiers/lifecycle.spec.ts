@@ -393,7 +393,7 @@ describe('deadline columns for the SLA scan', () => {
     expect(iso(c.overdueAt)).toBe('2026-03-10 17:00');
     expect(iso(c.dueSoonAt)).toBe('2026-03-09 17:00');
   });
-  it('has no scan columns for paused or ended dossiers', () => {
+  it('has no scan columns for dossiers paused within their time or ended', () => {
     const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T09:00:00'))]);
     expect(deadlineColumns(paused, calendar, th)).toMatchObject({
       dueAt: null,
@@ -409,5 +409,19 @@ describe('deadline columns for the SLA scan', () => {
       escalateAt: null,
       stepDueAt: null,
     });
+  });
+  it('keeps the deadlines already past when a dossier paused: overdue, escalation and stalled, never due-soon', () => {
+    // Due Thu 05/03 08:00, counter step due Mon 13:30; paused Thu 10:00.
+    const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-05T10:00:00'))]);
+    const c = deadlineColumns(paused, calendar, th);
+    expect(c.dueAt).toBeNull();
+    expect(c.dueSoonAt).toBeNull();
+    expect(iso(c.overdueAt)).toBe('2026-03-05 08:00');
+    expect(iso(c.escalateAt)).toBe('2026-03-09 08:00');
+    expect(iso(c.stepDueAt)).toBe('2026-03-02 13:30');
+    // Past the step's own due only: stalled alone.
+    const stepLate = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T15:00:00'))]);
+    expect(deadlineColumns(stepLate, calendar, th)).toMatchObject({ overdueAt: null, escalateAt: null });
+    expect(iso(deadlineColumns(stepLate, calendar, th).stepDueAt)).toBe('2026-03-02 13:30');
   });
 });

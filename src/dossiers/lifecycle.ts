@@ -594,8 +594,8 @@ export interface DeadlineColumns {
 }
 
 /**
- * The precomputed columns the SLA scan compares with now() (ENGINEERING.md): null while paused or
- * ended, so paused and ended dossiers never match a scan.
+ * The precomputed columns the SLA scan compares with now() (ENGINEERING.md): null once ended, so
+ * ended dossiers never match a scan; while paused, only the deadlines already past when it paused.
  */
 export function deadlineColumns(
   s: DossierState,
@@ -612,15 +612,23 @@ export function deadlineColumns(
       escalateAt: null,
       stepDueAt: null,
     };
-  if (isPaused(s.clock))
+  if (isPaused(s.clock)) {
+    // Paused: no due-soon (it needs a running clock), but a deadline already past when the clock
+    // paused stays past (DOMAIN.md "Alerts"): overdue, escalated and stalled still fire, once per
+    // deadline (resumption keeps a past due instant, so the deadline stays the same).
+    const pausedAt = s.clock.pausedSince!;
+    const late = alertDeadline(s) < pausedAt ? alertDeadline(s) : null;
+    const step = s.stepClock;
+    const stepLate = step && step.pausedSince !== null && step.dueAt < step.pausedSince ? step.dueAt : null;
     return {
       dueAt: null,
       promisedAt: s.promisedAt,
       dueSoonAt: null,
-      overdueAt: null,
-      escalateAt: null,
-      stepDueAt: null,
+      overdueAt: late,
+      escalateAt: late === null ? null : cal.addWorkingMs(new Date(late), thresholds.escalationDelayMs).getTime(),
+      stepDueAt: stepLate,
     };
+  }
   const deadline = alertDeadline(s);
   const from = s.clock.segmentStart!;
   const left = deadline > from ? cal.workingMsBetween(new Date(from), new Date(deadline)) : 0;
