@@ -13,7 +13,7 @@ import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
-import { loadSlaPolicy } from 'src/config/sla-policy';
+import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, projectState, Thresholds } from 'src/dossiers/dossier-projection';
 import { DossierRow, DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
@@ -74,9 +74,10 @@ const PG_UNIQUE = '23505';
 @Injectable()
 export class DossiersService {
   private readonly policy = loadSlaPolicy();
-  readonly foldPolicy: LifecyclePolicy = {
-    maxExtensions: this.policy.maxExtensions,
-    extensionMinLeadMs: this.policy.extensionMinLeadWorkingHours * HOUR_MS,
+  /** The lifecycle policy version in force when a dossier was received (config/sla-policy.json). */
+  readonly foldPolicy = (receivedAt: number): LifecyclePolicy => {
+    const v = lifecyclePolicyAt(this.policy, receivedAt);
+    return { maxExtensions: v.maxExtensions, extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS };
   };
   readonly thresholds: Thresholds = {
     dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,

@@ -109,7 +109,8 @@ export interface LifecyclePolicy {
 export interface FoldContext {
   calendar: WorkingCalendar;
   rules: ProcedureRules;
-  policy: LifecyclePolicy;
+  /** The lifecycle policy, or the versioned one: the version in force when the dossier was received. */
+  policy: LifecyclePolicy | ((receivedAt: number) => LifecyclePolicy);
 }
 
 export interface DossierEvent {
@@ -485,12 +486,13 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       };
     }
     case 'extend': {
-      if (s.extensionCount >= ctx.policy.maxExtensions) {
+      const policy = typeof ctx.policy === 'function' ? ctx.policy(s.receivedAt) : ctx.policy;
+      if (s.extensionCount >= policy.maxExtensions) {
         throw new LifecycleError(
           'RULE_VIOLATION',
-          ctx.policy.maxExtensions === 1
+          policy.maxExtensions === 1
             ? 'Hồ sơ đã được gia hạn một lần; không được gia hạn thêm.'
-            : `Hồ sơ đã được gia hạn ${s.extensionCount} lần, tối đa ${ctx.policy.maxExtensions}.`,
+            : `Hồ sơ đã được gia hạn ${s.extensionCount} lần, tối đa ${policy.maxExtensions}.`,
         );
       }
       str(p, 'reason', true);
@@ -506,7 +508,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       ) {
         throw new LifecycleError('RULE_VIOLATION', 'Đã quá hạn giải quyết; chỉ được gia hạn trước thời hạn.');
       }
-      const lead = ctx.policy.extensionMinLeadMs;
+      const lead = policy.extensionMinLeadMs;
       if (lead > 0 && !isPaused(s.clock) && cal.workingMsBetween(new Date(e.at), new Date(deadline)) < lead) {
         throw new LifecycleError(
           'RULE_VIOLATION',

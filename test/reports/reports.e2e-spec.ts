@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
+import { loadSlaPolicy } from '../../src/config/sla-policy';
 import { COUNT_KEYS } from '../../src/reports/report.types';
+import { ReportsRepository } from '../../src/reports/reports.repository';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
 import { act, clockOf, intake, Intaken, pdfText } from '../public/support';
@@ -505,5 +507,35 @@ describe('reports: form 06a, index, officials', () => {
     expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([
       48.5, 16.5, 12, 12,
     ]);
+  });
+
+  it('judges the supplement-count rule by the policy version in force when each dossier was received', async () => {
+    const repo = api.app.get(ReportsRepository);
+    const at = (iso: string) => Date.parse(iso);
+    const progress = async () => ind(unitOf((await get('/reports/index?period=2026-03')).body, 'H15.50'), 'on_time');
+    try {
+      // Two requests allowed from Wed 04/03 on: L (received Tue 03/03, two requests) is still late.
+      expect(
+        await repo.syncPolicyVersions([
+          { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
+          { effectiveFrom: at('2026-03-04T00:00:00+07:00'), lateAfterSupplementRequests: 2 },
+        ]),
+      ).toBe(true);
+      expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
+      // From Tue 03/03 08:00 on: L was received under it, so its two requests no longer make it late.
+      await repo.syncPolicyVersions([
+        { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
+        { effectiveFrom: at('2026-03-03T08:00:00+07:00'), lateAfterSupplementRequests: 2 },
+      ]);
+      expect(await progress()).toMatchObject({ numerator: 6, denominator: 10 });
+    } finally {
+      const shipped = loadSlaPolicy().lifecycle.map((v) => ({
+        effectiveFrom: v.effectiveFrom,
+        lateAfterSupplementRequests: v.lateAfterSupplementRequests,
+      }));
+      await repo.syncPolicyVersions(shipped);
+      expect(await repo.syncPolicyVersions(shipped)).toBe(false);
+    }
+    expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
   });
 });
