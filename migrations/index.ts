@@ -6,6 +6,7 @@ import { Citizens1764700000000 } from './1764700000000-citizens';
 import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 import { Reports1764900000000 } from './1764900000000-reports';
 import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-policy-versions';
+import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ScanIndexes1764800000000,
   Reports1764900000000,
   LifecyclePolicyVersions1765100000000,
+  SatisfactionLateRule1765100000001,
 ];
