@@ -172,6 +172,8 @@ export class DossiersService {
     if (action === 'extend') {
       const unit = await this.units.findByCode(String(eventPayload.responsibleUnitCode));
       if (!unit) throw invalid('responsibleUnitCode', 'unit does not exist');
+      if (!seen.unit_ids.includes(unit.id))
+        throw invalid('responsibleUnitCode', 'must be the receiving unit or the unit of a step of this dossier');
       responsibleUnitId = unit.id;
     }
     if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {

@@ -277,6 +277,38 @@ describe('dossier lifecycle over HTTP', () => {
     expect(second.body.code).toBe('RULE_VIOLATION');
   });
 
+  it('lets only a head of the responsible unit, one of the units of the dossier, issue the extension', async () => {
+    const created = await api.request('POST', '/users', {
+      token: p.admin,
+      body: {
+        username: 'head0501',
+        password: 'head0501-password',
+        fullName: 'Trưởng phòng Quản lý xây dựng',
+        role: 'unit_head',
+        unitCode: 'H15.50.01',
+      },
+    });
+    expect(created.status).toBe(201);
+    const head01 = await api.login('head0501', 'head0501-password');
+    setNow('2026-03-16T08:00:00');
+    const d = (await intake()).body;
+    setNow('2026-03-16T09:00:00');
+    expect((await act(d.id, 'forward', p.tokens.clerk, { expectedVersion: 1 })).status).toBe(200);
+    const body = { expectedVersion: 2, newPromisedAt: '2026-03-25T17:00:00+07:00', reason: 'Cần xác minh' };
+    setNow('2026-03-17T09:00:00');
+    // The appraisal division's head holds the current step, but the signing office is not theirs.
+    const notTheirs = await act(d.id, 'extend', head01, { ...body, responsibleUnitCode: 'H15.50.02' });
+    expect(notTheirs.status).toBe(403);
+    expect(notTheirs.body.code).toBe('FORBIDDEN');
+    // A unit that takes no part in the dossier cannot be the responsible unit, whoever signs.
+    const unrelated = await act(d.id, 'extend', p.tokens.head, { ...body, responsibleUnitCode: 'H15.60' });
+    expect(unrelated.status).toBe(400);
+    expect(unrelated.body.details).toEqual([expect.objectContaining({ field: 'responsibleUnitCode' })]);
+    const own = await act(d.id, 'extend', head01, { ...body, responsibleUnitCode: 'H15.50.01' });
+    expect(own.status).toBe(200);
+    expect(own.body.extensionCount).toBe(1);
+  });
+
   it('filters by status and timeliness and pages with a cursor', async () => {
     setNow('2026-06-15T09:00:00');
     const all = await api.request('GET', '/dossiers?timeliness=overdue&limit=500', { token: p.admin });
