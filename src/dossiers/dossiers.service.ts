@@ -176,13 +176,18 @@ export class DossiersService {
         throw invalid('responsibleUnitCode', 'must be the receiving unit or the unit of a step of this dossier');
       responsibleUnitId = unit.id;
     }
-    if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {
-      await this.checkAssignee(eventPayload.assigneeUserId, procedure, seen.state, eventPayload.toStepIndex);
-    }
+    // The assignee is read here; whether they belong to the target step's unit is checked on the
+    // locked row inside the transaction, after an Idempotency-Key replay (a retry must replay even
+    // though the dossier has since moved to that step).
+    const assignee =
+      action === 'forward' && typeof eventPayload.assigneeUserId === 'string'
+        ? { found: await this.users.findById(eventPayload.assigneeUserId) }
+        : null;
     return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
       const row = await this.repo.findById(id, m, true);
       if (!row) throw notFound('Hồ sơ');
       if (row.version !== expectedVersion) throw conflict(row.version);
+      if (assignee) checkAssignee(assignee.found, procedure, row.state, eventPayload.toStepIndex);
       const step = row.state.currentStep === null ? null : row.state.steps[row.state.currentStep];
       const units = {
         receivingUnitId: row.receiving_unit_id,
@@ -377,21 +382,6 @@ export class DossiersService {
     return (await this.scope.visibleUnitIds(user)) ?? [];
   }
 
-  private async checkAssignee(
-    userId: string,
-    procedure: ProcedureView,
-    state: DossierState,
-    toStepIndex: unknown,
-  ): Promise<void> {
-    const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
-    const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
-    const stepUnit = procedure.steps[target]?.unitId;
-    const assignee = await this.users.findById(userId);
-    if (!assignee || !assignee.active || (stepUnit && assignee.unitId !== stepUnit)) {
-      throw invalid('assigneeUserId', 'the assignee must be an active user of the next step unit');
-    }
-  }
-
   /**
    * Runs `work` in a transaction. With an Idempotency-Key, the first successful response is
    * stored in the same transaction and replayed for repeats; a transaction-level advisory lock on
@@ -486,6 +476,21 @@ export function toDomainError(err: unknown): unknown {
   if (err instanceof RangeError)
     return new DomainError('RULE_VIOLATION', `Ngoài phạm vi lịch làm việc: ${err.message}`);
   return err;
+}
+
+/** A forward's assignee must be an active user of the target step's unit (the next step by default). */
+function checkAssignee(
+  assignee: { active: boolean; unitId: string | null } | null,
+  procedure: ProcedureView,
+  state: DossierState,
+  toStepIndex: unknown,
+): void {
+  const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
+  const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
+  const stepUnit = procedure.steps[target]?.unitId;
+  if (!assignee || !assignee.active || (stepUnit && assignee.unitId !== stepUnit)) {
+    throw invalid('assigneeUserId', 'the assignee must be an active user of the next step unit');
+  }
 }
 
 export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {

@@ -228,6 +228,26 @@ describe('dossier lifecycle over HTTP', () => {
     expect(await events(first.body.id)).toHaveLength(2);
   });
 
+  it('replays a forward with an assignee (next step by default) for a repeated Idempotency-Key', async () => {
+    const d = (await intake()).body;
+    // To the appraisal step (H15.50.01) with its officer; on the retry the dossier is already there.
+    const body = { expectedVersion: 1, assigneeUserId: p.userIds.officer };
+    const key = { 'idempotency-key': 'fwd-assignee-1' };
+    const first = await act(d.id, 'forward', p.tokens.clerk, body, key);
+    expect(first.status).toBe(200);
+    const retry = await act(d.id, 'forward', p.tokens.clerk, body, key);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await events(d.id)).toHaveLength(2);
+    // Without a key, the assignee is still checked against the step the dossier would move to.
+    const wrongUnit = await act(d.id, 'forward', p.tokens.officer, {
+      expectedVersion: 2,
+      assigneeUserId: p.userIds.officer,
+    });
+    expect(wrongUnit.status).toBe(400);
+    expect(wrongUnit.body.details).toEqual([expect.objectContaining({ field: 'assigneeUserId' })]);
+  });
+
   it('pauses the clock while waiting for a supplement, across Tết, and resumes with the time left', async () => {
     setNow('2026-02-09T08:00:00');
     const d = (await intake()).body;
