@@ -7,6 +7,8 @@ import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 import { Reports1764900000000 } from './1764900000000-reports';
 import { CalendarHorizon1765000000000 } from './1765000000000-calendar-horizon';
 import { QueueIndexes1765200000000 } from './1765200000000-queue-indexes';
+import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-policy-versions';
+import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -18,5 +20,7 @@ export const MIGRATIONS = [
   ScanIndexes1764800000000,
   Reports1764900000000,
   CalendarHorizon1765000000000,
+  LifecyclePolicyVersions1765100000000,
+  SatisfactionLateRule1765100000001,
   QueueIndexes1765200000000,
 ];

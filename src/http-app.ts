@@ -2,12 +2,12 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from 'src/app.module';
 import { UsersService } from 'src/auth/users.service';
 import { BODY_LIMIT_BYTES, registerHttpSecurity } from 'src/common/http-security';
+import { clientErrorHandler, frameworkErrorHandler, registerTransportErrors } from 'src/common/transport-errors';
 import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
@@ -30,15 +30,17 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
     logger: false,
     // Only the configured proxies' X-Forwarded-For / -Proto are believed (req.ip, req.protocol).
     trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
-    // Longer path parameters (e.g. a pasted code) get our 404/400, not Fastify's bare 414. A router
-    // option goes under routerOptions: at the top level Fastify 5 warns FSTDEP022 on every start.
+    // Path parameters up to 500 characters (e.g. a pasted code) reach our handlers (404/400);
+    // longer ones get a 414 in our error shape (frameworkErrors below). A router option goes under
+    // routerOptions: at the top level Fastify 5 warns FSTDEP022 on every start.
     routerOptions: { maxParamLength: 500 },
-    // Errors Fastify raises before routing (bad percent-encoding, bad content-type header) in our shape.
-    frameworkErrors: (_error: Error, req: FastifyRequest, reply: FastifyReply) => {
-      void reply
-        .status(400)
-        .send({ statusCode: 400, code: 'BAD_REQUEST', message: 'Yêu cầu không hợp lệ.', requestId: req.id });
-    },
+    // Errors raised before Nest sees the request answer in the API's error shape too: Fastify's
+    // (bad percent-encoding, path parameter too long) and Node's parser (431, malformed request
+    // line, timeout); Node's missing-Host 400 and Fastify's closing 503 are answered by our hooks.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    return503OnClosing: false,
+    http: { requireHostHeader: false },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true });
   const logger = app.get<Logger>(ROOT_LOGGER);
@@ -63,6 +65,7 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
   fastify.removeContentTypeParser('text/plain');
   // Body limits, JSON depth, application/json only under the API prefix, security headers.
   registerHttpSecurity(app, API_PREFIX);
+  registerTransportErrors(fastify);
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id);
     return payload;

@@ -28,9 +28,19 @@ describe('who may act on a dossier', () => {
   it('lets a unit head do what the subtree staff may do, plus extend', () => {
     const head = user('unit_head', 'dept');
     const subtree = ['dept', 'counter', 'appraisal'];
-    for (const a of ['forward', 'resolve', 'return', 'withdraw', 'extend'] as const)
+    for (const a of ['forward', 'resolve', 'return', 'withdraw'] as const)
       expect(mayAct(head, a, atAppraisal, subtree)).toBe(true);
+    expect(mayAct(head, 'extend', { ...atAppraisal, responsibleUnitId: 'appraisal' }, subtree)).toBe(true);
     expect(mayAct(head, 'resolve', atAppraisal, ['dept'])).toBe(false);
+  });
+  it('lets only a head of the responsible unit (or of an ancestor) extend, not any head of the units of the dossier', () => {
+    const withResponsible = (responsibleUnitId: string) => ({ ...atAppraisal, responsibleUnitId });
+    // A division head whose unit holds the current step names another division: not theirs to sign.
+    expect(mayAct(user('unit_head', 'appraisal'), 'extend', withResponsible('counter'), ['appraisal'])).toBe(false);
+    expect(mayAct(user('unit_head', 'appraisal'), 'extend', withResponsible('appraisal'), ['appraisal'])).toBe(true);
+    // The department head heads its divisions too.
+    expect(mayAct(user('unit_head', 'dept'), 'extend', withResponsible('appraisal'), ['dept', 'appraisal'])).toBe(true);
+    expect(mayAct(user('unit_head', 'other'), 'extend', withResponsible('appraisal'), ['other'])).toBe(false);
   });
   it('never lets the reform board act, and always lets the admin', () => {
     expect(mayAct(user('reform_board'), 'resolve', atAppraisal, null)).toBe(false);

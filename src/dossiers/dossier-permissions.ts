@@ -4,7 +4,7 @@ import type { DossierAction } from 'src/dossiers/lifecycle';
 /**
  * Who may take which action: counter staff act for their receiving unit, officers for
  * the unit of the dossier's current step, unit heads for everything their subtree's staff may do
- * plus extension, the admin for everything. The reform board only reads.
+ * plus extension as heads of the responsible unit, the admin for everything. The reform board only reads.
  */
 export const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'intake',
@@ -52,8 +52,10 @@ export function mayAct(
     case 'officer':
       return officer;
     case 'unit_head':
-      if (action === 'extend')
-        return inScope(d.responsibleUnitId) || inScope(d.currentStepUnitId) || inScope(d.receivingUnitId);
+      // docs/domain.md: the letter is "issued by the responsible unit": only a head of that unit (a
+      // head of an ancestor is one too: the scope is the subtree). The service checks that the
+      // unit is one of the dossier's (receiving, handling or a step's unit).
+      if (action === 'extend') return inScope(d.responsibleUnitId);
       return counter || officer;
     case 'reform_board':
       return false;

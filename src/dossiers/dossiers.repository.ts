@@ -460,10 +460,16 @@ export class DossiersRepository {
   }
 
   /** Open dossiers computed with an older calendar, locked for a rebuild (others skip them). */
-  async lockStaleOpen(m: EntityManager, calendarVersion: number, limit: number): Promise<DossierRow[]> {
+  async lockStaleOpen(
+    m: EntityManager,
+    calendarVersion: number,
+    limit: number,
+    afterId: string | null = null,
+  ): Promise<DossierRow[]> {
     return m.query(
-      `${SELECT} WHERE d.ended_at IS NULL AND d.calendar_version < $1 ORDER BY d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-      [calendarVersion, limit],
+      `${SELECT} WHERE d.ended_at IS NULL AND d.calendar_version < $1 AND ($3::uuid IS NULL OR d.id > $3::uuid)
+       ORDER BY d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
+      [calendarVersion, limit, afterId],
     );
   }
 

@@ -13,7 +13,7 @@ import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
-import { loadSlaPolicy } from 'src/config/sla-policy';
+import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
 import {
@@ -97,9 +97,10 @@ const PG_UNIQUE = '23505';
 @Injectable()
 export class DossiersService {
   private readonly policy = loadSlaPolicy();
-  readonly foldPolicy: LifecyclePolicy = {
-    maxExtensions: this.policy.maxExtensions,
-    extensionMinLeadMs: this.policy.extensionMinLeadWorkingHours * HOUR_MS,
+  /** The lifecycle policy version in force when a dossier was received (config/sla-policy.json). */
+  readonly foldPolicy = (receivedAt: number): LifecyclePolicy => {
+    const v = lifecyclePolicyAt(this.policy, receivedAt);
+    return { maxExtensions: v.maxExtensions, extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS };
   };
   readonly thresholds: Thresholds = {
     dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,
@@ -194,15 +195,22 @@ export class DossiersService {
     if (action === 'extend') {
       const unit = await this.units.findByCode(String(eventPayload.responsibleUnitCode));
       if (!unit) throw invalid('responsibleUnitCode', 'unit does not exist');
+      if (!seen.unit_ids.includes(unit.id))
+        throw invalid('responsibleUnitCode', 'must be the receiving unit or the unit of a step of this dossier');
       responsibleUnitId = unit.id;
     }
-    if (action === 'forward' && typeof eventPayload.assigneeUserId === 'string') {
-      await this.checkAssignee(eventPayload.assigneeUserId, procedure, seen.state, eventPayload.toStepIndex);
-    }
+    // The assignee is read here; whether they belong to the target step's unit is checked on the
+    // locked row inside the transaction, after an Idempotency-Key replay (a retry must replay even
+    // though the dossier has since moved to that step).
+    const assignee =
+      action === 'forward' && typeof eventPayload.assigneeUserId === 'string'
+        ? { found: await this.users.findById(eventPayload.assigneeUserId) }
+        : null;
     return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
       const row = await this.repo.findById(id, m, true);
       if (!row) throw notFound('Hồ sơ');
       if (row.version !== expectedVersion) throw conflict(row.version);
+      if (assignee) checkAssignee(assignee.found, procedure, row.state, eventPayload.toStepIndex);
       const step = row.state.currentStep === null ? null : row.state.steps[row.state.currentStep];
       const units = {
         receivingUnitId: row.receiving_unit_id,
@@ -430,21 +438,6 @@ export class DossiersService {
     return (await this.scope.visibleUnitIds(user)) ?? [];
   }
 
-  private async checkAssignee(
-    userId: string,
-    procedure: ProcedureView,
-    state: DossierState,
-    toStepIndex: unknown,
-  ): Promise<void> {
-    const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
-    const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
-    const stepUnit = procedure.steps[target]?.unitId;
-    const assignee = await this.users.findById(userId);
-    if (!assignee || !assignee.active || (stepUnit && assignee.unitId !== stepUnit)) {
-      throw invalid('assigneeUserId', 'the assignee must be an active user of the next step unit');
-    }
-  }
-
   /**
    * Runs `work` in a transaction. With an Idempotency-Key, the first successful response is
    * stored in the same transaction and replayed for repeats; a transaction-level advisory lock on
@@ -541,6 +534,21 @@ export function toDomainError(err: unknown): unknown {
   if (err instanceof RangeError)
     return new DomainError('RULE_VIOLATION', `Ngoài phạm vi lịch làm việc: ${err.message}`);
   return err;
+}
+
+/** A forward's assignee must be an active user of the target step's unit (the next step by default). */
+function checkAssignee(
+  assignee: { active: boolean; unitId: string | null } | null,
+  procedure: ProcedureView,
+  state: DossierState,
+  toStepIndex: unknown,
+): void {
+  const current = state.currentStep === null ? -1 : state.steps[state.currentStep].index;
+  const target = typeof toStepIndex === 'number' ? toStepIndex : current + 1;
+  const stepUnit = procedure.steps[target]?.unitId;
+  if (!assignee || !assignee.active || (stepUnit && assignee.unitId !== stepUnit)) {
+    throw invalid('assigneeUserId', 'the assignee must be an active user of the next step unit');
+  }
 }
 
 export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {

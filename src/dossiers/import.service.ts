@@ -8,9 +8,10 @@ import type { WorkingCalendar } from 'src/calendar/working-time';
 import { UnitEntity } from 'src/catalogue/unit.entity';
 import { UnitsRepository } from 'src/catalogue/units.repository';
 import { AuditService } from 'src/common/audit.service';
+import { compileValidator, type CompiledValidator } from 'src/common/compiled-validation';
 import { DomainError } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
-import { localDate } from 'src/common/time';
+import { ISO_INSTANT_PATTERN, localDate } from 'src/common/time';
 import { validateDto } from 'src/common/validation';
 import { projectState } from 'src/dossiers/dossier-projection';
 import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
@@ -22,6 +23,7 @@ import {
   toFoldEvent,
   unitIdsOf,
 } from 'src/dossiers/dossiers.service';
+import { ACTION_DTOS } from 'src/dossiers/dto/dossier.dto';
 import { ImportDossierDto, ImportDossierHeadDto, MAX_IMPORT_EVENTS } from 'src/dossiers/dto/import.dto';
 import { ACTIONS, applyEvent, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
@@ -48,6 +50,13 @@ const BATCH = 250;
 const WRITERS = 2;
 const CODE_PATTERN = /^(.+)-(\d{6})-(\d{4,})$/;
 const LIVE_ACTIONS = new Set<string>(ACTIONS.filter((a) => a !== 'intake'));
+/** Each action's payload rules: the live action DTO's, compiled (no expectedVersion in a history). */
+const EVENT_RULES = Object.fromEntries(
+  Object.entries(ACTION_DTOS).map(([action, cls]) => [
+    action,
+    compileValidator(cls as new () => object, { omit: ['expectedVersion'] }),
+  ]),
+) as Record<keyof typeof ACTION_DTOS, CompiledValidator>;
 
 interface Prepared {
   index: number;
@@ -247,7 +256,11 @@ export class ImportService {
       const { action, at, externalId, ...payload } = raw as Record<string, unknown>;
       if (typeof action !== 'string' || !LIVE_ACTIONS.has(action))
         throw new ItemError(`sự kiện #${i + 1}: thao tác "${String(action)}" không hợp lệ`);
-      const ms = typeof at === 'string' && /([Zz]|[+-]\d{2}:\d{2})$/.test(at) ? Date.parse(at) : NaN;
+      // The payload by the live action's own DTO rules (unknown keys refused, instants with offsets).
+      const invalid = EVENT_RULES[action as keyof typeof EVENT_RULES](payload);
+      if (invalid.length > 0)
+        throw new ItemError(`sự kiện #${i + 1} (${action}): ${invalid.map((d) => d.message).join('; ')}`);
+      const ms = typeof at === 'string' && ISO_INSTANT_PATTERN.test(at) ? Date.parse(at) : NaN;
       if (!Number.isFinite(ms)) throw new ItemError(`sự kiện #${i + 1}: "at" phải là thời điểm ISO-8601 có múi giờ`);
       if (ms < receivedAt) throw new ItemError(`sự kiện #${i + 1}: trước thời điểm tiếp nhận`);
       if (

@@ -11,6 +11,7 @@ import {
   DossierState,
   FoldContext,
   LifecycleError,
+  LifecyclePolicy,
   pausedMsAt,
   remainingMsAt,
   replay,
@@ -29,7 +30,7 @@ const t = (local: string) => Date.parse(`${local}+07:00`);
 const iso = (ms: number | null) =>
   ms === null ? null : new Date(ms + 7 * H).toISOString().slice(0, 16).replace('T', ' ');
 
-function ctx(over: Partial<FoldContext['rules']> = {}, policy: Partial<FoldContext['policy']> = {}): FoldContext {
+function ctx(over: Partial<FoldContext['rules']> = {}, policy: Partial<LifecyclePolicy> = {}): FoldContext {
   return {
     calendar,
     rules: {
@@ -302,6 +303,30 @@ describe('extension (apology and extension letter)', () => {
   it('refuses a promised instant that is not after the current due instant', () => {
     expect(() => run([intake, extend('2026-03-04T09:00:00', '2026-03-05T07:00:00')])).toThrow(/sau thời hạn/);
   });
+  it('judges each dossier by the policy version in force when it was received: lowering a limit never breaks a replay', () => {
+    // Two extensions allowed for dossiers received before Wed 04/03, one from then on.
+    const versioned: FoldContext = {
+      ...ctx(),
+      policy: (receivedAt) => ({ maxExtensions: receivedAt < t('2026-03-04T00:00:00') ? 2 : 1, extensionMinLeadMs: 0 }),
+    };
+    const twice = [
+      intake,
+      extend('2026-03-03T09:00:00', '2026-03-06T17:00:00'),
+      extend('2026-03-04T09:00:00', '2026-03-09T17:00:00'),
+    ];
+    expect(replay(twice, versioned).extensionCount).toBe(2);
+    const later = ev('intake', t('2026-03-04T08:00:00')); // due Mon 09/03 08:00
+    expect(() =>
+      replay(
+        [
+          later,
+          extend('2026-03-04T09:00:00', '2026-03-10T17:00:00'),
+          extend('2026-03-05T09:00:00', '2026-03-11T17:00:00'),
+        ],
+        versioned,
+      ),
+    ).toThrow(/gia hạn một lần/);
+  });
   it('enforces a configured minimum lead (the old one-working-day rule)', () => {
     const c = ctx({}, { extensionMinLeadMs: 8 * H });
     expect(() => run([intake, extend('2026-03-04T09:00:00', '2026-03-10T17:00:00')], c)).toThrow(
@@ -393,7 +418,7 @@ describe('deadline columns for the SLA scan', () => {
     expect(iso(c.overdueAt)).toBe('2026-03-10 17:00');
     expect(iso(c.dueSoonAt)).toBe('2026-03-09 17:00');
   });
-  it('has no scan columns for paused or ended dossiers', () => {
+  it('has no scan columns for dossiers paused within their time or ended', () => {
     const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T09:00:00'))]);
     expect(deadlineColumns(paused, calendar, th)).toMatchObject({
       dueAt: null,
@@ -409,5 +434,19 @@ describe('deadline columns for the SLA scan', () => {
       escalateAt: null,
       stepDueAt: null,
     });
+  });
+  it('keeps the deadlines already past when a dossier paused: overdue, escalation and stalled, never due-soon', () => {
+    // Due Thu 05/03 08:00, counter step due Mon 13:30; paused Thu 10:00.
+    const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-05T10:00:00'))]);
+    const c = deadlineColumns(paused, calendar, th);
+    expect(c.dueAt).toBeNull();
+    expect(c.dueSoonAt).toBeNull();
+    expect(iso(c.overdueAt)).toBe('2026-03-05 08:00');
+    expect(iso(c.escalateAt)).toBe('2026-03-09 08:00');
+    expect(iso(c.stepDueAt)).toBe('2026-03-02 13:30');
+    // Past the step's own due only: stalled alone.
+    const stepLate = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T15:00:00'))]);
+    expect(deadlineColumns(stepLate, calendar, th)).toMatchObject({ overdueAt: null, escalateAt: null });
+    expect(iso(deadlineColumns(stepLate, calendar, th).stepDueAt)).toBe('2026-03-02 13:30');
   });
 });

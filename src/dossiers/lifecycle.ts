@@ -109,7 +109,8 @@ export interface LifecyclePolicy {
 export interface FoldContext {
   calendar: WorkingCalendar;
   rules: ProcedureRules;
-  policy: LifecyclePolicy;
+  /** The lifecycle policy, or the versioned one: the version in force when the dossier was received. */
+  policy: LifecyclePolicy | ((receivedAt: number) => LifecyclePolicy);
 }
 
 export interface DossierEvent {
@@ -485,12 +486,13 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       };
     }
     case 'extend': {
-      if (s.extensionCount >= ctx.policy.maxExtensions) {
+      const policy = typeof ctx.policy === 'function' ? ctx.policy(s.receivedAt) : ctx.policy;
+      if (s.extensionCount >= policy.maxExtensions) {
         throw new LifecycleError(
           'RULE_VIOLATION',
-          ctx.policy.maxExtensions === 1
+          policy.maxExtensions === 1
             ? 'Hồ sơ đã được gia hạn một lần; không được gia hạn thêm.'
-            : `Hồ sơ đã được gia hạn ${s.extensionCount} lần, tối đa ${ctx.policy.maxExtensions}.`,
+            : `Hồ sơ đã được gia hạn ${s.extensionCount} lần, tối đa ${policy.maxExtensions}.`,
         );
       }
       str(p, 'reason', true);
@@ -506,7 +508,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       ) {
         throw new LifecycleError('RULE_VIOLATION', 'Đã quá hạn giải quyết; chỉ được gia hạn trước thời hạn.');
       }
-      const lead = ctx.policy.extensionMinLeadMs;
+      const lead = policy.extensionMinLeadMs;
       if (lead > 0 && !isPaused(s.clock) && cal.workingMsBetween(new Date(e.at), new Date(deadline)) < lead) {
         throw new LifecycleError(
           'RULE_VIOLATION',
@@ -594,8 +596,8 @@ export interface DeadlineColumns {
 }
 
 /**
- * The precomputed columns the SLA scan compares with now() (docs/architecture.md): null while paused or
- * ended, so paused and ended dossiers never match a scan.
+ * The precomputed columns the SLA scan compares with now() (docs/architecture.md): null once ended, so
+ * ended dossiers never match a scan; while paused, only the deadlines already past when it paused.
  */
 export function deadlineColumns(
   s: DossierState,
@@ -612,15 +614,23 @@ export function deadlineColumns(
       escalateAt: null,
       stepDueAt: null,
     };
-  if (isPaused(s.clock))
+  if (isPaused(s.clock)) {
+    // Paused: no due-soon (it needs a running clock), but a deadline already past when the clock
+    // paused stays past (docs/domain.md "Alerts"): overdue, escalated and stalled still fire, once per
+    // deadline (resumption keeps a past due instant, so the deadline stays the same).
+    const pausedAt = s.clock.pausedSince!;
+    const late = alertDeadline(s) < pausedAt ? alertDeadline(s) : null;
+    const step = s.stepClock;
+    const stepLate = step && step.pausedSince !== null && step.dueAt < step.pausedSince ? step.dueAt : null;
     return {
       dueAt: null,
       promisedAt: s.promisedAt,
       dueSoonAt: null,
-      overdueAt: null,
-      escalateAt: null,
-      stepDueAt: null,
+      overdueAt: late,
+      escalateAt: late === null ? null : cal.addWorkingMs(new Date(late), thresholds.escalationDelayMs).getTime(),
+      stepDueAt: stepLate,
     };
+  }
   const deadline = alertDeadline(s);
   const from = s.clock.segmentStart!;
   const left = deadline > from ? cal.workingMsBetween(new Date(from), new Date(deadline)) : 0;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CalendarService } from 'src/calendar/calendar.service';
+import { DomainError } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { DossiersRepository } from 'src/dossiers/dossiers.repository';
 import { DossiersService } from 'src/dossiers/dossiers.service';
@@ -28,19 +29,42 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(_payload: JobPayloads['dossiers.recompute']): Promise<{ rebuilt: number; changed: number }> {
+  async handle(
+    _payload: JobPayloads['dossiers.recompute'],
+  ): Promise<{ rebuilt: number; changed: number; skipped: number }> {
     const started = Date.now();
     let rebuilt = 0;
     let changed = 0;
+    let skipped = 0;
+    let after: string | null = null;
     for (;;) {
       const versioned = await this.calendars.currentVersioned();
       const total = rebuilt === 0 ? await this.repo.countStaleOpen(versioned.version) : null;
       if (total === 0) break;
       const done = await this.repo.transaction(async (m) => {
-        const rows = await this.repo.lockStaleOpen(m, versioned.version, BATCH);
+        const rows = await this.repo.lockStaleOpen(m, versioned.version, BATCH, after);
         for (const row of rows) {
-          const procedure = await this.rules.version(row.procedure_id, row.procedure_version);
-          if (await this.dossiers.rebuildLocked(m, row, procedure, versioned)) changed++;
+          after = row.id;
+          // One dossier that cannot be rebuilt (a history its rules refuse, a missing procedure
+          // version) is logged and skipped, never the batch: its savepoint is rolled back, it stays
+          // stale for the next sweep to retry, and this run goes on past it (keyset on the id).
+          await m.query(`SAVEPOINT recompute_row`);
+          try {
+            const procedure = await this.rules.version(row.procedure_id, row.procedure_version);
+            if (await this.dossiers.rebuildLocked(m, row, procedure, versioned)) changed++;
+            await m.query(`RELEASE SAVEPOINT recompute_row`);
+          } catch (err) {
+            await m.query(`ROLLBACK TO SAVEPOINT recompute_row`);
+            skipped++;
+            this.logger.error(
+              // A domain error's message names the rule (never personal data); anything else by its kind.
+              {
+                dossierId: row.id,
+                error: err instanceof DomainError ? `${err.code}: ${err.message}` : (err as Error).name,
+              },
+              'open dossier not recomputed: skipped',
+            );
+          }
         }
         return rows.length;
       });
@@ -52,7 +76,11 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
           'recomputing open dossiers after a calendar edit',
         );
     }
-    if (rebuilt > 0) this.logger.info({ rebuilt, changed, ms: Date.now() - started }, 'open dossiers recomputed');
-    return { rebuilt, changed };
+    if (rebuilt > 0)
+      this.logger.info(
+        { rebuilt: rebuilt - skipped, changed, skipped, ms: Date.now() - started },
+        'open dossiers recomputed',
+      );
+    return { rebuilt: rebuilt - skipped, changed, skipped };
   }
 }

@@ -23,8 +23,11 @@ export class ReportsModule implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const n = loadSlaPolicy().lateAfterSupplementRequests;
-    if (await this.repo.syncSettings(Math.floor(n)))
-      this.logger.info({ lateAfterSupplementRequests: n }, 'report summaries rebuilt for a new supplement rule');
+    const versions = loadSlaPolicy().lifecycle.map((v) => ({
+      effectiveFrom: v.effectiveFrom,
+      lateAfterSupplementRequests: v.lateAfterSupplementRequests,
+    }));
+    if (await this.repo.syncPolicyVersions(versions))
+      this.logger.info({ versions: versions.length }, 'report summaries rebuilt for new supplement rules');
   }
 }

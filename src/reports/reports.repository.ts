@@ -71,7 +71,7 @@ const COUNTS = `
 
 const COUNT_COLS = 'recv_online, recv_direct, open_n, res_early, res_on_time, res_late, wd_good, wd_late, overdue_n';
 
-const INDEX_COLS = `${COUNT_COLS}, good_multi, within_multi, res_resolve, res_eresult, res_complaint, recv_digitised,
+const INDEX_COLS = `${COUNT_COLS}, good_multi, res_good_multi, within_multi, res_resolve, res_eresult, res_complaint, recv_digitised,
   recv_ecert, recv_reused, recv_pds, recv_popdata, recv_synced, recv_fee, recv_paid_online`;
 
 /** Per reporting unit: every fraction of the computed indicators. */
@@ -140,6 +140,7 @@ export class ReportsRepository {
              ${[
                'wd_good',
                'good_multi',
+               'res_good_multi',
                'res_resolve',
                'res_eresult',
                'res_complaint',
@@ -260,7 +261,12 @@ export class ReportsRepository {
         population_data: fr(n(s.recv_popdata), received),
         feedback_on_time: fr(n(f.on_time), n(f.settled)),
         feedback_satisfaction: fr(n(f.points), 2 * n(f.ratings)),
-        dossier_satisfaction: fr(Math.max(0, ended - n(s.resolved_late) - n(s.res_complaint)), ended),
+        // Late as in the progress group: ended late, or on time but with more supplement requests
+        // than the dossier's policy allows (docs/domain.md, satisfaction group's "late rate").
+        dossier_satisfaction: fr(
+          Math.max(0, ended - n(s.resolved_late) - n(s.res_good_multi) - n(s.res_complaint)),
+          ended,
+        ),
       });
     }
     return out;
@@ -351,14 +357,31 @@ export class ReportsRepository {
     return row.report_compact;
   }
 
-  /** Keeps report_settings in step with the policy; a change rebuilds the summaries. */
-  async syncSettings(lateAfterSupplementRequests: number): Promise<boolean> {
+  /**
+   * Keeps lifecycle_policy_versions (the supplement-count rule of each policy version, by effective
+   * instant) in step with config/sla-policy.json; a change rebuilds the summaries.
+   */
+  async syncPolicyVersions(
+    versions: { effectiveFrom: number; lateAfterSupplementRequests: number }[],
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
-      const [cur]: { late_after_supplement_requests: number }[] = await tx.query(
-        `SELECT late_after_supplement_requests FROM report_settings FOR UPDATE`,
+      await tx.query(`LOCK TABLE lifecycle_policy_versions IN EXCLUSIVE MODE`);
+      const cur: { from: string; n: number }[] = await tx.query(
+        `SELECT (extract(epoch FROM effective_from) * 1000)::text AS from, late_after_supplement_requests AS n
+         FROM lifecycle_policy_versions ORDER BY effective_from`,
       );
-      if (cur && cur.late_after_supplement_requests === lateAfterSupplementRequests) return false;
-      await tx.query(`UPDATE report_settings SET late_after_supplement_requests = $1`, [lateAfterSupplementRequests]);
+      const same =
+        cur.length === versions.length &&
+        cur.every(
+          (r, i) => Number(r.from) === versions[i].effectiveFrom && r.n === versions[i].lateAfterSupplementRequests,
+        );
+      if (same) return false;
+      await tx.query(`DELETE FROM lifecycle_policy_versions`);
+      await tx.query(
+        `INSERT INTO lifecycle_policy_versions (effective_from, late_after_supplement_requests)
+         SELECT to_timestamp(f / 1000.0), n FROM unnest($1::bigint[], $2::int[]) AS v(f, n)`,
+        [versions.map((v) => v.effectiveFrom), versions.map((v) => v.lateAfterSupplementRequests)],
+      );
       await tx.query(`SELECT report_rebuild()`);
       return true;
     });

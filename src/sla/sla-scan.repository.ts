@@ -117,7 +117,7 @@ export class SlaScanRepository {
     const sql = `
       WITH cand AS (
         SELECT c.id, c.${key} AS k, c.handling_unit_id, c.current_step_unit_id, c.current_assignee_id,
-               c.overdue_at, c.step_due_at, c.ended_at, c.paused_since
+               c.overdue_at, c.step_due_at, c.ended_at
         FROM dossiers c
         WHERE ${where.join(' AND ')}
         ORDER BY c.${key}, c.id
@@ -127,7 +127,7 @@ export class SlaScanRepository {
         INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
         SELECT $1, d.id, ${r.unit}, rc.uid, ${r.deadline}, $2
         FROM cand d ${r.recipients}
-        WHERE d.ended_at IS NULL AND d.paused_since IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
+        WHERE d.ended_at IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
         ON CONFLICT DO NOTHING
         RETURNING id, kind, recipient_user_id
       ),

@@ -191,6 +191,31 @@ describe('import of dossier histories', () => {
     expect(seq[0].last).toBeGreaterThanOrEqual(7001);
   });
 
+  it('checks each event payload with the live action rules: unknown keys and instants without an offset refused', async () => {
+    const base = { ...intakeBody(), receivedAt: '2026-03-16T08:00:00+07:00' };
+    const extend = {
+      action: 'extend',
+      at: '2026-03-17T09:00:00+07:00',
+      newPromisedAt: '2026-03-25T17:00:00+07:00',
+      reason: 'Phối hợp',
+      responsibleUnitCode: 'H15.50.01',
+    };
+    const res = await post([
+      { ...base, events: [{ ...extend, newPromisedAt: '2026-03-25T17:00:00' }] },
+      { ...base, events: [{ action: 'forward', at: '2026-03-16T09:00:00+07:00', status: 'resolved' }] },
+      { ...base, events: [{ action: 'request_payment', at: '2026-03-16T09:00:00+07:00', amount: 1.5 }] },
+      { ...base, events: [{ action: 'forward', at: '2026-03-16T09:00:00+07:00', expectedVersion: 1 }] },
+      { ...base, events: [extend] },
+    ]);
+    expect(res.body.imported).toBe(1);
+    expect(res.body.failed.map((f: { index: number }) => f.index)).toEqual([0, 1, 2, 3]);
+    const [offset, unknown, amount, version] = res.body.failed.map((f: { message: string }) => f.message);
+    expect(offset).toMatch(/sự kiện #1 \(extend\): newPromisedAt must be an ISO-8601 instant with an offset/);
+    expect(unknown).toMatch(/sự kiện #1 \(forward\): status is not an allowed field/);
+    expect(amount).toMatch(/sự kiện #1 \(request_payment\): amount/);
+    expect(version).toMatch(/expectedVersion is not an allowed field/);
+  });
+
   it('refuses more than 10,000 dossiers per call and non-admins', async () => {
     expect((await post(new Array(10_001).fill({}))).status).toBe(400);
     expect((await post([], p.tokens.head)).status).toBe(403);

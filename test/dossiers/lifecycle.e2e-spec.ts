@@ -228,6 +228,26 @@ describe('dossier lifecycle over HTTP', () => {
     expect(await events(first.body.id)).toHaveLength(2);
   });
 
+  it('replays a forward with an assignee (next step by default) for a repeated Idempotency-Key', async () => {
+    const d = (await intake()).body;
+    // To the appraisal step (H15.50.01) with its officer; on the retry the dossier is already there.
+    const body = { expectedVersion: 1, assigneeUserId: p.userIds.officer };
+    const key = { 'idempotency-key': 'fwd-assignee-1' };
+    const first = await act(d.id, 'forward', p.tokens.clerk, body, key);
+    expect(first.status).toBe(200);
+    const retry = await act(d.id, 'forward', p.tokens.clerk, body, key);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await events(d.id)).toHaveLength(2);
+    // Without a key, the assignee is still checked against the step the dossier would move to.
+    const wrongUnit = await act(d.id, 'forward', p.tokens.officer, {
+      expectedVersion: 2,
+      assigneeUserId: p.userIds.officer,
+    });
+    expect(wrongUnit.status).toBe(400);
+    expect(wrongUnit.body.details).toEqual([expect.objectContaining({ field: 'assigneeUserId' })]);
+  });
+
   it('pauses the clock while waiting for a supplement, across Tết, and resumes with the time left', async () => {
     setNow('2026-02-09T08:00:00');
     const d = (await intake()).body;
@@ -275,6 +295,38 @@ describe('dossier lifecycle over HTTP', () => {
     });
     expect(second.status).toBe(422);
     expect(second.body.code).toBe('RULE_VIOLATION');
+  });
+
+  it('lets only a head of the responsible unit, one of the units of the dossier, issue the extension', async () => {
+    const created = await api.request('POST', '/users', {
+      token: p.admin,
+      body: {
+        username: 'head0501',
+        password: 'head0501-password',
+        fullName: 'Trưởng phòng Quản lý xây dựng',
+        role: 'unit_head',
+        unitCode: 'H15.50.01',
+      },
+    });
+    expect(created.status).toBe(201);
+    const head01 = await api.login('head0501', 'head0501-password');
+    setNow('2026-03-16T08:00:00');
+    const d = (await intake()).body;
+    setNow('2026-03-16T09:00:00');
+    expect((await act(d.id, 'forward', p.tokens.clerk, { expectedVersion: 1 })).status).toBe(200);
+    const body = { expectedVersion: 2, newPromisedAt: '2026-03-25T17:00:00+07:00', reason: 'Cần xác minh' };
+    setNow('2026-03-17T09:00:00');
+    // The appraisal division's head holds the current step, but the signing office is not theirs.
+    const notTheirs = await act(d.id, 'extend', head01, { ...body, responsibleUnitCode: 'H15.50.02' });
+    expect(notTheirs.status).toBe(403);
+    expect(notTheirs.body.code).toBe('FORBIDDEN');
+    // A unit that takes no part in the dossier cannot be the responsible unit, whoever signs.
+    const unrelated = await act(d.id, 'extend', p.tokens.head, { ...body, responsibleUnitCode: 'H15.60' });
+    expect(unrelated.status).toBe(400);
+    expect(unrelated.body.details).toEqual([expect.objectContaining({ field: 'responsibleUnitCode' })]);
+    const own = await act(d.id, 'extend', head01, { ...body, responsibleUnitCode: 'H15.50.01' });
+    expect(own.status).toBe(200);
+    expect(own.body.extensionCount).toBe(1);
   });
 
   it('filters by status and timeliness and pages with a cursor', async () => {

@@ -1,4 +1,6 @@
+import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
+import { RecomputeHandler } from '../../src/dossiers/recompute.handler';
 import { Api, startApi } from '../support/http';
 import { Proc, startProcess, waitFor } from '../support/processes';
 import { freePort } from '../support/servers';
@@ -106,6 +108,44 @@ describe('recomputation of open dossiers after a calendar edit', () => {
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
+      await api.close();
+    }
+  });
+
+  it('skips and logs a dossier it cannot rebuild, recomputing the rest of the batch', async () => {
+    const api = await startApi();
+    try {
+      const p = await buildProvince(api);
+      const setNow = clockOf(api);
+      setNow('2026-03-06T09:00:00'); // Friday: due Wed 11/03 09:00
+      const good = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+      const broken = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+      // A history its rules now refuse (an extension without its reason), as a policy or rule
+      // change could leave behind.
+      const db = api.app.get(DataSource);
+      await db.query(
+        `INSERT INTO dossier_events (dossier_id, seq, action, at, from_status, to_status, payload)
+         VALUES ($1, 2, 'extend', '2026-03-06T10:00:00+07:00', 'received', 'received', '{}')`,
+        [broken.id],
+      );
+      const put = await api.request('PUT', '/calendar/days/2026-03-09', {
+        token: p.admin,
+        body: { kind: 'holiday', name: 'Nghỉ đột xuất' },
+      });
+      expect(put.status).toBe(200);
+      const handler = api.app.get(RecomputeHandler);
+      const first = await handler.handle({});
+      expect(first).toMatchObject({ skipped: 1 });
+      expect(first.rebuilt).toBeGreaterThanOrEqual(1);
+      expect((await api.request('GET', `/dossiers/${good.id}`, { token: p.admin })).body.dueAt).toBe(
+        '2026-03-12T09:00:00+07:00',
+      );
+      // The broken one stays as it was, to be retried (and skipped again) by the next sweep.
+      expect((await api.request('GET', `/dossiers/${broken.id}`, { token: p.admin })).body.dueAt).toBe(
+        '2026-03-11T09:00:00+07:00',
+      );
+      expect(await handler.handle({})).toEqual({ rebuilt: 0, changed: 0, skipped: 1 });
+    } finally {
       await api.close();
     }
   });

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { DataSource } from 'typeorm';
 import { Api, startApi } from '../support/http';
 
@@ -189,5 +190,93 @@ describe('HTTP foundation', () => {
     const res = await api.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+/** Writes raw bytes to the listening server and reads the whole answer back (the server closes). */
+function rawExchange(port: number, bytes: string): Promise<{ status: number; headers: string; body: any }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      if (split < 0) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+      const head = text.slice(0, split);
+      resolve({ status: Number(head.split(' ')[1]), headers: head, body: JSON.parse(text.slice(split + 4)) });
+    });
+    socket.write(bytes);
+  });
+}
+
+describe('errors raised before the framework sees the request', () => {
+  let api: Api;
+  let port: number;
+
+  beforeAll(async () => {
+    api = await startApi();
+    await api.app.listen(0, '127.0.0.1');
+    port = (api.app.getHttpServer().address() as net.AddressInfo).port;
+  });
+  afterAll(() => api.close());
+
+  it('answers headers too large for the parser with 431 in the error shape', async () => {
+    const res = await rawExchange(
+      port,
+      `GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(40_000)}\r\n\r\n`,
+    );
+    expect(res.status).toBe(431);
+    expect(res.headers).toMatch(/content-type: application\/json/i);
+    expect(res.body).toEqual({ statusCode: 431, code: 'HEADERS_TOO_LARGE', message: expect.any(String) });
+  });
+
+  it('answers a request line too long for the parser with 431 in the error shape', async () => {
+    const res = await rawExchange(
+      port,
+      `GET /api/v1/health?q=${'b'.repeat(40_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+    );
+    expect(res.status).toBe(431);
+    expect(res.body).toMatchObject({ statusCode: 431, code: 'HEADERS_TOO_LARGE' });
+  });
+
+  it('answers a malformed request line with 400 in the error shape', async () => {
+    const res = await rawExchange(port, 'THIS IS NOT HTTP\r\n\r\n');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'BAD_REQUEST', message: expect.any(String) });
+  });
+
+  it('answers a bad percent-encoding and an over-long path parameter in the error shape', async () => {
+    const bad = await rawExchange(
+      port,
+      'GET /api/v1/public/dossiers/%E0%A4%A HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
+    const long = await rawExchange(
+      port,
+      `GET /api/v1/public/dossiers/${'X'.repeat(600)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+    );
+    expect(long.status).toBe(414);
+    expect(long.body).toMatchObject({ statusCode: 414, code: 'URI_TOO_LONG', message: expect.any(String) });
+  });
+
+  it('answers an HTTP/1.1 request without Host and an unsupported Expect in the error shape', async () => {
+    const noHost = await rawExchange(port, 'GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(noHost.status).toBe(400);
+    expect(noHost.body).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST', message: expect.any(String) });
+    const expectation = await rawExchange(
+      port,
+      'GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nExpect: tea\r\nConnection: close\r\n\r\n',
+    );
+    expect(expectation.status).toBe(417);
+    expect(expectation.body).toMatchObject({ statusCode: 417, code: 'EXPECTATION_FAILED' });
+  });
+
+  it('still answers a well-formed request over the socket', async () => {
+    const ok = await rawExchange(port, 'GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ status: 'ok' });
   });
 });

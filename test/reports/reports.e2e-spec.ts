@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
+import { loadSlaPolicy } from '../../src/config/sla-policy';
 import { COUNT_KEYS } from '../../src/reports/report.types';
+import { ReportsRepository } from '../../src/reports/reports.repository';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
 import { act, clockOf, intake, Intaken, pdfText } from '../public/support';
@@ -253,24 +255,25 @@ describe('reports: form 06a, index, officials', () => {
     expect(ind(u, 'population_data')).toMatchObject({ numerator: 8, denominator: 8, points: 2 });
     expect(ind(u, 'electronic_result')).toMatchObject({ numerator: 4, denominator: 4, points: 6 });
     expect(ind(u, 'paid_online')).toMatchObject({ numerator: 0, denominator: 8, points: 0 });
-    // Satisfaction: no feedback (6 + 6); 4 ended, 1 late: 75%, full at 90%: 6 x 0.75 / 0.9 = 5.
-    expect(ind(u, 'dossier_satisfaction')).toMatchObject({ numerator: 3, denominator: 4, points: 5 });
+    // Satisfaction: no feedback (6 + 6); 4 ended A C D L, late as in the progress group: D (late)
+    // and L (two supplement requests): 50%, full at 90%: 6 x 0.5 / 0.9 = 3.3333.
+    expect(ind(u, 'dossier_satisfaction')).toMatchObject({ numerator: 2, denominator: 4, points: 3.3333 });
     expect(ind(u, 'feedback_on_time')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 6 });
     expect(ind(u, 'published_on_time')).toMatchObject({ source: 'entered', ratio: null, points: 0, enteredBy: null });
     // Groups: transparency 2 (complete procedures) + progress 10 + online 7.5 + payment 0 +
-    // digitisation 12 (6 + 4 + 2) + satisfaction 17 = 48.5.
+    // digitisation 12 (6 + 4 + 2) + satisfaction 15.3333 = 46.8333.
     expect(u.groups.map((g: any) => [g.key, g.points])).toEqual([
       ['transparency', 2],
       ['progress', 10],
       ['online_service', 7.5],
       ['online_payment', 0],
       ['digitisation', 12],
-      ['satisfaction', 17],
+      ['satisfaction', 15.3333],
     ]);
-    expect(u.total).toBe(48.5);
+    expect(u.total).toBe(46.8333);
     // Departments with nothing to measure score only the "6 if none" feedback indicators: a tie.
     expect(res.body.units.map((x: any) => [x.unitCode, x.total, x.rank, x.band])).toEqual([
-      ['H15.50', 48.5, 1, 'Yếu'],
+      ['H15.50', 46.8333, 1, 'Yếu'],
       ['H15.60', 12, 2, 'Yếu'],
       ['H15.70', 12, 2, 'Yếu'],
       ['H15.80', 12, 2, 'Yếu'],
@@ -464,21 +467,22 @@ describe('reports: form 06a, index, officials', () => {
       expect(r).toContain(String(u.rank));
     }
     const idxPdf = pdfText((await bytes('/reports/index?period=2026-03&format=pdf')).body, dir, 'index.pdf');
-    expect(idxPdf).toContain('48.50');
+    expect(idxPdf).toContain('46.83');
     const idxWb = new ExcelJS.Workbook();
     await idxWb.xlsx.load((await bytes('/reports/index?period=2026-03&format=xlsx')).body as unknown as ArrayBuffer);
     const totals: number[] = [];
+    const twoDecimals = (x: number) => Math.round(x * 100) / 100;
     idxWb.worksheets[0].eachRow((row) => {
       const values = (row.values as unknown[]).slice(1);
       const code = values.find((v) => typeof v === 'string' && /^H15\.\d0$/.test(v));
       if (code)
         totals.push(
           values.find(
-            (v) => typeof v === 'number' && v === index.units.find((u: any) => u.unitCode === code).total,
+            (v) => typeof v === 'number' && v === twoDecimals(index.units.find((u: any) => u.unitCode === code).total),
           ) as number,
         );
     });
-    expect(totals).toEqual(index.units.map((u: any) => u.total));
+    expect(totals).toEqual(index.units.map((u: any) => twoDecimals(u.total)));
 
     // Officials: the CSV rows carry the same step counts.
     const officials = (await download('/reports/officials?period=2026-03')).body;
@@ -503,7 +507,37 @@ describe('reports: form 06a, index, officials', () => {
     await db.query(`SELECT report_rebuild()`);
     expect((await get('/reports/processing?period=2026-Q1')).body.rows).toEqual(before.rows);
     expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([
-      48.5, 16.5, 12, 12,
+      46.8333, 16.5, 12, 12,
     ]);
+  });
+
+  it('judges the supplement-count rule by the policy version in force when each dossier was received', async () => {
+    const repo = api.app.get(ReportsRepository);
+    const at = (iso: string) => Date.parse(iso);
+    const progress = async () => ind(unitOf((await get('/reports/index?period=2026-03')).body, 'H15.50'), 'on_time');
+    try {
+      // Two requests allowed from Wed 04/03 on: L (received Tue 03/03, two requests) is still late.
+      expect(
+        await repo.syncPolicyVersions([
+          { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
+          { effectiveFrom: at('2026-03-04T00:00:00+07:00'), lateAfterSupplementRequests: 2 },
+        ]),
+      ).toBe(true);
+      expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
+      // From Tue 03/03 08:00 on: L was received under it, so its two requests no longer make it late.
+      await repo.syncPolicyVersions([
+        { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
+        { effectiveFrom: at('2026-03-03T08:00:00+07:00'), lateAfterSupplementRequests: 2 },
+      ]);
+      expect(await progress()).toMatchObject({ numerator: 6, denominator: 10 });
+    } finally {
+      const shipped = loadSlaPolicy().lifecycle.map((v) => ({
+        effectiveFrom: v.effectiveFrom,
+        lateAfterSupplementRequests: v.lateAfterSupplementRequests,
+      }));
+      await repo.syncPolicyVersions(shipped);
+      expect(await repo.syncPolicyVersions(shipped)).toBe(false);
+    }
+    expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
   });
 });

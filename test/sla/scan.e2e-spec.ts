@@ -114,7 +114,7 @@ describe('SLA scan and alerts', () => {
     expect(dueSoon[0].deadlineAt).toBe('2026-03-05T08:00:00+07:00');
   });
 
-  it('never alerts about a paused or ended dossier', async () => {
+  it('never alerts about a dossier paused within its time or an ended one', async () => {
     expect(await alerts('paused')).toEqual([]);
     expect(await alerts('resolved')).toEqual([]);
   });
@@ -216,6 +216,53 @@ describe('SLA scan and alerts', () => {
     ).not.toBeNull();
     await scan('2026-03-23T17:01:00');
     expect((await alerts('extended')).find((a) => a.kind === 'overdue')!.deadlineAt).toBe('2026-03-23T17:00:00+07:00');
+  });
+
+  it('alerts a dossier paused after its due instant: overdue, stalled, then escalated, once per deadline', async () => {
+    // Received Mon 11/05 08:00 (due Thu 14/05 08:00; counter step due Mon 13:30), paused Thu 10:00.
+    setNow('2026-05-14T10:10:00');
+    const res = await api.request('POST', '/imports/dossiers', {
+      token: p.admin,
+      body: {
+        dossiers: [
+          {
+            ...intakeBody(),
+            receivedAt: '2026-05-11T08:00:00+07:00',
+            code: 'H15.50-260511-0901',
+            events: [
+              { action: 'request_supplement', at: '2026-05-14T10:00:00+07:00', reason: 'Thiếu', items: ['Bản vẽ'] },
+            ],
+          },
+        ],
+      },
+    });
+    expect(res.body.failed).toEqual([]);
+    ids.pausedLate = (
+      await api.request('GET', `/dossiers?code=H15.50-260511-0901`, { token: p.admin })
+    ).body.items[0].id;
+    await scan('2026-05-14T10:30:00');
+    expect((await alerts('pausedLate')).map((a) => [a.kind, a.recipientUserId, a.deadlineAt]).sort()).toEqual([
+      ['overdue', p.userIds.head, '2026-05-14T08:00:00+07:00'],
+      ['stalled', p.userIds.head, '2026-05-11T13:30:00+07:00'],
+    ]);
+    await scan('2026-05-18T07:59:00');
+    expect((await alerts('pausedLate')).some((a) => a.kind === 'escalated')).toBe(false);
+    await scan('2026-05-18T08:00:00');
+    expect((await alerts('pausedLate')).filter((a) => a.kind === 'escalated').map((a) => a.recipientUserId)).toEqual([
+      p.userIds.board,
+    ]);
+    // Resumed: the due instant was already past, so the deadline is the same and nothing fires again.
+    setNow('2026-05-18T09:00:00');
+    const resumed = await api.request('POST', `/dossiers/${ids.pausedLate}/actions/receive_supplement`, {
+      token: p.tokens.clerk,
+      body: { expectedVersion: 2 },
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.dueAt).toBe('2026-05-14T08:00:00+07:00');
+    expect((await scan('2026-05-18T09:01:00')).alertsCreated).toBe(0);
+    const after = await alerts('pausedLate');
+    expect(after.map((a) => a.kind).sort()).toEqual(['escalated', 'overdue', 'stalled']);
+    expect(after.filter((a) => a.kind !== 'stalled').every((a) => a.closedAt === null)).toBe(true);
   });
 
   it('refuses the scan to anyone but the admin', async () => {
