@@ -5,6 +5,7 @@ import { Sla1764600000000 } from './1764600000000-sla';
 import { Citizens1764700000000 } from './1764700000000-citizens';
 import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 import { Reports1764900000000 } from './1764900000000-reports';
+import { DeliveryClaims1765100000000 } from './1765100000000-delivery-claims';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Citizens1764700000000,
   ScanIndexes1764800000000,
   Reports1764900000000,
+  DeliveryClaims1765100000000,
 ];
