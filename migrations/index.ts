@@ -9,6 +9,7 @@ import { CalendarHorizon1765000000000 } from './1765000000000-calendar-horizon';
 import { QueueIndexes1765200000000 } from './1765200000000-queue-indexes';
 import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-policy-versions';
 import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
+import { DeliveryClaims1765300000000 } from './1765300000000-delivery-claims';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   LifecyclePolicyVersions1765100000000,
   SatisfactionLateRule1765100000001,
   QueueIndexes1765200000000,
+  DeliveryClaims1765300000000,
 ];

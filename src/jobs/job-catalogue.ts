@@ -6,8 +6,18 @@ import type { JobsOptions } from 'bullmq';
  * BullMQ ignores an add whose jobId already exists, so completed jobs are kept long enough (a day)
  * for a late duplicate to find them.
  */
-export const QUEUE_NAMES = ['system', 'sla', 'delivery'] as const;
+export const QUEUE_NAMES = ['system', 'sla', 'delivery', 'recompute'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/**
+ * Jobs a worker runs at once per queue, where not WORKER_CONCURRENCY. A recomputation runs until no
+ * open dossier is stale (minutes after a calendar edit at provincial scale), and the recompute sweep
+ * enqueues one every SWEEP_CRON tick: on the 'system' queue they took every slot, and the heartbeat,
+ * report compaction and probes waited for the whole recomputation (a restarted worker showed no sign
+ * of life for ~40 s in the faults suite). They have a queue of their own, one at a time per worker
+ * (replicas share the work through SKIP LOCKED; more in one process would only contend).
+ */
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { recompute: 1 };
 
 export interface JobPayloads {
   /** Proves the pipeline end to end: writes a row in job_probes. holdMs keeps the job in flight (shutdown drills). */
@@ -40,7 +50,7 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     options: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
   },
   'dossiers.recompute': {
-    queue: 'system',
+    queue: 'recompute',
     options: { attempts: 10, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
   },
   'calendar.maintain': {

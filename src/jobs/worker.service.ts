@@ -4,7 +4,7 @@ import type IORedis from 'ioredis';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { JobName, QUEUE_NAMES } from 'src/jobs/job-catalogue';
+import { JobName, QUEUE_CONCURRENCY, QUEUE_NAMES } from 'src/jobs/job-catalogue';
 import { JOB_HANDLERS, JobHandler } from 'src/jobs/job-handler';
 import { JobMetrics } from 'src/jobs/job-metrics';
 import { createRedis } from 'src/jobs/redis';
@@ -36,7 +36,7 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
       const worker = new Worker(queue, (job) => this.dispatch(job), {
         connection,
         prefix: this.config.QUEUE_PREFIX,
-        concurrency: this.config.WORKER_CONCURRENCY,
+        concurrency: QUEUE_CONCURRENCY[queue] ?? this.config.WORKER_CONCURRENCY,
         autorun: true,
       });
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker connection error'));

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ProceduresService } from '../../src/catalogue/procedures.service';
 import { Api, startApi } from '../support/http';
+import { waitFor } from '../support/processes';
 import { userWithRole } from './support';
 
 /** The example of docs/http-api.md: 15 working days = 120 h; steps 4 + 96 h. */
@@ -364,5 +365,49 @@ describe('Procedures', () => {
         'UpdateProcedureDto',
       ]),
     );
+  });
+
+  it('answers concurrent creations of one code with one 201 and 409 ALREADY_EXISTS for the others, never a 500', async () => {
+    const conflict = { statusCode: 409, code: 'ALREADY_EXISTS', message: expect.any(String) };
+    for (const code of ['3.000001', '3.000002', '3.000003']) {
+      const results = await Promise.all([post({ ...BUILDING_PERMIT, code }), post({ ...BUILDING_PERMIT, code })]);
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(results.find((r) => r.status === 409)!.body).toMatchObject(conflict);
+    }
+    // The unique index is on lower(code): codes differing in case only are one code.
+    const mixed = await Promise.all([
+      post({ ...BUILDING_PERMIT, code: '3.00000a' }),
+      post({ ...BUILDING_PERMIT, code: '3.00000A' }),
+    ]);
+    expect(mixed.map((r) => r.status).sort()).toEqual([201, 409]);
+
+    // Deterministically past the pre-check: the other creation is not yet committed when this one
+    // looks, so its insert waits on the unique index and then meets the unique violation.
+    const db = api.app.get(DataSource);
+    const other = db.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query(`INSERT INTO procedures (code, current_version) VALUES ('3.000009', 1)`);
+      const pending = post({ ...BUILDING_PERMIT, code: '3.000009' });
+      await waitFor(
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO procedures%'`,
+            )
+          ).length > 0,
+        15_000,
+        'the creation waiting on the unique index',
+      );
+      await other.commitTransaction();
+      const res = await pending;
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject(conflict);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.query(`DELETE FROM procedures WHERE code = '3.000009'`);
+      await other.release();
+    }
   });
 });

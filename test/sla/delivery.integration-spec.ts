@@ -2,12 +2,14 @@ import { Queue } from 'bullmq';
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
-import { DeliverHandler } from '../../src/sla/delivery/deliver.handler';
+import { DeliverHandler, DeliveryRetry } from '../../src/sla/delivery/deliver.handler';
 import { DeliveryRepository } from '../../src/sla/delivery/delivery.repository';
 import { DeliveryService } from '../../src/sla/delivery/delivery.service';
+import { deliveryMessageId } from '../../src/sla/delivery/email.sender';
 import { Api, startApi } from '../support/http';
 import { Proc, startProcess, waitFor } from '../support/processes';
 import { buildProvince, intakeBody, Province } from '../support/province';
@@ -99,7 +101,12 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
   const HEAD_EMAIL = 'truong.so.xay.dung@example.gov.vn';
   let redis: RedisServer;
   let smtp: SMTPServer;
+  /** Messages the SMTP server accepted. */
   const mails: Mail[] = [];
+  /** Every message transferred (DATA), accepted or refused. */
+  const transfers: Mail[] = [];
+  /** Decides, once a message is transferred, whether the server accepts it (default: yes). */
+  let onMessage: ((mail: Mail) => Promise<boolean>) | null = null;
   let receiver: Server;
   const hits = new Map<string, Hit[]>();
   let api: Api;
@@ -181,8 +188,17 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const to = (session.envelope.rcptTo as { address: string }[]).map((r) => r.address);
-          mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), to));
-          callback();
+          const mail = parseMail(Buffer.concat(chunks).toString('utf8'), to);
+          transfers.push(mail);
+          // A test may answer for the server (refuse, or do something at the instant of acceptance).
+          void (onMessage ?? (async () => true))(mail).then(
+            (accept) => {
+              if (!accept) return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+              mails.push(mail);
+              callback();
+            },
+            (err: Error) => callback(err),
+          );
         });
       },
     });
@@ -303,7 +319,7 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     expect(hits.get(hook.path)).toHaveLength(3);
   });
 
-  it('never sends one delivery twice when two workers run it at once (the row lock is held during the send)', async () => {
+  it('never sends one delivery twice when two workers run it at once (the row is claimed before the send)', async () => {
     const hook = hooks.slow;
     const { ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);
     const handler = api.app.get(DeliverHandler);
@@ -383,5 +399,93 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     expect(mails.slice(mailsBefore)).toHaveLength(1);
     expect(mails[mailsBefore].subject).toBe(`[Cảnh báo] Hồ sơ ${dossier.code} sắp đến hạn`);
     expect(hits.get(hook.path)).toHaveLength(1);
+  });
+
+  it('records an e-mail the SMTP server accepted while PostgreSQL was unreachable once it is back: sent once, not again', async () => {
+    const target = 'crash.during.send@example.gov.vn';
+    const { ids } = await alertWithDeliveries([{ channel: 'email', target }]);
+    const [id] = ids;
+    const other = new Client({ connectionString: api.env.DATABASE_URL });
+    await other.connect();
+    let terminated = 0;
+    onMessage = async (mail) => {
+      if (!mail.to.includes(target)) return true;
+      await other.query('BEGIN');
+      // Nothing may hold the row while the message is being sent; if something does (a transaction
+      // around the send), that session dies here, as in a crash.
+      const free = await other.query(`SELECT 1 FROM alert_deliveries WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
+      if (!free.rowCount) {
+        await other.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_locks
+           WHERE relation = 'alert_deliveries'::regclass AND pid <> pg_backend_pid()`,
+        );
+        await other.query('ROLLBACK');
+        return true;
+      }
+      // Accepted; the worker's record of it then meets a database that is gone (its session killed
+      // while waiting on the row), and comes back a moment later.
+      setTimeout(() => {
+        void (async () => {
+          const me = (await other.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid as number;
+          const blocked = await waitFor(
+            async () => {
+              const rows = (
+                await other.query(`SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [me])
+              ).rows as { pid: number }[];
+              return rows.length ? rows : null;
+            },
+            10_000,
+            'the record waiting on the row',
+          ).catch(() => null);
+          if (!blocked) return void (await other.query('COMMIT'));
+          for (const r of blocked) await other.query(`SELECT pg_terminate_backend($1)`, [r.pid]);
+          terminated += blocked.length;
+          await new Promise((r) => setTimeout(r, 500));
+          await other.query('COMMIT');
+        })();
+      }, 0);
+      return true;
+    };
+    try {
+      const result = await api.app.get(DeliverHandler).handle({ deliveryId: id });
+      expect(result).toMatchObject({ result: 'sent', attempts: 1 });
+      expect(terminated).toBeGreaterThan(0);
+      expect(await delivery(id)).toMatchObject({ status: 'sent', attempts: 1 });
+      // A retry of the job (or the sweep) finds it sent: no second message.
+      expect(await api.app.get(DeliverHandler).handle({ deliveryId: id })).toEqual({ result: 'skipped' });
+      expect(mails.filter((m) => m.to.includes(target))).toHaveLength(1);
+    } finally {
+      onMessage = null;
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+  });
+
+  it('sends one Message-ID per delivery, derived from its row id, on every try by any process', async () => {
+    const target = 'busy.server@example.gov.vn';
+    const { ids } = await alertWithDeliveries([{ channel: 'email', target }]);
+    const [id] = ids;
+    let refused = 0;
+    // The server refuses the first transfer (451); the retry is accepted.
+    onMessage = async (mail) => !mail.to.includes(target) || refused++ > 0;
+    try {
+      // First try in this process (the API's handler), refused: a retry is due.
+      await expect(api.app.get(DeliverHandler).handle({ deliveryId: id })).rejects.toBeInstanceOf(DeliveryRetry);
+      expect(await delivery(id)).toMatchObject({ status: 'pending', attempts: 1 });
+      // The retry by another process (the worker, through the sweep), as after a restart.
+      await db.query(
+        `UPDATE alert_deliveries SET created_at = now() - interval '1 minute', last_attempt_at = now() - interval '1 minute'
+         WHERE id = $1`,
+        [id],
+      );
+      await settled(id, 'sent');
+    } finally {
+      onMessage = null;
+    }
+    const tries = transfers.filter((m) => m.to.includes(target));
+    expect(tries.map((m) => m.headers['message-id'])).toEqual([deliveryMessageId(id), deliveryMessageId(id)]);
+    expect(tries.map((m) => m.headers['x-delivery-id'])).toEqual([id, id]);
+    expect(deliveryMessageId(id)).toBe(`<delivery-${id}@sla-tracker>`);
+    expect(mails.filter((m) => m.to.includes(target))).toHaveLength(1);
   });
 });

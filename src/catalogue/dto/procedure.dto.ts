@@ -7,7 +7,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -25,6 +24,7 @@ import { IsOmittable } from 'src/catalogue/dto/omittable';
 import { UNIT_CODE_PATTERN } from 'src/catalogue/dto/unit.dto';
 import { ONLINE_LEVELS, type OnlineLevel } from 'src/catalogue/procedure-version.entity';
 import { HHMM_PATTERN } from 'src/common/time';
+import { IsDecimalNumber } from 'src/common/validation';
 
 /** National procedure code (1.004227), or a longer local one (1.004227.000.00.00.H15). */
 export const PROCEDURE_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$/;
@@ -50,7 +50,7 @@ export class ProcedureStepDto {
   unitCode!: string;
 
   @ApiProperty({ example: 96, description: 'allotted working hours (> 0, at most 2 decimals)' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: M.stepHours })
+  @IsDecimalNumber(2, { message: M.stepHours })
   @Min(0.01, { message: M.stepHours })
   @Max(87_600)
   workingHours!: number;

@@ -8,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsPositive,
@@ -22,6 +21,7 @@ import {
 } from 'class-validator';
 import { ListQueryDto } from 'src/auth/dto/auth.dto';
 import { ISO_INSTANT_PATTERN } from 'src/common/time';
+import { IsDecimalNumber } from 'src/common/validation';
 import { STATUSES } from 'src/dossiers/lifecycle';
 
 export const CHANNELS = ['direct', 'online', 'postal'] as const;
@@ -94,7 +94,7 @@ export class NoteDto extends ActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
 export class RequestPaymentDto extends ActionBase {
-  @ApiProperty({ description: 'VND' }) @IsNumber({ maxDecimalPlaces: 0 }) @IsPositive() @Max(1e13) amount!: number;
+  @ApiProperty({ description: 'VND' }) @IsDecimalNumber(0) @IsPositive() @Max(1e13) amount!: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
 export class ConfirmPaymentDto extends ActionBase {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Clock } from 'src/common/clock';
 import { ROOT_LOGGER } from 'src/common/logger';
@@ -11,10 +12,9 @@ import { deliveriesTotal } from 'src/sla/delivery/delivery.metrics';
 import type { AlertMessageInput } from 'src/sla/delivery/delivery.messages';
 import {
   type AlertContext,
+  type ClaimedDelivery,
   type DeliveryChannel,
   DeliveryRepository,
-  type DeliveryTx,
-  type LockedDelivery,
 } from 'src/sla/delivery/delivery.repository';
 import { EmailSender, SMTP_SEND_TIMEOUT_MS } from 'src/sla/delivery/email.sender';
 import { failure, type SendResult } from 'src/sla/delivery/send-result';
@@ -32,19 +32,36 @@ type Outcome =
   | { result: 'skipped' }
   | { result: 'sent' | 'retry' | 'failed'; channel: DeliveryChannel; attempts: number; error?: string };
 
+/** The database is unreachable or the session was lost (a crash, a restart): worth trying the statement again. */
+function connectionLost(err: unknown): boolean {
+  const code =
+    (err as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
+    (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^(08|57P0|53300)/.test(code)) return true;
+  const message = String((err as Error)?.message ?? '');
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|connection timeout|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect/i.test(
+    message,
+  );
+}
+
 /**
- * Sends one alert_deliveries row. The send happens inside a short transaction that holds the row
- * (SELECT ... FOR UPDATE SKIP LOCKED) and records the outcome before committing, so two workers can
- * never both send it: the second finds nothing and returns. The send is bounded (WEBHOOK_TIMEOUT_MS,
- * SMTP timeouts), so the lock and the pooled connection are held for a bounded time. Should the
- * commit fail after the receiver accepted, the row stays pending and is sent again: delivery is at
- * least once, and the stable Message-ID / X-Delivery-Id let a receiver drop the repeat.
+ * Sends one alert_deliveries row: claim, send, record.
+ *
+ * - The claim is one statement that commits at once (`claimed_until`, a lease longer than the longest
+ *   send): two workers can never both send a row, and no lock or transaction is held while the
+ *   receiver is being talked to.
+ * - The record is one statement right after the receiver accepted (or refused). When the database is
+ *   unreachable at that instant (a crash, a failover), the statement is tried again until it is back
+ *   or the claim runs out: the acceptance is remembered by the worker, so the message is not sent
+ *   twice. Only a worker that dies between the acceptance and the record leaves the row pending; it
+ *   is sent again when the claim expires, with the same Message-ID / X-Delivery-Id (derived from the
+ *   row id), so that the receiver can drop the repeat: delivery is at least once.
  */
 @Injectable()
 export class DeliverHandler implements JobHandler<'sla.deliver'> {
   readonly job = 'sla.deliver' as const;
-  /** Longest send, plus a margin: a session idle longer than that is ended by Postgres (and its lock freed). */
-  private readonly idleLimitMs: number;
+  /** How long a claim lasts: the longest send (WEBHOOK_TIMEOUT_MS, SMTP_SEND_TIMEOUT_MS) plus a margin. */
+  private readonly leaseMs: number;
 
   constructor(
     private readonly repo: DeliveryRepository,
@@ -54,27 +71,37 @@ export class DeliverHandler implements JobHandler<'sla.deliver'> {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    this.idleLimitMs = Math.max(config.WEBHOOK_TIMEOUT_MS, SMTP_SEND_TIMEOUT_MS) + 30_000;
+    this.leaseMs = Math.max(config.WEBHOOK_TIMEOUT_MS, SMTP_SEND_TIMEOUT_MS) + 30_000;
   }
 
   async handle({ deliveryId }: JobPayloads['sla.deliver']): Promise<Outcome> {
     if (!/^\d{1,18}$/.test(deliveryId)) return { result: 'skipped' };
-    const outcome = await this.repo.transaction(this.idleLimitMs, async (tx): Promise<Outcome> => {
-      const row = await this.repo.lockPending(tx, deliveryId);
-      // Already sent or failed, or being sent by another worker right now.
-      if (!row) return { result: 'skipped' };
-      const sent = await this.attempt(tx, row);
-      const attempts = row.attempts + 1;
-      const now = this.clock.now();
-      if (sent.ok) {
-        await this.repo.markSent(tx, row.id, attempts, now);
-        return { result: 'sent', channel: row.channel, attempts };
-      }
+    const claimedAt = Date.now();
+    const row = await this.repo.claim(deliveryId, this.leaseMs);
+    // Already sent or failed, or being sent by another worker right now.
+    if (!row) return { result: 'skipped' };
+    let sent: SendResult;
+    try {
+      sent = await this.attempt(row);
+    } catch (err) {
+      // Nothing was sent (reading the alert failed: the database went away): end the claim, so
+      // that the job's retry can claim it again instead of waiting for the claim to run out.
+      await this.record(claimedAt, () => this.repo.release(row.id)).catch(() => undefined);
+      throw err;
+    }
+    const attempts = row.attempts + 1;
+    const now = this.clock.now();
+    let outcome: Outcome;
+    if (sent.ok) {
+      await this.record(claimedAt, () => this.repo.markSent(row.id, attempts, now));
+      outcome = { result: 'sent', channel: row.channel, attempts };
+    } else {
       const final = sent.permanent === true || attempts >= this.config.DELIVERY_MAX_ATTEMPTS;
-      await this.repo.markFailedAttempt(tx, row.id, attempts, sent.error, final ? 'failed' : 'pending', now);
-      return { result: final ? 'failed' : 'retry', channel: row.channel, attempts, error: sent.error };
-    });
-    if (outcome.result === 'skipped') return outcome;
+      await this.record(claimedAt, () =>
+        this.repo.markFailedAttempt(row.id, attempts, sent.error, final ? 'failed' : 'pending', now),
+      );
+      outcome = { result: final ? 'failed' : 'retry', channel: row.channel, attempts, error: sent.error };
+    }
     deliveriesTotal.inc({ channel: outcome.channel, result: outcome.result });
     if (outcome.result === 'failed') {
       // The row says so (status, attempts, last_error); GET /webhooks/{id}/deliveries shows it.
@@ -87,14 +114,31 @@ export class DeliverHandler implements JobHandler<'sla.deliver'> {
     return outcome;
   }
 
-  private async attempt(tx: DeliveryTx, row: LockedDelivery): Promise<SendResult> {
-    const alert = await this.repo.alertContext(tx, row.alert_id);
+  /**
+   * Runs the recording statement; while the database is unreachable, tries again (100 ms, doubling
+   * up to 2 s) until the claim would run out, after which another worker may send the row again.
+   */
+  private async record(claimedAt: number, write: () => Promise<void>): Promise<void> {
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (!connectionLost(err) || Date.now() + wait >= claimedAt + this.leaseMs) throw err;
+        this.logger.warn({ err: (err as Error).message }, 'delivery outcome not recorded yet: database unreachable');
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async attempt(row: ClaimedDelivery): Promise<SendResult> {
+    const alert = await this.repo.alertContext(row.alert_id);
     if (!alert) return failure('alert not found', true);
     switch (row.channel) {
       case 'email':
         return this.email.send(row.id, row.target, messageInput(alert));
       case 'webhook': {
-        const hook = await this.repo.webhook(tx, row.target);
+        const hook = await this.repo.webhook(row.target);
         if (!hook) return failure('webhook not found', true);
         // Deactivated (DELETE /webhooks/{id}): pending deliveries are not sent to it any more.
         if (!hook.active) return failure('webhook deactivated', true);

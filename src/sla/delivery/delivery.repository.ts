@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AlertKind } from 'src/sla/delivery/delivery.messages';
-
-/** A transaction handle; the handler passes it through without touching TypeORM. */
-export type DeliveryTx = EntityManager;
 
 export type DeliveryChannel = 'email' | 'webhook';
 
-export interface LockedDelivery {
+export interface ClaimedDelivery {
   id: string;
   alert_id: string;
   channel: DeliveryChannel;
@@ -48,33 +45,25 @@ export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Runs `fn` in a transaction whose session may stay idle (while a send is in flight) for at most
-   * `idleLimitMs`: a worker that hangs mid-send loses its session, and so its row lock, instead of
-   * holding it forever; a server default lower than a send's bound would otherwise kill healthy sends.
+   * Claims a pending delivery for `leaseMs`, in one statement that commits at once: nobody else
+   * claims it until the claim ends (recorded, or expired because its worker died mid-send). Two
+   * workers claiming at once: the second waits for the first's row update, re-reads the row and
+   * finds it claimed, and gets nothing. No lock or transaction is held during the send itself.
    */
-  transaction<T>(idleLimitMs: number, fn: (tx: DeliveryTx) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [String(idleLimitMs)]);
-      return fn(tx);
-    });
-  }
-
-  /**
-   * Locks the delivery if it is still pending and nobody else holds it. SKIP LOCKED: a second
-   * worker with the same delivery gets nothing and leaves it alone. Only the delivery row is
-   * locked (FOR UPDATE OF), never the alert or the dossier.
-   */
-  async lockPending(tx: DeliveryTx, id: string): Promise<LockedDelivery | null> {
-    const rows: LockedDelivery[] = await tx.query(
-      `SELECT id::text AS id, alert_id, channel, target, attempts FROM alert_deliveries
-       WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
-      [id],
+  async claim(id: string, leaseMs: number): Promise<ClaimedDelivery | null> {
+    const rows: [ClaimedDelivery[], number] | ClaimedDelivery[] = await this.dataSource.query(
+      `UPDATE alert_deliveries SET claimed_until = now() + $2 * interval '1 millisecond'
+       WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+       RETURNING id::text AS id, alert_id, channel, target, attempts`,
+      [id, leaseMs],
     );
-    return rows[0] ?? null;
+    // An UPDATE ... RETURNING answers [rows, count] through TypeORM's postgres driver.
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as ClaimedDelivery[];
+    return list[0] ?? null;
   }
 
-  async alertContext(tx: DeliveryTx, alertId: string): Promise<AlertContext | null> {
-    const rows: AlertContext[] = await tx.query(
+  async alertContext(alertId: string): Promise<AlertContext | null> {
+    const rows: AlertContext[] = await this.dataSource.query(
       `SELECT a.id, a.kind, a.dossier_id, d.code AS dossier_code, d.procedure_code, pv.name AS procedure_name,
               d.status, au.code AS unit_code, au.name AS unit_name, a.recipient_user_id, r.full_name AS recipient_name,
               a.deadline_at, a.created_at,
@@ -92,29 +81,44 @@ export class DeliveryRepository {
     return rows[0] ?? null;
   }
 
-  async webhook(tx: DeliveryTx, id: string): Promise<WebhookTarget | null> {
+  async webhook(id: string): Promise<WebhookTarget | null> {
     if (!UUID.test(id)) return null;
-    const rows: WebhookTarget[] = await tx.query(`SELECT url, secret, active FROM webhooks WHERE id = $1`, [id]);
+    const rows: WebhookTarget[] = await this.dataSource.query(
+      `SELECT url, secret, active FROM webhooks WHERE id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
-  async markSent(tx: DeliveryTx, id: string, attempts: number, at: Date): Promise<void> {
-    await tx.query(
-      `UPDATE alert_deliveries SET status = 'sent', attempts = $2, sent_at = $3, last_attempt_at = $3 WHERE id = $1`,
+  /**
+   * Records an accepted send: one short statement of its own, run right after the receiver accepted,
+   * so the window in which a crash can lose the record (and the message be sent again) is one round
+   * trip. The caller retries it while the database is unreachable.
+   */
+  async markSent(id: string, attempts: number, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alert_deliveries SET status = 'sent', attempts = $2, sent_at = $3, last_attempt_at = $3, claimed_until = NULL
+       WHERE id = $1`,
       [id, attempts, at],
     );
   }
 
+  /** Ends a claim whose send never started. */
+  async release(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE alert_deliveries SET claimed_until = NULL WHERE id = $1`, [id]);
+  }
+
+  /** Records a failed try and ends the claim (a retry may claim it at once). */
   async markFailedAttempt(
-    tx: DeliveryTx,
     id: string,
     attempts: number,
     error: string,
     status: 'pending' | 'failed',
     at: Date,
   ): Promise<void> {
-    await tx.query(
-      `UPDATE alert_deliveries SET status = $4, attempts = $2, last_error = $3, last_attempt_at = $5 WHERE id = $1`,
+    await this.dataSource.query(
+      `UPDATE alert_deliveries SET status = $4, attempts = $2, last_error = $3, last_attempt_at = $5, claimed_until = NULL
+       WHERE id = $1`,
       [id, attempts, error, status, at],
     );
   }
