@@ -13,7 +13,13 @@ export function cookies(req: FastifyRequest): Record<string, string> {
   if (typeof header !== 'string') return out;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    // A malformed escape (e.g. "%E0") is a cookie we did not set: ignore it rather than answer 500.
+    try {
+      out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      continue;
+    }
   }
   return out;
 }
