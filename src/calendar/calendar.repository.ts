@@ -88,11 +88,10 @@ export class CalendarRepository {
         `SELECT version, utc_offset_minutes FROM calendar_settings WHERE id = 1`,
       );
       if (!settings[0]) return null;
-      const [hours, days, years] = await Promise.all([
-        this.hoursSchedule(tx),
-        tx.query(`SELECT ${STORED_DAY_COLUMNS} FROM calendar_days ORDER BY date`) as Promise<StoredDayRow[]>,
-        this.listYears(tx),
-      ]);
+      // One after another: a transaction is one connection, which runs one query at a time.
+      const hours = await this.hoursSchedule(tx);
+      const days: StoredDayRow[] = await tx.query(`SELECT ${STORED_DAY_COLUMNS} FROM calendar_days ORDER BY date`);
+      const years = await this.listYears(tx);
       return { version: settings[0].version, utcOffsetMinutes: settings[0].utc_offset_minutes, hours, days, years };
     });
   }
