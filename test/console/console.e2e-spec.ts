@@ -103,6 +103,14 @@ describe('staff console in a browser', () => {
     await row.locator('a').click();
     dossierUrl = page.url();
     await check(page, 'dossier');
+    // One click answers why the appointment is what it is.
+    await page.locator('#deadline-why summary').click();
+    const why = (await page.textContent('#deadline-why')) ?? '';
+    expect(why).toContain('Thời hạn giải quyết: 3 ngày làm việc');
+    expect(why).toContain('bắt đầu tính từ');
+    expect(why).toContain('Thời gian làm việc được tính');
+    expect(await page.locator('#deadline-why tbody tr').count()).toBeGreaterThan(0);
+    await check(page, 'dossier-deadline');
   });
 
   it('journey 2: an officer forwards and resolves it and the clerk returns it; a stale page gets a clear conflict', async () => {
