@@ -7,6 +7,7 @@ import { ScanIndexes1764800000000 } from './1764800000000-scan-indexes';
 import { Reports1764900000000 } from './1764900000000-reports';
 import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-policy-versions';
 import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
+import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue-alerts';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Reports1764900000000,
   LifecyclePolicyVersions1765100000000,
   SatisfactionLateRule1765100000001,
+  PausedOverdueAlerts1765100000002,
 ];
