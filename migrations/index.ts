@@ -10,6 +10,7 @@ import { QueueIndexes1765200000000 } from './1765200000000-queue-indexes';
 import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-policy-versions';
 import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
 import { DeliveryClaims1765300000000 } from './1765300000000-delivery-claims';
+import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue-alerts';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   CalendarHorizon1765000000000,
   LifecyclePolicyVersions1765100000000,
   SatisfactionLateRule1765100000001,
+  PausedOverdueAlerts1765100000002,
   QueueIndexes1765200000000,
   DeliveryClaims1765300000000,
 ];

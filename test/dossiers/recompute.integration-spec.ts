@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
 import { RecomputeHandler } from '../../src/dossiers/recompute.handler';
+import { PausedOverdueAlerts1765100000002 } from '../../migrations/1765100000002-paused-overdue-alerts';
 import { Api, startApi } from '../support/http';
 import { Proc, startProcess, waitFor } from '../support/processes';
 import { freePort } from '../support/servers';
@@ -145,6 +146,42 @@ describe('recomputation of open dossiers after a calendar edit', () => {
         '2026-03-11T09:00:00+07:00',
       );
       expect(await handler.handle({})).toEqual({ rebuilt: 0, changed: 0, skipped: 1 });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('gives dossiers paused past due before the overdue-while-paused release their alert columns (migration 1765100000002)', async () => {
+    const api = await startApi();
+    try {
+      const p = await buildProvince(api);
+      const setNow = clockOf(api);
+      setNow('2026-03-02T08:00:00'); // due Thu 05/03 08:00
+      const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
+      setNow('2026-03-05T10:00:00'); // paused after the due instant
+      const paused = await act(api, d.id, 'request_supplement', p.tokens.head, {
+        expectedVersion: 1,
+        reason: 'Thiếu',
+        items: ['Bản vẽ'],
+      });
+      expect(paused.status).toBe('awaiting_supplement');
+      const db = api.app.get(DataSource);
+      const columns = async () =>
+        (await db.query(`SELECT overdue_at, escalate_at, step_due_at FROM dossiers WHERE id = $1`, [d.id]))[0];
+      const expected = await columns();
+      expect(expected.overdue_at).toEqual(new Date('2026-03-05T08:00:00+07:00'));
+      // As an earlier release wrote them: nothing to scan while paused.
+      await db.query(`UPDATE dossiers SET overdue_at = NULL, escalate_at = NULL, step_due_at = NULL WHERE id = $1`, [
+        d.id,
+      ]);
+      const runner = db.createQueryRunner();
+      try {
+        await new PausedOverdueAlerts1765100000002().up(runner);
+      } finally {
+        await runner.release();
+      }
+      expect(await api.app.get(RecomputeHandler).handle({})).toMatchObject({ rebuilt: 1, skipped: 0 });
+      expect(await columns()).toEqual(expected);
     } finally {
       await api.close();
     }
