@@ -68,8 +68,7 @@ export function IsDecimalNumber(maxDecimalPlaces: number, options?: ValidationOp
       name: 'isNumber',
       constraints: [{ maxDecimalPlaces }],
       validator: {
-        validate: (v: unknown) =>
-          typeof v === 'number' && Number.isFinite(v) && decimalPlaces(v) <= maxDecimalPlaces,
+        validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && decimalPlaces(v) <= maxDecimalPlaces,
         defaultMessage: buildMessage(
           (each) => `${each}$property must be a number conforming to the specified constraints`,
           options,

@@ -29,6 +29,7 @@ function expectedSeconds(bench: string): number {
   if (bench === 'actions') return 15 + w + d + 5 + 8 + 1 + short + d + 2 * short;
   if (bench === 'import') return 25 * (Number(process.env.BENCH_IMPORT_TOTAL ?? 10_000) / 10_000);
   if (bench === 'calendar') return 5;
+  if (bench === 'recovery') return 240;
   if (bench === 'soak')
     return 60 + 5 * Number(process.env.BENCH_SOAK_RAMP_S ?? 6) + 60 * Number(process.env.BENCH_SOAK_MINUTES ?? 10);
   return 60;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ClientBase } from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -345,7 +345,18 @@ export async function missingAlerts(pg: ClientBase, before: Date): Promise<{ id:
   ).rows;
 }
 
-const SERVICES = join(__dirname, '../../docker/services.sh');
+/**
+ * A file of the project: found upwards from this file (the sources, or a build inside the project),
+ * else under the working directory (a build elsewhere, as docker/bench.sh makes, run from the project).
+ */
+function projectFile(rel: string): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, rel))) return join(dir, rel);
+    if (dirname(dir) === dir) return join(process.cwd(), rel);
+  }
+}
+
+const SERVICES = projectFile('docker/services.sh');
 const run = promisify(execFile);
 
 /**
@@ -366,7 +377,7 @@ export class OwnServices {
     const env = readFileSync(join(dir, 'env'), 'utf8');
     const databaseUrl = /DATABASE_URL=(.*)/.exec(env)![1];
     const redisUrl = /REDIS_URL=(.*)/.exec(env)![1];
-    await run(process.execPath, [join(__dirname, '../../dist/scripts/migrate.js')], {
+    await run(process.execPath, [projectFile('dist/scripts/migrate.js')], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
     });
     return new OwnServices(dir, databaseUrl, redisUrl);

@@ -228,8 +228,8 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     for (const name of ['flaky', 'down', 'slow', 'ok-sweep', 'ok-failed-job']) await addWebhook(name);
 
     worker = startProcess('src/worker.js', { ...api.env, SWEEP_CRON: '* * * * * *', LOG_LEVEL: 'info' });
-    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
-  });
+    await waitFor(() => /workers started/.test(worker.output()), 90_000, 'worker start');
+  }, 240_000);
 
   afterAll(async () => {
     if (worker && worker.child.exitCode === null) {

@@ -1,7 +1,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
+
+/**
+ * The built entry point: beside this file when it is itself built (a benchmark runs from a build),
+ * else in the project's dist/ (the suites run from the TypeScript sources).
+ */
+function builtEntry(entry: string): string {
+  const sibling = join(root, entry);
+  return existsSync(sibling) ? sibling : join(root, 'dist', entry);
+}
 
 export interface Proc {
   child: ChildProcess;
@@ -11,7 +21,7 @@ export interface Proc {
 
 /** Starts a built entry point (dist/) as a real process with the given environment. */
 export function startProcess(entry: 'src/worker.js' | 'src/main.js', env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [join(root, 'dist', entry)], {
+  const child = spawn(process.execPath, [builtEntry(entry)], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
