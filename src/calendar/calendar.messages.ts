@@ -26,7 +26,7 @@ export const CALENDAR_MESSAGES = {
   horizonNextYear: (year: number) =>
     `Lịch nghỉ lễ năm ${year} vẫn là lịch dự kiến (tính theo Bộ luật Lao động): đề nghị xác nhận theo văn bản của Chính phủ.`,
   horizonSoon: (until: string, days: number) =>
-    `Lịch làm việc đã xác nhận chỉ đến hết ngày ${until} (còn ${days} ngày): đề nghị xác nhận lịch năm tiếp theo.`,
+    `Lịch làm việc đã xác nhận chỉ đến hết ngày ${until.split('-').reverse().join('/')} (còn ${days} ngày): đề nghị xác nhận lịch năm tiếp theo.`,
   horizonNone: 'Chưa có năm nào của lịch làm việc được xác nhận chính thức từ năm nay.',
   seedMissing: (path: string) => `Calendar seed file not found (looked for ${path}).`,
 } as const;
