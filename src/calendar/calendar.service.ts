@@ -163,7 +163,21 @@ export class CalendarService implements OnApplicationBootstrap {
     }
     if (from > to) throw invalid('to', M.rangeOrder);
     if (to > addYears(from, MAX_RANGE_YEARS)) throw invalid('to', M.rangeTooLong(MAX_RANGE_YEARS));
-    return this.repo.listDays(from, to);
+    const stored = await this.repo.listDays(from, to);
+    // Years with no stored plan are counted with the rules' days: list those too, as the clock sees them.
+    const planned = new Set((await this.repo.listYears()).map((y) => y.year));
+    const dates = new Set(stored.map((d) => d.date));
+    const generated: CalendarDayRow[] = [];
+    for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
+      if (planned.has(year)) continue;
+      for (const d of generateYear(year)) {
+        if (d.date >= from && d.date <= to && !dates.has(d.date)) {
+          generated.push({ date: d.date, kind: d.kind, name: d.name });
+        }
+      }
+    }
+    if (generated.length === 0) return stored;
+    return [...stored, ...generated].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   }
 
   /** The office hours in force on `date` (default: today), with the date they apply from. */

@@ -63,6 +63,14 @@ describe('A calendar that never runs out', () => {
     // Tết Canh Tuất: mùng 1 = Saturday 02/02/2030 in Vietnam (03/02 in China).
     const days = await get('/calendar/days?from=2030-01-01&to=2030-12-31');
     expect(days.status).toBe(200);
+    // Not stored yet, but listed as the clock counts them.
+    expect(days.body.filter((d: { date: string }) => d.date.startsWith('2030-0'))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ date: '2030-01-01', kind: 'holiday' }),
+        expect.objectContaining({ date: '2030-01-31', kind: 'holiday' }),
+        expect.objectContaining({ date: '2030-02-06', kind: 'holiday' }),
+      ]),
+    );
     const res = await get(due({ start: '2030-01-30T08:00:00+07:00', amount: 3, unit: 'working_days' }));
     // Wed 30/01 7.5 h; Thu 31/01 – Wed 06/02 off (Tết Thu 31 – Mon 04 with Sat/Sun given back Tue 05 and
     // Wed 06); Thu 07 and Fri 08 16 h; Mon 11/02 07:30 + 0.5 h.
