@@ -105,7 +105,7 @@ describe('staff console in a browser', () => {
     await check(page, 'dossier');
     // One click answers why the appointment is what it is.
     await page.locator('#deadline-why summary').click();
-    const why = (await page.textContent('#deadline-why')) ?? '';
+    const why = ((await page.textContent('#deadline-why')) ?? '').replace(/\s+/g, ' ');
     expect(why).toContain('Thời hạn giải quyết: 3 ngày làm việc');
     expect(why).toContain('bắt đầu tính từ');
     expect(why).toContain('Thời gian làm việc được tính');

@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { QUEUE_NAMES } from '../../src/jobs/job-catalogue';
+import { QUEUE_NAMES, TICKS as TICK_DEFINITIONS } from '../../src/jobs/job-catalogue';
 import { logLines, Proc, waitFor } from '../support/processes';
 import { intakeBody, Province } from '../support/province';
 import { freePort } from '../support/servers';
@@ -21,7 +21,8 @@ import {
   stopProc,
 } from './support';
 
-const TICKS = ['heartbeat', 'sla-scan', 'reports-compact', 'deliveries-sweep', 'recompute-sweep'] as const;
+// Every periodic trigger of the job catalogue: a tick that fired must have made exactly one job.
+const TICKS = TICK_DEFINITIONS.map((t) => t.name);
 
 /** Sum of a counter's samples in a Prometheus text exposition, over the lines matching `labels`. */
 function counter(text: string, name: string, labels: RegExp): number {
