@@ -163,6 +163,9 @@ export async function startSmtp(): Promise<{ url: string; mails: Mail[]; close: 
       });
     },
   });
+  // A worker killed mid-session resets its connection: smtp-server emits that as an 'error' event,
+  // which without a listener is an uncaught exception that fails the suite after its tests passed.
+  smtp.on('error', () => undefined);
   await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r));
   return {
     url: `smtp://127.0.0.1:${port}`,
