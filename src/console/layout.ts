@@ -47,6 +47,7 @@ th { background: #e8edf2; } td.n, th.n { text-align: right; font-variant-numeric
 .flash { padding: 10px 12px; border-radius: 4px; margin-bottom: 12px; border: 1px solid; }
 .flash.error { background: #fde2e1; color: #7a1a12; } .flash.ok { background: #e3f4e8; color: #11512a; }
 .muted { color: #4d5866; font-size: 13px; }
+.filter-actions { display: flex; gap: 12px; align-items: center; } td.nowrap { white-space: nowrap; }
 .pager { display: flex; gap: 16px; align-items: center; margin: 8px 0; } .pager a { font-weight: 700; }
 ol.timeline { padding-left: 20px; } ol.timeline li { margin-bottom: 6px; }
 details.action { border: 1px solid #d5dbe1; border-radius: 4px; padding: 6px 10px; margin: 6px 0; background: #fff; }

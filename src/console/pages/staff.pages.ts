@@ -232,9 +232,9 @@ export function queuePage(v: QueueView): Html {
         ${select('assignee', 'Người được giao xử lý', 'Tất cả', v.options.assignees, f.assignee)}
         ${select('procedure', 'Thủ tục', 'Tất cả thủ tục', v.options.procedures, f.procedure)}
       </div>
-      <div class="row" style="align-items:center">
-        <div><button type="submit">Lọc</button></div>
-        ${filtered ? html`<div><a href="/console/queue?clear" id="clear-filters">Bỏ lọc</a></div>` : ''}
+      <div class="filter-actions">
+        <button type="submit">Lọc</button>
+        ${filtered ? html`<a href="/console/queue?clear" id="clear-filters" class="button secondary">Bỏ lọc</a>` : ''}
       </div>
     </form>
     <p class="muted" id="queue-summary">
@@ -262,7 +262,7 @@ export function queuePage(v: QueueView): Html {
         ${v.items.map((d) => {
           const u = urgency(d);
           return html`<tr class="${u}">
-            <td><a href="/console/dossiers/${d.id}">${d.code}</a></td>
+            <td class="nowrap"><a href="/console/dossiers/${d.id}">${d.code}</a></td>
             <td>${d.procedureCode}</td>
             <td>${d.statusLabel}</td>
             <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
