@@ -5,7 +5,7 @@
 #
 #   npm run fuzz                      one fresh seed
 #   FUZZ_ROUNDS=5 npm run fuzz        five fresh seeds, one after another
-#   FUZZ_SEED=777769557 npm run fuzz  replays one seed with the full budgets
+#   FUZZ_SEED=777769557 npm run fuzz  replays one seed (or a comma-separated list) with the full budgets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . docker/ensure-deps.sh
@@ -13,5 +13,12 @@ bash docker/services.sh install test
 echo "[fuzz] node $(node --version); building" >&2
 npm run --silent build
 export NODE_OPTIONS=--experimental-vm-modules TZ=Asia/Ho_Chi_Minh
-if [ -z "${FUZZ_SEED:-}" ]; then export FUZZ_RANDOM=${FUZZ_ROUNDS:-1}; fi
+if [ -z "${FUZZ_SEED:-}" ]; then
+  # Fresh seeds are drawn here, not in the spec, and printed before the run so any of them can be replayed.
+  seeds=()
+  for _ in $(seq "${FUZZ_ROUNDS:-1}"); do seeds+=($(( $(od -An -N4 -tu4 /dev/urandom) % 2147483648 ))); done
+  FUZZ_SEED=$(IFS=,; echo "${seeds[*]}")
+  echo "[fuzz] fresh seeds: FUZZ_SEED=$FUZZ_SEED" >&2
+fi
+export FUZZ_SEED
 jest --selectProjects e2e test/security/fuzz.e2e-spec.ts "$@"

@@ -56,9 +56,7 @@ export interface VersionedCalendar {
 }
 
 /** A year's plan as the API answers it. */
-export interface CalendarYear extends CalendarYearRow {
-  generated: boolean;
-}
+export type CalendarYear = CalendarYearRow;
 
 const invalid = (field: string, message: string) =>
   new DomainError('VALIDATION_FAILED', M.invalid, [{ field, message }]);
@@ -199,7 +197,7 @@ export class CalendarService implements OnApplicationBootstrap {
     const rows = await this.repo.listYears();
     const stored = new Set(rows.map((r) => r.year));
     const current = this.currentYear();
-    const out: CalendarYear[] = rows.map((r) => ({ ...r, generated: false }));
+    const out: CalendarYear[] = [...rows];
     // Years still generated on the fly (the worker stores them): answered as provisional.
     for (let y = current; y <= current + 2; y++) {
       if (!stored.has(y))
@@ -209,7 +207,6 @@ export class CalendarService implements OnApplicationBootstrap {
           source: null,
           confirmedBy: null,
           confirmedAt: null,
-          generated: true,
         });
     }
     return out.sort((a, b) => a.year - b.year);
@@ -412,8 +409,7 @@ export class CalendarService implements OnApplicationBootstrap {
       return v;
     });
     await this.changed({ version, dates: null });
-    const row = (await this.repo.listYears()).find((r) => r.year === year)!;
-    return { ...row, generated: false };
+    return (await this.repo.listYears()).find((r) => r.year === year)!;
   }
 
   /**
@@ -445,30 +441,31 @@ export class CalendarService implements OnApplicationBootstrap {
         }
         generated.push(year);
       }
+      // Each kind of system change is a calendar version of its own, logged with no author.
       const versions: CalendarChange[] = [];
-      if (applied.dates.length) {
-        const v = await this.repo.bumpVersion(tx);
+      const record = async (
+        kind: 'official_applied' | 'year_generated',
+        before: unknown,
+        after: object,
+        dates: string[],
+      ) => {
+        const version = await this.repo.bumpVersion(tx);
         await this.repo.insertChange(tx, {
-          version: v,
+          version,
           actorUserId: null,
-          kind: 'official_applied',
+          kind,
           date: null,
-          before: applied.before,
-          after: { reason: applied.sources.join('; '), dates: applied.dates, days: applied.after },
+          before,
+          after: { ...after, dates },
         });
-        versions.push({ version: v, dates: applied.dates });
+        versions.push({ version, dates });
+      };
+      if (applied.dates.length) {
+        const after = { reason: applied.sources.join('; '), days: applied.after };
+        await record('official_applied', applied.before, after, applied.dates);
       }
       if (generated.length) {
-        const v = await this.repo.bumpVersion(tx);
-        await this.repo.insertChange(tx, {
-          version: v,
-          actorUserId: null,
-          kind: 'year_generated',
-          date: null,
-          before: null,
-          after: { years: generated, generatorVersion: GENERATOR_VERSION, dates: genDates },
-        });
-        versions.push({ version: v, dates: genDates });
+        await record('year_generated', null, { years: generated, generatorVersion: GENERATOR_VERSION }, genDates);
       }
       return { applied: applied.dates, generated, versions };
     });
