@@ -10,6 +10,8 @@ export const CATALOGUE_MESSAGES = {
   procedureCodeFormat:
     'Mã thủ tục gồm 1–60 ký tự: chữ cái không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang (ví dụ 1.004227).',
   unitExists: (code: string) => `Mã đơn vị ${code} đã tồn tại.`,
+  portalCodeFormat: 'Mã định danh trên Cổng DVCQG chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).',
+  portalCodeTaken: (code: string) => `Mã định danh ${code} đã được gán cho một đơn vị khác.`,
   procedureExists: (code: string) => `Mã thủ tục ${code} đã tồn tại.`,
   unitUnknown: (code: string) => `Đơn vị có mã ${code} không tồn tại.`,
   unitInactive: (code: string) => `Đơn vị ${code} đã ngừng hoạt động.`,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from 'src/auth/auth-user';
 import { UsersRepository } from 'src/auth/users.repository';
 import { CATALOGUE_MESSAGES as M } from 'src/catalogue/catalogue.messages';
-import { FOREIGN_KEY_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from 'src/catalogue/db-errors';
+import { FOREIGN_KEY_VIOLATION, pgConstraint, pgErrorCode, UNIQUE_VIOLATION } from 'src/catalogue/db-errors';
 import type { CreateUnitDto, UnitDto, UpdateUnitDto } from 'src/catalogue/dto/unit.dto';
 import type { UnitEntity } from 'src/catalogue/unit.entity';
 import { UnitsRepository, UnitTx } from 'src/catalogue/units.repository';
@@ -53,6 +53,7 @@ export class UnitsService {
       id: u.id,
       code: u.code,
       name: u.name,
+      portalCode: u.portalCode,
       parentCode: u.parentId ? (codes.get(u.parentId) ?? null) : null,
       headUserId: u.headUserId,
       active: u.active,
@@ -94,7 +95,10 @@ export class UnitsService {
     try {
       return await this.units.transaction(async (tx) => {
         const parentId = dto.parentCode ? (await this.parentFor(dto.parentCode, tx)).id : null;
-        const unit = await this.units.save({ code: dto.code, name: dto.name, parentId, headUserId, active: true }, tx);
+        const unit = await this.units.save(
+          { code: dto.code, name: dto.name, portalCode: dto.portalCode ?? null, parentId, headUserId, active: true },
+          tx,
+        );
         await this.audit.record(
           {
             actorUserId: actor.id,
@@ -108,13 +112,37 @@ export class UnitsService {
         return unit;
       });
     } catch (e) {
-      if (pgErrorCode(e) === UNIQUE_VIOLATION) throw new DomainError('ALREADY_EXISTS', M.unitExists(dto.code));
+      if (pgErrorCode(e) === UNIQUE_VIOLATION) throw this.uniqueError(e, dto.code, dto.portalCode);
       throw e;
     }
   }
 
+  /** A unique index refused the write: the unit's code, or its portal identifier, is already used. */
+  private uniqueError(e: unknown, code: string | undefined, portalCode: string | null | undefined): DomainError {
+    if (pgConstraint(e) === 'units_portal_code_key' && portalCode) {
+      return new DomainError('ALREADY_EXISTS', M.portalCodeTaken(portalCode), [
+        { field: 'portalCode', message: M.portalCodeTaken(portalCode) },
+      ]);
+    }
+    return new DomainError('ALREADY_EXISTS', M.unitExists(code ?? ''));
+  }
+
   async update(id: string, dto: UpdateUnitDto, actor: AuthUser): Promise<UnitEntity> {
     const headUserId = dto.headUserId ? await this.checkHead(dto.headUserId) : dto.headUserId;
+    try {
+      return await this.updateIn(id, dto, headUserId, actor);
+    } catch (e) {
+      if (pgErrorCode(e) === UNIQUE_VIOLATION) throw this.uniqueError(e, undefined, dto.portalCode);
+      throw e;
+    }
+  }
+
+  private updateIn(
+    id: string,
+    dto: UpdateUnitDto,
+    headUserId: string | null | undefined,
+    actor: AuthUser,
+  ): Promise<UnitEntity> {
     return this.units.transaction(async (tx) => {
       const moving = dto.parentCode !== undefined;
       // Moves are serialised: two concurrent moves could otherwise each pass the cycle check.
@@ -139,6 +167,10 @@ export class UnitsService {
       if (dto.name !== undefined && dto.name !== unit.name) {
         unit.name = dto.name;
         changed.push('name');
+      }
+      if (dto.portalCode !== undefined && dto.portalCode !== unit.portalCode) {
+        unit.portalCode = dto.portalCode;
+        changed.push('portalCode');
       }
       if (headUserId !== undefined && headUserId !== unit.headUserId) {
         unit.headUserId = headUserId;

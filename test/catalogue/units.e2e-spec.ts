@@ -38,6 +38,7 @@ describe('Units', () => {
       id: ids['H15.50.01'],
       code: 'H15.50.01',
       name: 'Phòng Quản lý xây dựng',
+      portalCode: null,
       parentCode: 'H15.50',
       headUserId: null,
       active: true,
@@ -66,6 +67,28 @@ describe('Units', () => {
       expect(res.body.code).toBe('ALREADY_EXISTS');
       expect(res.body.message).toMatch(/đã tồn tại/);
     }
+  });
+
+  it("keeps a unit's portal identifier: set at creation, changed, unique whatever its case, removed with null", async () => {
+    const made = await create({ code: 'H15.60', name: 'Sở Nội vụ', portalCode: '000.00.60.H15' });
+    expect(made.status).toBe(201);
+    expect(made.body.portalCode).toBe('000.00.60.H15');
+    const taken = await create({ code: 'H15.61', name: 'Sở Tài chính', portalCode: '000.00.60.h15' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('ALREADY_EXISTS');
+    expect(taken.body.details).toEqual([expect.objectContaining({ field: 'portalCode' })]);
+    const bad = await create({ code: 'H15.62', name: 'Sở Y tế', portalCode: '000 00' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(['portalCode']);
+    ids['H15.60'] = made.body.id;
+    const clash = await patch('H15.51', { portalCode: '000.00.60.H15' });
+    expect(clash.status).toBe(409);
+    expect(clash.body.details).toEqual([expect.objectContaining({ field: 'portalCode' })]);
+    expect((await patch('H15.60', { portalCode: '000.00.61.H15' })).body.portalCode).toBe('000.00.61.H15');
+    const removed = await patch('H15.60', { portalCode: null });
+    expect(removed.status).toBe(200);
+    expect(removed.body.portalCode).toBeNull();
+    expect((await api.request('DELETE', `/units/${ids['H15.60']}`, { token: admin })).status).toBe(204);
   });
 
   it('refuses malformed input with 400 VALIDATION_FAILED', async () => {

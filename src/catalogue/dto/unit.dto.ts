@@ -14,6 +14,13 @@ export class UnitDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'H15.50' }) code!: string;
   @ApiProperty({ example: 'Sở Xây dựng' }) name!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '000.00.01.H22',
+    description: "the unit's identifier code on the national public-service portal",
+  })
+  portalCode!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'H15' }) parentCode!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) headUserId!: string | null;
   @ApiProperty() active!: boolean;
@@ -31,6 +38,18 @@ export class CreateUnitDto {
   @MinLength(1)
   @MaxLength(300)
   name!: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '000.00.01.H22',
+    pattern: UNIT_CODE_PATTERN.source,
+    description: "the unit's identifier code on the national public-service portal (unique; null removes it)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(UNIT_CODE_PATTERN, { message: M.portalCodeFormat })
+  portalCode?: string | null;
 
   @ApiPropertyOptional({ example: 'H15', description: 'code of the parent unit' })
   @IsOptional()
@@ -53,6 +72,18 @@ export class UpdateUnitDto {
   @MinLength(1)
   @MaxLength(300)
   name?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '000.00.01.H22',
+    pattern: UNIT_CODE_PATTERN.source,
+    description: "the unit's identifier code on the national public-service portal (unique; null removes it)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(UNIT_CODE_PATTERN, { message: M.portalCodeFormat })
+  portalCode?: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, description: 'null makes the unit a root' })
   @IsOptional()
