@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { AuthController } from 'src/auth/auth.controller';
 import { AuthGuard } from 'src/auth/auth.guard';
 import { AuthService } from 'src/auth/auth.service';
@@ -13,7 +12,6 @@ import { UnitsRepository } from 'src/catalogue/units.repository';
 
 @Global()
 @Module({
-  imports: [JwtModule.register({ signOptions: { algorithm: 'HS256' } })],
   controllers: [AuthController, UsersController],
   providers: [
     AuthService,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import * as argon2 from 'argon2';
-import { createHash } from 'node:crypto';
+import * as jwt from 'jsonwebtoken';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import type { AuthUser } from 'src/auth/auth-user';
 import { LoginThrottleRepository } from 'src/auth/login-throttle.repository';
 import { UserEntity } from 'src/auth/user.entity';
@@ -46,15 +46,21 @@ export class AuthService {
   /** Short-lived cache of active users so the guard does not hit PostgreSQL on every request. */
   private readonly userCache = new Map<string, { user: CachedUser | null; until: number }>();
   private static readonly CACHE_MS = 5_000;
+  /**
+   * The signing secret and the previous ones as key objects, built once: given a string, jsonwebtoken
+   * builds a key object on every call, which cost about 50 µs of the API's loop per request.
+   */
+  private readonly keys: KeyObject[];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly jwt: JwtService,
     private readonly users: UsersRepository,
     private readonly throttle: LoginThrottleRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.keys = [config.JWT_SECRET, ...config.JWT_PREVIOUS_SECRETS].map((s) => createSecretKey(Buffer.from(s, 'utf8')));
+  }
 
   static hashPassword(password: string): Promise<string> {
     return argon2.hash(password, { type: argon2.argon2id });
@@ -110,8 +116,8 @@ export class AuthService {
       unit: user.unitId,
       pv: passwordVersion(user.passwordHash),
     };
-    const accessToken = await this.jwt.signAsync(payload, {
-      secret: this.config.JWT_SECRET,
+    const accessToken = jwt.sign(payload, this.keys[0], {
+      algorithm: 'HS256',
       expiresIn: this.config.JWT_EXPIRES_IN_SECONDS,
     });
     return { accessToken, expiresIn: this.config.JWT_EXPIRES_IN_SECONDS, user };
@@ -123,9 +129,10 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<AuthUser | null> {
     let payload: TokenPayload | null = null;
-    for (const secret of [this.config.JWT_SECRET, ...this.config.JWT_PREVIOUS_SECRETS]) {
+    for (const key of this.keys) {
       try {
-        payload = await this.jwt.verifyAsync<TokenPayload>(token, { secret, algorithms: ['HS256'] });
+        const decoded = jwt.verify(token, key, { algorithms: ['HS256'] });
+        payload = typeof decoded === 'object' ? (decoded as TokenPayload) : null;
         break;
       } catch {
         // try the next secret
