@@ -16,7 +16,9 @@ export class PortalIdentifiers1765350000000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE units ADD CONSTRAINT units_portal_code_format CHECK (portal_code ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$')`,
     );
-    await q.query(`CREATE UNIQUE INDEX units_portal_code_key ON units (lower(portal_code)) WHERE portal_code IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX units_portal_code_key ON units (lower(portal_code)) WHERE portal_code IS NOT NULL`,
+    );
     await q.query(`ALTER TABLE dossiers ADD COLUMN portal_synced_at timestamptz`);
   }
 
