@@ -32,7 +32,7 @@ export class DeadlineService {
     // An open dossier not yet recomputed after a calendar edit is explained as it will be recomputed.
     const state =
       row.state.endedAt === null && row.calendar_version !== versioned.version
-        ? this.dossiers.replayRow(events, this.dossiers.context(versioned.calendar, procedure))
+        ? this.dossiers.replayRow(events, this.dossiers.context(versioned.calendar, procedure, row.channel))
         : row.state;
     const x = explainDeadline({
       state,

@@ -13,7 +13,7 @@ import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
-import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
+import { LifecyclePolicyVersion, lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
 import {
@@ -33,6 +33,7 @@ import type {
 } from 'src/dossiers/dto/dossier.dto';
 import {
   applyEvent,
+  Channel,
   DossierEvent,
   DossierState,
   FoldContext,
@@ -98,10 +99,9 @@ const PG_UNIQUE = '23505';
 export class DossiersService {
   private readonly policy = loadSlaPolicy();
   /** The lifecycle policy version in force when a dossier was received (config/sla-policy.json). */
-  readonly foldPolicy = (receivedAt: number): LifecyclePolicy => {
-    const v = lifecyclePolicyAt(this.policy, receivedAt);
-    return { maxExtensions: v.maxExtensions, extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS };
-  };
+  private readonly foldPolicies = new Map(this.policy.lifecycle.map((v) => [v, toFoldPolicy(v)]));
+  readonly foldPolicy = (receivedAt: number): LifecyclePolicy =>
+    this.foldPolicies.get(lifecyclePolicyAt(this.policy, receivedAt))!;
   readonly thresholds: Thresholds = {
     dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,
     escalationDelayMs: this.policy.escalationWorkingHours * HOUR_MS,
@@ -137,7 +137,7 @@ export class DossiersService {
     // pooled connection (20 concurrent requests would otherwise exhaust the pool and deadlock).
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
     return this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
-      const ctx = this.context(calendar, procedure);
+      const ctx = this.context(calendar, procedure, dto.channel);
       const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
       const state = this.fold(null, event, ctx);
       const lookupKey = newLookupKey();
@@ -222,7 +222,7 @@ export class DossiersService {
         throw new DomainError('FORBIDDEN', 'Bạn không có quyền thực hiện thao tác này với hồ sơ này.');
       }
       const now = this.clock.now();
-      const ctx = this.context(versioned.calendar, procedure);
+      const ctx = this.context(versioned.calendar, procedure, row.channel);
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
       // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
@@ -382,7 +382,7 @@ export class DossiersService {
     procedure: ProcedureView,
     versioned: { version: number; calendar: WorkingCalendar },
   ): Promise<boolean> {
-    const ctx = this.context(versioned.calendar, procedure);
+    const ctx = this.context(versioned.calendar, procedure, row.channel);
     const state = this.replayRow(await this.repo.events(row.id, m), ctx);
     const flags = { ...row.flags };
     const cols = projectState(state, versioned.calendar, this.thresholds, {
@@ -398,11 +398,12 @@ export class DossiersService {
   // ------------------------------------------------------------------------------------------
   // Helpers
 
-  context(calendar: WorkingCalendar, procedure: ProcedureView): FoldContext {
+  context(calendar: WorkingCalendar, procedure: ProcedureView, channel: string): FoldContext {
     return {
       calendar,
       rules: { timeLimit: procedure.timeLimit, intakeCutoff: procedure.intakeCutoff, steps: procedure.steps },
       policy: this.foldPolicy,
+      channel: channel as Channel,
     };
   }
 
@@ -496,6 +497,13 @@ export class DossiersService {
       ...live,
       supplementCount: s.supplementCount,
       extensionCount: s.extensionCount,
+      policyVersion: s.policyVersion ?? this.foldPolicy(s.receivedAt).id ?? 'nd61-2018',
+      breaches: (s.breaches ?? []).map((b) => ({
+        rule: b.rule,
+        at: toLocalIso(new Date(b.at)),
+        actorUserId: b.actorUserId,
+        unitCode: b.unitCode,
+      })),
       // Live, so confirming a year clears it at once for every dossier (docs/http-api.md).
       calendarProvisional: calendar.crossesProvisional(new Date(s.clockStart), new Date(s.clock.dueAt)),
       currentStep: step && {
@@ -553,6 +561,24 @@ function checkAssignee(
 
 export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {
   return [...new Set([receivingUnitId, p.unitId, ...p.steps.map((s) => s.unitId)])];
+}
+
+/** A configured policy version as the fold reads it (working hours and days in milliseconds). */
+export function toFoldPolicy(v: LifecyclePolicyVersion): LifecyclePolicy {
+  const ms = (hours: number | null) => (hours === null ? null : hours * HOUR_MS);
+  return {
+    id: v.id,
+    maxExtensions: v.maxExtensions,
+    extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS,
+    supplementRestartsClock: v.supplementRestartsClock,
+    maxSupplementRequests: v.maxSupplementRequests,
+    supplementWindowMs: ms(v.supplementRequestWindowWorkingHours),
+    onlineIncompleteWindowMs: ms(v.onlineIncompleteWindowWorkingHours),
+    // Days of the calendar (Art. 19.5 "15 ngày"), not working days.
+    closeAfterSupplementMs: v.closeAfterSupplementDays === null ? null : v.closeAfterSupplementDays * 24 * HOUR_MS,
+    extensionBeforeDueDate: v.extensionBeforeDueDate,
+    paperHandoverAfter: v.paperHandoverAfter,
+  };
 }
 
 export function toFoldEvent(e: EventRow): DossierEvent {

@@ -238,7 +238,7 @@ export class ImportService {
       }
     }
     const { events, externalIds } = this.toEvents(dto, receivedAt, actor);
-    const { state, statuses } = foldAll(events, this.dossiers.context(calendar, procedure));
+    const { state, statuses } = foldAll(events, this.dossiers.context(calendar, procedure, dto.channel));
     return { index, dto, unit, procedure, events, externalIds, statuses, state };
   }
 
@@ -349,7 +349,7 @@ export class ImportService {
   ): Promise<'appended' | 'unchanged'> {
     const seen = await this.repo.findById(id);
     const procedure = await this.rules.version(seen!.procedure_id, seen!.procedure_version);
-    const ctx = this.dossiers.context(calendar, procedure);
+    const ctx = this.dossiers.context(calendar, procedure, seen!.channel);
     return this.repo.transaction(async (m) => {
       const row = (await this.repo.findById(id, m, true))!;
       const known = await this.repo.events(id, m);
