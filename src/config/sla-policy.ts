@@ -105,7 +105,7 @@ function parseVersion(raw: unknown, i: number): LifecyclePolicyVersion {
     maxExtensions: num(r, 'maxExtensions', where),
     extensionMinLeadWorkingHours: num(r, 'extensionMinLeadWorkingHours', where),
     lateAfterSupplementRequests: num(r, 'lateAfterSupplementRequests', where),
-    id: text('id', 'nd61-2018'),
+    id: text('id', i === 0 ? 'nd61-2018' : `v${i + 1}`),
     name: text('name', 'Nghị định 61/2018/NĐ-CP'),
     articles: Object.freeze({ ...(articles as Record<string, string>) }),
     supplementRestartsClock: flag('supplementRestartsClock'),
