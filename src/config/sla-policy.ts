@@ -42,6 +42,8 @@ export interface LifecyclePolicyVersion {
   extensionBeforeDueDate: boolean;
   /** Decree 118 Art. 18.2: paper dossiers received after this local time ("HH:mm") are handed over the next working day. */
   paperHandoverAfter: string | null;
+  /** Decree 118 Art. 28: the dossier code starts with the unit's portal identifier where it has one. */
+  codeUsesPortalCode: boolean;
 }
 
 export interface SlaPolicy {
@@ -116,6 +118,7 @@ function parseVersion(raw: unknown, i: number): LifecyclePolicyVersion {
     autoClose: flag('autoClose'),
     extensionBeforeDueDate: flag('extensionBeforeDueDate'),
     paperHandoverAfter: handover as string | null,
+    codeUsesPortalCode: flag('codeUsesPortalCode'),
   };
   if (out.maxSupplementRequests !== null && !Number.isInteger(out.maxSupplementRequests)) {
     throw new Error(`sla-policy: ${where}maxSupplementRequests must be a whole number or null`);

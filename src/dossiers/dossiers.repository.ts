@@ -50,6 +50,8 @@ export interface ProjectionColumns {
   flags: Record<string, unknown>;
   state: DossierState;
   calendar_version: number;
+  /** Decree 118 Art. 19.5: when an unanswered supplement request may be closed (the scan's supplement_expired). */
+  supplement_expires_at: Date | null;
 }
 
 export interface NewDossier extends ProjectionColumns {
@@ -144,7 +146,34 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'flags',
   'state',
   'calendar_version',
+  'supplement_expires_at',
 ];
+
+const PROJECTION_TYPES: Record<keyof ProjectionColumns, string> = {
+  status: 'text',
+  version: 'integer',
+  current_step_unit_id: 'uuid',
+  current_assignee_id: 'uuid',
+  received_at: 'timestamptz',
+  clock_start: 'timestamptz',
+  last_due_at: 'timestamptz',
+  paused_since: 'timestamptz',
+  due_at: 'timestamptz',
+  promised_at: 'timestamptz',
+  due_soon_at: 'timestamptz',
+  overdue_at: 'timestamptz',
+  escalate_at: 'timestamptz',
+  step_due_at: 'timestamptz',
+  ended_at: 'timestamptz',
+  returned_at: 'timestamptz',
+  outcome: 'text',
+  supplement_count: 'integer',
+  extension_count: 'integer',
+  flags: 'jsonb',
+  state: 'jsonb',
+  calendar_version: 'integer',
+  supplement_expires_at: 'timestamptz',
+};
 
 const NEW_COLUMNS: (keyof NewDossier)[] = [
   'id',
@@ -334,6 +363,43 @@ export class DossiersRepository {
     if (rows.length === 0) return;
     const { sql, params } = bulkInsert('dossiers', NEW_COLUMNS, rows as unknown as Record<string, unknown>[]);
     await m.query(sql, params);
+  }
+
+  /** Rewrites many projections in one statement (the re-judgement's batches). */
+  async updateMany(m: EntityManager, rows: { id: string; cols: ProjectionColumns }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const defs = ['id uuid', ...PROJECTION_COLUMNS.map((c) => `${c} ${PROJECTION_TYPES[c]}`)].join(', ');
+    const sets = PROJECTION_COLUMNS.map((c) => `${c} = v.${c}`).join(', ');
+    await m.query(
+      `UPDATE dossiers d SET ${sets}, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS v(${defs}) WHERE d.id = v.id`,
+      [JSON.stringify(rows.map((r) => ({ id: r.id, ...r.cols })))],
+    );
+  }
+
+  /** Dossiers received since `from`, after `afterId` in id order, locked (live actions wait; others skip). */
+  async lockReceivedSince(m: EntityManager, from: Date, limit: number, afterId: string | null): Promise<DossierRow[]> {
+    return m.query(
+      `${SELECT} WHERE d.received_at >= $1 AND ($3::uuid IS NULL OR d.id > $3::uuid)
+       ORDER BY d.id LIMIT $2 FOR UPDATE OF d`,
+      [from, limit, afterId],
+    );
+  }
+
+  /** The events of many dossiers, by dossier then sequence. */
+  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+    const rows: EventRow[] = await m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = ANY($1::uuid[]) ORDER BY dossier_id, seq`,
+      [ids],
+    );
+    const out = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      const list = out.get(r.dossier_id);
+      if (list) list.push(r);
+      else out.set(r.dossier_id, [r]);
+    }
+    return out;
   }
 
   async update(m: EntityManager, id: string, p: ProjectionColumns): Promise<void> {

@@ -60,6 +60,16 @@ function newLookupKey(): string {
   return s;
 }
 
+/**
+ * The identifier a dossier code starts with: the unit's portal identifier where it has one and the
+ * policy version in force says so (Decree 118 Art. 28), else the unit's code.
+ */
+export function codeIdentifier(unit: { code: string; portalCode?: string | null }, receivedAt: number): string {
+  return lifecyclePolicyAt(loadSlaPolicy(), receivedAt).codeUsesPortalCode && unit.portalCode
+    ? unit.portalCode
+    : unit.code;
+}
+
 /** {unit code}-{yyMMdd}-{NNNN}: the local reception date and the unit's daily sequence number. */
 export function dossierCode(unitCode: string, receivedAt: Date, n: number): string {
   const day = localDate(receivedAt).replace(/-/g, '').slice(2);
@@ -161,7 +171,7 @@ export class DossiersService {
           stepUnitIds: procedure.steps.map((s) => s.unitId),
         }),
       };
-      const prefix = dossierCode(unit.code, now, 0).slice(0, -4);
+      const prefix = dossierCode(codeIdentifier(unit, now.getTime()), now, 0).slice(0, -4);
       const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
       const code = await this.repo.insertIntake(m, row, { unitId: unit.id, day: localDate(now), prefix }, first);
       // The response is built from what was written: no read-back round trip.
@@ -226,8 +236,10 @@ export class DossiersService {
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
       // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
+      // A snapshot folded before its policy version existed (Decree 118 not yet applied) is replayed too.
+      const samePolicy = (row.state.policyVersion ?? 'nd61-2018') === this.foldPolicy(row.state.receivedAt).id;
       const base =
-        row.calendar_version === versioned.version || row.state.endedAt !== null
+        (row.calendar_version === versioned.version && samePolicy) || row.state.endedAt !== null
           ? row.state
           : this.replayRow(await this.repo.events(id, m), ctx);
       const event: DossierEvent = {

@@ -87,8 +87,10 @@ const history = fc.record({
 });
 
 /** The state minus the fields the Decree 118 version added (absent before it). */
-function comparable(s: DossierState): Omit<DossierState, 'policyVersion' | 'breaches' | 'restarts'> {
-  const { policyVersion: _p, breaches: _b, restarts: _r, ...rest } = s;
+function comparable(
+  s: DossierState,
+): Omit<DossierState, 'policyVersion' | 'breaches' | 'restarts' | 'supplementExpiresAt'> {
+  const { policyVersion: _p, breaches: _b, restarts: _r, supplementExpiresAt: _x, ...rest } = s;
   return rest;
 }
 
@@ -123,8 +125,9 @@ describe('the Decree 61/2018 version gives the answers of the fold before Decree
         const oldCtx: before.FoldContext = { calendar, rules, policy: { maxExtensions: 1, extensionMinLeadMs: 0 } };
         const intake: DossierEvent = { action: 'intake', at: h.receivedAt, actorUserId: 'u', payload: {} };
         let mine = applyEvent(null, intake, nowCtx);
-        let theirs = before.applyEvent(null, intake, oldCtx);
+        let theirs = before.applyEvent(null, intake as before.DossierEvent, oldCtx);
         expect(mine.policyVersion).toBe('nd61-2018');
+        expect(mine.supplementExpiresAt).toBeNull();
         expect(comparable(mine)).toEqual(theirs);
         let at = h.receivedAt;
         for (const step of h.steps) {
@@ -136,7 +139,7 @@ describe('the Decree 61/2018 version gives the answers of the fold before Decree
             payload: payload(step.action, at, step.k),
           };
           const a = outcome(() => applyEvent(mine, e, nowCtx));
-          const b = outcome(() => before.applyEvent(theirs, e, oldCtx));
+          const b = outcome(() => before.applyEvent(theirs, e as before.DossierEvent, oldCtx));
           if ('error' in b) {
             expect(a).toEqual(b);
             continue;
@@ -146,6 +149,7 @@ describe('the Decree 61/2018 version gives the answers of the fold before Decree
           theirs = b.ok;
           expect(comparable(mine)).toEqual(theirs);
           expect(mine.breaches).toEqual([]);
+          expect(mine.supplementExpiresAt ?? null).toBeNull();
           // The closing rule is not part of Decree 61/2018.
           if (mine.status === 'awaiting_supplement') {
             expect(() => applyEvent(mine, { ...e, action: 'close', at: at + 400 * 24 * H, payload: {} }, nowCtx)).toThrow(

@@ -218,6 +218,8 @@ export interface DossierState {
   breaches?: Breach[];
   /** Clock restarts (Decree 118 Art. 19.5): the supplement's instant and the new clock start. */
   restarts?: { at: number; clockStart: number }[];
+  /** While awaiting a supplement under a closing rule: when the dossier may be closed (Art. 19.5). */
+  supplementExpiresAt?: number | null;
 }
 
 export type LifecycleErrorCode = 'TRANSITION_NOT_ALLOWED' | 'RULE_VIOLATION' | 'VALIDATION_FAILED';
@@ -424,6 +426,7 @@ function intake(ctx: FoldContext, e: DossierEvent): DossierState {
     policyVersion: policy.id ?? 'nd61-2018',
     breaches: [],
     restarts: [],
+    supplementExpiresAt: null,
   };
 }
 
@@ -465,6 +468,7 @@ function end(
     steps,
     endedAt: e.at,
     outcome: judge(cal, e.at, clock.dueAt),
+    supplementExpiresAt: null,
   };
 }
 
@@ -564,6 +568,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         paymentRequestCount: s.paymentRequestCount + (action === 'request_payment' ? 1 : 0),
         steps: withStepDue(s.steps, s.currentStep, null),
         breaches,
+        supplementExpiresAt: expiresAt(ctx, s, action, e.at),
       };
     }
     case 'receive_supplement':
@@ -581,6 +586,7 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         clock,
         stepClock,
         paidOnline,
+        supplementExpiresAt: null,
         steps: withStepDue(s.steps, s.currentStep, stepClock?.dueAt ?? null),
       };
     }
@@ -690,7 +696,14 @@ function restart(ctx: FoldContext, s: DossierState, e: DossierEvent): DossierSta
     steps,
     promisedAt: null,
     restarts: [...(s.restarts ?? []), { at: e.at, clockStart: start }],
+    supplementExpiresAt: null,
   };
+}
+
+function expiresAt(ctx: FoldContext, s: DossierState, action: DossierAction, at: number): number | null {
+  if (action !== 'request_supplement') return s.supplementExpiresAt ?? null;
+  const after = policyOf(ctx, s.receivedAt).closeAfterSupplementMs;
+  return after === undefined || after === null ? null : at + after;
 }
 
 function withStepDue(steps: StepRecord[], current: number | null, dueAt: number | null): StepRecord[] {
