@@ -20,6 +20,7 @@ import {
   STATUS_LABEL,
   timelinessAt,
 } from './lifecycle';
+import { explainDeadline } from './deadline-explanation';
 
 const calendar = WorkingCalendar.build(
   calendarFromHolidayFile(
@@ -310,5 +311,70 @@ describe('Art. 18.2: paper dossiers received after 15:00 are handed over the nex
 
   it('does not apply under Decree 61/2018', () => {
     expect(iso(replay([ev('intake', '2025-06-04T15:10:00')], ctx('direct')).steps[0].dueAt)).toBe('2025-06-05 09:40');
+  });
+});
+
+describe('the deadline explanation: a restart is a segment boundary', () => {
+  it('counts the segments from the restart at Fri 28/08 16:50 and shows the 10 h no longer counted', () => {
+    const events = [
+      ev('intake', '2026-08-17T08:00:00'),
+      ev('forward', '2026-08-17T09:00:00'),
+      ev('request_supplement', '2026-08-18T10:00:00'),
+      ev('receive_supplement', '2026-08-28T16:50:00'),
+    ];
+    const s = replay(events, ctx());
+    const toStatus = ['received', 'in_progress', 'awaiting_supplement', 'in_progress'];
+    const x = explainDeadline({
+      state: s,
+      events: events.map((e, i) => ({ action: e.action, at: e.at, toStatus: toStatus[i], payload: e.payload })),
+      timeLimit: { amount: 3, unit: 'working_days' },
+      intakeCutoff: null,
+      procedureVersion: 1,
+      calendar,
+      names: new Map([['2026-09-02', 'Quốc khánh']]),
+      calendarVersion: 1,
+      now: t('2026-08-31T09:00:00'),
+      supplementRestartsClock: true,
+    });
+    expect(x.restarts).toEqual([
+      { at: t('2026-08-28T16:50:00'), clockStart: t('2026-08-28T16:50:00'), discardedWorkingMinutes: 600 },
+    ]);
+    expect(x.segments.map((g) => `${iso(g.from)}–${iso(g.to)!.slice(11)}`)).toEqual([
+      '2026-08-28 16:50–17:00',
+      '2026-09-03 07:30–11:30',
+      '2026-09-03 13:00–17:00',
+      '2026-09-04 07:30–11:30',
+      '2026-09-04 13:00–17:00',
+      '2026-09-07 07:30–11:30',
+      '2026-09-07 13:00–16:50',
+    ]);
+    expect(x.segments.reduce((n, g) => n + g.workingMinutes, 0)).toBe(24 * 60);
+    expect(x.skippedDays.map((d) => d.date)).toEqual([
+      '2026-08-29',
+      '2026-08-30',
+      '2026-08-31',
+      '2026-09-01',
+      '2026-09-02',
+      '2026-09-05',
+      '2026-09-06',
+    ]);
+    expect(iso(x.dueAt)).toBe('2026-09-07 16:50');
+  });
+
+  it('tells a dossier awaiting its supplement under Decree 118 that the whole limit will count again', () => {
+    const events = [ev('intake', '2026-08-17T08:00:00'), ev('request_supplement', '2026-08-18T10:00:00')];
+    const x = explainDeadline({
+      state: replay(events, ctx()),
+      events: events.map((e, i) => ({ action: e.action, at: e.at, toStatus: ['received', 'awaiting_supplement'][i], payload: e.payload })),
+      timeLimit: { amount: 3, unit: 'working_days' },
+      intakeCutoff: null,
+      procedureVersion: 1,
+      calendar,
+      names: new Map(),
+      calendarVersion: 1,
+      now: t('2026-08-20T09:00:00'),
+      supplementRestartsClock: true,
+    });
+    expect(x.remainingWorkingMinutes).toBe(24 * 60);
   });
 });
