@@ -149,31 +149,6 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'supplement_expires_at',
 ];
 
-const PROJECTION_TYPES: Record<keyof ProjectionColumns, string> = {
-  status: 'text',
-  version: 'integer',
-  current_step_unit_id: 'uuid',
-  current_assignee_id: 'uuid',
-  received_at: 'timestamptz',
-  clock_start: 'timestamptz',
-  last_due_at: 'timestamptz',
-  paused_since: 'timestamptz',
-  due_at: 'timestamptz',
-  promised_at: 'timestamptz',
-  due_soon_at: 'timestamptz',
-  overdue_at: 'timestamptz',
-  escalate_at: 'timestamptz',
-  step_due_at: 'timestamptz',
-  ended_at: 'timestamptz',
-  returned_at: 'timestamptz',
-  outcome: 'text',
-  supplement_count: 'integer',
-  extension_count: 'integer',
-  flags: 'jsonb',
-  state: 'jsonb',
-  calendar_version: 'integer',
-  supplement_expires_at: 'timestamptz',
-};
 
 const NEW_COLUMNS: (keyof NewDossier)[] = [
   'id',
@@ -249,6 +224,7 @@ const COLUMN_TYPES: Record<string, string> = {
   flags: 'jsonb',
   state: 'jsonb',
   calendar_version: 'int',
+  supplement_expires_at: 'timestamptz',
   dossier_id: 'uuid',
   seq: 'int',
   action: 'text',
@@ -368,7 +344,7 @@ export class DossiersRepository {
   /** Rewrites many projections in one statement (the re-judgement's batches). */
   async updateMany(m: EntityManager, rows: { id: string; cols: ProjectionColumns }[]): Promise<void> {
     if (rows.length === 0) return;
-    const defs = ['id uuid', ...PROJECTION_COLUMNS.map((c) => `${c} ${PROJECTION_TYPES[c]}`)].join(', ');
+    const defs = ['id uuid', ...PROJECTION_COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`)].join(', ');
     const sets = PROJECTION_COLUMNS.map((c) => `${c} = v.${c}`).join(', ');
     await m.query(
       `UPDATE dossiers d SET ${sets}, updated_at = now()
@@ -377,13 +353,31 @@ export class DossiersRepository {
     );
   }
 
-  /** Dossiers received since `from`, after `afterId` in id order, locked (live actions wait; others skip). */
-  async lockReceivedSince(m: EntityManager, from: Date, limit: number, afterId: string | null): Promise<DossierRow[]> {
+  /**
+   * Dossiers received since `from` and not yet folded under `policyVersion` (stored before it
+   * existed), after `afterId` in id order, locked (a live action on one of them waits).
+   */
+  async lockToRejudge(
+    m: EntityManager,
+    from: Date,
+    policyVersion: string,
+    limit: number,
+    afterId: string | null,
+  ): Promise<DossierRow[]> {
     return m.query(
-      `${SELECT} WHERE d.received_at >= $1 AND ($3::uuid IS NULL OR d.id > $3::uuid)
+      `${SELECT} WHERE d.received_at >= $1 AND (d.state ->> 'policyVersion') IS DISTINCT FROM $4
+         AND ($3::uuid IS NULL OR d.id > $3::uuid)
        ORDER BY d.id LIMIT $2 FOR UPDATE OF d`,
-      [from, limit, afterId],
+      [from, limit, afterId, policyVersion],
     );
+  }
+
+  async countToRejudge(from: Date, policyVersion: string): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM dossiers WHERE received_at >= $1 AND (state ->> 'policyVersion') IS DISTINCT FROM $2`,
+      [from, policyVersion],
+    );
+    return rows[0].n;
   }
 
   /** The events of many dossiers, by dossier then sequence. */

@@ -35,7 +35,7 @@ export interface RejudgementReport {
 
 /**
  * The audited re-judgement (docs/domain.md, "Decree 118/2025"): every stored dossier received since
- * a policy version's effective instant is replayed from its events under the version now in force
+ * a policy version's effective instant and folded before that version existed is replayed from its events under the version now in force
  * (the same fold as live actions, imports and calendar edits), and each change of due instant or
  * outcome is recorded (rejudgement_changes) with its unit. Ended dossiers change their outcome only
  * here. A migration asks for a run (a `rejudgements` row); the worker's recompute sweep runs it in
@@ -66,10 +66,7 @@ export class RejudgementService {
       );
       if (!run) return done;
       const started = Date.now();
-      const [{ n: total }]: { n: number }[] = await this.dataSource.query(
-        `SELECT count(*)::int AS n FROM dossiers WHERE received_at >= $1`,
-        [run.received_from],
-      );
+      const total = await this.repo.countToRejudge(run.received_from, run.policy_version);
       let more = true;
       while (more) {
         const n = await this.dataSource.transaction((m) => this.step(m, run.id, batch));
@@ -96,7 +93,7 @@ export class RejudgementService {
       [runId],
     );
     if (!run || run.status === 'done') return 0;
-    const rows = await this.repo.lockReceivedSince(m, run.received_from, batch, run.cursor);
+    const rows = await this.repo.lockToRejudge(m, run.received_from, run.policy_version, batch, run.cursor);
     if (rows.length === 0) {
       await m.query(`UPDATE rejudgements SET status = 'done', ran_at = now() WHERE id = $1`, [runId]);
       return 0;

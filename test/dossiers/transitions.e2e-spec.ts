@@ -19,6 +19,7 @@ const PAYLOADS: Record<string, Record<string, unknown>> = {
   reject: { reason: 'Không đủ điều kiện' },
   stop: { reason: 'Theo đề nghị' },
   withdraw: { reason: 'Rút' },
+  close: { reason: 'Quá hạn bổ sung' },
 };
 
 describe('the full transition table over HTTP', () => {
@@ -45,6 +46,11 @@ describe('the full transition table over HTTP', () => {
       rejected: [{ action: 'reject', at: at(1), ...PAYLOADS.reject }],
       stopped: [{ action: 'stop', at: at(1), ...PAYLOADS.stop }],
       withdrawn: [{ action: 'withdraw', at: at(1), ...PAYLOADS.withdraw }],
+      // Decree 118/2025 Art. 19.5: closed 15 days after the request (received 20 days ago).
+      closed: [
+        { action: 'request_supplement', at: at(1 - 20 * 24 * 60), ...PAYLOADS.request_supplement },
+        { action: 'close', at: at(2 - 4 * 24 * 60), ...PAYLOADS.close },
+      ],
     };
     const dossiers: Record<string, unknown>[] = [];
     const keys: string[] = [];
@@ -52,7 +58,18 @@ describe('the full transition table over HTTP', () => {
     for (const status of STATUSES) {
       for (const action of ACTIONS.filter((a) => a !== 'intake')) {
         const code = `H15.50-${new Date(receivedAt + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '')}-${String(8000 + n++)}`;
-        dossiers.push({ ...intakeBody(), code, receivedAt: new Date(receivedAt).toISOString(), events: paths[status] });
+        const received = status === 'closed' ? receivedAt - 20 * 86_400_000 : receivedAt;
+        const day = new Date(received + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
+        dossiers.push({
+          ...intakeBody(),
+          code: status === 'closed' ? `H15.50-${day}-${String(8000 + n - 1)}` : code,
+          receivedAt: new Date(received).toISOString(),
+          events: paths[status],
+        });
+        if (status === 'closed') {
+          keys.push(`${status}/${action}|H15.50-${day}-${String(8000 + n - 1)}`);
+          continue;
+        }
         keys.push(`${status}/${action}|${code}`);
       }
     }
