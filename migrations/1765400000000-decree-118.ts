@@ -120,7 +120,9 @@ export class Decree1182025_1765400000000 implements MigrationInterface {
     await q.query(`
       INSERT INTO rejudgements (policy_version, received_from)
       VALUES ('nd118-2025', '2025-07-01T00:00:00+07:00')`);
-    await q.query(contributions(`'resolved', 'returned', 'rejected', 'stopped', 'closed'`, `coalesce(d.outcome, 'on_time')`));
+    await q.query(
+      contributions(`'resolved', 'returned', 'rejected', 'stopped', 'closed'`, `coalesce(d.outcome, 'on_time')`),
+    );
     await q.query(`SELECT report_rebuild()`);
   }
 

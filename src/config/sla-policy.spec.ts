@@ -29,17 +29,29 @@ describe('SLA policy file', () => {
       paperHandoverAfter: '15:00',
     });
     // Every Decree 118 rule cites its article.
-    for (const k of ['supplementRestartsClock', 'maxSupplementRequests', 'closeAfterSupplementDays', 'extensionBeforeDueDate', 'paperHandoverAfter']) {
+    for (const k of [
+      'supplementRestartsClock',
+      'maxSupplementRequests',
+      'closeAfterSupplementDays',
+      'extensionBeforeDueDate',
+      'paperHandoverAfter',
+    ]) {
       expect(after.articles[k]).toMatch(/Điều \d+/);
     }
   });
 
   it('refuses a bad Decree 118 setting with the key named', () => {
     const v = { ...version('2025-07-01T00:00:00+07:00', 1), id: 'x' };
-    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, paperHandoverAfter: '25:00' }] })).toThrow(/paperHandoverAfter/);
+    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, paperHandoverAfter: '25:00' }] })).toThrow(
+      /paperHandoverAfter/,
+    );
     expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, autoClose: true }] })).toThrow(/autoClose/);
-    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, maxSupplementRequests: 1.5 }] })).toThrow(/maxSupplementRequests/);
-    expect(() => parseSlaPolicy({ ...base, lifecycle: [v, { ...v, effectiveFrom: '2026-01-01T00:00:00+07:00' }] })).toThrow(/id/);
+    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, maxSupplementRequests: 1.5 }] })).toThrow(
+      /maxSupplementRequests/,
+    );
+    expect(() =>
+      parseSlaPolicy({ ...base, lifecycle: [v, { ...v, effectiveFrom: '2026-01-01T00:00:00+07:00' }] }),
+    ).toThrow(/id/);
   });
 
   it('chooses the version in force when the dossier was received, the first one before them all', () => {

@@ -101,13 +101,14 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
     const previousStart = i === 0 ? s.clockStart : restartList[i - 1].clockStart;
     const counted = pauses
       .filter((p) => p.from >= previousStart && p.from < r.at)
-      .reduce((n, p) => n - p.workingMinutes, cal.workingMsBetween(new Date(previousStart), new Date(r.at)) / MINUTE_MS);
+      .reduce(
+        (n, p) => n - p.workingMinutes,
+        cal.workingMsBetween(new Date(previousStart), new Date(r.at)) / MINUTE_MS,
+      );
     return { at: r.at, clockStart: r.clockStart, discardedWorkingMinutes: Math.max(0, counted) };
   });
   let from = countFrom;
-  const cut = pauses
-    .map((p) => [p.from, p.to ?? Infinity] as const)
-    .filter(([a, b]) => a < end && b > countFrom);
+  const cut = pauses.map((p) => [p.from, p.to ?? Infinity] as const).filter(([a, b]) => a < end && b > countFrom);
   for (const [a, b] of [...cut, [end, end] as const]) {
     const to = Math.min(a, end);
     if (to > from) {

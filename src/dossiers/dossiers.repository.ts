@@ -149,7 +149,6 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'supplement_expires_at',
 ];
 
-
 const NEW_COLUMNS: (keyof NewDossier)[] = [
   'id',
   'code',

@@ -179,7 +179,11 @@ describe('Art. 19.5 and 17.2.c: the request window, a breach when late', () => {
   // Clock start Mon 02/03/2026 08:00: 3 working days (24 h) end Thu 05/03 08:00; 8 working hours end Tue 03/03 08:00.
   it('records no breach for a request at the window’s last instant (Thu 05/03 08:00)', () => {
     const s = replay(
-      [ev('intake', '2026-03-02T08:00:00'), ev('forward', '2026-03-02T09:00:00'), ev('request_supplement', '2026-03-05T08:00:00')],
+      [
+        ev('intake', '2026-03-02T08:00:00'),
+        ev('forward', '2026-03-02T09:00:00'),
+        ev('request_supplement', '2026-03-05T08:00:00'),
+      ],
       ctx(),
     );
     expect(s.status).toBe('awaiting_supplement');
@@ -188,25 +192,46 @@ describe('Art. 19.5 and 17.2.c: the request window, a breach when late', () => {
 
   it('allows a request one minute later but records late_supplement_request with who and which unit', () => {
     const s = replay(
-      [ev('intake', '2026-03-02T08:00:00'), ev('forward', '2026-03-02T09:00:00'), ev('request_supplement', '2026-03-05T08:01:00')],
+      [
+        ev('intake', '2026-03-02T08:00:00'),
+        ev('forward', '2026-03-02T09:00:00'),
+        ev('request_supplement', '2026-03-05T08:01:00'),
+      ],
       ctx(),
     );
     expect(s.status).toBe('awaiting_supplement');
     expect(s.breaches).toEqual([
-      { rule: 'late_supplement_request', at: t('2026-03-05T08:01:00'), actorUserId: 'officer-1', unitCode: 'H15.50.01' },
+      {
+        rule: 'late_supplement_request',
+        at: t('2026-03-05T08:01:00'),
+        actorUserId: 'officer-1',
+        unitCode: 'H15.50.01',
+      },
     ]);
   });
 
   it('gives an online dossier the counter finds incomplete 8 working hours (Tue 03/03 08:00)', () => {
-    const within = replay([ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:00:00')], ctx('online'));
+    const within = replay(
+      [ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:00:00')],
+      ctx('online'),
+    );
     expect(within.breaches).toEqual([]);
-    const late = replay([ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:30:00')], ctx('online'));
+    const late = replay(
+      [ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:30:00')],
+      ctx('online'),
+    );
     expect(late.breaches!.map((b) => b.rule)).toEqual(['late_supplement_request']);
     // A paper dossier at the counter, and an online one past the counter, have the 3 working days.
-    expect(replay([ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:30:00')], ctx()).breaches).toEqual([]);
+    expect(
+      replay([ev('intake', '2026-03-02T08:00:00'), ev('request_supplement', '2026-03-03T08:30:00')], ctx()).breaches,
+    ).toEqual([]);
     expect(
       replay(
-        [ev('intake', '2026-03-02T08:00:00'), ev('forward', '2026-03-02T09:00:00'), ev('request_supplement', '2026-03-03T08:30:00')],
+        [
+          ev('intake', '2026-03-02T08:00:00'),
+          ev('forward', '2026-03-02T09:00:00'),
+          ev('request_supplement', '2026-03-03T08:30:00'),
+        ],
         ctx('online'),
       ).breaches,
     ).toEqual([]);
@@ -365,7 +390,12 @@ describe('the deadline explanation: a restart is a segment boundary', () => {
     const events = [ev('intake', '2026-08-17T08:00:00'), ev('request_supplement', '2026-08-18T10:00:00')];
     const x = explainDeadline({
       state: replay(events, ctx()),
-      events: events.map((e, i) => ({ action: e.action, at: e.at, toStatus: ['received', 'awaiting_supplement'][i], payload: e.payload })),
+      events: events.map((e, i) => ({
+        action: e.action,
+        at: e.at,
+        toStatus: ['received', 'awaiting_supplement'][i],
+        payload: e.payload,
+      })),
       timeLimit: { amount: 3, unit: 'working_days' },
       intakeCutoff: null,
       procedureVersion: 1,

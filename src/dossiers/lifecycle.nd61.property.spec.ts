@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { calendarFromHolidayFile, WorkingCalendar } from '../calendar/working-time';
 import { lifecyclePolicyAt, parseSlaPolicy } from '../config/sla-policy';
 import { toFoldPolicy } from './dossiers.service';
-import { applyEvent, Channel, DossierAction, DossierEvent, DossierState, FoldContext, LifecycleError } from './lifecycle';
+import {
+  applyEvent,
+  Channel,
+  DossierAction,
+  DossierEvent,
+  DossierState,
+  FoldContext,
+  LifecycleError,
+} from './lifecycle';
 import * as before from './testdata/lifecycle-before-nd118';
 
 const calendar = WorkingCalendar.build(
@@ -152,9 +160,9 @@ describe('the Decree 61/2018 version gives the answers of the fold before Decree
           expect(mine.supplementExpiresAt ?? null).toBeNull();
           // The closing rule is not part of Decree 61/2018.
           if (mine.status === 'awaiting_supplement') {
-            expect(() => applyEvent(mine, { ...e, action: 'close', at: at + 400 * 24 * H, payload: {} }, nowCtx)).toThrow(
-              expect.objectContaining({ code: 'RULE_VIOLATION' }),
-            );
+            expect(() =>
+              applyEvent(mine, { ...e, action: 'close', at: at + 400 * 24 * H, payload: {} }, nowCtx),
+            ).toThrow(expect.objectContaining({ code: 'RULE_VIOLATION' }));
           }
         }
       }),

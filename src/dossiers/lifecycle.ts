@@ -546,10 +546,19 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
           ctx.channel === 'online' && step?.index === 0 && policy.onlineIncompleteWindowMs
             ? policy.onlineIncompleteWindowMs
             : (policy.supplementWindowMs ?? null);
-        if (window !== null && window !== undefined && cal.workingMsBetween(new Date(s.clockStart), new Date(e.at)) > window) {
+        if (
+          window !== null &&
+          window !== undefined &&
+          cal.workingMsBetween(new Date(s.clockStart), new Date(e.at)) > window
+        ) {
           breaches = [
             ...breaches,
-            { rule: 'late_supplement_request', at: e.at, actorUserId: e.actorUserId, unitCode: step?.toUnitCode ?? null },
+            {
+              rule: 'late_supplement_request',
+              at: e.at,
+              actorUserId: e.actorUserId,
+              unitCode: step?.toUnitCode ?? null,
+            },
           ];
         }
       } else {
@@ -678,8 +687,12 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
 function restart(ctx: FoldContext, s: DossierState, e: DossierEvent): DossierState {
   const cal = ctx.calendar;
   const start = cal.clockStart(new Date(e.at), ctx.rules.intakeCutoff).getTime();
-  const pausedWorking = s.clock.pausedSince === null ? 0 : cal.workingMsBetween(new Date(s.clock.pausedSince), new Date(start));
-  const clock = { ...startClock(cal, start, ctx.rules.timeLimit), pausedWorkingMs: s.clock.pausedWorkingMs + pausedWorking };
+  const pausedWorking =
+    s.clock.pausedSince === null ? 0 : cal.workingMsBetween(new Date(s.clock.pausedSince), new Date(start));
+  const clock = {
+    ...startClock(cal, start, ctx.rules.timeLimit),
+    pausedWorkingMs: s.clock.pausedWorkingMs + pausedWorking,
+  };
   let stepClock = s.stepClock;
   let steps = s.steps;
   if (s.currentStep !== null && s.stepClock) {

@@ -42,7 +42,9 @@ describe('Decree 118/2025 over HTTP', () => {
     const d = await intake();
     expect(d).toMatchObject({ policyVersion: 'nd118-2025', breaches: [], dueAt: '2026-03-05T08:00:00+07:00' });
     setNow('2026-03-03T08:00:00');
-    expect((await act(d.id, 'request_supplement', p.tokens.head, { expectedVersion: 1, ...SUPPLEMENT })).status).toBe(200);
+    expect((await act(d.id, 'request_supplement', p.tokens.head, { expectedVersion: 1, ...SUPPLEMENT })).status).toBe(
+      200,
+    );
     setNow('2026-03-06T08:00:00');
     const back = await act(d.id, 'receive_supplement', p.tokens.clerk, { expectedVersion: 2 });
     // 24 h from Fri 06/03 08:00: Fri 7.5 h, Mon 8 h, Tue 8 h, Wed 07:30 + 0.5 h (pause and resume: Tue 10/03 08:00).
@@ -164,7 +166,10 @@ describe('Decree 118/2025 over HTTP', () => {
     const units = (await api.request('GET', '/units', { token: p.admin })).body;
     const list = Array.isArray(units) ? units : units.items;
     const unit = list.find((u: { code: string }) => u.code === 'H15.50');
-    expect((await api.request('PATCH', `/units/${unit.id}`, { token: p.admin, body: { portalCode: '000.00.15.H15' } })).status).toBe(200);
+    expect(
+      (await api.request('PATCH', `/units/${unit.id}`, { token: p.admin, body: { portalCode: '000.00.15.H15' } }))
+        .status,
+    ).toBe(200);
     try {
       setNow('2026-05-04T09:00:00');
       const d = await intake();
@@ -200,10 +205,13 @@ describe('Decree 118/2025 over HTTP', () => {
       const row = (await repo.findById(id))!;
       const procedure = await rules.version(row.procedure_id, row.procedure_version);
       const ctx = { ...dossiers.context(versioned.calendar, procedure, row.channel), policy: oldPolicy };
-      const { policyVersion: _p, breaches: _b, restarts: _r, supplementExpiresAt: _s, ...state } = replay(
-        (await repo.events(id)).map(toFoldEvent),
-        ctx,
-      );
+      const {
+        policyVersion: _p,
+        breaches: _b,
+        restarts: _r,
+        supplementExpiresAt: _s,
+        ...state
+      } = replay((await repo.events(id)).map(toFoldEvent), ctx);
       const cols = projectState(state, versioned.calendar, dossiers.thresholds, {
         calendarVersion: versioned.version,
         flags: row.flags,

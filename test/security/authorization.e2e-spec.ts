@@ -199,7 +199,10 @@ describe('authorization matrix: every operation × every role, owning and unrela
       reject: { before: [], body: { reason: 'Không đủ điều kiện' } },
       stop: { before: [], body: { reason: 'Tạm dừng theo yêu cầu' } },
       withdraw: { before: [], body: { reason: 'Công dân rút hồ sơ' } },
-      close: { before: [['request_supplement', { reason: 'Thiếu', items: ['Bản vẽ'] }]], body: { reason: 'Quá hạn bổ sung' } },
+      close: {
+        before: [['request_supplement', { reason: 'Thiếu', items: ['Bản vẽ'] }]],
+        body: { reason: 'Quá hạn bổ sung' },
+      },
     };
 
   /** How to call each operation: its concrete URL and a body that would be valid (fresh objects where a call consumes one). */

@@ -1,7 +1,6 @@
 /* The lifecycle fold as it stood before the Decree 118/2025 policy version (commit 1bbc568), frozen
  * as the oracle of lifecycle.nd61.property.spec.ts: under the nd61-2018 version the fold must
  * still give these answers. Never edit. */
-/* eslint-disable */
 /**
  * The dossier lifecycle as a pure fold: replay(events, context) -> state. Live actions, imports and
  * rebuilds (after a calendar edit) all go through `applyEvent`, so a dossier's state never depends
