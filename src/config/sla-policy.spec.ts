@@ -45,7 +45,6 @@ describe('SLA policy file', () => {
     expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, paperHandoverAfter: '25:00' }] })).toThrow(
       /paperHandoverAfter/,
     );
-    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, autoClose: true }] })).toThrow(/autoClose/);
     expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, maxSupplementRequests: 1.5 }] })).toThrow(
       /maxSupplementRequests/,
     );

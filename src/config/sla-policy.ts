@@ -36,8 +36,6 @@ export interface LifecyclePolicyVersion {
   onlineIncompleteWindowWorkingHours: number | null;
   /** Decree 118 Art. 19.5: days after an unanswered request when the dossier may be closed (null: never). */
   closeAfterSupplementDays: number | null;
-  /** The worker closes such dossiers itself instead of alerting the counter (supplement_expired). */
-  autoClose: boolean;
   /** Decree 118 Art. 19.6: an extension must be issued before the local start of the due date. */
   extensionBeforeDueDate: boolean;
   /** Decree 118 Art. 18.2: paper dossiers received after this local time ("HH:mm") are handed over the next working day. */
@@ -115,16 +113,12 @@ function parseVersion(raw: unknown, i: number): LifecyclePolicyVersion {
     supplementRequestWindowWorkingHours: optNum('supplementRequestWindowWorkingHours'),
     onlineIncompleteWindowWorkingHours: optNum('onlineIncompleteWindowWorkingHours'),
     closeAfterSupplementDays: optNum('closeAfterSupplementDays'),
-    autoClose: flag('autoClose'),
     extensionBeforeDueDate: flag('extensionBeforeDueDate'),
     paperHandoverAfter: handover as string | null,
     codeUsesPortalCode: flag('codeUsesPortalCode'),
   };
   if (out.maxSupplementRequests !== null && !Number.isInteger(out.maxSupplementRequests)) {
     throw new Error(`sla-policy: ${where}maxSupplementRequests must be a whole number or null`);
-  }
-  if (out.autoClose && out.closeAfterSupplementDays === null) {
-    throw new Error(`sla-policy: ${where}autoClose needs closeAfterSupplementDays`);
   }
   if (!Number.isInteger(out.maxExtensions)) throw new Error(`sla-policy: ${where}maxExtensions must be a whole number`);
   if (!Number.isInteger(out.lateAfterSupplementRequests)) {

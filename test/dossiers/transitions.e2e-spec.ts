@@ -46,30 +46,32 @@ describe('the full transition table over HTTP', () => {
       rejected: [{ action: 'reject', at: at(1), ...PAYLOADS.reject }],
       stopped: [{ action: 'stop', at: at(1), ...PAYLOADS.stop }],
       withdrawn: [{ action: 'withdraw', at: at(1), ...PAYLOADS.withdraw }],
-      // Decree 118/2025 Art. 19.5: closed 15 days after the request (received 20 days ago).
+    };
+    // Closing needs 15 days since the request (Decree 118/2025 Art. 19.5): the dossiers that are or
+    // will be closed were received 20 days ago, their request a minute after.
+    const DAYS_20 = 20 * 24 * 60;
+    const early: Record<string, Record<string, unknown>[]> = {
       closed: [
-        { action: 'request_supplement', at: at(1 - 20 * 24 * 60), ...PAYLOADS.request_supplement },
+        { action: 'request_supplement', at: at(1 - DAYS_20), ...PAYLOADS.request_supplement },
         { action: 'close', at: at(2 - 4 * 24 * 60), ...PAYLOADS.close },
       ],
+      awaiting_supplement: [{ action: 'request_supplement', at: at(1 - DAYS_20), ...PAYLOADS.request_supplement }],
     };
     const dossiers: Record<string, unknown>[] = [];
     const keys: string[] = [];
     let n = 1;
     for (const status of STATUSES) {
       for (const action of ACTIONS.filter((a) => a !== 'intake')) {
-        const code = `H15.50-${new Date(receivedAt + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '')}-${String(8000 + n++)}`;
-        const received = status === 'closed' ? receivedAt - 20 * 86_400_000 : receivedAt;
+        const old = status === 'closed' || (status === 'awaiting_supplement' && action === 'close');
+        const received = old ? receivedAt - DAYS_20 * 60_000 : receivedAt;
         const day = new Date(received + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
+        const code = `H15.50-${day}-${String(8000 + n++)}`;
         dossiers.push({
           ...intakeBody(),
-          code: status === 'closed' ? `H15.50-${day}-${String(8000 + n - 1)}` : code,
+          code,
           receivedAt: new Date(received).toISOString(),
-          events: paths[status],
+          events: old ? early[status] : paths[status],
         });
-        if (status === 'closed') {
-          keys.push(`${status}/${action}|H15.50-${day}-${String(8000 + n - 1)}`);
-          continue;
-        }
         keys.push(`${status}/${action}|${code}`);
       }
     }
