@@ -17,6 +17,12 @@ import { Client } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '../../src/http-app';
 import { RejudgementService } from '../../src/dossiers/rejudgement.service';
+import { CalendarService } from '../../src/calendar/calendar.service';
+import { projectState } from '../../src/dossiers/dossier-projection';
+import { DossiersRepository } from '../../src/dossiers/dossiers.repository';
+import { DossiersService, toFoldEvent } from '../../src/dossiers/dossiers.service';
+import { replay } from '../../src/dossiers/lifecycle';
+import { ProcedureRulesService } from '../../src/dossiers/procedure-rules.service';
 import type { Api } from '../support/http';
 import { buildProvince } from '../support/province';
 import { histories } from './import.bench';
@@ -62,8 +68,42 @@ async function listen(env: Record<string, string>): Promise<{ app: NestFastifyAp
   return { app, baseUrl: `http://127.0.0.1:${address.port}` };
 }
 
+async function foldAsBefore(app: NestFastifyApplication, sql: Client): Promise<void> {
+  const dossiers = app.get(DossiersService);
+  const repo = app.get(DossiersRepository);
+  const rules = app.get(ProcedureRulesService);
+  const versioned = await app.get(CalendarService).currentVersioned();
+  const oldPolicy = { id: 'nd61-2018', maxExtensions: 1, extensionMinLeadMs: 0 };
+  const ids = (await sql.query<{ id: string }>(`SELECT id FROM dossiers ORDER BY id`)).rows.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += BATCH) {
+    await repo.transaction(async (m) => {
+      const batch = ids.slice(i, i + BATCH);
+      const events = await repo.eventsOf(m, batch);
+      const updates = [];
+      for (const id of batch) {
+        const row = (await repo.findById(id, m))!;
+        const procedure = await rules.version(row.procedure_id, row.procedure_version);
+        const ctx = { ...dossiers.context(versioned.calendar, procedure, row.channel), policy: oldPolicy };
+        const state = replay((events.get(id) ?? []).map(toFoldEvent), ctx);
+        const cols = projectState(state, versioned.calendar, dossiers.thresholds, {
+          calendarVersion: versioned.version,
+          flags: row.flags,
+          stepUnitIds: procedure.steps.map((x) => x.unitId),
+        });
+        updates.push({ id, cols });
+      }
+      await repo.updateMany(m, updates);
+    });
+  }
+}
+
 /** Stores every dossier as the release before Decree 118 left it, and asks for a run. */
-async function markOld(sql: Client): Promise<void> {
+async function markOld(sql: Client, saved: boolean): Promise<void> {
+  if (saved) {
+    // The stored rows as they were before the previous pass (the old judgement).
+    await sql.query(`UPDATE dossiers d SET state = o.state, last_due_at = o.last_due_at, due_at = o.due_at,
+      outcome = o.outcome FROM bench_old o WHERE o.id = d.id`);
+  }
   await sql.query(
     `UPDATE dossiers SET state = state - 'policyVersion' - 'breaches' - 'restarts' - 'supplementExpiresAt'`,
   );
@@ -95,6 +135,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         throw new Error(`import: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     http.close();
+    // The imported dossiers as the release before Decree 118 folded them (pause and resume), so
+    // that the re-judgement finds what it would find on an upgrade.
+    await foldAsBefore(app, sql);
     // Copies of the imported dossiers (new ids and codes, same histories) up to TOTAL.
     const copies = Math.ceil(TOTAL / BASE) - 1;
     const started = performance.now();
@@ -129,7 +172,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const [{ n: events }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM dossier_events`)).rows;
 
     // 1. The re-judgement, as the worker runs it.
-    await markOld(sql);
+    await sql.query(`CREATE TABLE bench_old AS SELECT id, state, last_due_at, due_at, outcome FROM dossiers`);
+    await markOld(sql, false);
     const service = app.get(RejudgementService);
     console.log(`  re-judging ${fmt(stored)} dossiers (${fmt(events)} events)...`);
     let last = performance.now();
@@ -147,7 +191,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       throw new Error(`re-judged ${done} of ${stored} (report: ${JSON.stringify(report).slice(0, 300)})`);
 
     // 2. Baseline: the same batches, read and rewritten by hand with a precomputed change.
-    await markOld(sql);
+    await markOld(sql, true);
     console.log(`  baseline: ${fmt(stored)} rows read with their events and rewritten, batches of ${BATCH}...`);
     const b0 = performance.now();
     let cursor: string | null = null;
