@@ -11,10 +11,46 @@ const version = (effectiveFrom: string, maxExtensions: number, lateAfterSuppleme
 });
 
 describe('SLA policy file', () => {
-  it('reads the shipped file: one lifecycle version, once-only extensions', () => {
+  it('reads the shipped file: Decree 61/2018 before 2025-07-01, Decree 118/2025 from then, once-only extensions', () => {
     const p = parseSlaPolicy(JSON.parse(readFileSync(join(__dirname, '../../config/sla-policy.json'), 'utf8')));
-    expect(p.lifecycle).toHaveLength(1);
-    expect(lifecyclePolicyAt(p, Date.parse('2026-03-02T08:00:00+07:00')).maxExtensions).toBe(1);
+    expect(p.lifecycle.map((v) => v.id)).toEqual(['nd61-2018', 'nd118-2025']);
+    const before = lifecyclePolicyAt(p, Date.parse('2025-06-30T23:59:59+07:00'));
+    expect(before).toMatchObject({ id: 'nd61-2018', supplementRestartsClock: false, maxSupplementRequests: null });
+    const after = lifecyclePolicyAt(p, Date.parse('2025-07-01T00:00:00+07:00'));
+    expect(after).toMatchObject({
+      id: 'nd118-2025',
+      maxExtensions: 1,
+      supplementRestartsClock: true,
+      maxSupplementRequests: 1,
+      supplementRequestWindowWorkingHours: 24,
+      onlineIncompleteWindowWorkingHours: 8,
+      closeAfterSupplementDays: 15,
+      extensionBeforeDueDate: true,
+      paperHandoverAfter: '15:00',
+    });
+    // Every Decree 118 rule cites its article.
+    for (const k of [
+      'supplementRestartsClock',
+      'maxSupplementRequests',
+      'closeAfterSupplementDays',
+      'extensionBeforeDueDate',
+      'paperHandoverAfter',
+    ]) {
+      expect(after.articles[k]).toMatch(/Điều \d+/);
+    }
+  });
+
+  it('refuses a bad Decree 118 setting with the key named', () => {
+    const v = { ...version('2025-07-01T00:00:00+07:00', 1), id: 'x' };
+    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, paperHandoverAfter: '25:00' }] })).toThrow(
+      /paperHandoverAfter/,
+    );
+    expect(() => parseSlaPolicy({ ...base, lifecycle: [{ ...v, maxSupplementRequests: 1.5 }] })).toThrow(
+      /maxSupplementRequests/,
+    );
+    expect(() =>
+      parseSlaPolicy({ ...base, lifecycle: [v, { ...v, effectiveFrom: '2026-01-01T00:00:00+07:00' }] }),
+    ).toThrow(/id/);
   });
 
   it('chooses the version in force when the dossier was received, the first one before them all', () => {

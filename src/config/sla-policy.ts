@@ -20,6 +20,28 @@ export interface LifecyclePolicyVersion {
   extensionMinLeadWorkingHours: number;
   /** The national portal counts a dossier with more supplement requests than this as late (index). */
   lateAfterSupplementRequests: number;
+  /** Identifier shown on dossiers as `policyVersion` (e.g. "nd61-2018", "nd118-2025"). */
+  id: string;
+  /** The legal basis, for people (e.g. "Nghị định 118/2025/NĐ-CP"). */
+  name: string;
+  /** The articles each rule comes from (free text, for people). */
+  articles: Readonly<Record<string, string>>;
+  /** Decree 118 Art. 19.5: the complete supplement restarts the whole limit (false: pause and resume). */
+  supplementRestartsClock: boolean;
+  /** Decree 118 Art. 11.2.c, 16.3: supplement requests allowed per dossier (null: no limit). */
+  maxSupplementRequests: number | null;
+  /** Decree 118 Art. 19.5: working hours after the clock start within which a request is timely (null: no rule). */
+  supplementRequestWindowWorkingHours: number | null;
+  /** Decree 118 Art. 17.2.c: the same for online dossiers the counter finds incomplete. */
+  onlineIncompleteWindowWorkingHours: number | null;
+  /** Decree 118 Art. 19.5: days after an unanswered request when the dossier may be closed (null: never). */
+  closeAfterSupplementDays: number | null;
+  /** Decree 118 Art. 19.6: an extension must be issued before the local start of the due date. */
+  extensionBeforeDueDate: boolean;
+  /** Decree 118 Art. 18.2: paper dossiers received after this local time ("HH:mm") are handed over the next working day. */
+  paperHandoverAfter: string | null;
+  /** Decree 118 Art. 28: the dossier code starts with the unit's portal identifier where it has one. */
+  codeUsesPortalCode: boolean;
 }
 
 export interface SlaPolicy {
@@ -54,12 +76,50 @@ function parseVersion(raw: unknown, i: number): LifecyclePolicyVersion {
       `sla-policy: ${where}effectiveFrom must be an instant with its offset, e.g. 2025-07-01T00:00:00+07:00`,
     );
   }
+  const optNum = (k: string): number | null => (r[k] === undefined || r[k] === null ? null : num(r, k, where));
+  const flag = (k: string): boolean => {
+    if (r[k] === undefined) return false;
+    if (typeof r[k] !== 'boolean') throw new Error(`sla-policy: ${where}${k} must be true or false`);
+    return r[k];
+  };
+  const text = (k: string, fallback: string): string => {
+    if (r[k] === undefined) return fallback;
+    if (typeof r[k] !== 'string' || r[k].trim() === '') throw new Error(`sla-policy: ${where}${k} must be a text`);
+    return r[k];
+  };
+  const articles = r.articles ?? {};
+  if (
+    typeof articles !== 'object' ||
+    articles === null ||
+    Array.isArray(articles) ||
+    Object.values(articles).some((v) => typeof v !== 'string')
+  ) {
+    throw new Error(`sla-policy: ${where}articles must map rule names to texts`);
+  }
+  const handover = r.paperHandoverAfter ?? null;
+  if (handover !== null && (typeof handover !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(handover))) {
+    throw new Error(`sla-policy: ${where}paperHandoverAfter must be a local time HH:mm or null`);
+  }
   const out: LifecyclePolicyVersion = {
     effectiveFrom: Date.parse(from),
     maxExtensions: num(r, 'maxExtensions', where),
     extensionMinLeadWorkingHours: num(r, 'extensionMinLeadWorkingHours', where),
     lateAfterSupplementRequests: num(r, 'lateAfterSupplementRequests', where),
+    id: text('id', i === 0 ? 'nd61-2018' : `v${i + 1}`),
+    name: text('name', 'Nghị định 61/2018/NĐ-CP'),
+    articles: Object.freeze({ ...(articles as Record<string, string>) }),
+    supplementRestartsClock: flag('supplementRestartsClock'),
+    maxSupplementRequests: optNum('maxSupplementRequests'),
+    supplementRequestWindowWorkingHours: optNum('supplementRequestWindowWorkingHours'),
+    onlineIncompleteWindowWorkingHours: optNum('onlineIncompleteWindowWorkingHours'),
+    closeAfterSupplementDays: optNum('closeAfterSupplementDays'),
+    extensionBeforeDueDate: flag('extensionBeforeDueDate'),
+    paperHandoverAfter: handover as string | null,
+    codeUsesPortalCode: flag('codeUsesPortalCode'),
   };
+  if (out.maxSupplementRequests !== null && !Number.isInteger(out.maxSupplementRequests)) {
+    throw new Error(`sla-policy: ${where}maxSupplementRequests must be a whole number or null`);
+  }
   if (!Number.isInteger(out.maxExtensions)) throw new Error(`sla-policy: ${where}maxExtensions must be a whole number`);
   if (!Number.isInteger(out.lateAfterSupplementRequests)) {
     throw new Error(`sla-policy: ${where}lateAfterSupplementRequests must be a whole number`);
@@ -87,6 +147,9 @@ export function parseSlaPolicy(raw: unknown): SlaPolicy {
       if (lifecycle[i].effectiveFrom <= lifecycle[i - 1].effectiveFrom) {
         throw new Error(`sla-policy: lifecycle[${i}].effectiveFrom must be after lifecycle[${i - 1}]'s`);
       }
+      if (lifecycle.slice(0, i).some((v) => v.id === lifecycle[i].id)) {
+        throw new Error(`sla-policy: lifecycle[${i}].id must differ from the earlier versions' ids`);
+      }
     }
   }
   return Object.freeze({ ...thresholds, lifecycle: Object.freeze(lifecycle) });
@@ -97,6 +160,11 @@ export function parseSlaPolicy(raw: unknown): SlaPolicy {
  * version effective then, or the first version for a dossier received before them all (as for
  * procedures).
  */
+/** The first version with that id (the dossier's policyVersion), or undefined. */
+export function lifecyclePolicyById(policy: SlaPolicy, id: string): LifecyclePolicyVersion | undefined {
+  return policy.lifecycle.find((v) => v.id === id);
+}
+
 export function lifecyclePolicyAt(policy: SlaPolicy, receivedAt: number): LifecyclePolicyVersion {
   let found = policy.lifecycle[0];
   for (const v of policy.lifecycle) if (v.effectiveFrom <= receivedAt) found = v;

@@ -72,6 +72,7 @@ export const ACTION_LABELS: Record<string, string> = {
   reject: 'Từ chối giải quyết',
   stop: 'Dừng giải quyết',
   withdraw: 'Công dân rút hồ sơ',
+  close: 'Đóng hồ sơ',
 };
 
 export const ALERT_LABELS: Record<string, string> = {
@@ -81,6 +82,7 @@ export const ALERT_LABELS: Record<string, string> = {
   escalated: 'Quá hạn kéo dài (báo Ban chỉ đạo)',
   feedback_overdue: 'Phản ánh quá hạn xử lý',
   calendar_horizon: 'Lịch làm việc chưa được xác nhận',
+  supplement_expired: 'Quá hạn bổ sung hồ sơ (có thể đóng hồ sơ)',
 };
 
 export const CLOCK_START_REASONS: Record<string, string> = {

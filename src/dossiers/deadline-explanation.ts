@@ -21,6 +21,8 @@ export interface ExplainInput {
   names: ReadonlyMap<string, string>;
   calendarVersion: number;
   now: number;
+  /** The dossier's policy restarts the clock on the complete supplement (Decree 118 Art. 19.5). */
+  supplementRestartsClock?: boolean;
 }
 
 export interface DeadlineExplanation {
@@ -41,6 +43,11 @@ export interface DeadlineExplanation {
   pauses: { from: number; to: number | null; reason: PauseReason; workingMinutes: number }[];
   skippedDays: { date: string; kind: 'weekend' | 'holiday'; name: string }[];
   extensions: { at: number; newPromisedAt: string; reason: string }[];
+  /**
+   * Decree 118 Art. 19.5: each complete supplement restarted the whole limit at `clockStart` (the
+   * segments count from the last one); `discardedWorkingMinutes` is the time counted before it.
+   */
+  restarts: { at: number; clockStart: number; discardedWorkingMinutes: number }[];
   /** calendar_days limits only: the raw instant (start + N × 24 h + pauses) and the snap rule applied. */
   calendarDays: {
     rawDueAt: number;
@@ -87,8 +94,21 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
       ? s.clock.rawDueAt
       : s.clock.dueAt;
   const segments: DeadlineExplanation['segments'] = [];
-  let from = s.clockStart;
-  const cut = pauses.map((p) => [p.from, p.to ?? Infinity] as const).filter(([a]) => a < end);
+  // A restart is a segment boundary: the limit counts again from the last restart's clock start.
+  const restartList = s.restarts ?? [];
+  const countFrom = restartList.length > 0 ? restartList[restartList.length - 1].clockStart : s.clockStart;
+  const restarts = restartList.map((r, i) => {
+    const previousStart = i === 0 ? s.clockStart : restartList[i - 1].clockStart;
+    const counted = pauses
+      .filter((p) => p.from >= previousStart && p.from < r.at)
+      .reduce(
+        (n, p) => n - p.workingMinutes,
+        cal.workingMsBetween(new Date(previousStart), new Date(r.at)) / MINUTE_MS,
+      );
+    return { at: r.at, clockStart: r.clockStart, discardedWorkingMinutes: Math.max(0, counted) };
+  });
+  let from = countFrom;
+  const cut = pauses.map((p) => [p.from, p.to ?? Infinity] as const).filter(([a, b]) => a < end && b > countFrom);
   for (const [a, b] of [...cut, [end, end] as const]) {
     const to = Math.min(a, end);
     if (to > from) {
@@ -99,8 +119,8 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
     from = Math.max(from, b);
   }
 
-  const firstDate = cal.localDate(new Date(s.clockStart));
-  const lastDate = cal.localDate(new Date(Math.max(end, s.clockStart)));
+  const firstDate = cal.localDate(new Date(countFrom));
+  const lastDate = cal.localDate(new Date(Math.max(end, countFrom)));
   const skippedDays = cal.nonWorkingDays(firstDate, lastDate).map((d) => ({
     date: d.date,
     kind: d.reason,
@@ -140,14 +160,18 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
     intakeCutoff: input.intakeCutoff,
     procedureVersion: input.procedureVersion,
     calendarVersion: input.calendarVersion,
-    provisional: cal.crossesProvisional(new Date(s.clockStart), new Date(dueAt ?? Math.max(end, now))),
-    remainingWorkingMinutes: paused
-      ? Math.max(0, cal.workingMsBetween(new Date(s.clock.pausedSince!), new Date(s.clock.dueAt))) / MINUTE_MS
-      : null,
+    provisional: cal.crossesProvisional(new Date(countFrom), new Date(dueAt ?? Math.max(end, now))),
+    remainingWorkingMinutes: !paused
+      ? null
+      : input.supplementRestartsClock && s.status === 'awaiting_supplement'
+        ? // The whole limit starts again when the supplement arrives.
+          cal.limitWorkingMinutes(input.timeLimit)
+        : Math.max(0, cal.workingMsBetween(new Date(s.clock.pausedSince!), new Date(s.clock.dueAt))) / MINUTE_MS,
     segments,
     pauses,
     skippedDays,
     extensions,
+    restarts,
     calendarDays,
   };
 }

@@ -31,9 +31,12 @@ export class DeadlineService {
     ]);
     // An open dossier not yet recomputed after a calendar edit is explained as it will be recomputed.
     const state =
-      row.state.endedAt === null && row.calendar_version !== versioned.version
-        ? this.dossiers.replayRow(events, this.dossiers.context(versioned.calendar, procedure))
+      row.state.endedAt === null &&
+      (row.calendar_version !== versioned.version ||
+        (row.state.policyVersion ?? 'nd61-2018') !== this.dossiers.foldPolicy(row.state.receivedAt).id)
+        ? this.dossiers.replayRow(events, this.dossiers.context(versioned.calendar, procedure, row.channel))
         : row.state;
+    const policy = this.dossiers.foldPolicy(state.receivedAt);
     const x = explainDeadline({
       state,
       events: events.map((e) => ({ action: e.action, at: e.at.getTime(), toStatus: e.to_status, payload: e.payload })),
@@ -44,6 +47,7 @@ export class DeadlineService {
       names: versioned.names,
       calendarVersion: state === row.state ? row.calendar_version : versioned.version,
       now: this.clock.now().getTime(),
+      supplementRestartsClock: policy.supplementRestartsClock === true,
     });
     return {
       dossierId: row.id,
@@ -69,6 +73,12 @@ export class DeadlineService {
       })),
       skippedDays: x.skippedDays,
       extensions: x.extensions.map((e) => ({ at: iso(e.at), newPromisedAt: e.newPromisedAt, reason: e.reason })),
+      policyVersion: state.policyVersion ?? policy.id ?? 'nd61-2018',
+      restarts: x.restarts.map((r) => ({
+        at: iso(r.at),
+        clockStart: iso(r.clockStart),
+        discardedWorkingMinutes: r.discardedWorkingMinutes,
+      })),
       calendarDays: x.calendarDays && { rawDueAt: iso(x.calendarDays.rawDueAt), snap: x.calendarDays.snap },
     };
   }

@@ -13,6 +13,8 @@ export const COUNTER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'confirm_payment',
   'return',
   'withdraw',
+  // Decree 118 Art. 19.5: the counter closes a dossier whose supplement request went unanswered.
+  'close',
 ]);
 export const OFFICER_ACTIONS: ReadonlySet<DossierAction> = new Set([
   'forward',

@@ -54,6 +54,7 @@ export function projectState(
     flags,
     state: s,
     calendar_version: extra.calendarVersion,
+    supplement_expires_at: s.endedAt === null ? d(s.supplementExpiresAt ?? null) : null,
   };
 }
 

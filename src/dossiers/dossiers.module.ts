@@ -10,19 +10,22 @@ import { ImportService } from 'src/dossiers/import.service';
 import { ImportsController } from 'src/dossiers/imports.controller';
 import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
 import { RecomputeHandler } from 'src/dossiers/recompute.handler';
+import { RejudgementController } from 'src/dossiers/rejudgement.controller';
+import { RejudgementService } from 'src/dossiers/rejudgement.service';
 import { CalendarService } from 'src/calendar/calendar.service';
 import { QueueService } from 'src/jobs/queue.service';
 import { ROOT_LOGGER } from 'src/common/logger';
 import type { Logger } from 'pino';
 
 @Module({
-  controllers: [DossiersController, ImportsController],
+  controllers: [DossiersController, ImportsController, RejudgementController],
   providers: [
     DossiersRepository,
     DossiersService,
     ProcedureRulesService,
     ImportService,
     RecomputeHandler,
+    RejudgementService,
     DocumentsService,
     ReceiptService,
     DeadlineService,
@@ -32,6 +35,7 @@ import type { Logger } from 'pino';
     DossiersRepository,
     ProcedureRulesService,
     RecomputeHandler,
+    RejudgementService,
     DocumentsService,
     ReceiptService,
     DeadlineService,

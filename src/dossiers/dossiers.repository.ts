@@ -50,6 +50,8 @@ export interface ProjectionColumns {
   flags: Record<string, unknown>;
   state: DossierState;
   calendar_version: number;
+  /** Decree 118 Art. 19.5: when an unanswered supplement request may be closed (the scan's supplement_expired). */
+  supplement_expires_at: Date | null;
 }
 
 export interface NewDossier extends ProjectionColumns {
@@ -144,6 +146,7 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'flags',
   'state',
   'calendar_version',
+  'supplement_expires_at',
 ];
 
 const NEW_COLUMNS: (keyof NewDossier)[] = [
@@ -220,6 +223,7 @@ const COLUMN_TYPES: Record<string, string> = {
   flags: 'jsonb',
   state: 'jsonb',
   calendar_version: 'int',
+  supplement_expires_at: 'timestamptz',
   dossier_id: 'uuid',
   seq: 'int',
   action: 'text',
@@ -334,6 +338,61 @@ export class DossiersRepository {
     if (rows.length === 0) return;
     const { sql, params } = bulkInsert('dossiers', NEW_COLUMNS, rows as unknown as Record<string, unknown>[]);
     await m.query(sql, params);
+  }
+
+  /** Rewrites many projections in one statement (the re-judgement's batches). */
+  async updateMany(m: EntityManager, rows: { id: string; cols: ProjectionColumns }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const defs = ['id uuid', ...PROJECTION_COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`)].join(', ');
+    const sets = PROJECTION_COLUMNS.map((c) => `${c} = v.${c}`).join(', ');
+    await m.query(
+      `UPDATE dossiers d SET ${sets}, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS v(${defs}) WHERE d.id = v.id`,
+      [JSON.stringify(rows.map((r) => ({ id: r.id, ...r.cols })))],
+    );
+  }
+
+  /**
+   * Dossiers received since `from` and not yet folded under `policyVersion` (stored before it
+   * existed), after `afterId` in id order, locked (a live action on one of them waits).
+   */
+  async lockToRejudge(
+    m: EntityManager,
+    from: Date,
+    policyVersion: string,
+    limit: number,
+    afterId: string | null,
+  ): Promise<DossierRow[]> {
+    return m.query(
+      `${SELECT} WHERE d.received_at >= $1 AND (d.state ->> 'policyVersion') IS DISTINCT FROM $4
+         AND ($3::uuid IS NULL OR d.id > $3::uuid)
+       ORDER BY d.id LIMIT $2 FOR UPDATE OF d`,
+      [from, limit, afterId, policyVersion],
+    );
+  }
+
+  async countToRejudge(from: Date, policyVersion: string): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM dossiers WHERE received_at >= $1 AND (state ->> 'policyVersion') IS DISTINCT FROM $2`,
+      [from, policyVersion],
+    );
+    return rows[0].n;
+  }
+
+  /** The events of many dossiers, by dossier then sequence. */
+  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+    const rows: EventRow[] = await m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = ANY($1::uuid[]) ORDER BY dossier_id, seq`,
+      [ids],
+    );
+    const out = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      const list = out.get(r.dossier_id);
+      if (list) list.push(r);
+      else out.set(r.dossier_id, [r]);
+    }
+    return out;
   }
 
   async update(m: EntityManager, id: string, p: ProjectionColumns): Promise<void> {

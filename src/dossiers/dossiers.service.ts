@@ -13,7 +13,7 @@ import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
-import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
+import { LifecyclePolicyVersion, lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
 import {
@@ -33,6 +33,7 @@ import type {
 } from 'src/dossiers/dto/dossier.dto';
 import {
   applyEvent,
+  Channel,
   DossierEvent,
   DossierState,
   FoldContext,
@@ -57,6 +58,16 @@ function newLookupKey(): string {
   let s = '';
   for (let i = 0; i < 12; i++) s += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)];
   return s;
+}
+
+/**
+ * The identifier a dossier code starts with: the unit's portal identifier where it has one and the
+ * policy version in force says so (Decree 118 Art. 28), else the unit's code.
+ */
+export function codeIdentifier(unit: { code: string; portalCode?: string | null }, receivedAt: number): string {
+  return lifecyclePolicyAt(loadSlaPolicy(), receivedAt).codeUsesPortalCode && unit.portalCode
+    ? unit.portalCode
+    : unit.code;
 }
 
 /** {unit code}-{yyMMdd}-{NNNN}: the local reception date and the unit's daily sequence number. */
@@ -98,10 +109,9 @@ const PG_UNIQUE = '23505';
 export class DossiersService {
   private readonly policy = loadSlaPolicy();
   /** The lifecycle policy version in force when a dossier was received (config/sla-policy.json). */
-  readonly foldPolicy = (receivedAt: number): LifecyclePolicy => {
-    const v = lifecyclePolicyAt(this.policy, receivedAt);
-    return { maxExtensions: v.maxExtensions, extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS };
-  };
+  private readonly foldPolicies = new Map(this.policy.lifecycle.map((v) => [v, toFoldPolicy(v)]));
+  readonly foldPolicy = (receivedAt: number): LifecyclePolicy =>
+    this.foldPolicies.get(lifecyclePolicyAt(this.policy, receivedAt))!;
   readonly thresholds: Thresholds = {
     dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,
     escalationDelayMs: this.policy.escalationWorkingHours * HOUR_MS,
@@ -137,7 +147,7 @@ export class DossiersService {
     // pooled connection (20 concurrent requests would otherwise exhaust the pool and deadlock).
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
     return this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
-      const ctx = this.context(calendar, procedure);
+      const ctx = this.context(calendar, procedure, dto.channel);
       const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
       const state = this.fold(null, event, ctx);
       const lookupKey = newLookupKey();
@@ -161,7 +171,7 @@ export class DossiersService {
           stepUnitIds: procedure.steps.map((s) => s.unitId),
         }),
       };
-      const prefix = dossierCode(unit.code, now, 0).slice(0, -4);
+      const prefix = dossierCode(codeIdentifier(unit, now.getTime()), now, 0).slice(0, -4);
       const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
       const code = await this.repo.insertIntake(m, row, { unitId: unit.id, day: localDate(now), prefix }, first);
       // The response is built from what was written: no read-back round trip.
@@ -222,12 +232,14 @@ export class DossiersService {
         throw new DomainError('FORBIDDEN', 'Bạn không có quyền thực hiện thao tác này với hồ sơ này.');
       }
       const now = this.clock.now();
-      const ctx = this.context(versioned.calendar, procedure);
+      const ctx = this.context(versioned.calendar, procedure, row.channel);
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
       // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
+      // A snapshot folded before its policy version existed (Decree 118 not yet applied) is replayed too.
+      const samePolicy = (row.state.policyVersion ?? 'nd61-2018') === this.foldPolicy(row.state.receivedAt).id;
       const base =
-        row.calendar_version === versioned.version || row.state.endedAt !== null
+        (row.calendar_version === versioned.version && samePolicy) || row.state.endedAt !== null
           ? row.state
           : this.replayRow(await this.repo.events(id, m), ctx);
       const event: DossierEvent = {
@@ -382,7 +394,7 @@ export class DossiersService {
     procedure: ProcedureView,
     versioned: { version: number; calendar: WorkingCalendar },
   ): Promise<boolean> {
-    const ctx = this.context(versioned.calendar, procedure);
+    const ctx = this.context(versioned.calendar, procedure, row.channel);
     const state = this.replayRow(await this.repo.events(row.id, m), ctx);
     const flags = { ...row.flags };
     const cols = projectState(state, versioned.calendar, this.thresholds, {
@@ -398,11 +410,12 @@ export class DossiersService {
   // ------------------------------------------------------------------------------------------
   // Helpers
 
-  context(calendar: WorkingCalendar, procedure: ProcedureView): FoldContext {
+  context(calendar: WorkingCalendar, procedure: ProcedureView, channel: string): FoldContext {
     return {
       calendar,
       rules: { timeLimit: procedure.timeLimit, intakeCutoff: procedure.intakeCutoff, steps: procedure.steps },
       policy: this.foldPolicy,
+      channel: channel as Channel,
     };
   }
 
@@ -496,6 +509,13 @@ export class DossiersService {
       ...live,
       supplementCount: s.supplementCount,
       extensionCount: s.extensionCount,
+      policyVersion: s.policyVersion ?? this.foldPolicy(s.receivedAt).id ?? 'nd61-2018',
+      breaches: (s.breaches ?? []).map((b) => ({
+        rule: b.rule,
+        at: toLocalIso(new Date(b.at)),
+        actorUserId: b.actorUserId,
+        unitCode: b.unitCode,
+      })),
       // Live, so confirming a year clears it at once for every dossier (docs/http-api.md).
       calendarProvisional: calendar.crossesProvisional(new Date(s.clockStart), new Date(s.clock.dueAt)),
       currentStep: step && {
@@ -553,6 +573,24 @@ function checkAssignee(
 
 export function unitIdsOf(receivingUnitId: string, p: ProcedureView): string[] {
   return [...new Set([receivingUnitId, p.unitId, ...p.steps.map((s) => s.unitId)])];
+}
+
+/** A configured policy version as the fold reads it (working hours and days in milliseconds). */
+export function toFoldPolicy(v: LifecyclePolicyVersion): LifecyclePolicy {
+  const ms = (hours: number | null) => (hours === null ? null : hours * HOUR_MS);
+  return {
+    id: v.id,
+    maxExtensions: v.maxExtensions,
+    extensionMinLeadMs: v.extensionMinLeadWorkingHours * HOUR_MS,
+    supplementRestartsClock: v.supplementRestartsClock,
+    maxSupplementRequests: v.maxSupplementRequests,
+    supplementWindowMs: ms(v.supplementRequestWindowWorkingHours),
+    onlineIncompleteWindowMs: ms(v.onlineIncompleteWindowWorkingHours),
+    // Days of the calendar (Art. 19.5 "15 ngày"), not working days.
+    closeAfterSupplementMs: v.closeAfterSupplementDays === null ? null : v.closeAfterSupplementDays * 24 * HOUR_MS,
+    extensionBeforeDueDate: v.extensionBeforeDueDate,
+    paperHandoverAfter: v.paperHandoverAfter,
+  };
 }
 
 export function toFoldEvent(e: EventRow): DossierEvent {

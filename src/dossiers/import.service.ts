@@ -16,6 +16,7 @@ import { validateDto } from 'src/common/validation';
 import { projectState } from 'src/dossiers/dossier-projection';
 import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
 import {
+  codeIdentifier,
   dossierCode,
   DossiersService,
   eventRow,
@@ -233,12 +234,14 @@ export class ImportService {
     const procedure = versionInForce(versions, receivedAt);
     if (dto.code) {
       const m = CODE_PATTERN.exec(dto.code);
-      if (!m || m[1].toLowerCase() !== unit.code.toLowerCase()) {
+      // The unit's code, or its portal identifier (Decree 118 Art. 28).
+      const prefixes = [unit.code, unit.portalCode].filter((x): x is string => !!x).map((x) => x.toLowerCase());
+      if (!m || !prefixes.includes(m[1].toLowerCase())) {
         throw new ItemError(`mã hồ sơ ${dto.code} phải có dạng ${unit.code}-yyMMdd-NNNN`);
       }
     }
     const { events, externalIds } = this.toEvents(dto, receivedAt, actor);
-    const { state, statuses } = foldAll(events, this.dossiers.context(calendar, procedure));
+    const { state, statuses } = foldAll(events, this.dossiers.context(calendar, procedure, dto.channel));
     return { index, dto, unit, procedure, events, externalIds, statuses, state };
   }
 
@@ -309,7 +312,7 @@ export class ImportService {
         const key = `${p.unit.id}|${localDate(receivedAt)}`;
         const n = next.get(key)!;
         next.set(key, n + 1);
-        code = dossierCode(p.unit.code, receivedAt, n);
+        code = dossierCode(codeIdentifier(p.unit, receivedAt.getTime()), receivedAt, n);
       }
       rows.push({
         id,
@@ -349,7 +352,7 @@ export class ImportService {
   ): Promise<'appended' | 'unchanged'> {
     const seen = await this.repo.findById(id);
     const procedure = await this.rules.version(seen!.procedure_id, seen!.procedure_version);
-    const ctx = this.dossiers.context(calendar, procedure);
+    const ctx = this.dossiers.context(calendar, procedure, seen!.channel);
     return this.repo.transaction(async (m) => {
       const row = (await this.repo.findById(id, m, true))!;
       const known = await this.repo.events(id, m);

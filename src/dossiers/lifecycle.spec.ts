@@ -60,6 +60,7 @@ const PAYLOADS: Record<DossierAction, Record<string, unknown>> = {
   reject: { reason: 'Không đủ điều kiện' },
   stop: { reason: 'Theo đề nghị' },
   withdraw: { reason: 'Công dân rút' },
+  close: {},
 };
 
 const ev = (action: DossierAction, at: number, payload: Record<string, unknown> = PAYLOADS[action]): DossierEvent => ({
@@ -102,6 +103,8 @@ describe('intake and the clock', () => {
 describe('transition table', () => {
   // A dossier brought to each status by a short history starting Monday 2026-03-02 08:00.
   const day = t('2026-03-02T08:00:00');
+  // A policy with the closing rule in force at once, so that `close` is allowed from awaiting_supplement.
+  const tctx = ctx({}, { closeAfterSupplementMs: 0 });
   const histories: Record<(typeof STATUSES)[number], DossierEvent[]> = {
     received: [ev('intake', day)],
     in_progress: [ev('intake', day), ev('forward', day + H)],
@@ -112,15 +115,16 @@ describe('transition table', () => {
     rejected: [ev('intake', day), ev('reject', day + H)],
     stopped: [ev('intake', day), ev('stop', day + H)],
     withdrawn: [ev('intake', day), ev('withdraw', day + H)],
+    closed: [ev('intake', day), ev('request_supplement', day + H), ev('close', day + 2 * H)],
   };
 
   for (const status of STATUSES) {
     for (const action of ACTIONS) {
       const allowed = ALLOWED_FROM[action].includes(status);
       it(`${allowed ? 'allows' : 'refuses'} ${action} from ${status}`, () => {
-        const before = run(histories[status]);
+        const before = run(histories[status], tctx);
         expect(before.status).toBe(status);
-        const apply = () => applyEvent(before, ev(action, day + 3 * H), ctx());
+        const apply = () => applyEvent(before, ev(action, day + 3 * H), tctx);
         if (allowed) {
           expect(apply().eventCount).toBe(before.eventCount + 1);
         } else {

@@ -18,6 +18,7 @@ export const STATUSES = [
   'rejected',
   'stopped',
   'withdrawn',
+  'closed',
 ] as const;
 export type DossierStatus = (typeof STATUSES)[number];
 
@@ -34,6 +35,7 @@ export const ACTIONS = [
   'reject',
   'stop',
   'withdraw',
+  'close',
 ] as const;
 export type DossierAction = (typeof ACTIONS)[number];
 export type LiveAction = Exclude<DossierAction, 'intake'>;
@@ -49,6 +51,8 @@ export const PORTAL_CODE: Record<DossierStatus, number> = {
   rejected: 3,
   stopped: 8,
   withdrawn: 7,
+  // Decree 118/2025 Art. 19.5 "đóng hồ sơ": reported to the portal as a stop (code 8).
+  closed: 8,
 };
 
 export const STATUS_LABEL: Record<DossierStatus, string> = {
@@ -61,6 +65,7 @@ export const STATUS_LABEL: Record<DossierStatus, string> = {
   rejected: 'Từ chối giải quyết',
   stopped: 'Dừng giải quyết',
   withdrawn: 'Công dân rút hồ sơ',
+  closed: 'Đóng hồ sơ',
 };
 
 const RUNNING: readonly DossierStatus[] = ['received', 'in_progress'];
@@ -81,6 +86,7 @@ export const ALLOWED_FROM: Record<DossierAction, readonly (DossierStatus | null)
   reject: OPEN,
   stop: OPEN,
   withdraw: OPEN,
+  close: ['awaiting_supplement'],
 };
 
 export type Outcome = 'early' | 'on_time' | 'late';
@@ -99,18 +105,52 @@ export interface ProcedureRules {
   steps: ProcedureStepRule[];
 }
 
+/**
+ * One lifecycle policy version (config/sla-policy.json). The optional rules are those of Decree
+ * 118/2025/NĐ-CP; absent, a rule keeps the behaviour of Decree 61/2018 (pause and resume, any
+ * number of supplement requests, extension any time before the due instant).
+ */
 export interface LifecyclePolicy {
+  /** The version's identifier, e.g. "nd61-2018" or "nd118-2025" (the dossier's policyVersion). */
+  id?: string;
   /** At most this many extensions per dossier (docs/domain.md: once, configurable). */
   maxExtensions: number;
   /** An extension must be issued at least this much working time before the due instant (0: any time before). */
   extensionMinLeadMs: number;
+  /** Decree 118 Art. 19.5: the complete supplement restarts the whole time limit (else pause and resume). */
+  supplementRestartsClock?: boolean;
+  /** Decree 118 Art. 11.2.c, 16.3: at most this many supplement requests (null: no limit). */
+  maxSupplementRequests?: number | null;
+  /** Decree 118 Art. 19.5: a request later than this working time after the clock start is a breach. */
+  supplementWindowMs?: number | null;
+  /** Decree 118 Art. 17.2.c: the same for an online dossier the counter finds incomplete (at step 0). */
+  onlineIncompleteWindowMs?: number | null;
+  /** Decree 118 Art. 19.5: an unanswered request may be closed this long after it (null: never). */
+  closeAfterSupplementMs?: number | null;
+  /** Decree 118 Art. 19.6: an extension must be issued before the local start of the due date. */
+  extensionBeforeDueDate?: boolean;
+  /** Decree 118 Art. 18.2: paper dossiers received after this local time reach the handling agency at the next working day's start. */
+  paperHandoverAfter?: string | null;
 }
+
+export type Channel = 'direct' | 'online' | 'postal';
 
 export interface FoldContext {
   calendar: WorkingCalendar;
   rules: ProcedureRules;
   /** The lifecycle policy, or the versioned one: the version in force when the dossier was received. */
   policy: LifecyclePolicy | ((receivedAt: number) => LifecyclePolicy);
+  /** The dossier's reception channel (the Decree 118 rules for online and paper dossiers use it). */
+  channel?: Channel;
+}
+
+/** A rule broken but allowed (recorded and counted for the unit and the officer). */
+export interface Breach {
+  rule: 'late_supplement_request';
+  at: number;
+  actorUserId: string | null;
+  /** Unit of the step that made the late request. */
+  unitCode: string | null;
 }
 
 export interface DossierEvent {
@@ -172,6 +212,14 @@ export interface DossierState {
   electronicResult: boolean | null;
   lastEventAt: number;
   eventCount: number;
+  /** The lifecycle policy version the dossier is judged by (absent in snapshots older than Decree 118's). */
+  policyVersion?: string;
+  /** Rules broken but allowed (Decree 118: a late supplement request). */
+  breaches?: Breach[];
+  /** Clock restarts (Decree 118 Art. 19.5): the supplement's instant and the new clock start. */
+  restarts?: { at: number; clockStart: number }[];
+  /** While awaiting a supplement under a closing rule: when the dossier may be closed (Art. 19.5). */
+  supplementExpiresAt?: number | null;
 }
 
 export type LifecycleErrorCode = 'TRANSITION_NOT_ALLOWED' | 'RULE_VIOLATION' | 'VALIDATION_FAILED';
@@ -313,12 +361,33 @@ function notAllowed(action: DossierAction, status: DossierStatus | null): Lifecy
   return new LifecycleError('TRANSITION_NOT_ALLOWED', `Không thể thực hiện thao tác "${action}" khi ${from}.`);
 }
 
+export function policyOf(ctx: FoldContext, receivedAt: number): LifecyclePolicy {
+  return typeof ctx.policy === 'function' ? ctx.policy(receivedAt) : ctx.policy;
+}
+
+/** The instant of the local start (00:00) of the instant's local date (the calendar's offset). */
+export function localMidnight(cal: WorkingCalendar, at: number): number {
+  return Date.parse(`${cal.localDate(new Date(at))}T00:00:00Z`) - cal.utcOffsetMinutes * 60_000;
+}
+
 function intake(ctx: FoldContext, e: DossierEvent): DossierState {
   const { calendar: cal, rules } = ctx;
   if (rules.steps.length === 0) throw new LifecycleError('RULE_VIOLATION', 'Thủ tục chưa có quy trình nội bộ.');
+  const policy = policyOf(ctx, e.at);
   const clockStart = cal.clockStart(new Date(e.at), rules.intakeCutoff).getTime();
   const first = rules.steps[0];
-  const stepClock = startStepClock(cal, clockStart, first.workingHours);
+  let stepClock = startStepClock(cal, clockStart, first.workingHours);
+  // Decree 118 Art. 18.2: a paper dossier received after 15:00 reaches the handling agency at the
+  // start of the next working day: the counter step is due then.
+  const handover = policy.paperHandoverAfter;
+  if (handover && ctx.channel !== undefined && ctx.channel !== 'online') {
+    const [hh, mm] = handover.split(':').map(Number);
+    const after = e.at - localMidnight(cal, e.at) > (hh * 60 + mm) * 60_000;
+    if (after && cal.isWorkingDay(cal.localDate(new Date(e.at)))) {
+      const nextDayStart = cal.clockStart(new Date(e.at), '00:00').getTime();
+      stepClock = { ...stepClock, dueAt: nextDayStart };
+    }
+  }
   return {
     status: 'received',
     resumeStatus: null,
@@ -354,6 +423,10 @@ function intake(ctx: FoldContext, e: DossierEvent): DossierState {
     electronicResult: null,
     lastEventAt: e.at,
     eventCount: 1,
+    policyVersion: policy.id ?? 'nd61-2018',
+    breaches: [],
+    restarts: [],
+    supplementExpiresAt: null,
   };
 }
 
@@ -395,6 +468,7 @@ function end(
     steps,
     endedAt: e.at,
     outcome: judge(cal, e.at, clock.dueAt),
+    supplementExpiresAt: null,
   };
 }
 
@@ -448,10 +522,44 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
     }
     case 'request_supplement':
     case 'request_payment': {
+      let breaches = s.breaches ?? [];
       if (action === 'request_supplement') {
         str(p, 'reason', true);
         if (!Array.isArray(p.items) || p.items.some((i) => typeof i !== 'string')) {
           throw new LifecycleError('VALIDATION_FAILED', 'items phải là danh sách giấy tờ cần bổ sung.');
+        }
+        const policy = policyOf(ctx, s.receivedAt);
+        const max = policy.maxSupplementRequests;
+        // Decree 118 Art. 11.2.c, 16.3: "chỉ được yêu cầu sửa đổi, bổ sung một lần".
+        if (max !== undefined && max !== null && s.supplementCount >= max) {
+          throw new LifecycleError(
+            'RULE_VIOLATION',
+            max === 1
+              ? 'Hồ sơ đã được yêu cầu bổ sung một lần; không được yêu cầu bổ sung lần thứ hai (Nghị định 118/2025, Điều 11, 16).'
+              : `Hồ sơ đã được yêu cầu bổ sung ${s.supplementCount} lần, tối đa ${max}.`,
+          );
+        }
+        // Decree 118 Art. 19.5 (3 working days after reception) and 17.2.c (8 working hours for an
+        // online dossier the counter finds incomplete): a later request is allowed but recorded.
+        const step = s.currentStep === null ? null : s.steps[s.currentStep];
+        const window =
+          ctx.channel === 'online' && step?.index === 0 && policy.onlineIncompleteWindowMs
+            ? policy.onlineIncompleteWindowMs
+            : (policy.supplementWindowMs ?? null);
+        if (
+          window !== null &&
+          window !== undefined &&
+          cal.workingMsBetween(new Date(s.clockStart), new Date(e.at)) > window
+        ) {
+          breaches = [
+            ...breaches,
+            {
+              rule: 'late_supplement_request',
+              at: e.at,
+              actorUserId: e.actorUserId,
+              unitCode: step?.toUnitCode ?? null,
+            },
+          ];
         }
       } else {
         const amount = p.amount;
@@ -468,11 +576,16 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         supplementAts: action === 'request_supplement' ? [...(s.supplementAts ?? []), e.at] : s.supplementAts,
         paymentRequestCount: s.paymentRequestCount + (action === 'request_payment' ? 1 : 0),
         steps: withStepDue(s.steps, s.currentStep, null),
+        breaches,
+        supplementExpiresAt: expiresAt(ctx, s, action, e.at),
       };
     }
     case 'receive_supplement':
     case 'confirm_payment': {
       const paidOnline = action === 'confirm_payment' ? bool(p, 'paidOnline') : s.paidOnline;
+      if (action === 'receive_supplement' && policyOf(ctx, s.receivedAt).supplementRestartsClock) {
+        return restart(ctx, s, e);
+      }
       const clock = resumeClock(cal, s.clock, e.at);
       const stepClock = s.stepClock && resumeClock(cal, s.stepClock, e.at);
       return {
@@ -482,11 +595,12 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         clock,
         stepClock,
         paidOnline,
+        supplementExpiresAt: null,
         steps: withStepDue(s.steps, s.currentStep, stepClock?.dueAt ?? null),
       };
     }
     case 'extend': {
-      const policy = typeof ctx.policy === 'function' ? ctx.policy(s.receivedAt) : ctx.policy;
+      const policy = policyOf(ctx, s.receivedAt);
       if (s.extensionCount >= policy.maxExtensions) {
         throw new LifecycleError(
           'RULE_VIOLATION',
@@ -507,6 +621,14 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         (s.promisedAt !== null && s.promisedAt <= e.at)
       ) {
         throw new LifecycleError('RULE_VIOLATION', 'Đã quá hạn giải quyết; chỉ được gia hạn trước thời hạn.');
+      }
+      // Decree 118 Art. 19.6: "chậm nhất 01 ngày trước ngày hết hạn": issued before the local start
+      // of the due instant's date (on the due date itself is too late).
+      if (policy.extensionBeforeDueDate && e.at >= localMidnight(cal, deadline)) {
+        throw new LifecycleError(
+          'RULE_VIOLATION',
+          'Phiếu đề nghị gia hạn phải được gửi chậm nhất 01 ngày trước ngày hết hạn (Nghị định 118/2025, Điều 19.6).',
+        );
       }
       const lead = policy.extensionMinLeadMs;
       if (lead > 0 && !isPaused(s.clock) && cal.workingMsBetween(new Date(e.at), new Date(deadline)) < lead) {
@@ -533,9 +655,68 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
     case 'withdraw':
       str(p, 'reason', false);
       return end(ctx, s, e, 'withdrawn');
+    case 'close': {
+      // Decree 118 Art. 19.5: a request left unanswered is closed ("đóng hồ sơ") once its period
+      // has passed since the notice; neither late nor on time.
+      str(p, 'reason', false);
+      const after = policyOf(ctx, s.receivedAt).closeAfterSupplementMs;
+      if (after === undefined || after === null) {
+        throw new LifecycleError('RULE_VIOLATION', 'Chính sách áp dụng cho hồ sơ này không có thao tác đóng hồ sơ.');
+      }
+      const requestedAt = (s.supplementAts ?? [])[s.supplementAts.length - 1] ?? s.clock.pausedSince ?? e.at;
+      if (e.at < requestedAt + after) {
+        throw new LifecycleError(
+          'RULE_VIOLATION',
+          `Chỉ được đóng hồ sơ khi đã quá ${Math.round(after / (24 * HOUR_MS))} ngày kể từ khi yêu cầu bổ sung (Nghị định 118/2025, Điều 19.5).`,
+        );
+      }
+      const ended = end(ctx, s, e, 'closed');
+      return { ...ended, outcome: null };
+    }
     default:
       throw new Error(`unhandled action ${String(action satisfies never)}`);
   }
+}
+
+/**
+ * Decree 118 Art. 19.5: "Thời hạn giải quyết được tính lại từ đầu sau khi nhận đủ hồ sơ": the full
+ * limit starts again at the supplement's instant (snapped like any clock start); the step that
+ * asked starts again with its full hours. A promised instant of an earlier extension is void (the
+ * new appointment replaces it); payment waits still pause and resume.
+ */
+function restart(ctx: FoldContext, s: DossierState, e: DossierEvent): DossierState {
+  const cal = ctx.calendar;
+  const start = cal.clockStart(new Date(e.at), ctx.rules.intakeCutoff).getTime();
+  const pausedWorking =
+    s.clock.pausedSince === null ? 0 : cal.workingMsBetween(new Date(s.clock.pausedSince), new Date(start));
+  const clock = {
+    ...startClock(cal, start, ctx.rules.timeLimit),
+    pausedWorkingMs: s.clock.pausedWorkingMs + pausedWorking,
+  };
+  let stepClock = s.stepClock;
+  let steps = s.steps;
+  if (s.currentStep !== null && s.stepClock) {
+    const rule = ctx.rules.steps[s.steps[s.currentStep].index];
+    stepClock = startStepClock(cal, start, rule.workingHours);
+    steps = withStepDue(s.steps, s.currentStep, stepClock.dueAt);
+  }
+  return {
+    ...s,
+    status: s.resumeStatus ?? 'in_progress',
+    resumeStatus: null,
+    clock,
+    stepClock,
+    steps,
+    promisedAt: null,
+    restarts: [...(s.restarts ?? []), { at: e.at, clockStart: start }],
+    supplementExpiresAt: null,
+  };
+}
+
+function expiresAt(ctx: FoldContext, s: DossierState, action: DossierAction, at: number): number | null {
+  if (action !== 'request_supplement') return s.supplementExpiresAt ?? null;
+  const after = policyOf(ctx, s.receivedAt).closeAfterSupplementMs;
+  return after === undefined || after === null ? null : at + after;
 }
 
 function withStepDue(steps: StepRecord[], current: number | null, dueAt: number | null): StepRecord[] {

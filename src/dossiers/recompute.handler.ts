@@ -6,6 +6,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { DossiersRepository } from 'src/dossiers/dossiers.repository';
 import { DossiersService } from 'src/dossiers/dossiers.service';
 import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
+import { RejudgementService } from 'src/dossiers/rejudgement.service';
 import type { JobPayloads } from 'src/jobs/job-catalogue';
 import type { JobHandler } from 'src/jobs/job-handler';
 
@@ -26,12 +27,16 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
     private readonly dossiers: DossiersService,
     private readonly rules: ProcedureRulesService,
     private readonly calendars: CalendarService,
+    private readonly rejudgements: RejudgementService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   async handle(
     _payload: JobPayloads['dossiers.recompute'],
-  ): Promise<{ rebuilt: number; changed: number; skipped: number }> {
+  ): Promise<{ rebuilt: number; changed: number; skipped: number; rejudged: number }> {
+    // A re-judgement asked for by a migration (a new lifecycle policy version) runs first: it
+    // replays every dossier it covers with the current calendar too.
+    const rejudged = await this.rejudgements.runPending();
     const started = Date.now();
     let rebuilt = 0;
     let changed = 0;
@@ -81,6 +86,6 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
         { rebuilt: rebuilt - skipped, changed, skipped, ms: Date.now() - started },
         'open dossiers recomputed',
       );
-    return { rebuilt: rebuilt - skipped, changed, skipped };
+    return { rebuilt: rebuilt - skipped, changed, skipped, rejudged };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-export const SCAN_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated'] as const;
+export const SCAN_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'supplement_expired'] as const;
 export type ScanKind = (typeof SCAN_KINDS)[number];
 
 /**
@@ -40,6 +40,16 @@ const RULES: Record<ScanKind, { trigger: string; deadline: string; extra: string
       extra: 'AND d.current_step_unit_id IS NOT NULL',
       unit: 'd.current_step_unit_id',
       recipients: `${HEAD_OF('d.current_step_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
+    },
+    // Decree 118 Art. 19.5: a supplement request unanswered for its period: the receiving unit's
+    // counter staff, who close the dossier (or the unit's inbox when it has none).
+    supplement_expired: {
+      trigger: 'supplement_expires_at',
+      deadline: 'd.supplement_expires_at',
+      extra: '',
+      unit: 'd.receiving_unit_id',
+      recipients: `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(cs.id), ARRAY[NULL::uuid]) FROM users cs
+        WHERE cs.unit_id = d.receiving_unit_id AND cs.role = 'counter_staff' AND cs.active)) rc(uid)`,
     },
     // Still overdue long after the overdue alert: every active member of the reform board.
     escalated: {
@@ -117,7 +127,7 @@ export class SlaScanRepository {
     const sql = `
       WITH cand AS (
         SELECT c.id, c.${key} AS k, c.handling_unit_id, c.current_step_unit_id, c.current_assignee_id,
-               c.overdue_at, c.step_due_at, c.ended_at
+               c.overdue_at, c.step_due_at, c.ended_at, c.receiving_unit_id, c.supplement_expires_at
         FROM dossiers c
         WHERE ${where.join(' AND ')}
         ORDER BY c.${key}, c.id
@@ -203,6 +213,7 @@ export class SlaScanRepository {
          d.ended_at IS NOT NULL
          OR (d.paused_since IS NULL AND a.kind IN ('due_soon', 'overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
          OR (d.paused_since IS NULL AND a.kind = 'stalled' AND a.deadline_at IS DISTINCT FROM d.step_due_at)
+         OR (a.kind = 'supplement_expired' AND a.deadline_at IS DISTINCT FROM d.supplement_expires_at)
          OR (a.kind = 'due_soon' AND d.overdue_at <= $1)
        )
        RETURNING a.id`,

@@ -55,7 +55,14 @@ export class SlaScanService {
 
   async scan(now: Date): Promise<ScanResult> {
     const started = process.hrtime.bigint();
-    const byKind = { due_soon: 0, overdue: 0, stalled: 0, escalated: 0, feedback_overdue: 0 } as ScanResult['byKind'];
+    const byKind = {
+      due_soon: 0,
+      overdue: 0,
+      stalled: 0,
+      escalated: 0,
+      supplement_expired: 0,
+      feedback_overdue: 0,
+    } as ScanResult['byKind'];
     let scanned = 0;
     const emailEnabled = !!this.config.SMTP_URL;
     const sinces: (Date | null)[] = [];

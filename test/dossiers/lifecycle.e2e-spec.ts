@@ -248,7 +248,7 @@ describe('dossier lifecycle over HTTP', () => {
     expect(wrongUnit.body.details).toEqual([expect.objectContaining({ field: 'assigneeUserId' })]);
   });
 
-  it('pauses the clock while waiting for a supplement, across Tết, and resumes with the time left', async () => {
+  it('pauses the clock while waiting for a supplement, across Tết, and restarts the whole limit on the supplement (Decree 118/2025 Art. 19.5)', async () => {
     setNow('2026-02-09T08:00:00');
     const d = (await intake()).body;
     expect(d.dueAt).toBe('2026-02-12T08:00:00+07:00');
@@ -266,7 +266,14 @@ describe('dossier lifecycle over HTTP', () => {
     });
     setNow('2026-02-23T08:00:00');
     const resumed = await act(d.id, 'receive_supplement', p.tokens.clerk, { expectedVersion: 2 });
-    expect(resumed.body).toMatchObject({ status: 'received', dueAt: '2026-02-25T08:00:00+07:00', supplementCount: 1 });
+    // The full 24 h again from Mon 23/02 08:00: Mon 7.5 h, Tue 8 h, Wed 8 h, Thu 07:30 + 0.5 h.
+    // (Before Decree 118 the 16 h left would have given Wed 25/02 08:00.)
+    expect(resumed.body).toMatchObject({
+      status: 'received',
+      dueAt: '2026-02-26T08:00:00+07:00',
+      supplementCount: 1,
+      policyVersion: 'nd118-2025',
+    });
     expect(resumed.body.pausedWorkingMinutes).toBe((7.5 + 8 + 8 + 8 + 0.5) * 60);
   });
 

@@ -145,7 +145,7 @@ describe('recomputation of open dossiers after a calendar edit', () => {
       expect((await api.request('GET', `/dossiers/${broken.id}`, { token: p.admin })).body.dueAt).toBe(
         '2026-03-11T09:00:00+07:00',
       );
-      expect(await handler.handle({})).toEqual({ rebuilt: 0, changed: 0, skipped: 1 });
+      expect(await handler.handle({})).toEqual({ rebuilt: 0, changed: 0, skipped: 1, rejudged: 0 });
     } finally {
       await api.close();
     }

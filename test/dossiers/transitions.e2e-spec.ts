@@ -19,6 +19,7 @@ const PAYLOADS: Record<string, Record<string, unknown>> = {
   reject: { reason: 'Không đủ điều kiện' },
   stop: { reason: 'Theo đề nghị' },
   withdraw: { reason: 'Rút' },
+  close: { reason: 'Quá hạn bổ sung' },
 };
 
 describe('the full transition table over HTTP', () => {
@@ -46,13 +47,31 @@ describe('the full transition table over HTTP', () => {
       stopped: [{ action: 'stop', at: at(1), ...PAYLOADS.stop }],
       withdrawn: [{ action: 'withdraw', at: at(1), ...PAYLOADS.withdraw }],
     };
+    // Closing needs 15 days since the request (Decree 118/2025 Art. 19.5): the dossiers that are or
+    // will be closed were received 20 days ago, their request a minute after.
+    const DAYS_20 = 20 * 24 * 60;
+    const early: Record<string, Record<string, unknown>[]> = {
+      closed: [
+        { action: 'request_supplement', at: at(1 - DAYS_20), ...PAYLOADS.request_supplement },
+        { action: 'close', at: at(2 - 4 * 24 * 60), ...PAYLOADS.close },
+      ],
+      awaiting_supplement: [{ action: 'request_supplement', at: at(1 - DAYS_20), ...PAYLOADS.request_supplement }],
+    };
     const dossiers: Record<string, unknown>[] = [];
     const keys: string[] = [];
     let n = 1;
     for (const status of STATUSES) {
       for (const action of ACTIONS.filter((a) => a !== 'intake')) {
-        const code = `H15.50-${new Date(receivedAt + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '')}-${String(8000 + n++)}`;
-        dossiers.push({ ...intakeBody(), code, receivedAt: new Date(receivedAt).toISOString(), events: paths[status] });
+        const old = status === 'closed' || (status === 'awaiting_supplement' && action === 'close');
+        const received = old ? receivedAt - DAYS_20 * 60_000 : receivedAt;
+        const day = new Date(received + 7 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
+        const code = `H15.50-${day}-${String(8000 + n++)}`;
+        dossiers.push({
+          ...intakeBody(),
+          code,
+          receivedAt: new Date(received).toISOString(),
+          events: old ? early[status] : paths[status],
+        });
         keys.push(`${status}/${action}|${code}`);
       }
     }

@@ -318,10 +318,15 @@ function actionForm(d: DossierDto, action: LiveAction, units: { code: string; na
     case 'reject':
     case 'stop':
     case 'withdraw':
+    case 'close':
       fields = field(
         id('reason'),
         'Lý do',
-        html`<input id="${id('reason')}" name="reason" ${action === 'withdraw' ? '' : html`required`} />`,
+        html`<input
+          id="${id('reason')}"
+          name="reason"
+          ${action === 'withdraw' || action === 'close' ? '' : html`required`}
+        />`,
       );
       break;
     default:

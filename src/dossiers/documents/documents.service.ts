@@ -98,7 +98,7 @@ export class DocumentsService implements OnModuleInit {
     // letter was issued (later pauses move it; the letter must not change with them).
     const atLetter = this.dossiers.replayRow(
       events.slice(0, events.indexOf(ext) + 1),
-      this.dossiers.context(calendar, procedure),
+      this.dossiers.context(calendar, procedure, row.channel),
     );
     const responsibleCode = String(ext.payload.responsibleUnitCode ?? row.receiving_unit_code);
     const names = await this.names([responsibleCode, row.receiving_unit_code], [ext.actor_user_id]);

@@ -53,7 +53,10 @@ export class ReceiptService {
       this.units.findById(row.receiving_unit_id),
     ]);
     // The appointment given at intake (later pauses and extensions do not rewrite the receipt).
-    const atIntake = this.dossiers.replayRow(events.slice(0, 1), this.dossiers.context(calendar, procedure));
+    const atIntake = this.dossiers.replayRow(
+      events.slice(0, 1),
+      this.dossiers.context(calendar, procedure, row.channel),
+    );
     const [parent, receiver] = await Promise.all([
       unit?.parentId ? this.units.findById(unit.parentId) : null,
       events[0]?.actor_user_id ? this.users.findById(events[0].actor_user_id) : null,

@@ -32,6 +32,13 @@ export class DeadlineExtensionDto {
   @ApiProperty() reason!: string;
 }
 
+export class DeadlineRestartDto {
+  @ApiProperty({ description: 'when the complete supplement was received' }) at!: string;
+  @ApiProperty({ description: 'where the whole limit started again (snapped)' }) clockStart!: string;
+  @ApiProperty({ description: 'working minutes counted before the restart, no longer counted' })
+  discardedWorkingMinutes!: number;
+}
+
 export class CalendarDaysRuleDto {
   @ApiProperty({ description: 'start + N × 24 h, shifted by pauses, before the snap' }) rawDueAt!: string;
   @ApiProperty({
@@ -67,5 +74,15 @@ export class DeadlineDto {
   @ApiProperty({ type: [DeadlinePauseDto] }) pauses!: DeadlinePauseDto[];
   @ApiProperty({ type: [SkippedDayDto] }) skippedDays!: SkippedDayDto[];
   @ApiProperty({ type: [DeadlineExtensionDto] }) extensions!: DeadlineExtensionDto[];
+  @ApiProperty({
+    enum: ['nd61-2018', 'nd118-2025'],
+    description: 'the lifecycle policy version the dossier is judged by',
+  })
+  policyVersion!: string;
+  @ApiProperty({
+    type: [DeadlineRestartDto],
+    description: 'Decree 118/2025 Art. 19.5: restarts of the whole limit; the segments count from the last one',
+  })
+  restarts!: DeadlineRestartDto[];
   @ApiProperty({ type: CalendarDaysRuleDto, nullable: true }) calendarDays!: CalendarDaysRuleDto | null;
 }

@@ -132,6 +132,7 @@ export const ACTION_DTOS = {
   reject: ReasonDto,
   stop: ReasonDto,
   withdraw: OptionalReasonDto,
+  close: OptionalReasonDto,
 } as const;
 
 const toList = ({ value }: { value: unknown }) =>
@@ -173,6 +174,13 @@ export class CurrentStepDto {
   @ApiProperty({ nullable: true, type: String, description: 'null while paused' }) dueAt!: string | null;
 }
 
+export class BreachDto {
+  @ApiProperty({ enum: ['late_supplement_request'] }) rule!: string;
+  @ApiProperty() at!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'who made the late request' }) actorUserId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'unit of the step that made it' }) unitCode!: string | null;
+}
+
 export class DossierDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'H15.50-260213-0007' }) code!: string;
@@ -198,6 +206,13 @@ export class DossierDto {
   @ApiProperty() remainingWorkingMinutes!: number;
   @ApiProperty() supplementCount!: number;
   @ApiProperty() extensionCount!: number;
+  @ApiProperty({
+    enum: ['nd61-2018', 'nd118-2025'],
+    description: 'the lifecycle policy version the dossier is judged by (chosen by its reception instant)',
+  })
+  policyVersion!: string;
+  @ApiProperty({ type: [BreachDto], description: 'rules broken but allowed (Decree 118: a late supplement request)' })
+  breaches!: BreachDto[];
   @ApiProperty({
     description: 'true when the due instant was computed across a calendar year whose plan is not confirmed',
   })

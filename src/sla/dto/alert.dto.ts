@@ -10,6 +10,7 @@ export const ALERT_KINDS = [
   'escalated',
   'feedback_overdue',
   'calendar_horizon',
+  'supplement_expired',
 ] as const;
 
 export class ListAlertsQuery extends ListQueryDto {
