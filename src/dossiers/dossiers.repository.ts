@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DossierState } from 'src/dossiers/lifecycle';
+import type { PortalFacts } from 'src/reports/portal-facts';
 
 /** A row of the dossiers projection as the service reads it. */
 export interface DossierRow {
@@ -24,6 +25,8 @@ export interface DossierRow {
   flags: Record<string, unknown>;
   state: DossierState;
   calendar_version: number;
+  /** The 766 index's view (src/reports/portal-facts.ts); null for rows written before it existed. */
+  portal_facts: PortalFacts | null;
 }
 
 /** The columns derived from a state (the projection), written at every change. */
@@ -50,6 +53,7 @@ export interface ProjectionColumns {
   flags: Record<string, unknown>;
   state: DossierState;
   calendar_version: number;
+  portal_facts: PortalFacts;
 }
 
 export interface NewDossier extends ProjectionColumns {
@@ -144,6 +148,7 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'flags',
   'state',
   'calendar_version',
+  'portal_facts',
 ];
 
 const NEW_COLUMNS: (keyof NewDossier)[] = [
@@ -165,7 +170,8 @@ const NEW_COLUMNS: (keyof NewDossier)[] = [
 
 const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.procedure_code, d.receiving_unit_id,
   u.code AS receiving_unit_code, d.handling_unit_id, d.current_step_unit_id, d.current_assignee_id, d.unit_ids,
-  d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version
+  d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version,
+  d.portal_facts
   FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
 
 const EVENT_COLUMNS = [
@@ -220,6 +226,7 @@ const COLUMN_TYPES: Record<string, string> = {
   flags: 'jsonb',
   state: 'jsonb',
   calendar_version: 'int',
+  portal_facts: 'jsonb',
   dossier_id: 'uuid',
   seq: 'int',
   action: 'text',
