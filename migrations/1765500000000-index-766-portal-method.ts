@@ -31,6 +31,7 @@ const NEW_METRICS = [
   'pi_good',
   'pi_open_late',
   'pi_res_late',
+  'pi_res',
   'res_paper',
   'res_paper_efile',
   'recv_online_ok',
@@ -171,7 +172,8 @@ ${extra}      ) x (day, metric, n)
  *   src/reports/portal-facts.ts), on the day it ended;
  * - pi_open_late: open and late by that method, judged at the end of a day: +1 on the day of each
  *   late interval's start, −1 on the day of its end (portal_facts.openLate);
- * - pi_res_late: ended by a decision (not withdrawn) and late by that method (5.4's late rate);
+ * - pi_res / pi_res_late: ended by a decision (resolved/returned, rejected, stopped, closed; not
+ *   withdrawn), and of those the late ones by that method (5.4's population and late rate);
  *   dossiers written before this migration have no portal_facts until their next write or
  *   rebuild (POST /dossiers/{id}/... or a recompute): they fall back to the lifecycle's outcome;
  * - res_paper / res_paper_efile: resolved dossiers of procedures requiring a paper result, and
@@ -185,6 +187,7 @@ ${extra}      ) x (day, metric, n)
 const PORTAL_LINES = `        UNION ALL SELECT m.ed, 'pi_good', 1
           WHERE m.ed IS NOT NULL AND (m.res OR m.wd)
             AND NOT coalesce((d.portal_facts ->> 'endedLate')::boolean, d.outcome = 'late')
+        UNION ALL SELECT m.ed, 'pi_res', 1 WHERE m.res
         UNION ALL SELECT m.ed, 'pi_res_late', 1
           WHERE m.res AND coalesce((d.portal_facts ->> 'endedLate')::boolean, d.outcome = 'late')
         UNION ALL SELECT report_day(to_timestamp((i.v ->> 0)::bigint / 1000.0)), 'pi_open_late', 1
