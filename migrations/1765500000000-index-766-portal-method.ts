@@ -239,7 +239,11 @@ export class Index766PortalMethod1765500000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(
-      contributions('', `(d.flags ->> 'syncedToNationalPortal') = 'true'`, `'resolved', 'returned', 'rejected', 'stopped'`),
+      contributions(
+        '',
+        `(d.flags ->> 'syncedToNationalPortal') = 'true'`,
+        `'resolved', 'returned', 'rejected', 'stopped'`,
+      ),
     );
     await summaryFunctions(q, METRICS_BEFORE);
     for (const table of ['report_daily', 'report_deltas']) {

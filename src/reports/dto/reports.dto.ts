@@ -142,7 +142,8 @@ export class IndexIndicatorDto {
   })
   portalRef!: string | null;
   @ApiProperty({
-    description: 'how it is computed: numerator, denominator, period basis, and the rules chosen where the portal is silent',
+    description:
+      'how it is computed: numerator, denominator, period basis, and the rules chosen where the portal is silent',
   })
   method!: string;
   @ApiProperty() points!: number;
