@@ -327,7 +327,7 @@ function actionForm(d: DossierDto, action: LiveAction, units: { code: string; na
       fields = field(
         id('amount'),
         'Số tiền (đồng)',
-        html`<input id="${id('amount')}" name="amount" type="number" min="1" step="1" required />`,
+        html`<input id="${id('amount')}" name="amount" type="number" min="0" step="1" required />`,
       );
       break;
     case 'confirm_payment':

@@ -10,7 +10,6 @@ import {
   IsNotEmpty,
   IsObject,
   IsOptional,
-  IsPositive,
   IsString,
   IsUUID,
   Matches,
@@ -124,7 +123,11 @@ export class ReceiveSupplementDto extends FactsActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
 export class RequestPaymentDto extends ActionBase {
-  @ApiProperty({ description: 'VND' }) @IsDecimalNumber(0) @IsPositive() @Max(1e13) amount!: number;
+  @ApiProperty({ description: 'VND, ≥ 0 (0 = the fee is waived)', minimum: 0 })
+  @IsDecimalNumber(0)
+  @Min(0)
+  @Max(1e13)
+  amount!: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
 export class ConfirmPaymentDto extends FactsActionBase {
