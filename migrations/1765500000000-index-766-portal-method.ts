@@ -112,8 +112,11 @@ async function summaryFunctions(q: QueryRunner, metrics: string[]): Promise<void
       END $$`);
 }
 
-/** report_contributions as of migration 1765100000001, plus `extra` lines and a given `synced` test. */
-const contributions = (extra: string, synced: string, res: string) => `
+/**
+ * report_contributions as of migration 1765100000001, plus `extra` lines, a given `synced` test
+ * (it may read m.ps, the value of `syncedColumn`) and the statuses that end a dossier by a decision.
+ */
+const contributions = (extra: string, synced: string, res: string, syncedColumn = 'NULL::jsonb') => `
       CREATE OR REPLACE FUNCTION report_contributions(d dossiers)
       RETURNS TABLE (field_key text, day date, metric text, n integer)
       LANGUAGE sql STABLE PARALLEL SAFE ROWS 6 AS $$
@@ -128,7 +131,8 @@ const contributions = (extra: string, synced: string, res: string) => `
                to_timestamp(((d.state -> 'supplementAts')
                  ->> report_late_after(d.received_at))::bigint / 1000.0) AS sl,
                (d.status IN ('resolved', 'returned') AND (d.flags ->> 'electronicResult') = 'true'
-                 AND coalesce(d.flags ->> 'resultFileUrl', '') <> '') AS efile
+                 AND coalesce(d.flags ->> 'resultFileUrl', '') <> '') AS efile,
+               ${syncedColumn} AS ps
         FROM procedure_versions pv
         WHERE pv.procedure_id = d.procedure_id AND pv.version = d.procedure_version
       ),
@@ -211,10 +215,12 @@ const PORTAL_LINES = `        UNION ALL SELECT m.ed, 'pi_good', 1
             AND (d.portal_facts ->> 'nonZeroPayments')::int = 0
 `;
 
-// Synchronised: the portal exchange's column when the schema has it (read through to_jsonb so that
-// this function compiles with or without it), the declared intake flag otherwise.
-const SYNCED = `CASE WHEN to_jsonb(d) ? 'portal_synced_at' THEN (to_jsonb(d) ->> 'portal_synced_at') IS NOT NULL
-                ELSE (d.flags ->> 'syncedToNationalPortal') = 'true' END`;
+// Synchronised: the portal exchange's column when the schema has it (read once through to_jsonb so
+// that this function compiles with or without the column: SQL NULL when there is no such column,
+// JSON null when the dossier has not reached the portal), the declared intake flag otherwise.
+const SYNCED_COLUMN = `(to_jsonb(d) -> 'portal_synced_at')`;
+const SYNCED = `CASE WHEN m.ps IS NULL THEN (d.flags ->> 'syncedToNationalPortal') = 'true'
+                ELSE m.ps <> 'null'::jsonb END`;
 
 export class Index766PortalMethod1765500000000 implements MigrationInterface {
   name = 'Index766PortalMethod1765500000000';
@@ -233,7 +239,9 @@ export class Index766PortalMethod1765500000000 implements MigrationInterface {
       for (const m of NEW_METRICS) await q.query(`ALTER TABLE ${table} ADD COLUMN ${m} integer NOT NULL DEFAULT 0`);
     }
     await summaryFunctions(q, METRICS_AFTER);
-    await q.query(contributions(PORTAL_LINES, SYNCED, `'resolved', 'returned', 'rejected', 'stopped', 'closed'`));
+    await q.query(
+      contributions(PORTAL_LINES, SYNCED, `'resolved', 'returned', 'rejected', 'stopped', 'closed'`, SYNCED_COLUMN),
+    );
     await q.query(`SELECT report_rebuild()`);
   }
 

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import {
-  COMPLAINT_KINDS,
   INDEX_FEEDBACK_KINDS,
   CRITERIA,
   FeedbackKind,

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { CRITERIA } from '../../src/public/citizen-rules';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
@@ -286,6 +287,26 @@ describe('766 index: the portal method, indicator by indicator', () => {
     expect(ind(u, 'dossier_satisfaction')).toMatchObject({ numerator: 5, denominator: 5, points: 6 });
     expect(ind(u, 'feedback_on_time')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 6 });
     expect(ind(u, 'feedback_satisfaction')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 6 });
+  });
+
+  it('1.4 counts the dossiers that reached the portal once dossiers.portal_synced_at exists', async () => {
+    const db = api.app.get(DataSource);
+    try {
+      // The column of the exchange with the portal: nothing has reached the portal yet.
+      await db.query(`ALTER TABLE dossiers ADD COLUMN portal_synced_at timestamptz`);
+      await db.query(`SELECT report_rebuild()`);
+      let u = await index('2026-06');
+      expect(ind(u, 'dossiers_synced')).toMatchObject({ numerator: 0, denominator: 5 });
+      // Q2 reaches the portal (declared or not): 1 / 5; 3.3: (Q1 + Q3) × 1/5 = 0.4 over 5.
+      await db.query(`UPDATE dossiers SET portal_synced_at = now() WHERE id = $1`, [d.Q2.id]);
+      u = await index('2026-06');
+      expect(ind(u, 'dossiers_synced')).toMatchObject({ numerator: 1, denominator: 5, points: 1.2 });
+      expect(ind(u, 'online_share')).toMatchObject({ numerator: 0.4, denominator: 5 });
+    } finally {
+      await db.query(`ALTER TABLE dossiers DROP COLUMN IF EXISTS portal_synced_at`);
+      await db.query(`SELECT report_rebuild()`);
+    }
+    expect(ind(await index('2026-06'), 'dossiers_synced')).toMatchObject({ numerator: 2, denominator: 5 });
   });
 
   it('refuses a result file link that is not an http(s) URL, and facts that are not booleans', async () => {
