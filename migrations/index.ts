@@ -13,6 +13,7 @@ import { DeliveryClaims1765300000000 } from './1765300000000-delivery-claims';
 import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue-alerts';
 import { PortalIdentifiers1765350000000 } from './1765350000000-portal-identifiers';
 import { Decree1182025_1765400000000 } from './1765400000000-decree-118';
+import { Index766PortalMethod1765500000000 } from './1765500000000-index-766-portal-method';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   DeliveryClaims1765300000000,
   PortalIdentifiers1765350000000,
   Decree1182025_1765400000000,
+  Index766PortalMethod1765500000000,
 ];

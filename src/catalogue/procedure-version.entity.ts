@@ -33,6 +33,9 @@ export class ProcedureVersionEntity {
   @Column({ name: 'online_level', type: 'text' }) onlineLevel!: OnlineLevel;
   @Column({ name: 'fee_bearing', type: 'boolean' }) feeBearing!: boolean;
   @Column({ name: 'paper_result_required', type: 'boolean' }) paperResultRequired!: boolean;
+  /** Decree 63/2010 Art. 8(2) parts kept as text: sequence, method, components, applicants. */
+  @Column({ name: 'statutory_parts', type: 'jsonb', default: () => "'{}'::jsonb" })
+  statutoryParts!: Record<string, string>;
   @Column({ name: 'search_text', type: 'text' }) searchText!: string;
   @Column({ name: 'field_key', type: 'text' }) fieldKey!: string;
 }

@@ -4,6 +4,30 @@ import type { TimeLimitUnit } from 'src/calendar/working-time';
 import { ProcedureEntity } from 'src/catalogue/procedure.entity';
 import type { OnlineLevel, StoredStep } from 'src/catalogue/procedure-version.entity';
 
+/**
+ * The statutory parts of a procedure that the catalogue keeps as text (Decree 63/2010 Art. 8(2):
+ * b sequence of steps, c method of performing, d dossier components and quantity, e who may apply;
+ * a name, đ time limit and g agency are the procedure's own fields). '' when not given.
+ */
+export interface StatutoryParts {
+  sequence: string;
+  method: string;
+  components: string;
+  applicants: string;
+}
+
+export const STATUTORY_PART_KEYS = ['sequence', 'method', 'components', 'applicants'] as const;
+
+export function statutoryParts(v: Partial<StatutoryParts> | null | undefined): StatutoryParts {
+  const get = (k: keyof StatutoryParts) => (typeof v?.[k] === 'string' ? v[k] : '');
+  return {
+    sequence: get('sequence'),
+    method: get('method'),
+    components: get('components'),
+    applicants: get('applicants'),
+  };
+}
+
 export type ProcedureTx = EntityManager;
 
 /** A procedure's identity joined with one of its versions (and the handling unit's code). */
@@ -26,6 +50,7 @@ export interface ProcedureRecord {
   onlineLevel: OnlineLevel;
   feeBearing: boolean;
   paperResultRequired: boolean;
+  statutoryParts: StatutoryParts;
 }
 
 /** The rule payload of a new version. */
@@ -44,6 +69,7 @@ export interface NewProcedureVersion {
   onlineLevel: OnlineLevel;
   feeBearing: boolean;
   paperResultRequired: boolean;
+  statutoryParts: StatutoryParts;
   searchText: string;
   fieldKey: string;
 }
@@ -51,7 +77,7 @@ export interface NewProcedureVersion {
 const SELECT = `
   SELECT p.id, p.code, p.current_version, p.active, v.version, v.effective_from, v.created_by, v.name, v.field,
          v.unit_id, u.code AS unit_code, v.time_limit_amount, v.time_limit_unit, v.intake_cutoff, v.steps,
-         v.online_level, v.fee_bearing, v.paper_result_required
+         v.online_level, v.fee_bearing, v.paper_result_required, v.statutory_parts
   FROM procedures p
   JOIN procedure_versions v ON v.procedure_id = p.id
   JOIN units u ON u.id = v.unit_id`;
@@ -75,6 +101,7 @@ interface Row {
   online_level: OnlineLevel;
   fee_bearing: boolean;
   paper_result_required: boolean;
+  statutory_parts: Partial<StatutoryParts>;
 }
 
 const toRecord = (r: Row): ProcedureRecord => ({
@@ -96,6 +123,7 @@ const toRecord = (r: Row): ProcedureRecord => ({
   onlineLevel: r.online_level,
   feeBearing: r.fee_bearing,
   paperResultRequired: r.paper_result_required,
+  statutoryParts: statutoryParts(r.statutory_parts),
 });
 
 @Injectable()
@@ -189,8 +217,8 @@ export class ProceduresRepository {
     await tx.query(
       `INSERT INTO procedure_versions (procedure_id, version, effective_from, created_by, name, field, unit_id,
          time_limit_amount, time_limit_unit, intake_cutoff, steps, online_level, fee_bearing, paper_result_required,
-         search_text, field_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+         search_text, field_key, statutory_parts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         v.procedureId,
         v.version,
@@ -208,6 +236,7 @@ export class ProceduresRepository {
         v.paperResultRequired,
         v.searchText,
         v.fieldKey,
+        JSON.stringify(v.statutoryParts),
       ],
     );
   }

@@ -6,7 +6,13 @@ import { pgErrorCode, UNIQUE_VIOLATION } from 'src/catalogue/db-errors';
 import type { CreateProcedureDto, ProcedureDto, UpdateProcedureDto } from 'src/catalogue/dto/procedure.dto';
 import { foldForSearch, stepHoursExcess } from 'src/catalogue/procedure-rules';
 import type { OnlineLevel, StoredStep } from 'src/catalogue/procedure-version.entity';
-import { ProcedureRecord, ProceduresRepository, ProcedureTx } from 'src/catalogue/procedures.repository';
+import {
+  ProcedureRecord,
+  ProceduresRepository,
+  ProcedureTx,
+  statutoryParts,
+  StatutoryParts,
+} from 'src/catalogue/procedures.repository';
 import type { UnitEntity } from 'src/catalogue/unit.entity';
 import { UnitsRepository } from 'src/catalogue/units.repository';
 import { UnitsService } from 'src/catalogue/units.service';
@@ -50,6 +56,7 @@ export interface ProcedureRules {
   onlineLevel: OnlineLevel;
   feeBearing: boolean;
   paperResultRequired: boolean;
+  statutoryParts: StatutoryParts;
 }
 
 /** The rule payload of a version, before it is written. */
@@ -63,6 +70,7 @@ interface Draft {
   onlineLevel: OnlineLevel;
   feeBearing: boolean;
   paperResultRequired: boolean;
+  statutoryParts: StatutoryParts;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,6 +99,7 @@ const toRules = (r: ProcedureRecord): ProcedureRules => ({
   onlineLevel: r.onlineLevel,
   feeBearing: r.feeBearing,
   paperResultRequired: r.paperResultRequired,
+  statutoryParts: r.statutoryParts,
 });
 
 @Injectable()
@@ -164,6 +173,7 @@ export class ProceduresService implements OnModuleInit {
       onlineLevel: rules.onlineLevel,
       feeBearing: rules.feeBearing,
       paperResultRequired: rules.paperResultRequired,
+      statutoryParts: rules.statutoryParts,
     };
   }
 
@@ -212,6 +222,7 @@ export class ProceduresService implements OnModuleInit {
       onlineLevel: dto.onlineLevel ?? 'none',
       feeBearing: dto.feeBearing ?? false,
       paperResultRequired: dto.paperResultRequired ?? false,
+      statutoryParts: statutoryParts(dto.statutoryParts),
     };
     let id: string;
     try {
@@ -265,6 +276,9 @@ export class ProceduresService implements OnModuleInit {
         onlineLevel: dto.onlineLevel ?? current.onlineLevel,
         feeBearing: dto.feeBearing ?? current.feeBearing,
         paperResultRequired: dto.paperResultRequired ?? current.paperResultRequired,
+        statutoryParts: dto.statutoryParts
+          ? statutoryParts({ ...current.statutoryParts, ...dto.statutoryParts })
+          : current.statutoryParts,
       };
       const units = await this.checkDraft(draft, tx, codesIn(dto));
       const next = this.versionRow(id, current.version + 1, draft, units, actor);
@@ -362,6 +376,7 @@ export class ProceduresService implements OnModuleInit {
       onlineLevel: d.onlineLevel,
       feeBearing: d.feeBearing,
       paperResultRequired: d.paperResultRequired,
+      statutoryParts: d.statutoryParts,
       searchText: foldForSearch(d.name),
       fieldKey: foldForSearch(d.field),
     };
@@ -379,6 +394,7 @@ const RULE_KEYS = [
   'onlineLevel',
   'feeBearing',
   'paperResultRequired',
+  'statutoryParts',
 ] as const;
 
 function ruleValue(
@@ -393,6 +409,7 @@ function ruleValue(
     onlineLevel: string;
     feeBearing: boolean;
     paperResultRequired: boolean;
+    statutoryParts: StatutoryParts;
   },
   key: (typeof RULE_KEYS)[number],
 ): unknown {

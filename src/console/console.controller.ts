@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { DOSSIER_FACT_KEYS } from 'src/reports/portal-facts';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -267,6 +268,7 @@ export class ConsoleController {
       email: one(f, 'email'),
       address: one(f, 'address'),
       summary: one(f, 'summary'),
+      facts: DOSSIER_FACT_KEYS.filter((k) => one(f, k) === 'true'),
     };
     const options = await this.procedureOptions();
     const again = (errors: string[], preview: Parameters<typeof intakePage>[2] = null) =>
@@ -295,6 +297,7 @@ export class ConsoleController {
         ...(form.address ? { address: form.address } : {}),
       },
       ...(form.summary ? { summary: form.summary } : {}),
+      ...(form.facts.length ? { flags: Object.fromEntries(form.facts.map((k) => [k, true])) } : {}),
     };
     let dto: IntakeDto;
     try {
@@ -532,7 +535,12 @@ export class ConsoleController {
         .filter(Boolean);
     if (action === 'request_payment') payload.amount = Number(one(f, 'amount'));
     if (action === 'confirm_payment') payload.paidOnline = one(f, 'paidOnline') === 'true';
-    if (action === 'resolve') payload.electronicResult = one(f, 'electronicResult') === 'true';
+    if (action === 'resolve') {
+      payload.electronicResult = one(f, 'electronicResult') === 'true';
+      if (one(f, 'resultFileUrl').trim()) payload.resultFileUrl = one(f, 'resultFileUrl').trim();
+    }
+    // The 766 facts: a form that shows them says each one (ticked or not), as the dossier now has them.
+    if (one(f, 'facts') === '1') for (const k of DOSSIER_FACT_KEYS) payload[k] = one(f, k) === 'true';
     if (action === 'extend') payload.newPromisedAt = localInstant(one(f, 'newPromisedAt'));
     try {
       const dto = validateDto(ACTION_DTOS[action as LiveAction] as new () => { expectedVersion: number }, payload);

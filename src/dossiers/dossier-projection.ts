@@ -25,7 +25,7 @@ export function projectState(
   cal: WorkingCalendar,
   thresholds: Thresholds,
   extra: { calendarVersion: number; flags: Record<string, unknown>; stepUnitIds: string[] },
-): ProjectionColumns {
+): Omit<ProjectionColumns, 'portal_facts'> {
   const cols = deadlineColumns(s, cal, thresholds);
   const step = s.currentStep === null ? null : s.steps[s.currentStep];
   const flags = { ...extra.flags };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DossierState } from 'src/dossiers/lifecycle';
+import type { PortalFacts } from 'src/reports/portal-facts';
 
 /** A row of the dossiers projection as the service reads it. */
 export interface DossierRow {
@@ -24,6 +25,8 @@ export interface DossierRow {
   flags: Record<string, unknown>;
   state: DossierState;
   calendar_version: number;
+  /** The 766 index's view (src/reports/portal-facts.ts); null for rows written before it existed. */
+  portal_facts: PortalFacts | null;
 }
 
 /** The columns derived from a state (the projection), written at every change. */
@@ -52,6 +55,7 @@ export interface ProjectionColumns {
   calendar_version: number;
   /** Decree 118 Art. 19.5: when an unanswered supplement request may be closed (the scan's supplement_expired). */
   supplement_expires_at: Date | null;
+  portal_facts: PortalFacts;
 }
 
 export interface NewDossier extends ProjectionColumns {
@@ -147,6 +151,7 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'state',
   'calendar_version',
   'supplement_expires_at',
+  'portal_facts',
 ];
 
 const NEW_COLUMNS: (keyof NewDossier)[] = [
@@ -168,7 +173,8 @@ const NEW_COLUMNS: (keyof NewDossier)[] = [
 
 const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.procedure_code, d.receiving_unit_id,
   u.code AS receiving_unit_code, d.handling_unit_id, d.current_step_unit_id, d.current_assignee_id, d.unit_ids,
-  d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version
+  d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version,
+  d.portal_facts
   FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
 
 const EVENT_COLUMNS = [
@@ -224,6 +230,7 @@ const COLUMN_TYPES: Record<string, string> = {
   state: 'jsonb',
   calendar_version: 'int',
   supplement_expires_at: 'timestamptz',
+  portal_facts: 'jsonb',
   dossier_id: 'uuid',
   seq: 'int',
   action: 'text',

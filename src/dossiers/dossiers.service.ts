@@ -16,6 +16,7 @@ import { localDate, parseInstant, toLocalIso } from 'src/common/time';
 import { LifecyclePolicyVersion, lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
+import { flagsAfter, portalFactsAfter } from 'src/dossiers/index-facts';
 import {
   DossierRow,
   DossiersRepository,
@@ -170,6 +171,7 @@ export class DossiersService {
           flags: { ...(dto.flags ?? {}) },
           stepUnitIds: procedure.steps.map((s) => s.unitId),
         }),
+        portal_facts: portalFactsAfter(null, [event], state, ctx),
       };
       const prefix = dossierCode(codeIdentifier(unit, now.getTime()), now, 0).slice(0, -4);
       const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
@@ -250,11 +252,18 @@ export class DossiersService {
       };
       const state = this.fold(base, event, ctx);
       await this.repo.appendEvents(m, [eventRow(id, row.version + 1, event, row.status, state.status, null)]);
-      const projection = projectState(state, versioned.calendar, this.thresholds, {
-        calendarVersion: versioned.version,
-        flags: row.flags,
-        stepUnitIds: procedure.steps.map((s) => s.unitId),
-      });
+      // The 766 index's facts: folded on from the stored ones (replayed for rows written before them).
+      const facts = row.portal_facts
+        ? portalFactsAfter(row.portal_facts, [event], state, ctx)
+        : portalFactsAfter(null, [...(await this.repo.events(id, m)).map(toFoldEvent), event], state, ctx);
+      const projection = {
+        ...projectState(state, versioned.calendar, this.thresholds, {
+          calendarVersion: versioned.version,
+          flags: flagsAfter(row.flags, event),
+          stepUnitIds: procedure.steps.map((s) => s.unitId),
+        }),
+        portal_facts: facts,
+      };
       await this.repo.update(m, id, projection);
       // The response is built from what was written: no read-back round trip.
       return this.toDto({ ...row, ...projection }, versioned.calendar, now);
@@ -395,13 +404,17 @@ export class DossiersService {
     versioned: { version: number; calendar: WorkingCalendar },
   ): Promise<boolean> {
     const ctx = this.context(versioned.calendar, procedure, row.channel);
-    const state = this.replayRow(await this.repo.events(row.id, m), ctx);
+    const events = await this.repo.events(row.id, m);
+    const state = this.replayRow(events, ctx);
     const flags = { ...row.flags };
-    const cols = projectState(state, versioned.calendar, this.thresholds, {
-      calendarVersion: versioned.version,
-      flags,
-      stepUnitIds: procedure.steps.map((s) => s.unitId),
-    });
+    const cols = {
+      ...projectState(state, versioned.calendar, this.thresholds, {
+        calendarVersion: versioned.version,
+        flags,
+        stepUnitIds: procedure.steps.map((s) => s.unitId),
+      }),
+      portal_facts: portalFactsAfter(null, events.map(toFoldEvent), state, ctx),
+    };
     const changed = JSON.stringify(cols.state) !== JSON.stringify(row.state);
     await this.repo.update(m, row.id, cols);
     return changed;

@@ -14,6 +14,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { ISO_INSTANT_PATTERN, localDate } from 'src/common/time';
 import { validateDto } from 'src/common/validation';
 import { projectState } from 'src/dossiers/dossier-projection';
+import { flagsAfter, portalFactsAfter } from 'src/dossiers/index-facts';
 import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
 import {
   codeIdentifier,
@@ -331,9 +332,15 @@ export class ImportService {
         created_by: actor.id,
         ...projectState(p.state, calendar, this.dossiers.thresholds, {
           calendarVersion,
-          flags: { ...(p.dto.flags ?? {}) },
+          flags: p.events.slice(1).reduce(flagsAfter, { ...(p.dto.flags ?? {}) }),
           stepUnitIds: p.procedure.steps.map((s) => s.unitId),
         }),
+        portal_facts: portalFactsAfter(
+          null,
+          p.events,
+          p.state,
+          this.dossiers.context(calendar, p.procedure, p.dto.channel),
+        ),
       });
       p.events.forEach((e, k) =>
         events.push(eventRow(id, k + 1, e, k ? p.statuses[k - 1] : null, p.statuses[k], p.externalIds[k])),
@@ -369,15 +376,15 @@ export class ImportService {
         eventRow(id, row.version + k + 1, f.e, statuses[known.length + k - 1], statuses[known.length + k], f.ext),
       );
       await this.repo.appendEvents(m, rows);
-      await this.repo.update(
-        m,
-        id,
-        projectState(state, calendar, this.dossiers.thresholds, {
+      const all = [...known.map(toFoldEvent), ...added.map((a) => a.e)];
+      await this.repo.update(m, id, {
+        ...projectState(state, calendar, this.dossiers.thresholds, {
           calendarVersion,
-          flags: row.flags,
+          flags: added.map((a) => a.e).reduce(flagsAfter, row.flags),
           stepUnitIds: procedure.steps.map((s) => s.unitId),
         }),
-      );
+        portal_facts: portalFactsAfter(null, all, state, ctx),
+      });
       return 'appended';
     });
   }

@@ -563,8 +563,9 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         }
       } else {
         const amount = p.amount;
-        if (typeof amount !== 'number' || !(amount > 0))
-          throw new LifecycleError('VALIDATION_FAILED', 'amount phải là số dương.');
+        // 0 = the fee is waived (docs/http-api.md); the index's 3.6 leaves such dossiers out.
+        if (typeof amount !== 'number' || !(amount >= 0))
+          throw new LifecycleError('VALIDATION_FAILED', 'amount phải là số không âm.');
       }
       return {
         ...s,

@@ -6,7 +6,8 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { toLocalIso } from 'src/common/time';
 import { projectState } from 'src/dossiers/dossier-projection';
 import { DossiersRepository, ProjectionColumns } from 'src/dossiers/dossiers.repository';
-import { DossiersService } from 'src/dossiers/dossiers.service';
+import { DossiersService, toFoldEvent } from 'src/dossiers/dossiers.service';
+import { portalFactsAfter } from 'src/dossiers/index-facts';
 import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -109,15 +110,17 @@ export class RejudgementService {
     for (const row of rows) {
       try {
         const procedure = await this.rules.version(row.procedure_id, row.procedure_version);
-        const state = this.dossiers.replayRow(
-          events.get(row.id) ?? [],
-          this.dossiers.context(versioned.calendar, procedure, row.channel),
-        );
-        const cols = projectState(state, versioned.calendar, this.dossiers.thresholds, {
-          calendarVersion: versioned.version,
-          flags: row.flags,
-          stepUnitIds: procedure.steps.map((s) => s.unitId),
-        });
+        const ctx = this.dossiers.context(versioned.calendar, procedure, row.channel);
+        const rowEvents = events.get(row.id) ?? [];
+        const state = this.dossiers.replayRow(rowEvents, ctx);
+        const cols = {
+          ...projectState(state, versioned.calendar, this.dossiers.thresholds, {
+            calendarVersion: versioned.version,
+            flags: row.flags,
+            stepUnitIds: procedure.steps.map((s) => s.unitId),
+          }),
+          portal_facts: portalFactsAfter(null, rowEvents.map(toFoldEvent), state, ctx),
+        };
         updates.push({ id: row.id, cols });
         const oldDue = row.state.clock.dueAt;
         const newDue = state.clock.dueAt;

@@ -34,6 +34,12 @@ export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
  */
 export const COMPLAINT_KINDS: readonly FeedbackKind[] = ['conduct'];
 
+/**
+ * Feedback that marks its dossier for the index's dossier satisfaction (766 5.4: "dossiers with a
+ * PAKN or a dislike"): every kind, as the national portal counts it.
+ */
+export const INDEX_FEEDBACK_KINDS: readonly FeedbackKind[] = FEEDBACK_KINDS;
+
 /** Feedback has its own deadline: 15 working days to handle (docs/domain.md "Feedback"). */
 export const FEEDBACK_TIME_LIMIT: TimeLimit = { amount: 15, unit: 'working_days' };
 

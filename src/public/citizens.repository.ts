@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import {
-  COMPLAINT_KINDS,
+  INDEX_FEEDBACK_KINDS,
   CRITERIA,
   FeedbackKind,
   RatingTotals,
@@ -206,7 +206,8 @@ export class CitizensRepository {
     dueAt: Date;
   }): Promise<string> {
     const rows: { id: string }[] = await this.dataSource.query(
-      // A complaint about conduct marks the dossier for the index's satisfaction group, in the same statement.
+      // Any feedback (PAKN) marks the dossier for the index's 5.4 (the portal counts "a dossier with
+      // a PAKN", whatever its kind), in the same statement.
       `WITH f AS (
          INSERT INTO dossier_feedback (dossier_id, unit_id, kind, content, lodged_at, due_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, dossier_id, kind
@@ -215,7 +216,7 @@ export class CitizensRepository {
          WHERE d.id = f.dossier_id AND f.kind = ANY($7::text[]) AND NOT d.complained
        )
        SELECT id FROM f`,
-      [f.dossierId, f.unitId, f.kind, f.content, f.lodgedAt, f.dueAt, COMPLAINT_KINDS],
+      [f.dossierId, f.unitId, f.kind, f.content, f.lodgedAt, f.dueAt, INDEX_FEEDBACK_KINDS],
     );
     return rows[0].id;
   }

@@ -35,6 +35,8 @@ describe('index model', () => {
     const lin: IndicatorModel = {
       key: 'a',
       label: 'a',
+      portalRef: '2.1',
+      method: 'm',
       max: 20,
       source: 'computed',
       measure: 'progress',

@@ -32,12 +32,18 @@ export type Measure = (typeof MEASURES)[number];
 export interface IndicatorModel {
   key: string;
   label: string;
+  /** The national portal's indicator number ("2.1"); null for indicators not in its document. */
+  portalRef: string | null;
+  /** How the indicator is computed, as the report shows it ("Phương pháp"). */
+  method: string;
   max: number;
   source: 'computed' | 'entered';
   measure?: Measure;
   formula: 'linear' | 'full_at';
   threshold?: number;
-  ifNone: 'max' | 'zero';
+  /** Nothing to measure: full points, none, or the share of its max that `follows` scored. */
+  ifNone: 'max' | 'zero' | 'follow';
+  follows?: string;
 }
 
 export interface GroupModel {
@@ -108,16 +114,28 @@ export function parseReportsConfig(raw: unknown): ReportsConfig {
           : fail(`${where}.formula`, 'must be linear or full_at');
       const threshold = formula === 'full_at' ? num(io.threshold, `${where}.threshold`, 0.01, 1) : undefined;
       const ifNone: IndicatorModel['ifNone'] =
-        io.ifNone === 'max' || io.ifNone === 'zero' ? io.ifNone : fail(`${where}.ifNone`, 'must be max or zero');
+        io.ifNone === 'max' || io.ifNone === 'zero' || io.ifNone === 'follow'
+          ? io.ifNone
+          : fail(`${where}.ifNone`, 'must be max, zero or follow');
+      const follows = ifNone === 'follow' ? text(io.follows, `${where}.follows`) : undefined;
+      const portalRef =
+        io.portalRef === null
+          ? null
+          : typeof io.portalRef === 'string' && /^[1-5]\.[1-6]$/.test(io.portalRef)
+            ? io.portalRef
+            : fail(`${where}.portalRef`, 'must be the portal\'s indicator number ("2.1") or null');
       const model: IndicatorModel = {
         key: ikey,
         label: text(io.label, `${where}.label`),
+        portalRef,
+        method: text(io.method, `${where}.method`),
         max: num(io.max, `${where}.max`, 0, 100),
         source,
         measure,
         formula,
         threshold,
         ifNone,
+        follows,
       };
       return model;
     });
@@ -127,6 +145,13 @@ export function parseReportsConfig(raw: unknown): ReportsConfig {
   });
   const keys = groups.map((g) => g.key);
   if (new Set(keys).size !== keys.length) fail('groups', 'has a group twice');
+  const all = groups.flatMap((g) => g.indicators);
+  all.forEach((i) => {
+    if (i.follows === undefined) return;
+    const target = all.find((t) => t.key === i.follows);
+    if (!target || target.ifNone === 'follow' || target === i)
+      fail(`indicator ${i.key}.follows`, 'must name another indicator that does not itself follow one');
+  });
   return { periodCutoffDay, bands, groups };
 }
 
@@ -140,7 +165,7 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** Points of one indicator for its ratio (null: nothing to measure). */
 export function points(model: IndicatorModel, ratio: number | null): number {
-  if (ratio === null) return model.ifNone === 'max' ? model.max : 0;
+  if (ratio === null) return model.ifNone === 'max' ? model.max : 0; // 'follow': resolveFollows()
   const r = Math.max(0, Math.min(1, ratio));
   const p = model.formula === 'full_at' ? Math.min(model.max, (model.max * r) / model.threshold!) : model.max * r;
   return round(p);
@@ -168,6 +193,8 @@ export function indicator(
     return {
       key: model.key,
       label: model.label,
+      portalRef: model.portalRef,
+      method: model.method,
       max: model.max,
       // Not entered yet: nothing is claimed, so no points.
       points: ratio === null ? 0 : points(model, ratio),
@@ -184,6 +211,8 @@ export function indicator(
   return {
     key: model.key,
     label: model.label,
+    portalRef: model.portalRef,
+    method: model.method,
     max: model.max,
     points: points(model, f.denominator === 0 ? null : f.numerator / f.denominator),
     ratio,
@@ -191,6 +220,21 @@ export function indicator(
     denominator: f.denominator,
     source: 'computed',
   };
+}
+
+/**
+ * Indicators with nothing to measure whose rule is 'follow' score the share of their max that the
+ * followed indicator scored (5.2 and 5.3 of a unit without feedback follow 5.4). Returns new objects.
+ */
+export function resolveFollows(models: IndicatorModel[], indicators: IndexIndicator[]): IndexIndicator[] {
+  const byKey = new Map(indicators.map((i) => [i.key, i]));
+  return indicators.map((ind) => {
+    const m = models.find((x) => x.key === ind.key);
+    if (!m || m.ifNone !== 'follow' || ind.ratio !== null || ind.source !== 'computed') return ind;
+    const t = byKey.get(m.follows!);
+    if (!t || t.max === 0) return ind;
+    return { ...ind, points: round((m.max * t.points) / t.max) };
+  });
 }
 
 /** Ranks by total, highest first; equal totals share a rank (1, 2, 2, 4); ties listed by unit code. */

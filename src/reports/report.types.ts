@@ -60,6 +60,10 @@ export type IndexGroupKey = (typeof INDEX_GROUP_KEYS)[number];
 export interface IndexIndicator {
   key: string;
   label: string;
+  /** The national portal's indicator number ("2.1"); null for indicators not in its document. */
+  portalRef: string | null;
+  /** How it is computed: numerator, denominator, period basis, and the rules chosen where the portal is silent. */
+  method: string;
   points: number;
   max: number;
   /** numerator / denominator (or the entered ratio); null when there is nothing to measure. */

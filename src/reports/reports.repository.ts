@@ -71,8 +71,9 @@ const COUNTS = `
 
 const COUNT_COLS = 'recv_online, recv_direct, open_n, res_early, res_on_time, res_late, wd_good, wd_late, overdue_n';
 
-const INDEX_COLS = `${COUNT_COLS}, good_multi, res_good_multi, within_multi, res_resolve, res_eresult, res_complaint, recv_digitised,
-  recv_ecert, recv_reused, recv_pds, recv_popdata, recv_synced, recv_fee, recv_paid_online`;
+const INDEX_COLS = `${COUNT_COLS}, res_complaint, recv_ecert, recv_reused, recv_pds, recv_popdata, recv_synced, recv_fee,
+  recv_paid_online, pi_good, pi_open_late, pi_res, pi_res_late, res_paper, res_paper_efile, recv_online_ok,
+  recv_digitised_ok, recv_fee_waived`;
 
 /** Per reporting unit: every fraction of the computed indicators. */
 export type UnitMeasures = Record<Measure, Fraction>;
@@ -126,9 +127,13 @@ export class ReportsRepository {
     };
   }
 
-  /** Every computed indicator's numerator and denominator, per reporting unit. */
+  /**
+   * Every computed indicator's numerator and denominator, per reporting unit, as the national
+   * portal computes them (docs/index-766.md; config/reports.json "method" says the same per indicator).
+   */
   async indexMeasures(scopeId: string | null, p: PeriodBounds, now: Date): Promise<Map<string, UnitMeasures>> {
     const feedbackScore = CRITERIA.indexOf('feedback_handling') + 1;
+    const judgedAt = new Date(Math.min(p.toAt.getTime(), now.getTime()));
     const [sums, procs, feedback]: [
       Record<string, number | string>[],
       Record<string, number | string>[],
@@ -138,30 +143,34 @@ export class ReportsRepository {
         `WITH RECURSIVE ${TREE}, ${SUMMARY(INDEX_COLS)}
            SELECT t.report_id, ${COUNTS},
              ${[
-               'wd_good',
-               'good_multi',
-               'res_good_multi',
-               'res_resolve',
-               'res_eresult',
+               'pi_good',
+               'pi_res',
+               'pi_res_late',
                'res_complaint',
-               'recv_digitised',
+               'res_paper',
+               'res_paper_efile',
+               'recv_online_ok',
+               'recv_digitised_ok',
                'recv_ecert',
                'recv_reused',
                'recv_pds',
                'recv_popdata',
                'recv_synced',
                'recv_fee',
+               'recv_fee_waived',
                'recv_paid_online',
              ]
                .map((m) => `coalesce(sum(s.${m}) FILTER (WHERE s.day >= $2::date), 0)::int AS ${m}`)
                .join(',\n             ')},
-             coalesce(sum(s.within_multi), 0)::int AS within_multi
+             coalesce(sum(s.pi_open_late), 0)::int AS pi_open_late
            FROM s JOIN tree t ON t.id = s.unit_id
            GROUP BY 1`,
         [scopeId, p.from, p.to],
       ),
       // The catalogue: the procedures each unit handles (current version, active), and which of
-      // them received online dossiers or online payments in the period.
+      // them received online dossiers or online payments in the period. 1.3 checks the seven
+      // statutory parts (Decree 63/2010 Art. 8(2)): name, sequence of steps, method, components,
+      // time limit (always set), who may apply, agency (the handling unit, always set).
       this.dataSource.query(
         `WITH RECURSIVE ${TREE},
            used AS (
@@ -177,7 +186,11 @@ export class ReportsRepository {
            ),
            cat AS (
              SELECT t.report_id, p.code, v.online_level <> 'none' AS online, v.fee_bearing,
-                    (v.name <> '' AND v.field <> '' AND jsonb_array_length(v.steps) > 0) AS complete
+                    (btrim(v.name) <> ''
+                     AND btrim(coalesce(v.statutory_parts ->> 'sequence', '')) <> ''
+                     AND btrim(coalesce(v.statutory_parts ->> 'method', '')) <> ''
+                     AND btrim(coalesce(v.statutory_parts ->> 'components', '')) <> ''
+                     AND btrim(coalesce(v.statutory_parts ->> 'applicants', '')) <> '') AS complete
              FROM procedures p
              JOIN procedure_versions v ON v.procedure_id = p.id AND v.version = p.current_version
              JOIN tree t ON t.id = v.unit_id
@@ -194,31 +207,43 @@ export class ReportsRepository {
            GROUP BY 1`,
         [scopeId, p.from, p.to],
       ),
-      // Feedback settled in the period (answered by its deadline, or its deadline passed), and
-      // the feedback-handling scores of ratings given in the period after a feedback.
+      // Feedback (PAKN). 5.2: handled in the period, or still being handled at its end (judged at
+      // the end of the period, or now for the current one): answered by its deadline, or open and
+      // still within it. 5.3: first received in the period, less the dissatisfied (a rating given
+      // after it scoring "handling of feedback" 0), the overdue (answered after its deadline, or
+      // unanswered past it now) and the repeated (another feedback on the same dossier lodged
+      // after this one was answered).
       this.dataSource.query(
         `WITH RECURSIVE ${TREE},
            fb AS (
-             SELECT t.report_id,
-                    (f.answered_at IS NOT NULL AND f.answered_at <= f.due_at) AS on_time,
-                    CASE WHEN f.answered_at IS NOT NULL AND f.answered_at <= f.due_at THEN f.answered_at ELSE f.due_at END AS settled_at
+             SELECT t.report_id, f.id, f.dossier_id, f.lodged_at, f.answered_at, f.due_at
              FROM dossier_feedback f JOIN tree t ON t.id = f.unit_id
-             WHERE f.lodged_at < $3
+             WHERE f.lodged_at < $3 AND f.lodged_at <= $5
            ),
-           fr AS (
-             SELECT t.report_id, r.criteria[${feedbackScore}] AS score
-             FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id JOIN tree t ON t.id = d.handling_unit_id
-             WHERE r.rated_at >= $2 AND r.rated_at < $3
-               AND EXISTS (SELECT 1 FROM dossier_feedback f WHERE f.dossier_id = r.dossier_id AND f.lodged_at < r.rated_at)
+           handled AS (
+             SELECT report_id,
+                    ((answered_at >= $2 AND answered_at < $3 AND answered_at <= due_at)
+                     OR ((answered_at IS NULL OR answered_at >= $4) AND $4 <= due_at)) AS good
+             FROM fb WHERE answered_at IS NULL OR answered_at >= $2
+           ),
+           received AS (
+             SELECT report_id,
+                    (EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = fb.dossier_id
+                               AND r.rated_at > fb.lodged_at AND r.criteria[${feedbackScore}] = 0)
+                     OR (fb.answered_at IS NOT NULL AND fb.answered_at > fb.due_at)
+                     OR (fb.answered_at IS NULL AND fb.due_at < $5)
+                     OR EXISTS (SELECT 1 FROM dossier_feedback g WHERE g.dossier_id = fb.dossier_id
+                                  AND g.id <> fb.id AND fb.answered_at IS NOT NULL AND g.lodged_at > fb.answered_at)
+                    ) AS deducted
+             FROM fb WHERE fb.lodged_at >= $2
            )
-           SELECT report_id, sum(settled)::int AS settled, sum(on_time)::int AS on_time,
-                  sum(ratings)::int AS ratings, sum(points)::int AS points
+           SELECT report_id, sum(handled)::int AS handled, sum(handled_good)::int AS handled_good,
+                  sum(received)::int AS received, sum(kept)::int AS kept
            FROM (
-             SELECT report_id, 1 AS settled, on_time::int AS on_time, 0 AS ratings, 0 AS points FROM fb
-             WHERE settled_at >= $2 AND settled_at < $3 AND settled_at <= $4
-             UNION ALL SELECT report_id, 0, 0, 1, score FROM fr
+             SELECT report_id, 1 AS handled, good::int AS handled_good, 0 AS received, 0 AS kept FROM handled
+             UNION ALL SELECT report_id, 0, 0, 1, (NOT deducted)::int FROM received
            ) x GROUP BY 1`,
-        [scopeId, p.fromAt, p.toAt, now],
+        [scopeId, p.fromAt, p.toAt, judgedAt, now],
       ),
     ]);
     const n = (v: number | string | undefined) => Number(v ?? 0);
@@ -233,40 +258,32 @@ export class ReportsRepository {
       const c = procMap.get(id) ?? {};
       const f = fbMap.get(id) ?? {};
       const received = n(s.received_online) + n(s.received_direct);
-      const ended = n(s.resolved_early) + n(s.resolved_on_time) + n(s.resolved_late);
       const open = n(s.in_progress_total);
-      // docs/domain.md progress: ended on time or early (withdrawals judged by the same rule) plus open
-      // within time, over received plus carried over; more than N supplement requests count as late.
-      const good =
-        n(s.resolved_early) +
-        n(s.resolved_on_time) +
-        n(s.wd_good) +
-        (open - n(s.in_progress_overdue)) -
-        n(s.good_multi) -
-        n(s.within_multi);
+      // 2.1: ended in the period on time by the portal's method, plus open at its end and not late
+      // by that method, over received in the period plus carried over.
+      const progressGood = n(s.pi_good) + open - n(s.pi_open_late);
+      // 3.3 multiplies the online share by the sync rate (1.4).
+      const syncRate = received === 0 ? 0 : n(s.recv_synced) / received;
       out.set(id, {
         procedures_complete: fr(n(c.complete), n(c.procedures)),
         dossiers_synced: fr(n(s.recv_synced), received),
-        progress: fr(Math.max(0, good), received + n(s.carried_over)),
+        progress: fr(Math.max(0, progressGood), received + n(s.carried_over)),
         online_offered: fr(n(c.online), n(c.procedures)),
         online_used: fr(n(c.online_used), n(c.online)),
-        online_share: fr(n(s.received_online), received),
-        paid_online: fr(n(s.recv_paid_online), n(s.recv_fee)),
+        online_share: fr(Math.round(n(s.recv_online_ok) * syncRate * 1e4) / 1e4, received),
+        paid_online: fr(n(s.recv_paid_online), n(s.recv_fee) - n(s.recv_fee_waived)),
         fee_procedures_paid_online: fr(n(c.fee_paid_online), n(c.fee)),
-        electronic_result: fr(n(s.res_eresult), n(s.res_resolve)),
-        digitised: fr(n(s.recv_digitised), received),
+        electronic_result: fr(n(s.res_paper_efile), n(s.res_paper)),
+        digitised: fr(n(s.recv_digitised_ok), received),
         e_certified_copies: fr(n(s.recv_ecert), received),
         reused_data: fr(n(s.recv_reused), received),
         personal_data_store: fr(n(s.recv_pds), received),
         population_data: fr(n(s.recv_popdata), received),
-        feedback_on_time: fr(n(f.on_time), n(f.settled)),
-        feedback_satisfaction: fr(n(f.points), 2 * n(f.ratings)),
-        // Late as in the progress group: ended late, or on time but with more supplement requests
-        // than the dossier's policy allows (docs/domain.md, satisfaction group's "late rate").
-        dossier_satisfaction: fr(
-          Math.max(0, ended - n(s.resolved_late) - n(s.res_good_multi) - n(s.res_complaint)),
-          ended,
-        ),
+        feedback_on_time: fr(n(f.handled_good), n(f.handled)),
+        feedback_satisfaction: fr(n(f.kept), n(f.received)),
+        // 5.4: 100% − (late rate + rate of dossiers with a feedback or a dissatisfied rating), over
+        // dossiers ended by a decision in the period, late by the portal's 2.1 method.
+        dossier_satisfaction: fr(Math.max(0, n(s.pi_res) - n(s.pi_res_late) - n(s.res_complaint)), n(s.pi_res)),
       });
     }
     return out;

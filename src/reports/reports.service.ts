@@ -6,7 +6,14 @@ import { AuditService } from 'src/common/audit.service';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { toLocalIso } from 'src/common/time';
-import { indicator, loadReportsConfig, rankUnits, ReportsConfig, roundPoints } from 'src/reports/index-model';
+import {
+  indicator,
+  loadReportsConfig,
+  rankUnits,
+  ReportsConfig,
+  resolveFollows,
+  roundPoints,
+} from 'src/reports/index-model';
 import { Period, PeriodError, resolvePeriod } from 'src/reports/periods';
 import type {
   Counts06a,
@@ -203,10 +210,15 @@ export class ReportsService {
     const ranked = units.filter((u) => u.id !== scope.id || units.length === 1 || measures.has(u.id));
     const scored = ranked.map((u) => {
       const m = measures.get(u.id);
-      const groups = this.config.groups.map((g) => {
-        const indicators = g.indicators.map((i) =>
+      const models = this.config.groups.flatMap((g) => g.indicators);
+      const all = resolveFollows(
+        models,
+        models.map((i) =>
           indicator(i, m && i.measure ? m[i.measure] : null, enteredMap.get(`${u.id}/${i.key}`) ?? null),
-        );
+        ),
+      );
+      const groups = this.config.groups.map((g) => {
+        const indicators = g.indicators.map((i) => all.find((x) => x.key === i.key)!);
         return {
           key: g.key,
           label: g.label,

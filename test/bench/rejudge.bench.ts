@@ -21,6 +21,7 @@ import { CalendarService } from '../../src/calendar/calendar.service';
 import { projectState } from '../../src/dossiers/dossier-projection';
 import { DossiersRepository } from '../../src/dossiers/dossiers.repository';
 import { DossiersService, toFoldEvent } from '../../src/dossiers/dossiers.service';
+import { portalFactsAfter } from '../../src/dossiers/index-facts';
 import { replay } from '../../src/dossiers/lifecycle';
 import { ProcedureRulesService } from '../../src/dossiers/procedure-rules.service';
 import type { Api } from '../support/http';
@@ -84,12 +85,16 @@ async function foldAsBefore(app: NestFastifyApplication, sql: Client): Promise<v
         const row = (await repo.findById(id, m))!;
         const procedure = await rules.version(row.procedure_id, row.procedure_version);
         const ctx = { ...dossiers.context(versioned.calendar, procedure, row.channel), policy: oldPolicy };
-        const state = replay((events.get(id) ?? []).map(toFoldEvent), ctx);
-        const cols = projectState(state, versioned.calendar, dossiers.thresholds, {
-          calendarVersion: versioned.version,
-          flags: row.flags,
-          stepUnitIds: procedure.steps.map((x) => x.unitId),
-        });
+        const folded = (events.get(id) ?? []).map(toFoldEvent);
+        const state = replay(folded, ctx);
+        const cols = {
+          ...projectState(state, versioned.calendar, dossiers.thresholds, {
+            calendarVersion: versioned.version,
+            flags: row.flags,
+            stepUnitIds: procedure.steps.map((x) => x.unitId),
+          }),
+          portal_facts: portalFactsAfter(null, folded, state, ctx),
+        };
         updates.push({ id, cols });
       }
       await repo.updateMany(m, updates);

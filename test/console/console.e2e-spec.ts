@@ -76,7 +76,13 @@ describe('staff console in a browser', () => {
     await page.fill('#address', 'Số 5 đường Hùng Vương, phường Phú Hội');
     await page.focus('#summary');
     await page.keyboard.type('Xin cấp phép xây dựng nhà ở');
+    // The 766 facts known at the counter: digitised components, population data used.
+    await page.check('#intake-digitised');
+    await page.check('#intake-usedPopulationData');
     await Promise.all([page.waitForLoadState('load'), page.click('button[value=preview]')]);
+    // The preview keeps what was ticked.
+    expect(await page.isChecked('#intake-digitised')).toBe(true);
+    expect(await page.isChecked('#intake-eCertifiedCopies')).toBe(false);
     const appointment = await page.textContent('#appointment');
     expect(appointment).toContain('Hẹn trả kết quả:');
     expect(appointment).toMatch(/\d{2}\/\d{2}\/\d{4}/);
@@ -135,6 +141,13 @@ describe('staff console in a browser', () => {
     await signer.goto(dossierUrl);
     await act(signer, 'Có kết quả giải quyết', async (pg) => {
       await pg.fill('#resolve-resultSummary', 'Đã cấp giấy phép xây dựng số 15/GPXD');
+      // The electronic-result box is not ticked by default; the facts show what the dossier has.
+      expect(await pg.isChecked('#resolve-electronicResult')).toBe(false);
+      expect(await pg.isChecked('#resolve-digitised')).toBe(true);
+      expect(await pg.isChecked('#resolve-linkedToPersonalDataStore')).toBe(false);
+      await pg.check('#resolve-electronicResult');
+      await pg.fill('#resolve-resultFileUrl', 'https://ketqua.example.gov.vn/15-GPXD.pdf');
+      await pg.check('#resolve-linkedToPersonalDataStore');
     });
     expect(await signer.textContent('.flash')).toContain('Đã thực hiện');
     await clerk.goto(dossierUrl);
@@ -149,6 +162,17 @@ describe('staff console in a browser', () => {
       'resolve',
       'return',
     ]);
+    // The facts recorded at intake and with the result, and the result's file link.
+    const dossier = await api.request('GET', `/dossiers/${dossierUrl.split('/').pop()}`, { token: p.admin });
+    expect(dossier.body.flags).toEqual({
+      digitised: true,
+      usedPopulationData: true,
+      reusedDigitisedData: false,
+      linkedToPersonalDataStore: true,
+      eCertifiedCopies: false,
+      electronicResult: true,
+      resultFileUrl: 'https://ketqua.example.gov.vn/15-GPXD.pdf',
+    });
   });
 
   it('journey 3: a head acknowledges an overdue alert and the board downloads the quarter as xlsx', async () => {

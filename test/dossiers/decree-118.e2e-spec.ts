@@ -203,6 +203,9 @@ describe('Decree 118/2025 over HTTP', () => {
     const oldPolicy = { id: 'nd61-2018', maxExtensions: 1, extensionMinLeadMs: 0 };
     const asBefore = async (id: string) => {
       const row = (await repo.findById(id))!;
+      // Portal facts are the index's, not the lifecycle's: the pre-118 release wrote the same ones.
+      const portalFacts = row.portal_facts;
+      if (!portalFacts) throw new Error('the dossier has no portal facts');
       const procedure = await rules.version(row.procedure_id, row.procedure_version);
       const ctx = { ...dossiers.context(versioned.calendar, procedure, row.channel), policy: oldPolicy };
       const {
@@ -212,11 +215,14 @@ describe('Decree 118/2025 over HTTP', () => {
         supplementExpiresAt: _s,
         ...state
       } = replay((await repo.events(id)).map(toFoldEvent), ctx);
-      const cols = projectState(state, versioned.calendar, dossiers.thresholds, {
-        calendarVersion: versioned.version,
-        flags: row.flags,
-        stepUnitIds: procedure.steps.map((s) => s.unitId),
-      });
+      const cols = {
+        ...projectState(state, versioned.calendar, dossiers.thresholds, {
+          calendarVersion: versioned.version,
+          flags: row.flags,
+          stepUnitIds: procedure.steps.map((s) => s.unitId),
+        }),
+        portal_facts: portalFacts,
+      };
       await repo.transaction((m) => repo.update(m, id, cols));
     };
     await asBefore(ended.id);

@@ -59,7 +59,9 @@ function parseCsv(text: string): string[][] {
  *  I 01/04                                                            -> not in March at all
  *  J 31/03 08:00, resolved 02/04                                      -> in progress, within (at 31/03)
  *  K 02/03 08:00, due 05/03 08:00, paused 06/03 09:00 (past due)      -> in progress, overdue
- *  L 03/03 08:00, two supplement requests, resolved 14:00 same day    -> resolved early (index: late)
+ *  L 03/03 08:00, two supplement requests, resolved 14:00 same day    -> resolved early (the portal's
+ *                                                                       2.1: on time, it was resolved)
+ * Results are electronic with a file link; C (online) is the only dossier synchronised to the portal.
  */
 describe('reports: form 06a, index, officials', () => {
   let api: Api;
@@ -79,7 +81,11 @@ describe('reports: form 06a, index, officials', () => {
     setNow(at);
     d[key] = { ...(await intake(api, p, over)), version: 1 };
   };
-  const resolve = { resultSummary: 'Đã cấp giấy phép', electronicResult: true };
+  const resolve = {
+    resultSummary: 'Đã cấp giấy phép',
+    electronicResult: true,
+    resultFileUrl: 'https://ketqua.example.gov.vn/gpxd.pdf',
+  };
   const supplement = { reason: 'Thiếu bản vẽ', items: ['Bản vẽ mặt bằng'] };
   const get = (url: string, token = p.tokens.board) => api.request('GET', url, { token });
 
@@ -99,7 +105,10 @@ describe('reports: form 06a, index, officials', () => {
     await run('H', [['2026-02-03T09:00:00', 'resolve', 'head', resolve]]);
     await receive('B', '2026-02-20T09:00:00');
     await receive('A', '2026-02-26T08:00:00');
-    await receive('C', '2026-03-02T08:00:00', { channel: 'online' });
+    await receive('C', '2026-03-02T08:00:00', {
+      channel: 'online',
+      flags: { digitised: true, usedPopulationData: true, syncedToNationalPortal: true },
+    });
     await run('C', [['2026-03-02T10:00:00', 'resolve', 'head', resolve]]);
     await receive('K', '2026-03-02T08:30:00');
     await run('A', [['2026-03-03T07:45:00', 'resolve', 'head', resolve]]);
@@ -237,46 +246,57 @@ describe('reports: form 06a, index, officials', () => {
     const res = await get('/reports/index?period=2026-03');
     expect(res.status).toBe(200);
     const u = unitOf(res.body, 'H15.50');
-    // Progress: (early/on time A C L + withdrawn early E + open within F J - L's two supplement
-    // requests) / (received 8 + carried over 2) = (3 + 1 + 2 - 1) / 10.
+    // Progress (portal 2.1): ended on time A C E L (L's two supplement requests do not count: it was
+    // resolved) + open at the end of March and not late F J (F: pending supplement requested before
+    // its appointment; B G K late) over received 8 + carried over 2 = 6 / 10.
     expect(ind(u, 'on_time')).toMatchObject({
-      numerator: 5,
+      portalRef: '2.1',
+      numerator: 6,
       denominator: 10,
-      ratio: 0.5,
-      points: 10,
+      ratio: 0.6,
+      points: 12,
       source: 'computed',
     });
-    // Online: 1 of 8 dossiers received, full at 50%: 6 x 0.125 / 0.5.
-    expect(ind(u, 'online_share')).toMatchObject({ numerator: 1, denominator: 8, points: 1.5 });
+    expect(ind(u, 'on_time').method).toContain('thời gian thực tế');
+    // 1.4: only C was synchronised: 1 / 8, 6 x 0.125. 3.3: C is online with an electronic result
+    // (file attached), times the sync rate: 1 x 1/8 over 8 received; full at 50%: 6 x 0.015625 / 0.5.
+    expect(ind(u, 'dossiers_synced')).toMatchObject({ portalRef: '1.4', numerator: 1, denominator: 8, points: 0.75 });
+    expect(ind(u, 'online_share')).toMatchObject({ numerator: 0.125, denominator: 8, ratio: 0.0156, points: 0.1875 });
     expect(ind(u, 'online_offered')).toMatchObject({ numerator: 1, denominator: 1, points: 2 });
     expect(ind(u, 'online_used')).toMatchObject({ numerator: 1, denominator: 1, points: 4 });
-    // Every dossier received carries the digitised and population-data flags; results are electronic.
-    expect(ind(u, 'digitised')).toMatchObject({ numerator: 8, denominator: 8, points: 4 });
+    // 1.3: the procedure has none of the statutory parts besides name, limit and agency.
+    expect(ind(u, 'procedures_complete')).toMatchObject({ numerator: 0, denominator: 1, points: 0 });
+    // 4.2: digitised and (paper-result procedure) an electronic result with a file: C D L, and J
+    // (received 31/03, resolved 02/04) = 4 / 8, full at 80%: 4 x 0.5 / 0.8.
+    expect(ind(u, 'digitised')).toMatchObject({ numerator: 4, denominator: 8, points: 2.5 });
     expect(ind(u, 'population_data')).toMatchObject({ numerator: 8, denominator: 8, points: 2 });
+    // 4.1: A C D L resolved in March, paper-result procedure, each with a result file.
     expect(ind(u, 'electronic_result')).toMatchObject({ numerator: 4, denominator: 4, points: 6 });
     expect(ind(u, 'paid_online')).toMatchObject({ numerator: 0, denominator: 8, points: 0 });
-    // Satisfaction: no feedback (6 + 6); 4 ended A C D L, late as in the progress group: D (late)
-    // and L (two supplement requests): 50%, full at 90%: 6 x 0.5 / 0.9 = 3.3333.
-    expect(ind(u, 'dossier_satisfaction')).toMatchObject({ numerator: 2, denominator: 4, points: 3.3333 });
-    expect(ind(u, 'feedback_on_time')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 6 });
+    // 5.4: 4 ended by a decision A C D L, late by the 2.1 method: D only: 75%, full at 90%: 6 x
+    // 0.75 / 0.9 = 5. No feedback: 5.2 and 5.3 score as 5.4 does (5 of 6 each).
+    expect(ind(u, 'dossier_satisfaction')).toMatchObject({ numerator: 3, denominator: 4, points: 5 });
+    expect(ind(u, 'feedback_on_time')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 5 });
+    expect(ind(u, 'feedback_satisfaction')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 5 });
     expect(ind(u, 'published_on_time')).toMatchObject({ source: 'entered', ratio: null, points: 0, enteredBy: null });
-    // Groups: transparency 2 (complete procedures) + progress 10 + online 7.5 + payment 0 +
-    // digitisation 12 (6 + 4 + 2) + satisfaction 15.3333 = 46.8333.
+    expect(ind(u, 'e_certified_copies')).toMatchObject({ portalRef: null });
+    // Groups: transparency 0.75 + progress 12 + online 6.1875 + payment 0 + digitisation 10.5
+    // (6 + 2.5 + 2) + satisfaction 15 = 44.4375.
     expect(u.groups.map((g: any) => [g.key, g.points])).toEqual([
-      ['transparency', 2],
-      ['progress', 10],
-      ['online_service', 7.5],
+      ['transparency', 0.75],
+      ['progress', 12],
+      ['online_service', 6.1875],
       ['online_payment', 0],
-      ['digitisation', 12],
-      ['satisfaction', 15.3333],
+      ['digitisation', 10.5],
+      ['satisfaction', 15],
     ]);
-    expect(u.total).toBe(46.8333);
-    // Departments with nothing to measure score only the "6 if none" feedback indicators: a tie.
+    expect(u.total).toBe(44.4375);
+    // Departments with nothing to measure score nothing (5.2 and 5.3 follow an empty 5.4): a tie.
     expect(res.body.units.map((x: any) => [x.unitCode, x.total, x.rank, x.band])).toEqual([
-      ['H15.50', 46.8333, 1, 'Yếu'],
-      ['H15.60', 12, 2, 'Yếu'],
-      ['H15.70', 12, 2, 'Yếu'],
-      ['H15.80', 12, 2, 'Yếu'],
+      ['H15.50', 44.4375, 1, 'Yếu'],
+      ['H15.60', 0, 2, 'Yếu'],
+      ['H15.70', 0, 2, 'Yếu'],
+      ['H15.80', 0, 2, 'Yếu'],
     ]);
   });
 
@@ -312,7 +332,7 @@ describe('reports: form 06a, index, officials', () => {
       source: 'entered',
       enteredBy: 'board',
     });
-    expect(u.total).toBe(16.5);
+    expect(u.total).toBe(4.5);
     expect(res.units.map((x: any) => [x.unitCode, x.rank])).toEqual([
       ['H15.50', 1],
       ['H15.70', 2],
@@ -320,7 +340,7 @@ describe('reports: form 06a, index, officials', () => {
       ['H15.80', 3],
     ]);
     // Another period is untouched.
-    expect(unitOf((await get('/reports/index?period=2026-04')).body, 'H15.70').total).toBe(12);
+    expect(unitOf((await get('/reports/index?period=2026-04')).body, 'H15.70').total).toBe(0);
 
     const db = api.app.get(DataSource);
     const history = await db.query(
@@ -467,7 +487,8 @@ describe('reports: form 06a, index, officials', () => {
       expect(r).toContain(String(u.rank));
     }
     const idxPdf = pdfText((await bytes('/reports/index?period=2026-03&format=pdf')).body, dir, 'index.pdf');
-    expect(idxPdf).toContain('46.83');
+    expect(idxPdf).toContain('44.44');
+    expect(idxPdf).toContain('PHƯƠNG PHÁP TÍNH CÁC CHỈ SỐ');
     const idxWb = new ExcelJS.Workbook();
     await idxWb.xlsx.load((await bytes('/reports/index?period=2026-03&format=xlsx')).body as unknown as ArrayBuffer);
     const totals: number[] = [];
@@ -507,28 +528,23 @@ describe('reports: form 06a, index, officials', () => {
     await db.query(`SELECT report_rebuild()`);
     expect((await get('/reports/processing?period=2026-Q1')).body.rows).toEqual(before.rows);
     expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([
-      46.8333, 16.5, 12, 12,
+      44.4375, 4.5, 0, 0,
     ]);
   });
 
-  it('judges the supplement-count rule by the policy version in force when each dossier was received', async () => {
+  it("judges 2.1 by the portal's fixed rule, whatever the lifecycle's supplement-count policy", async () => {
     const repo = api.app.get(ReportsRepository);
     const at = (iso: string) => Date.parse(iso);
     const progress = async () => ind(unitOf((await get('/reports/index?period=2026-03')).body, 'H15.50'), 'on_time');
     try {
-      // Two requests allowed from Wed 04/03 on: L (received Tue 03/03, two requests) is still late.
+      // The lifecycle's policy versions change (and the summaries are rebuilt): the index's 2.1
+      // follows the portal, so L (two requests, then resolved on time) stays on time either way.
       expect(
         await repo.syncPolicyVersions([
-          { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
+          { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 0 },
           { effectiveFrom: at('2026-03-04T00:00:00+07:00'), lateAfterSupplementRequests: 2 },
         ]),
       ).toBe(true);
-      expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
-      // From Tue 03/03 08:00 on: L was received under it, so its two requests no longer make it late.
-      await repo.syncPolicyVersions([
-        { effectiveFrom: at('2020-01-01T00:00:00+07:00'), lateAfterSupplementRequests: 1 },
-        { effectiveFrom: at('2026-03-03T08:00:00+07:00'), lateAfterSupplementRequests: 2 },
-      ]);
       expect(await progress()).toMatchObject({ numerator: 6, denominator: 10 });
     } finally {
       const shipped = loadSlaPolicy().lifecycle.map((v) => ({
@@ -538,6 +554,6 @@ describe('reports: form 06a, index, officials', () => {
       await repo.syncPolicyVersions(shipped);
       expect(await repo.syncPolicyVersions(shipped)).toBe(false);
     }
-    expect(await progress()).toMatchObject({ numerator: 5, denominator: 10 });
+    expect(await progress()).toMatchObject({ numerator: 6, denominator: 10 });
   });
 });

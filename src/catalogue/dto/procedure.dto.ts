@@ -6,6 +6,7 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsObject,
   IsInt,
   IsOptional,
   IsString,
@@ -54,6 +55,43 @@ export class ProcedureStepDto {
   @Min(0.01, { message: M.stepHours })
   @Max(87_600)
   workingHours!: number;
+}
+
+/** Statutory parts kept as text (Decree 63/2010 Art. 8(2) b, c, d, e); 766 1.3 requires all four. */
+export class StatutoryPartsDto {
+  @ApiPropertyOptional({ description: 'b) trình tự thực hiện: the sequence of steps', maxLength: 8000 })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(8000)
+  sequence?: string;
+  @ApiPropertyOptional({
+    description: 'c) cách thức thực hiện: how to submit (counter, post, online)',
+    maxLength: 8000,
+  })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(8000)
+  method?: string;
+  @ApiPropertyOptional({
+    description: 'd) thành phần, số lượng hồ sơ: dossier components and quantity',
+    maxLength: 8000,
+  })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(8000)
+  components?: string;
+  @ApiPropertyOptional({ description: 'e) đối tượng thực hiện: who may apply', maxLength: 8000 })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(8000)
+  applicants?: string;
+}
+
+export class StatutoryPartsResponseDto {
+  @ApiProperty() sequence!: string;
+  @ApiProperty() method!: string;
+  @ApiProperty() components!: string;
+  @ApiProperty() applicants!: string;
 }
 
 export class CreateProcedureDto {
@@ -115,6 +153,16 @@ export class CreateProcedureDto {
 
   @ApiPropertyOptional({ default: false }) @IsOmittable() @IsBoolean() feeBearing?: boolean;
   @ApiPropertyOptional({ default: false }) @IsOmittable() @IsBoolean() paperResultRequired?: boolean;
+
+  @ApiPropertyOptional({
+    type: StatutoryPartsDto,
+    description: 'statutory parts besides name, time limit and agency (766 1.3)',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => StatutoryPartsDto)
+  statutoryParts?: StatutoryPartsDto;
 }
 
 /**
@@ -179,6 +227,12 @@ export class UpdateProcedureDto {
   @ApiPropertyOptional({ enum: ONLINE_LEVELS }) @IsOmittable() @IsIn(ONLINE_LEVELS) onlineLevel?: OnlineLevel;
   @ApiPropertyOptional() @IsOmittable() @IsBoolean() feeBearing?: boolean;
   @ApiPropertyOptional() @IsOmittable() @IsBoolean() paperResultRequired?: boolean;
+  @ApiPropertyOptional({ type: StatutoryPartsDto, description: 'the parts given replace those parts; others stay' })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => StatutoryPartsDto)
+  statutoryParts?: StatutoryPartsDto;
   @ApiPropertyOptional({ description: 'false withdraws the procedure from intake (not versioned)' })
   @IsOmittable()
   @IsBoolean()
@@ -217,6 +271,7 @@ export class ProcedureDto {
   @ApiProperty({ enum: ONLINE_LEVELS }) onlineLevel!: OnlineLevel;
   @ApiProperty() feeBearing!: boolean;
   @ApiProperty() paperResultRequired!: boolean;
+  @ApiProperty({ type: StatutoryPartsResponseDto }) statutoryParts!: StatutoryPartsResponseDto;
 }
 
 export class ProcedurePageDto {

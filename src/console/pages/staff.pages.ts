@@ -17,6 +17,7 @@ import {
 import type { DeadlineDto } from 'src/dossiers/dto/deadline.dto';
 import { html, Html } from 'src/console/html';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueueFilterValues } from 'src/console/queue-filters';
+import { DOSSIER_FACT_KEYS, DossierFactKey } from 'src/reports/portal-facts';
 
 export interface ProcedureOption {
   code: string;
@@ -46,6 +47,32 @@ export interface IntakeForm {
   email: string;
   address: string;
   summary: string;
+  /** The 766 facts ticked (DOSSIER_FACT_KEYS). */
+  facts: string[];
+}
+
+/** The per-dossier facts of the 766 index, as the console names them (docs/index-766.md). */
+export const FACT_LABELS: Record<DossierFactKey, string> = {
+  digitised: 'Thành phần hồ sơ đã được số hóa',
+  reusedDigitisedData: 'Tái sử dụng dữ liệu, giấy tờ đã số hóa',
+  linkedToPersonalDataStore: 'Lấy từ / đưa vào kho dữ liệu cá nhân',
+  usedPopulationData: 'Sử dụng dữ liệu dân cư (VNeID, CSDL quốc gia về dân cư)',
+  eCertifiedCopies: 'Sử dụng bản sao chứng thực điện tử',
+};
+
+/** Checkboxes of the facts, ticked as given; a hidden marker says the form carried them. */
+function factBoxes(prefix: string, ticked: (k: DossierFactKey) => boolean): Html {
+  return html`<fieldset class="facts">
+    <legend>Số hóa, dữ liệu (Bộ chỉ số 766)</legend>
+    <input type="hidden" name="facts" value="1" />
+    ${DOSSIER_FACT_KEYS.map(
+      (k) =>
+        html`<label
+          ><input type="checkbox" id="${prefix}-${k}" name="${k}" value="true" ${ticked(k) ? html`checked` : ''} />
+          ${FACT_LABELS[k]}</label
+        >`,
+    )}
+  </fieldset>`;
 }
 
 export const EMPTY_INTAKE: IntakeForm = {
@@ -58,6 +85,7 @@ export const EMPTY_INTAKE: IntakeForm = {
   email: '',
   address: '',
   summary: '',
+  facts: [],
 };
 
 const option = (value: string, label: string, selected: string) =>
@@ -127,6 +155,7 @@ export function intakePage(
       ><input id="address" name="address" value="${form.address}" autocomplete="off" />
       <label for="summary">Nội dung hồ sơ</label
       ><textarea id="summary" name="summary" rows="2">${form.summary}</textarea>
+      ${factBoxes('intake', (k) => form.facts.includes(k))}
       ${
         preview
           ? html`<div class="flash ok" role="status" id="appointment">
@@ -281,10 +310,14 @@ const field = (id: string, label: string, input: Html) => html`<label for="${id}
 /** The form of each action (the fields of its API DTO). */
 function actionForm(d: DossierDto, action: LiveAction, units: { code: string; name: string }[]): Html {
   const id = (n: string) => `${action}-${n}`;
+  const facts = factBoxes(action, (k) => d.flags[k] === true);
   let fields: Html;
   switch (action) {
     case 'forward':
-      fields = field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`);
+      fields = html`${field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`)} ${facts}`;
+      break;
+    case 'receive_supplement':
+      fields = html`${field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`)} ${facts}`;
       break;
     case 'request_supplement':
       fields = html`${field(id('reason'), 'Lý do', html`<input id="${id('reason')}" name="reason" required />`)}
@@ -294,11 +327,12 @@ function actionForm(d: DossierDto, action: LiveAction, units: { code: string; na
       fields = field(
         id('amount'),
         'Số tiền (đồng)',
-        html`<input id="${id('amount')}" name="amount" type="number" min="1" step="1" required />`,
+        html`<input id="${id('amount')}" name="amount" type="number" min="0" step="1" required />`,
       );
       break;
     case 'confirm_payment':
-      fields = html`<label><input type="checkbox" name="paidOnline" value="true" /> Đã thanh toán trực tuyến</label>`;
+      fields = html`<label><input type="checkbox" name="paidOnline" value="true" /> Đã thanh toán trực tuyến</label>
+        ${facts}`;
       break;
     case 'extend':
       fields = html`${field(id('newPromisedAt'), 'Thời hạn hẹn mới', html`<input id="${id('newPromisedAt')}" name="newPromisedAt" type="datetime-local" required />`)}
@@ -313,7 +347,16 @@ function actionForm(d: DossierDto, action: LiveAction, units: { code: string; na
       break;
     case 'resolve':
       fields = html`${field(id('resultSummary'), 'Kết quả giải quyết', html`<input id="${id('resultSummary')}" name="resultSummary" required />`)}
-        <label><input type="checkbox" name="electronicResult" value="true" checked /> Cấp kết quả điện tử</label>`;
+        <label
+          ><input type="checkbox" id="${id('electronicResult')}" name="electronicResult" value="true" /> Cấp kết quả
+          điện tử</label
+        >
+        ${field(
+          id('resultFileUrl'),
+          'Đường dẫn tệp kết quả điện tử (bắt buộc để được tính là kết quả điện tử, chỉ số 766 4.1)',
+          html`<input id="${id('resultFileUrl')}" name="resultFileUrl" type="url" placeholder="https://" />`,
+        )}
+        ${facts}`;
       break;
     case 'reject':
     case 'stop':

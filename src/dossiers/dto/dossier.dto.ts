@@ -10,7 +10,6 @@ import {
   IsNotEmpty,
   IsObject,
   IsOptional,
-  IsPositive,
   IsString,
   IsUUID,
   Matches,
@@ -76,7 +75,34 @@ class ActionBase {
   expectedVersion!: number;
 }
 
-export class ForwardDto extends ActionBase {
+/**
+ * The per-dossier facts of the 766 index, recorded where they happen (docs/index-766.md): an
+ * action that names a fact sets it (true) or clears it (false); the latest declaration wins.
+ */
+class FactsActionBase extends ActionBase {
+  @ApiPropertyOptional({ description: '766 4.2: a file of the dossier components was digitised' })
+  @IsOptional()
+  @IsBoolean()
+  digitised?: boolean;
+  @ApiPropertyOptional({ description: '766 4.3: a component reuses digitised data' })
+  @IsOptional()
+  @IsBoolean()
+  reusedDigitisedData?: boolean;
+  @ApiPropertyOptional({ description: "766 4.4: a component or the result's link is in the personal data store" })
+  @IsOptional()
+  @IsBoolean()
+  linkedToPersonalDataStore?: boolean;
+  @ApiPropertyOptional({ description: '766 4.5: data of the national population database was used' })
+  @IsOptional()
+  @IsBoolean()
+  usedPopulationData?: boolean;
+  @ApiPropertyOptional({ description: 'electronically certified copies were used' })
+  @IsOptional()
+  @IsBoolean()
+  eCertifiedCopies?: boolean;
+}
+
+export class ForwardDto extends FactsActionBase {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(99) toStepIndex?: number;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() assigneeUserId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
@@ -93,11 +119,18 @@ export class RequestSupplementDto extends ActionBase {
 export class NoteDto extends ActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
-export class RequestPaymentDto extends ActionBase {
-  @ApiProperty({ description: 'VND' }) @IsDecimalNumber(0) @IsPositive() @Max(1e13) amount!: number;
+export class ReceiveSupplementDto extends FactsActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
-export class ConfirmPaymentDto extends ActionBase {
+export class RequestPaymentDto extends ActionBase {
+  @ApiProperty({ description: 'VND, ≥ 0 (0 = the fee is waived)', minimum: 0 })
+  @IsDecimalNumber(0)
+  @Min(0)
+  @Max(1e13)
+  amount!: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+export class ConfirmPaymentDto extends FactsActionBase {
   @ApiProperty() @IsBoolean() paidOnline!: boolean;
 }
 export class ExtendDto extends ActionBase {
@@ -108,9 +141,18 @@ export class ExtendDto extends ActionBase {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(40) responsibleUnitCode!: string;
 }
-export class ResolveDto extends ActionBase {
+export class ResolveDto extends FactsActionBase {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) resultSummary!: string;
   @ApiProperty() @IsBoolean() electronicResult!: boolean;
+  @ApiPropertyOptional({
+    description: "link to the electronic result's file (766 4.1 counts an electronic result only with it)",
+    example: 'https://ketqua.example.gov.vn/H15.50-260213-0007.pdf',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^https?:\/\/\S+$/, { message: 'resultFileUrl must be an http(s) URL' })
+  resultFileUrl?: string;
 }
 export class ReasonDto extends ActionBase {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
@@ -123,7 +165,7 @@ export class OptionalReasonDto extends ActionBase {
 export const ACTION_DTOS = {
   forward: ForwardDto,
   request_supplement: RequestSupplementDto,
-  receive_supplement: NoteDto,
+  receive_supplement: ReceiveSupplementDto,
   request_payment: RequestPaymentDto,
   confirm_payment: ConfirmPaymentDto,
   extend: ExtendDto,

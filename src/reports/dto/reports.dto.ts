@@ -134,6 +134,18 @@ export class ProcessingReportDto {
 export class IndexIndicatorDto {
   @ApiProperty() key!: string;
   @ApiProperty() label!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2.1',
+    description: "the national portal's indicator number (Decision 766); null when not in the portal's document",
+  })
+  portalRef!: string | null;
+  @ApiProperty({
+    description:
+      'how it is computed: numerator, denominator, period basis, and the rules chosen where the portal is silent',
+  })
+  method!: string;
   @ApiProperty() points!: number;
   @ApiProperty() max!: number;
   @ApiProperty({ nullable: true, type: Number }) ratio!: number | null;

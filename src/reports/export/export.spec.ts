@@ -115,6 +115,8 @@ function group(key: IndexGroup['key'], label: string, max: number, ratios: (numb
   const indicators = ratios.map((ratio, i) => ({
     key: `${key}_${i + 1}`,
     label: `${label}: chỉ số ${i + 1}`,
+    portalRef: i === 0 ? null : `${max > 15 ? 2 : 4}.${i}`,
+    method: `Phương pháp của chỉ số ${i + 1}: tử số / mẫu số`,
     max: share,
     ratio,
     points: ratio === null ? 0 : Math.round(share * ratio * 1e4) / 1e4,
@@ -352,13 +354,16 @@ describe('CSV', () => {
     const [header, ...rows] = records;
     expect(header.slice(0, 5)).toEqual(['Hạng', 'Mã đơn vị', 'Tên đơn vị', 'Tổng điểm', 'Xếp loại']);
     expect(header[5]).toBe('Điểm theo nhóm chỉ số - Công khai, minh bạch (18)');
-    expect(header.slice(11, 15)).toEqual([
+    expect(header.slice(11, 16)).toEqual([
       'Công khai, minh bạch: chỉ số 1 - Điểm',
       'Công khai, minh bạch: chỉ số 1 - Tử số',
       'Công khai, minh bạch: chỉ số 1 - Mẫu số',
       'Công khai, minh bạch: chỉ số 1 - Tỷ lệ',
+      'Công khai, minh bạch: chỉ số 1 - Phương pháp',
     ]);
-    expect(header).toHaveLength(5 + 6 + 12 * 4);
+    // The portal's indicator number leads the indicator's name when it has one.
+    expect(header[16]).toBe('2.1 · Công khai, minh bạch: chỉ số 2 - Điểm');
+    expect(header).toHaveLength(5 + 6 + 12 * 5);
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r[0])).toEqual(['1', '2', '3']);
     const ranked = [...index.units].sort((a, b) => a.rank - b.rank);
@@ -368,7 +373,8 @@ describe('CSV', () => {
       expect(r.slice(5, 11)).toEqual(u.groups.map((g) => two(g.points)));
       const indicators = u.groups.flatMap((g) => g.indicators);
       indicators.forEach((ind, j) => {
-        const [points, num, den, ratio] = r.slice(11 + 4 * j, 15 + 4 * j);
+        const [points, num, den, ratio, method] = r.slice(11 + 5 * j, 16 + 5 * j);
+        expect(method).toBe(ind.method);
         expect(Number(points)).toBe(Math.round(ind.points * 100) / 100);
         expect(num === '' ? null : Number(num)).toBe(ind.numerator);
         expect(den === '' ? null : Number(den)).toBe(ind.denominator);
@@ -524,6 +530,7 @@ describe('XLSX', () => {
       'Mã đơn vị',
       'Tên đơn vị',
       'Nhóm chỉ số',
+      'Chỉ số (Cổng)',
       'Chỉ số',
       'Tử số',
       'Mẫu số',
@@ -533,22 +540,49 @@ describe('XLSX', () => {
       'Nguồn',
       'Người nhập',
       'Thời điểm nhập',
+      'Phương pháp',
     ]);
     expect(detail.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(detail.rowCount).toBe(1 + 3 * 12);
     const first = detail.getRow(2);
     const ind = ranked[0].groups[0].indicators[0];
     expect(first.getCell(1).value).toBe('H15.50');
-    expect(first.getCell(4).value).toBe(ind.label);
-    expect(first.getCell(7).value).toBe(ind.ratio);
-    expect(first.getCell(7).numFmt).toBe('0.00%');
-    expect(first.getCell(10).value).toBe('Nhập tay');
-    expect(first.getCell(11).value).toBe('bantcc');
-    expect(first.getCell(12).value).toBe('01/04/2026 08:30');
+    expect(first.getCell(4).value ?? null).toBe(ind.portalRef);
+    expect(first.getCell(5).value).toBe(ind.label);
+    expect(first.getCell(8).value).toBe(ind.ratio);
+    expect(first.getCell(8).numFmt).toBe('0.00%');
+    expect(first.getCell(11).value).toBe('Nhập tay');
+    expect(first.getCell(12).value).toBe('bantcc');
+    expect(first.getCell(13).value).toBe('01/04/2026 08:30');
+    expect(first.getCell(14).value).toBe(ind.method);
     const second = detail.getRow(3);
-    expect(second.getCell(5).value).toBe(35);
-    expect(second.getCell(6).value).toBe(40);
-    expect(second.getCell(10).value).toBe('Tính toán');
+    expect(second.getCell(4).value).toBe(ranked[0].groups[0].indicators[1].portalRef);
+    expect(second.getCell(6).value).toBe(35);
+    expect(second.getCell(7).value).toBe(40);
+    expect(second.getCell(11).value).toBe('Tính toán');
+
+    // A sheet of methods: one row per indicator with the portal's number and the method text.
+    const methods = wb.worksheets[2];
+    expect(methods.name).toBe('Phương pháp');
+    expect(methods.getRow(1).values).toEqual([
+      undefined,
+      'Chỉ số (Cổng)',
+      'Nhóm chỉ số',
+      'Chỉ số',
+      'Điểm tối đa',
+      'Phương pháp',
+    ]);
+    expect(methods.rowCount).toBe(1 + 12);
+    const m2 = ranked[0].groups[0].indicators[1];
+    expect(methods.getRow(3).values).toEqual([
+      undefined,
+      m2.portalRef,
+      ranked[0].groups[0].label,
+      m2.label,
+      m2.max,
+      m2.method,
+    ]);
+    expect(methods.getRow(2).getCell(1).value).toBe('Không có');
   });
 
   it('officials: a numbered table with the steps grouped, the rate as a percentage and a total', async () => {
@@ -651,6 +685,14 @@ describe('PDF', () => {
     const chart = text.slice(text.indexOf('Biểu đồ'));
     expect(chart.indexOf('1. Sở Xây dựng')).toBeLessThan(chart.indexOf('2. Sở Tư pháp'));
     expect(chart.indexOf('2. Sở Tư pháp')).toBeLessThan(chart.indexOf('3. UBND xã Tân Phú'));
+    // Then the methods: every indicator with the portal's number and its method text.
+    const methods = text.slice(text.indexOf('PHƯƠNG PHÁP TÍNH CÁC CHỈ SỐ'));
+    expect(methods.length).toBeGreaterThan(0);
+    expect(text.indexOf('PHƯƠNG PHÁP TÍNH CÁC CHỈ SỐ')).toBeGreaterThan(text.indexOf('Biểu đồ'));
+    const flat = methods.replace(/\s+/g, ' ');
+    expect(flat).toContain('2.1 Công khai, minh bạch Công khai, minh bạch: chỉ số 2 9.00 Phương pháp của chỉ số 2');
+    expect(flat).toContain('Phương pháp của chỉ số 2: tử số / mẫu số');
+    expect(flat).toContain('2.1');
   });
 
   it('officials: the table with the rate as a percentage and the total', async () => {

@@ -71,6 +71,11 @@ export const REPORT_LABELS = {
     enteredBy: 'Người nhập',
     enteredAt: 'Thời điểm nhập',
     chartTitle: 'Biểu đồ: tổng điểm của các đơn vị theo thứ hạng',
+    portalRef: 'Chỉ số (Cổng)',
+    method: 'Phương pháp',
+    methodsTitle: 'PHƯƠNG PHÁP TÍNH CÁC CHỈ SỐ (theo tài liệu mô tả công thức của Cổng Dịch vụ công quốc gia)',
+    methodsSheet: 'Phương pháp',
+    notInPortal: 'Không có',
   },
 
   officials: {

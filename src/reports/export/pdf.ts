@@ -20,6 +20,7 @@ import {
   byRank,
   ColumnKind,
   formatAt,
+  indexMethodsTable,
   indexStructure,
   indexTable,
   numbered,
@@ -188,6 +189,10 @@ export function indexPdf(r: IndexReport): Promise<Buffer> {
       },
       below,
     );
+    // How every indicator is computed, on pages of its own.
+    const top = p.newPage();
+    const y0 = textAt(p.doc, L.index.methodsTitle, p.x, top, p.width, { font: 'bold', size: 11, align: 'center' });
+    drawTable(p, indexMethodsTable(r), y0 + 8);
   });
 }
 

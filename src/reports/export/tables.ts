@@ -97,14 +97,23 @@ export function processingRowLabel(r: ProcessingReport, row: ProcessingRow): str
   }
 }
 
-interface IndicatorHead {
+interface Head {
   key: string;
   label: string;
   max: number;
 }
-interface GroupHead extends IndicatorHead {
+interface IndicatorHead extends Head {
+  portalRef: string | null;
+  method: string;
+}
+interface GroupHead extends Head {
   key: IndexGroupKey;
   indicators: IndicatorHead[];
+}
+
+/** An indicator's name with the portal's number in front ("2.1 · …"). */
+export function indicatorName(i: { label: string; portalRef: string | null }): string {
+  return i.portalRef ? `${i.portalRef} · ${i.label}` : i.label;
 }
 
 /** The groups and indicators of the index in the order they first appear (units share one model). */
@@ -119,7 +128,7 @@ export function indexStructure(r: IndexReport): GroupHead[] {
       }
       for (const i of g.indicators) {
         if (!head.indicators.some((x) => x.key === i.key))
-          head.indicators.push({ key: i.key, label: i.label, max: i.max });
+          head.indicators.push({ key: i.key, label: i.label, max: i.max, portalRef: i.portalRef, method: i.method });
       }
     }
   }
@@ -156,11 +165,13 @@ export function indexTable(r: IndexReport, opts: { indicators: boolean }): Repor
   if (opts.indicators) {
     for (const g of structure) {
       for (const i of g.indicators) {
+        const name = indicatorName(i);
         columns.push(
-          { title: L.index.points, group: i.label, kind: 'points', width: 10 },
-          { title: L.index.numerator, group: i.label, kind: 'int', width: 10 },
-          { title: L.index.denominator, group: i.label, kind: 'int', width: 10 },
-          { title: L.index.ratio, group: i.label, kind: 'ratio', width: 10 },
+          { title: L.index.points, group: name, kind: 'points', width: 10 },
+          { title: L.index.numerator, group: name, kind: 'int', width: 10 },
+          { title: L.index.denominator, group: name, kind: 'int', width: 10 },
+          { title: L.index.ratio, group: name, kind: 'ratio', width: 10 },
+          { title: L.index.method, group: name, kind: 'text', width: 40 },
         );
       }
     }
@@ -173,7 +184,13 @@ export function indexTable(r: IndexReport, opts: { indicators: boolean }): Repor
         const group = u.groups.find((x) => x.key === g.key);
         for (const head of g.indicators) {
           const i = group?.indicators.find((x) => x.key === head.key);
-          row.push(i?.points ?? null, i?.numerator ?? null, i?.denominator ?? null, i?.ratio ?? null);
+          row.push(
+            i?.points ?? null,
+            i?.numerator ?? null,
+            i?.denominator ?? null,
+            i?.ratio ?? null,
+            i?.method ?? head.method,
+          );
         }
       }
     }
@@ -195,6 +212,7 @@ export function indexDetailTable(r: IndexReport): ReportTable {
     text(L.unitCode, 14),
     text(L.unitName, 30),
     text(L.index.group, 24),
+    text(L.index.portalRef, 9),
     text(L.index.indicator, 48),
     { title: L.index.numerator, kind: 'int', width: 10 },
     { title: L.index.denominator, kind: 'int', width: 10 },
@@ -204,6 +222,7 @@ export function indexDetailTable(r: IndexReport): ReportTable {
     text(L.index.source, 11),
     text(L.index.enteredBy, 18),
     text(L.index.enteredAt, 17),
+    text(L.index.method, 80),
   ];
   const rows: Value[][] = [];
   for (const u of byRank(r)) {
@@ -213,6 +232,7 @@ export function indexDetailTable(r: IndexReport): ReportTable {
           u.unitCode,
           u.unitName,
           g.label,
+          i.portalRef,
           i.label,
           i.numerator,
           i.denominator,
@@ -222,11 +242,27 @@ export function indexDetailTable(r: IndexReport): ReportTable {
           L.index.sources[i.source],
           i.enteredBy ?? null,
           formatAt(i.enteredAt),
+          i.method,
         ]);
       }
     }
   }
   return { columns, rows, total: null, keyColumns: 2 };
+}
+
+/** How each indicator is computed: the portal's number, group, indicator, max points and method. */
+export function indexMethodsTable(r: IndexReport): ReportTable {
+  const columns: ReportColumn[] = [
+    text(L.index.portalRef, 9),
+    text(L.index.group, 22),
+    text(L.index.indicator, 36),
+    { title: L.index.max, kind: 'points', width: 9 },
+    text(L.index.method, 120),
+  ];
+  const rows: Value[][] = [];
+  for (const g of indexStructure(r))
+    for (const i of g.indicators) rows.push([i.portalRef ?? L.index.notInPortal, g.label, i.label, i.max, i.method]);
+  return { columns, rows, total: null, keyColumns: 1 };
 }
 
 /** Steps handled per officer: username, full name, unit, handled / early / on time / late, on-time rate. */

@@ -9,6 +9,7 @@ import {
   ColumnKind,
   formatAt,
   indexDetailTable,
+  indexMethodsTable,
   indexTable,
   numbered,
   officialsTable,
@@ -184,6 +185,10 @@ export async function indexXlsx(r: IndexReport): Promise<Buffer> {
   ws.views = [{ state: 'frozen', xSplit: detail.keyColumns, ySplit: 1 }];
   ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(bottom, 1), column: detail.columns.length } };
   ws.pageSetup.printTitlesRow = '1:1';
+  const methods = indexMethodsTable(r);
+  const mws = sheet(wb, L.index.methodsSheet);
+  writeTable(mws, methods, 1);
+  mws.views = [{ state: 'frozen', xSplit: 0, ySplit: 1 }];
   return bytes(wb);
 }
 
