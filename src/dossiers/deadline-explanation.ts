@@ -41,6 +41,8 @@ export interface DeadlineExplanation {
   pauses: { from: number; to: number | null; reason: PauseReason; workingMinutes: number }[];
   skippedDays: { date: string; kind: 'weekend' | 'holiday'; name: string }[];
   extensions: { at: number; newPromisedAt: string; reason: string }[];
+  /** Audited deadline corrections (leaders' tools): each set the due instant as given. */
+  corrections: { at: number; dueAt: number; previousDueAt: number; reason: string; documentRef: string; actorUserId: string | null }[];
   /** calendar_days limits only: the raw instant (start + N × 24 h + pauses) and the snap rule applied. */
   calendarDays: {
     rawDueAt: number;
@@ -148,6 +150,7 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
     pauses,
     skippedDays,
     extensions,
+    corrections: (s.corrections ?? []).map((c) => ({ ...c })),
     calendarDays,
   };
 }

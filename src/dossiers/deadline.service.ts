@@ -69,6 +69,14 @@ export class DeadlineService {
       })),
       skippedDays: x.skippedDays,
       extensions: x.extensions.map((e) => ({ at: iso(e.at), newPromisedAt: e.newPromisedAt, reason: e.reason })),
+      corrections: x.corrections.map((c) => ({
+        at: iso(c.at),
+        dueAt: iso(c.dueAt),
+        previousDueAt: iso(c.previousDueAt),
+        reason: c.reason,
+        documentRef: c.documentRef,
+        actorUserId: c.actorUserId,
+      })),
       calendarDays: x.calendarDays && { rawDueAt: iso(x.calendarDays.rawDueAt), snap: x.calendarDays.snap },
     };
   }

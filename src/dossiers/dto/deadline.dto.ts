@@ -42,6 +42,15 @@ export class CalendarDaysRuleDto {
   snap!: string;
 }
 
+export class DeadlineCorrectionDto {
+  @ApiProperty() at!: string;
+  @ApiProperty({ description: 'the due instant the correction set (not snapped)' }) dueAt!: string;
+  @ApiProperty({ description: 'the due instant before the correction' }) previousDueAt!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'the document the correction rests on' }) documentRef!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) actorUserId!: string | null;
+}
+
 export class DeadlineDto {
   @ApiProperty({ format: 'uuid' }) dossierId!: string;
   @ApiProperty() dossierCode!: string;
@@ -67,5 +76,7 @@ export class DeadlineDto {
   @ApiProperty({ type: [DeadlinePauseDto] }) pauses!: DeadlinePauseDto[];
   @ApiProperty({ type: [SkippedDayDto] }) skippedDays!: SkippedDayDto[];
   @ApiProperty({ type: [DeadlineExtensionDto] }) extensions!: DeadlineExtensionDto[];
+  @ApiProperty({ type: [DeadlineCorrectionDto], description: "deadline corrections (leaders' tools), oldest first" })
+  corrections!: DeadlineCorrectionDto[];
   @ApiProperty({ type: CalendarDaysRuleDto, nullable: true }) calendarDays!: CalendarDaysRuleDto | null;
 }

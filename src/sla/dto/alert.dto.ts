@@ -10,6 +10,7 @@ export const ALERT_KINDS = [
   'escalated',
   'feedback_overdue',
   'calendar_horizon',
+  'directive_comment',
 ] as const;
 
 export class ListAlertsQuery extends ListQueryDto {
