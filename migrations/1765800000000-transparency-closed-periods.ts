@@ -61,6 +61,10 @@ export class TransparencyClosedPeriods1765800000000 implements MigrationInterfac
         FOREIGN KEY (period, version) REFERENCES report_periods (period, version)
       )`);
     await q.query(`CREATE INDEX period_adjustments_period_idx ON period_adjustments (period, version, id)`);
+    // The corrections report (leaders' tools) reads deadline corrections by instant.
+    await q.query(
+      `CREATE INDEX dossier_events_corrections_idx ON dossier_events (at) WHERE action = 'correct_deadline'`,
+    );
 
     /*
      * What a change of a dossier row does to the form-06a figures of every closed period: the
@@ -125,6 +129,7 @@ export class TransparencyClosedPeriods1765800000000 implements MigrationInterfac
     await q.query(`DROP TRIGGER dossiers_period_adjust_update ON dossiers`);
     await q.query(`DROP FUNCTION period_adjustments_inserted()`);
     await q.query(`DROP FUNCTION period_adjustments_updated()`);
+    await q.query(`DROP INDEX dossier_events_corrections_idx`);
     await q.query(`DROP TABLE period_adjustments`);
     await q.query(`DROP TABLE report_periods`);
     await q.query(`ALTER TABLE dossier_feedback DROP COLUMN upheld`);

@@ -45,6 +45,21 @@ export interface ProcessingReport {
   generatedAt: string;
   rows: ProcessingRow[];
   total: Counts06a;
+  /** A closed period's answer, read from its snapshot (closed periods). */
+  frozen?: boolean;
+  version?: number;
+  hash?: string;
+  closedAt?: string;
+  /** An open period right after a closed one: the adjustments recorded against that one since. */
+  carriedAdjustments?: CarriedAdjustment[];
+}
+
+export interface CarriedAdjustment {
+  period: string;
+  version: number;
+  figure: string;
+  delta: number;
+  dossiers: number;
 }
 
 export const INDEX_GROUP_KEYS = [
@@ -99,6 +114,11 @@ export interface IndexReport {
   unitName: string;
   generatedAt: string;
   units: IndexUnit[];
+  /** A closed period's answer, read from its snapshot (closed periods). */
+  frozen?: boolean;
+  version?: number;
+  hash?: string;
+  closedAt?: string;
 }
 
 export interface OfficialRow {

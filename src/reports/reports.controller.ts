@@ -15,6 +15,7 @@ import {
 } from 'src/reports/dto/reports.dto';
 import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/export';
 import type { ExportFile, ExportFormat } from 'src/reports/report.types';
+import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
 import { ReportsService } from 'src/reports/reports.service';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf'];
@@ -43,7 +44,10 @@ async function answer<T>(
 @ApiBearerAuth()
 @Controller('reports')
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly closed: ClosedPeriodsService,
+  ) {}
 
   @Get('processing')
   @Roles('admin', 'reform_board', 'unit_head')
@@ -54,7 +58,8 @@ export class ReportsController {
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProcessingReportDto | StreamableFile> {
-    return answer(await this.reports.processing(q, user), q.format, renderProcessing, reply);
+    // A closed period answers from its snapshot (closed-periods.service).
+    return answer(await this.closed.processing(q, user), q.format, renderProcessing, reply);
   }
 
   @Get('index')
@@ -66,7 +71,7 @@ export class ReportsController {
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IndexReportDto | StreamableFile> {
-    return answer(await this.reports.index(q, user), q.format, renderIndex, reply);
+    return answer(await this.closed.index(q, user), q.format, renderIndex, reply);
   }
 
   @Put('index/inputs')

@@ -2,6 +2,9 @@ import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { loadSlaPolicy } from 'src/config/sla-policy';
+import { ClosedPeriodsController } from 'src/reports/closed-periods.controller';
+import { ClosedPeriodsRepository } from 'src/reports/closed-periods.repository';
+import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
 import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
 import { ReportsController } from 'src/reports/reports.controller';
 import { ReportsRepository } from 'src/reports/reports.repository';
@@ -12,8 +15,8 @@ import { ReportsService } from 'src/reports/reports.service';
  * and their exports. At start it keeps the summaries' settings in step with config/sla-policy.json.
  */
 @Module({
-  controllers: [ReportsController],
-  providers: [ReportsRepository, ReportsService, ReportsCompactHandler],
+  controllers: [ReportsController, ClosedPeriodsController],
+  providers: [ReportsRepository, ReportsService, ReportsCompactHandler, ClosedPeriodsRepository, ClosedPeriodsService],
   exports: [ReportsRepository, ReportsCompactHandler, ReportsService],
 })
 export class ReportsModule implements OnApplicationBootstrap {

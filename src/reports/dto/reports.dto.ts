@@ -7,7 +7,7 @@ import type { GroupBy } from 'src/reports/report.types';
 
 export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
-const PERIOD_PATTERN = /^\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$/;
+export const PERIOD_PATTERN = /^\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$/;
 
 class ReportQueryBase {
   @ApiPropertyOptional({
@@ -38,6 +38,7 @@ class ReportQueryBase {
 }
 
 class DatedQuery extends ReportQueryBase {
+
   @ApiPropertyOptional({ example: '2026-01-01', description: 'first local date (with `to`), instead of `period`' })
   @IsOptional()
   @Matches(DATE_PATTERN, { message: 'from must be a date YYYY-MM-DD' })
@@ -62,6 +63,14 @@ export class ProcessingQuery extends DatedQuery {
   @IsOptional()
   @IsIn(GROUP_BYS)
   groupBy?: GroupBy;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'a closed period: read this version of its snapshot (default: the one in force)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  version?: number;
 }
 
 export class OfficialsQuery extends DatedQuery {}
@@ -70,6 +79,14 @@ export class IndexQuery extends ReportQueryBase {
   @ApiProperty({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM' })
   @Matches(PERIOD_PATTERN, { message: 'period must be YYYY, YYYY-H1, YYYY-Q1 or YYYY-MM' })
   period!: string;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'a closed period: read this version of its snapshot (default: the one in force)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  version?: number;
 }
 
 export class IndexInputDto {
@@ -120,6 +137,14 @@ export class ProcessingRowDto extends Counts06aDto {
   @ApiPropertyOptional({ description: 'groupBy=procedure' }) procedureName?: string;
 }
 
+export class CarriedAdjustmentDto {
+  @ApiProperty({ example: '2026-Q1', description: 'the closed period the adjustment is about' }) period!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty({ example: 'resolvedLate' }) figure!: string;
+  @ApiProperty() delta!: number;
+  @ApiProperty({ description: 'dossiers behind the adjustment' }) dossiers!: number;
+}
+
 export class ProcessingReportDto {
   @ApiProperty({ example: '2026-01-01' }) from!: string;
   @ApiProperty({ example: '2026-03-31' }) to!: string;
@@ -129,6 +154,15 @@ export class ProcessingReportDto {
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [ProcessingRowDto] }) rows!: ProcessingRowDto[];
   @ApiProperty({ type: Counts06aDto }) total!: Counts06aDto;
+  @ApiPropertyOptional({ description: 'true: a closed period, answered from its snapshot' }) frozen?: boolean;
+  @ApiPropertyOptional({ description: 'closed periods: the snapshot version' }) version?: number;
+  @ApiPropertyOptional({ description: 'closed periods: SHA-256 of the snapshot' }) hash?: string;
+  @ApiPropertyOptional({ description: 'closed periods: when it was closed' }) closedAt?: string;
+  @ApiPropertyOptional({
+    type: [CarriedAdjustmentDto],
+    description: 'the period right after a closed one: adjustments recorded against it (the note of the form)',
+  })
+  carriedAdjustments?: CarriedAdjustmentDto[];
 }
 
 export class IndexIndicatorDto {
@@ -169,6 +203,10 @@ export class IndexReportDto {
   @ApiProperty() unitName!: string;
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [IndexUnitDto] }) units!: IndexUnitDto[];
+  @ApiPropertyOptional({ description: 'true: a closed period, answered from its snapshot' }) frozen?: boolean;
+  @ApiPropertyOptional({ description: 'closed periods: the snapshot version' }) version?: number;
+  @ApiPropertyOptional({ description: 'closed periods: SHA-256 of the snapshot' }) hash?: string;
+  @ApiPropertyOptional({ description: 'closed periods: when it was closed' }) closedAt?: string;
 }
 
 export class IndexInputResultDto {
