@@ -78,9 +78,8 @@ export class TransparencyClosedPeriods1765800000000 implements MigrationInterfac
       SELECT x.period, x.version, x.id, x.code, x.handling_unit_id, x.figure, x.delta,
              coalesce(nullif(current_setting('sla.change_cause', true), ''), ev.action, 'unknown'), ev.at, ev.actor_user_id
       FROM (
-        SELECT p.period, p.version, r.id, r.code, r.handling_unit_id, m.figure, sum(r.sign * m.sign * c.n)::int AS delta
-        FROM (${rows}) r
-        CROSS JOIN LATERAL report_contributions(r.d) c
+        SELECT p.period, p.version, c.id, c.code, c.handling_unit_id, m.figure, sum(c.sign * m.sign * c.n)::int AS delta
+        FROM (${rows}) c
         JOIN (VALUES
           ('recv_online', 'receivedOnline', 1, 'in'), ('recv_direct', 'receivedDirect', 1, 'in'),
           ('open_n', 'carriedOver', 1, 'before'), ('res_early', 'resolvedEarly', 1, 'in'),
@@ -94,13 +93,14 @@ export class TransparencyClosedPeriods1765800000000 implements MigrationInterfac
           OR (m.span = 'before' AND c.day < p.from_date)
           OR (m.span = 'upto' AND c.day <= p.to_date))
         GROUP BY 1, 2, 3, 4, 5, 6
-        HAVING sum(r.sign * m.sign * c.n) <> 0
+        HAVING sum(c.sign * m.sign * c.n) <> 0
       ) x
       LEFT JOIN LATERAL (
         SELECT e.action, e.at, e.actor_user_id FROM dossier_events e WHERE e.dossier_id = x.id ORDER BY e.seq DESC LIMIT 1
       ) ev ON true`;
     const rowsOf = (table: string, sign: number) =>
-      `SELECT ${sign} AS sign, t.id, t.code, t.handling_unit_id, t AS d FROM ${table} t`;
+      `SELECT ${sign} AS sign, t.id, t.code, t.handling_unit_id, k.day, k.metric, k.n
+       FROM ${table} t CROSS JOIN LATERAL report_contributions(t) k`;
     await q.query(`
       CREATE FUNCTION period_adjustments_updated() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN

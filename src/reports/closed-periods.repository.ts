@@ -87,7 +87,8 @@ export class ClosedPeriodsRepository {
   }
 
   async reopen(m: EntityManager, period: string, by: string, at: Date, reason: string): Promise<number | null> {
-    const rows: { version: number }[] = await m.query(
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [{ version: number }[], number] = await m.query(
       `UPDATE report_periods SET status = 'reopened', reopened_by = $2, reopened_at = $3, reopen_reason = $4
        WHERE period = $1 AND status = 'closed' RETURNING version`,
       [period, by, at, reason],

@@ -224,7 +224,18 @@ export class ClosedPeriodsService {
     };
     Object.assign(clone, this.reports);
     const repo = (this.reports as unknown as { repo: ReportsRepository }).repo;
-    const bound = m ? Object.assign(Object.create(ReportsRepository.prototype) as ReportsRepository, repo, { dataSource: m }) : repo;
+    // One connection answers one query at a time: the reports' parallel reads are queued here.
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = m && {
+      query: (sql: string, params?: unknown[]) => {
+        const next = chain.then(() => m.query(sql, params));
+        chain = next.catch(() => undefined);
+        return next;
+      },
+    };
+    const bound = serial
+      ? Object.assign(Object.create(ReportsRepository.prototype) as ReportsRepository, repo, { dataSource: serial })
+      : repo;
     Object.assign(clone, { repo: bound });
     clone.unitList = () =>
       ((bound as unknown as { dataSource: EntityManager }).dataSource.query(
