@@ -17,7 +17,7 @@ import { ReportsService } from 'src/reports/reports.service';
 @Module({
   controllers: [ReportsController, ClosedPeriodsController],
   providers: [ReportsRepository, ReportsService, ReportsCompactHandler, ClosedPeriodsRepository, ClosedPeriodsService],
-  exports: [ReportsRepository, ReportsCompactHandler, ReportsService],
+  exports: [ReportsRepository, ReportsCompactHandler, ReportsService, ClosedPeriodsService],
 })
 export class ReportsModule implements OnApplicationBootstrap {
   constructor(
