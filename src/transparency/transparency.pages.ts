@@ -242,7 +242,7 @@ export function statsPage(s: PublicStatsDto, q: { period: string; unitCode: stri
     ${
       s.rows.length === 0
         ? html`<p>${T.none}</p>`
-        : html`<div class="table-wrap">
+        : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Bảng số liệu">
             <table>
               <caption class="muted" style="text-align:left">${s.unitName} · ${s.period}</caption>
               <thead>
