@@ -133,6 +133,15 @@ export interface OfficialRow {
   stepsLate: number;
   /** (early + on time) / handled; null when nothing was handled. */
   onTimeRate: number | null;
+  /** The annual evaluation's figures (officials' annual record). */
+  supplementRequests?: number;
+  supplementBreaches?: number;
+  ratedVerySatisfied?: number;
+  ratedSatisfied?: number;
+  ratedDissatisfied?: number;
+  conductFeedback?: number;
+  conductFeedbackUpheld?: number;
+  extensionsCaused?: number;
 }
 
 export interface OfficialsReport {

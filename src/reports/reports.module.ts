@@ -5,6 +5,8 @@ import { loadSlaPolicy } from 'src/config/sla-policy';
 import { ClosedPeriodsController } from 'src/reports/closed-periods.controller';
 import { ClosedPeriodsRepository } from 'src/reports/closed-periods.repository';
 import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
+import { OfficialsAnnualRepository } from 'src/reports/officials-annual.repository';
+import { OfficialsAnnualService } from 'src/reports/officials-annual.service';
 import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
 import { ReportsController } from 'src/reports/reports.controller';
 import { ReportsRepository } from 'src/reports/reports.repository';
@@ -16,7 +18,15 @@ import { ReportsService } from 'src/reports/reports.service';
  */
 @Module({
   controllers: [ReportsController, ClosedPeriodsController],
-  providers: [ReportsRepository, ReportsService, ReportsCompactHandler, ClosedPeriodsRepository, ClosedPeriodsService],
+  providers: [
+    ReportsRepository,
+    ReportsService,
+    ReportsCompactHandler,
+    ClosedPeriodsRepository,
+    ClosedPeriodsService,
+    OfficialsAnnualRepository,
+    OfficialsAnnualService,
+  ],
   exports: [ReportsRepository, ReportsCompactHandler, ReportsService, ClosedPeriodsService],
 })
 export class ReportsModule implements OnApplicationBootstrap {

@@ -73,7 +73,16 @@ export class ProcessingQuery extends DatedQuery {
   version?: number;
 }
 
-export class OfficialsQuery extends DatedQuery {}
+export class OfficialsQuery extends DatedQuery {
+  @ApiPropertyOptional({ example: 2026, description: 'a calendar year (the annual evaluation), instead of period or from/to' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1900)
+  @Max(2200)
+  year?: number;
+}
+
 
 export class IndexQuery extends ReportQueryBase {
   @ApiProperty({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM' })
@@ -230,6 +239,17 @@ export class OfficialRowDto {
   @ApiProperty() stepsOnTime!: number;
   @ApiProperty() stepsLate!: number;
   @ApiProperty({ nullable: true, type: Number }) onTimeRate!: number | null;
+  @ApiProperty({ description: 'supplement requests the official made' }) supplementRequests!: number;
+  @ApiProperty({ description: 'of them, breaches of the one-request rule (a second or later request)' })
+  supplementBreaches!: number;
+  @ApiProperty({ description: 'ratings of dossiers of theirs (a step they completed): very satisfied' })
+  ratedVerySatisfied!: number;
+  @ApiProperty() ratedSatisfied!: number;
+  @ApiProperty() ratedDissatisfied!: number;
+  @ApiProperty({ description: 'conduct feedback lodged on dossiers of theirs' }) conductFeedback!: number;
+  @ApiProperty({ description: 'of it, upheld when answered' }) conductFeedbackUpheld!: number;
+  @ApiProperty({ description: 'extensions of dossiers where they had completed a step late before' })
+  extensionsCaused!: number;
 }
 
 export class OfficialsTotalDto {
@@ -248,4 +268,24 @@ export class OfficialsReportDto {
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [OfficialRowDto] }) rows!: OfficialRowDto[];
   @ApiProperty({ type: OfficialsTotalDto }) total!: OfficialsTotalDto;
+}
+
+export class OfficialSheetQuery {
+  @ApiProperty({ example: 2026 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1900)
+  @Max(2200)
+  year!: number;
+
+  @ApiPropertyOptional({ enum: ['json', 'pdf'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'pdf'])
+  format?: 'json' | 'pdf';
+}
+
+export class OfficialSheetDto extends OfficialRowDto {
+  @ApiProperty({ example: 2026 }) year!: number;
+  @ApiProperty() role!: string;
+  @ApiProperty() generatedAt!: string;
 }
