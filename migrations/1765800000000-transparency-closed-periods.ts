@@ -42,7 +42,9 @@ export class TransparencyClosedPeriods1765800000000 implements MigrationInterfac
         CHECK ((status = 'reopened') = (reopened_at IS NOT NULL))
       )`);
     await q.query(`CREATE UNIQUE INDEX report_periods_closed_uidx ON report_periods (period) WHERE status = 'closed'`);
-    await q.query(`CREATE INDEX report_periods_bounds_idx ON report_periods (from_date, to_date) WHERE status = 'closed'`);
+    await q.query(
+      `CREATE INDEX report_periods_bounds_idx ON report_periods (from_date, to_date) WHERE status = 'closed'`,
+    );
 
     await q.query(`
       CREATE TABLE period_adjustments (

@@ -42,7 +42,14 @@ export interface DeadlineExplanation {
   skippedDays: { date: string; kind: 'weekend' | 'holiday'; name: string }[];
   extensions: { at: number; newPromisedAt: string; reason: string }[];
   /** Audited deadline corrections (leaders' tools): each set the due instant as given. */
-  corrections: { at: number; dueAt: number; previousDueAt: number; reason: string; documentRef: string; actorUserId: string | null }[];
+  corrections: {
+    at: number;
+    dueAt: number;
+    previousDueAt: number;
+    reason: string;
+    documentRef: string;
+    actorUserId: string | null;
+  }[];
   /** calendar_days limits only: the raw instant (start + N × 24 h + pauses) and the snap rule applied. */
   calendarDays: {
     rawDueAt: number;

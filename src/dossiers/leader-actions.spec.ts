@@ -46,7 +46,11 @@ describe("leaders' tools in the fold", () => {
     expect({ ...after, lastEventAt: 0, eventCount: 0 }).toEqual({ ...before, lastEventAt: 0, eventCount: 0 });
     expect(after.eventCount).toBe(before.eventCount + 1);
     const ended = replay(
-      [...base, ev('resolve', '2026-03-02T11:00:00', { resultSummary: 'x', electronicResult: false }), ev('comment', '2026-03-03T08:00:00', { text: 'Rút kinh nghiệm' })],
+      [
+        ...base,
+        ev('resolve', '2026-03-02T11:00:00', { resultSummary: 'x', electronicResult: false }),
+        ev('comment', '2026-03-03T08:00:00', { text: 'Rút kinh nghiệm' }),
+      ],
       ctx,
     );
     expect(ended.status).toBe('resolved');
@@ -55,7 +59,10 @@ describe("leaders' tools in the fold", () => {
 
   it('reassign names another officer for the current step and keeps its clock', () => {
     const before = replay(base, ctx);
-    const s = replay([...base, ev('reassign', '2026-03-02T11:00:00', { assigneeUserId: 'officer-3', reason: 'Nghỉ phép' })], ctx);
+    const s = replay(
+      [...base, ev('reassign', '2026-03-02T11:00:00', { assigneeUserId: 'officer-3', reason: 'Nghỉ phép' })],
+      ctx,
+    );
     expect(s.steps[s.currentStep!].assigneeUserId).toBe('officer-3');
     expect(s.steps[s.currentStep!].dueAt).toBe(before.steps[before.currentStep!].dueAt);
     expect(s.steps.length).toBe(before.steps.length);
@@ -67,7 +74,12 @@ describe("leaders' tools in the fold", () => {
     const recalled = s.steps[2];
     expect(recalled).toMatchObject({ index: 2, recalled: true, result: null, completedAt: t('2026-03-02T13:00:00') });
     const back = s.steps[s.currentStep!];
-    expect(back).toMatchObject({ index: 1, fromUnitCode: 'H15.50.02', toUnitCode: 'H15.50.01', assigneeUserId: 'officer-1' });
+    expect(back).toMatchObject({
+      index: 1,
+      fromUnitCode: 'H15.50.02',
+      toUnitCode: 'H15.50.01',
+      assigneeUserId: 'officer-1',
+    });
     // 12 working hours from Monday 13:00: Monday 4 h, Tuesday 8 h -> Tuesday 17:00.
     expect(iso(back.dueAt)).toBe('2026-03-03 17:00');
     // The dossier's clock is untouched.
@@ -79,7 +91,16 @@ describe("leaders' tools in the fold", () => {
     const s = replay([...one, ev('recall', '2026-03-02T10:00:00', { reason: 'Thiếu giấy tờ' })], ctx);
     expect(s.status).toBe('received');
     expect(s.steps[s.currentStep!].index).toBe(0);
-    expect(() => replay([...one, ev('recall', '2026-03-02T10:00:00', { reason: 'a' }), ev('forward', '2026-03-02T10:30:00', { toStepIndex: 0 })], ctx)).toThrow(LifecycleError);
+    expect(() =>
+      replay(
+        [
+          ...one,
+          ev('recall', '2026-03-02T10:00:00', { reason: 'a' }),
+          ev('forward', '2026-03-02T10:30:00', { toStepIndex: 0 }),
+        ],
+        ctx,
+      ),
+    ).toThrow(LifecycleError);
     // From received (step 0) recall is not allowed at all.
     expect(() => replay([one[0], ev('recall', '2026-03-02T10:00:00', { reason: 'a' })], ctx)).toThrow(/recall/);
   });
@@ -108,7 +129,10 @@ describe("leaders' tools in the fold", () => {
       },
     ]);
     // Resolved Friday 10:00: late against the original Thursday 08:00, on time against the correction.
-    const done = replay([...corrected, ev('resolve', '2026-03-06T10:00:00', { resultSummary: 'x', electronicResult: false })], ctx);
+    const done = replay(
+      [...corrected, ev('resolve', '2026-03-06T10:00:00', { resultSummary: 'x', electronicResult: false })],
+      ctx,
+    );
     expect(done.outcome).toBe('on_time');
     expect(judge(calendar, t('2026-03-06T10:00:00'), t('2026-03-05T08:00:00'))).toBe('late');
   });
@@ -116,7 +140,14 @@ describe("leaders' tools in the fold", () => {
   it('correct_deadline is refused on an ended dossier and before the clock start', () => {
     expect(() =>
       replay(
-        [...base, ev('correct_deadline', '2026-03-02T11:00:00', { dueAt: '2026-03-01T10:00:00+07:00', reason: 'r', documentRef: 'd' })],
+        [
+          ...base,
+          ev('correct_deadline', '2026-03-02T11:00:00', {
+            dueAt: '2026-03-01T10:00:00+07:00',
+            reason: 'r',
+            documentRef: 'd',
+          }),
+        ],
         ctx,
       ),
     ).toThrow(LifecycleError);
@@ -125,7 +156,11 @@ describe("leaders' tools in the fold", () => {
         [
           ...base,
           ev('withdraw', '2026-03-02T11:00:00'),
-          ev('correct_deadline', '2026-03-02T12:00:00', { dueAt: '2026-03-09T10:00:00+07:00', reason: 'r', documentRef: 'd' }),
+          ev('correct_deadline', '2026-03-02T12:00:00', {
+            dueAt: '2026-03-09T10:00:00+07:00',
+            reason: 'r',
+            documentRef: 'd',
+          }),
         ],
         ctx,
       ),

@@ -77,7 +77,16 @@ export class ClosedPeriodsRepository {
 
   async insert(
     m: EntityManager,
-    r: { period: string; version: number; from: string; to: string; hash: string; snapshot: string; by: string; at: Date },
+    r: {
+      period: string;
+      version: number;
+      from: string;
+      to: string;
+      hash: string;
+      snapshot: string;
+      by: string;
+      at: Date;
+    },
   ): Promise<void> {
     await m.query(
       `INSERT INTO report_periods (period, version, from_date, to_date, status, hash, snapshot, closed_by, closed_at)
@@ -105,7 +114,9 @@ export class ClosedPeriodsRepository {
   }
 
   /** Adjustments of the closed periods that end the day before `from`: the note of the next report. */
-  async carried(from: string): Promise<{ period: string; version: number; figure: string; delta: number; dossiers: number }[]> {
+  async carried(
+    from: string,
+  ): Promise<{ period: string; version: number; figure: string; delta: number; dossiers: number }[]> {
     return this.dataSource.query(
       `SELECT a.period, a.version, a.figure, sum(a.delta)::int AS delta, count(DISTINCT a.dossier_id)::int AS dossiers
        FROM period_adjustments a

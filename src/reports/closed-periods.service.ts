@@ -100,7 +100,10 @@ export class ClosedPeriodsService {
     const period = this.reports.period({ period: label });
     const now = this.clock.now();
     if (period.to >= localDate(now))
-      throw new DomainError('RULE_VIOLATION', `Kỳ báo cáo ${label} chưa kết thúc (đến hết ngày ${period.to}); chưa chốt được.`);
+      throw new DomainError(
+        'RULE_VIOLATION',
+        `Kỳ báo cáo ${label} chưa kết thúc (đến hết ngày ${period.to}); chưa chốt được.`,
+      );
     const units: { code: string }[] = await this.unitCodes();
     const row = await this.repo.transaction(async (m) => {
       // Writers of dossiers wait until the period is closed (reads go on).
@@ -238,9 +241,9 @@ export class ClosedPeriodsService {
       : repo;
     Object.assign(clone, { repo: bound });
     clone.unitList = () =>
-      ((bound as unknown as { dataSource: EntityManager }).dataSource.query(
+      (bound as unknown as { dataSource: EntityManager }).dataSource.query(
         `SELECT code FROM units ORDER BY code`,
-      ) as Promise<{ code: string }[]>);
+      ) as Promise<{ code: string }[]>;
     return clone;
   }
 }

@@ -75,7 +75,11 @@ export class OfficialsAnnualRepository {
   }
 
   /** One official's steps completed in [fromAt, toAt), by result. */
-  async steps(userId: string, fromAt: Date, toAt: Date): Promise<{ handled: number; early: number; on_time: number; late: number }> {
+  async steps(
+    userId: string,
+    fromAt: Date,
+    toAt: Date,
+  ): Promise<{ handled: number; early: number; on_time: number; late: number }> {
     const [row] = await this.dataSource.query(
       `SELECT count(*)::int AS handled, count(*) FILTER (WHERE result = 'early')::int AS early,
               count(*) FILTER (WHERE result = 'on_time')::int AS on_time, count(*) FILTER (WHERE result = 'late')::int AS late

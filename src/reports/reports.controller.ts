@@ -105,7 +105,8 @@ export class ReportsController {
   @ApiProduces('application/json', 'application/pdf')
   @ApiOkResponse({
     type: OfficialSheetDto,
-    description: "one official's annual sheet (the official, heads of their unit and its ancestors, the board); pdf with format=pdf",
+    description:
+      "one official's annual sheet (the official, heads of their unit and its ancestors, the board); pdf with format=pdf",
   })
   async sheet(
     @Param('userId', uuidPipe) userId: string,

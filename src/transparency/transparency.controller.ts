@@ -23,7 +23,10 @@ export class TransparencyController {
 
   @Get('stats')
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: PublicStatsDto, description: 'per unit or field for a period; csv with format=csv (open data)' })
+  @ApiOkResponse({
+    type: PublicStatsDto,
+    description: 'per unit or field for a period; csv with format=csv (open data)',
+  })
   async stats(
     @Query() q: PublicStatsQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -38,7 +41,10 @@ export class TransparencyController {
   }
 
   @Get('board')
-  @ApiOkResponse({ type: PublicBoardDto, description: "the lobby board: today's counts and results ready for collection" })
+  @ApiOkResponse({
+    type: PublicBoardDto,
+    description: "the lobby board: today's counts and results ready for collection",
+  })
   async board(@Query() q: PublicBoardQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<PublicBoardDto> {
     void reply.header('cache-control', 'public, max-age=5');
     return this.transparency.board(q);

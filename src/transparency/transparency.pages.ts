@@ -46,7 +46,8 @@ export const T = {
   none: 'Không có số liệu trong kỳ này.',
 };
 
-const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })}%`);
+const pct = (r: number | null) =>
+  r === null ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })}%`;
 const dmy = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 const hm = (iso: string) => `${iso.slice(11, 16)} ${dmy(iso.slice(0, 10))}`;
 
@@ -97,7 +98,9 @@ function readyRows(b: PublicBoardDto): Html {
   if (b.ready.length === 0) return html`<p>${T.noneReady}</p>`;
   return html`${b.ready.map(
     (r) =>
-      html`<div class="ready-row"><span>${r.code}</span><span>${r.procedureName}</span><span>${r.applicantMasked}</span></div>`,
+      html`<div class="ready-row">
+        <span>${r.code}</span><span>${r.procedureName}</span><span>${r.applicantMasked}</span>
+      </div>`,
   )}`;
 }
 
@@ -129,7 +132,8 @@ export function boardPage(b: PublicBoardDto, unitCode: string | null, refreshSec
             <div class="offline" id="offline" role="alert">${T.offline}</div>
             <table>
               <caption class="rate" style="text-align:left;caption-side:bottom;padding-top:10px">
-                ${T.monthRate}: <strong id="rate">${pct(b.monthOnTimeRate)}</strong>
+                ${T.monthRate}:
+                <strong id="rate">${pct(b.monthOnTimeRate)}</strong>
               </caption>
               <thead>
                 <tr>
@@ -152,7 +156,7 @@ export function boardPage(b: PublicBoardDto, unitCode: string | null, refreshSec
           </section>
         </main>
         <script>
-          ${raw(boardScript(api, refreshSeconds))}
+          ${raw(boardScript(api, refreshSeconds))};
         </script>
       </body>
     </html>`;
@@ -211,7 +215,11 @@ const STATS_CSS = `
 
 /** The public statistics page (server-rendered; the downloads are the API's JSON and CSV). */
 export function statsPage(s: PublicStatsDto, q: { period: string; unitCode: string; groupBy: string }): Html {
-  const qs = new URLSearchParams({ period: s.period, groupBy: s.groupBy, ...(q.unitCode ? { unitCode: q.unitCode } : {}) });
+  const qs = new URLSearchParams({
+    period: s.period,
+    groupBy: s.groupBy,
+    ...(q.unitCode ? { unitCode: q.unitCode } : {}),
+  });
   const byField = s.groupBy === 'field';
   return html`<style>
       ${raw(STATS_CSS)}
@@ -219,7 +227,13 @@ export function statsPage(s: PublicStatsDto, q: { period: string; unitCode: stri
     <form method="get" action="/thong-ke" class="card stats-form" aria-label="${T.statsTitle}">
       <div>
         <label for="period">${T.period}</label>
-        <input id="period" name="period" value="${q.period}" placeholder="2026-Q1" pattern="\\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?" />
+        <input
+          id="period"
+          name="period"
+          value="${q.period}"
+          placeholder="2026-Q1"
+          pattern="\\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?"
+        />
       </div>
       <div>
         <label for="groupBy">${T.groupBy}</label>
@@ -244,7 +258,9 @@ export function statsPage(s: PublicStatsDto, q: { period: string; unitCode: stri
         ? html`<p>${T.none}</p>`
         : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Bảng số liệu">
             <table>
-              <caption class="muted" style="text-align:left">${s.unitName} · ${s.period}</caption>
+              <caption class="muted" style="text-align:left">
+                ${s.unitName} · ${s.period}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">${byField ? T.field : T.unit}</th>

@@ -21,7 +21,12 @@ import { SharedCache } from 'src/transparency/shared-cache';
 import { TransparencyRepository } from 'src/transparency/transparency.repository';
 
 /** The reports are read with the whole province in view; what is published is aggregated anyway. */
-const PUBLIC_READER: AuthUser = { id: '00000000-0000-0000-0000-000000000000', username: 'public', role: 'admin', unitId: null };
+const PUBLIC_READER: AuthUser = {
+  id: '00000000-0000-0000-0000-000000000000',
+  username: 'public',
+  role: 'admin',
+  unitId: null,
+};
 const READY_LIMIT = 40;
 const rate = (good: number, all: number) => (all === 0 ? null : Math.round((good / all) * 10_000) / 10_000);
 

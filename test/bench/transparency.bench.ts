@@ -52,7 +52,14 @@ function get(agent: http.Agent, base: URL, path: string, client: string): Promis
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(
-      { host: base.hostname, port: Number(base.port), path, method: 'GET', agent, headers: { 'x-forwarded-for': client } },
+      {
+        host: base.hostname,
+        port: Number(base.port),
+        path,
+        method: 'GET',
+        agent,
+        headers: { 'x-forwarded-for': client },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
@@ -67,13 +74,19 @@ function get(agent: http.Agent, base: URL, path: string, client: string): Promis
 async function transactions(c: Client, db: string): Promise<number> {
   const r = await c.query(`SELECT pg_stat_force_next_flush()`).catch(() => undefined);
   void r;
-  const { rows } = await c.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [db]);
+  const { rows } = await c.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [
+    db,
+  ]);
   return Number(rows[0].n);
 }
 
 export async function run(env: BenchEnv): Promise<BenchResult> {
   const db = await createMigratedDatabase(env, 'bench_transparency');
-  const base = { ...apiEnv(db.url, env.redisUrl, 10), TRUST_PROXY: 'loopback', TRANSPARENCY_CACHE_SECONDS: String(INTERVAL_S) };
+  const base = {
+    ...apiEnv(db.url, env.redisUrl, 10),
+    TRUST_PROXY: 'loopback',
+    TRANSPARENCY_CACHE_SECONDS: String(INTERVAL_S),
+  };
   for (const [k, v] of Object.entries(base)) process.env[k] = v;
   const apps = [await createHttpApp(), await createHttpApp()];
   const urls: URL[] = [];
@@ -145,7 +158,10 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     await Promise.all(Array.from({ length: VIEWERS }, (_, v) => viewer(v)));
     const elapsedMin = (performance.now() - t0) / 60_000;
     const after = await transactions(stat, db.name);
-    const computed = apps.reduce((s, a, i) => s + a.get(TransparencyService).cache.stats.computed - computedBefore[i], 0);
+    const computed = apps.reduce(
+      (s, a, i) => s + a.get(TransparencyService).cache.stats.computed - computedBefore[i],
+      0,
+    );
     const perMinute = (after - before) / elapsedMin;
     const uncachedPerMinute = (served / elapsedMin) * costPerAnswer;
     const ratio = perMinute / uncachedPerMinute;
@@ -157,7 +173,12 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const checks = [
       check('answers served', fmt(served), '> 0, none failed', served > 0 && failed === 0),
       check('answers computed', fmt(computed), `<= ${keyBound} (keys x intervals x instances)`, computed <= keyBound),
-      check('database statements per minute vs uncached', `${fmt(perMinute)} vs ${fmt(uncachedPerMinute)} (${fmt(ratio * 100, 3)}%)`, '< 1%', ratio < 0.01),
+      check(
+        'database statements per minute vs uncached',
+        `${fmt(perMinute)} vs ${fmt(uncachedPerMinute)} (${fmt(ratio * 100, 3)}%)`,
+        '< 1%',
+        ratio < 0.01,
+      ),
     ];
     const figures = {
       viewers: VIEWERS,

@@ -130,7 +130,10 @@ describe('feedback on a dossier (phản ánh, kiến nghị)', () => {
       body: { answer: ' ' },
     });
     expect(blank.status).toBe(400);
-    const empty = await api.request('POST', `/feedback/${lodged.id}/answer`, { token: p.tokens.head, body: { upheld: true } });
+    const empty = await api.request('POST', `/feedback/${lodged.id}/answer`, {
+      token: p.tokens.head,
+      body: { upheld: true },
+    });
     expect(empty.status).toBe(400);
     expect(empty.body.details.map((x: { field: string }) => x.field)).toContain('content');
     const badVerdict = await api.request('POST', `/feedback/${lodged.id}/answer`, {

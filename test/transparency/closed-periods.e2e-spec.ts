@@ -40,7 +40,7 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     });
     setNow('2026-02-24T08:00:00');
     await intake(api, p);
-   }, 180_000);
+  }, 180_000);
   afterAll(async () => api?.close());
 
   it('refuses to close a period that has not ended, and closes February once it has', async () => {
@@ -151,17 +151,26 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     );
     const csv = await api.request('GET', '/reports/processing?period=2026-02&format=csv', { token: p.tokens.board });
     expect(csv.status).toBe(200);
-    const firstLine = String(csv.body).replace(/^\uFEFF/, '').split('\r\n')[0];
+    const firstLine = String(csv.body)
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')[0];
     expect(firstLine).toContain('Số liệu đã chốt ngày 05/03/2026');
-    const marchCsv = await api.request('GET', '/reports/processing?period=2026-03&format=csv', { token: p.tokens.board });
-    expect(String(marchCsv.body).split('\r\n')[0]).toContain('Ghi chú: điều chỉnh số liệu kỳ 2026-02 đã chốt');
-    const pdf = await api.app.getHttpAdapter().getInstance().inject({
-      method: 'GET',
-      url: '/api/v1/reports/index?period=2026-02&format=pdf',
-      headers: { authorization: `Bearer ${p.tokens.board}` },
+    const marchCsv = await api.request('GET', '/reports/processing?period=2026-03&format=csv', {
+      token: p.tokens.board,
     });
+    expect(String(marchCsv.body).split('\r\n')[0]).toContain('Ghi chú: điều chỉnh số liệu kỳ 2026-02 đã chốt');
+    const pdf = await api.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'GET',
+        url: '/api/v1/reports/index?period=2026-02&format=pdf',
+        headers: { authorization: `Bearer ${p.tokens.board}` },
+      });
     expect(pdf.statusCode).toBe(200);
-    expect(pdfText(pdf.rawPayload, dir, 'index-frozen').replace(/\s+/g, ' ')).toContain('Số liệu đã chốt ngày 05/03/2026');
+    expect(pdfText(pdf.rawPayload, dir, 'index-frozen').replace(/\s+/g, ' ')).toContain(
+      'Số liệu đã chốt ngày 05/03/2026',
+    );
   });
 
   it('reopens (admin only, with a reason, audited), answers live again, and keeps both versions readable', async () => {
@@ -177,8 +186,16 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
       body: { reason: 'Bổ sung hồ sơ nhập muộn' },
     });
     expect([res.status, res.body.code]).toEqual([200, undefined]);
-    expect(res.body).toMatchObject({ period: '2026-02', version: 1, status: 'reopened', reopenReason: 'Bổ sung hồ sơ nhập muộn' });
-    const again = await api.request('POST', '/reports/periods/2026-02/reopen', { token: p.admin, body: { reason: 'x' } });
+    expect(res.body).toMatchObject({
+      period: '2026-02',
+      version: 1,
+      status: 'reopened',
+      reopenReason: 'Bổ sung hồ sơ nhập muộn',
+    });
+    const again = await api.request('POST', '/reports/periods/2026-02/reopen', {
+      token: p.admin,
+      body: { reason: 'x' },
+    });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('NOT_CLOSED');
 
@@ -199,7 +216,9 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     expect(missing.status).toBe(404);
 
     const list = await get('/reports/periods');
-    expect(list.items.map((i: { period: string; version: number; status: string }) => [i.period, i.version, i.status])).toEqual([
+    expect(
+      list.items.map((i: { period: string; version: number; status: string }) => [i.period, i.version, i.status]),
+    ).toEqual([
       ['2026-02', 1, 'reopened'],
       ['2026-02', 2, 'closed'],
     ]);

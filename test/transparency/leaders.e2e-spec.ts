@@ -32,7 +32,10 @@ describe("leaders' tools and the officials' annual record", () => {
     setNow = clockOf(api);
     setNow('2026-03-02T08:00:00');
     p = await buildProvince(api);
-    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as { id: string; code: string }[];
+    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as {
+      id: string;
+      code: string;
+    }[];
     // The head of H15.50 is the head of its divisions too (heads of ancestors).
     await api.request('PATCH', `/units/${units.find((u) => u.code === 'H15.50')!.id}`, {
       token: p.admin,
@@ -41,17 +44,26 @@ describe("leaders' tools and the officials' annual record", () => {
     officer2 = (
       await api.request('POST', '/users', {
         token: p.admin,
-        body: { username: 'officer2', password: 'officer2-password', fullName: 'Đinh Văn Tú', role: 'officer', unitCode: 'H15.50.01' },
+        body: {
+          username: 'officer2',
+          password: 'officer2-password',
+          fullName: 'Đinh Văn Tú',
+          role: 'officer',
+          unitCode: 'H15.50.01',
+        },
       })
     ).body.id;
     const d = await intake(api, p);
     id = d.id;
     lookupKey = d.lookupKey;
     setNow('2026-03-02T09:00:00');
-    version = (await act(api, id, 'forward', p.tokens.clerk, { expectedVersion: 1, assigneeUserId: p.userIds.officer })).version;
+    version = (await act(api, id, 'forward', p.tokens.clerk, { expectedVersion: 1, assigneeUserId: p.userIds.officer }))
+      .version;
     setNow('2026-03-04T10:00:00');
-    version = (await act(api, id, 'forward', p.tokens.officer, { expectedVersion: version, assigneeUserId: p.userIds.signer })).version;
-   }, 180_000);
+    version = (
+      await act(api, id, 'forward', p.tokens.officer, { expectedVersion: version, assigneeUserId: p.userIds.signer })
+    ).version;
+  }, 180_000);
   afterAll(async () => api?.close());
 
   it('comment: heads and the board write on the timeline; the assignee and the unit head are alerted', async () => {
@@ -75,10 +87,18 @@ describe("leaders' tools and the officials' annual record", () => {
     const events = (await api.request('GET', `/dossiers/${id}/events`, { token: p.tokens.head })).body;
     const comments = events.filter((e: { action: string }) => e.action === 'comment');
     expect(comments).toEqual([
-      expect.objectContaining({ actorUserId: p.userIds.board, fromStatus: 'in_progress', toStatus: 'in_progress', payload: { text: 'Đề nghị ký trong ngày.' } }),
+      expect.objectContaining({
+        actorUserId: p.userIds.board,
+        fromStatus: 'in_progress',
+        toStatus: 'in_progress',
+        payload: { text: 'Đề nghị ký trong ngày.' },
+      }),
     ]);
-    const alerts = (await api.request('GET', `/alerts?kind=directive_comment&dossierId=${id}`, { token: p.admin })).body.items;
-    expect(alerts.map((a: { recipientUserId: string }) => a.recipientUserId).sort()).toEqual([p.userIds.head, p.userIds.signer].sort());
+    const alerts = (await api.request('GET', `/alerts?kind=directive_comment&dossierId=${id}`, { token: p.admin })).body
+      .items;
+    expect(alerts.map((a: { recipientUserId: string }) => a.recipientUserId).sort()).toEqual(
+      [p.userIds.head, p.userIds.signer].sort(),
+    );
   });
 
   it('reassign: the head gives the current step to another officer of its unit, with a reason', async () => {
@@ -87,8 +107,13 @@ describe("leaders' tools and the officials' annual record", () => {
     const outside = await post('reassign', p.tokens.head, { assigneeUserId: officer2, reason: 'Nghỉ phép' });
     expect(outside.status).toBe(400);
     expect(outside.body.details[0].field).toBe('assigneeUserId');
-    expect((await post('reassign', p.tokens.signer, { assigneeUserId: p.userIds.signer, reason: 'x' })).status).toBe(403);
-    const res = await post('reassign', p.tokens.head, { assigneeUserId: p.userIds.signer, reason: 'Giao lại cho chuyên viên ký' });
+    expect((await post('reassign', p.tokens.signer, { assigneeUserId: p.userIds.signer, reason: 'x' })).status).toBe(
+      403,
+    );
+    const res = await post('reassign', p.tokens.head, {
+      assigneeUserId: p.userIds.signer,
+      reason: 'Giao lại cho chuyên viên ký',
+    });
     expect(res.status).toBe(200);
     expect(res.body.currentStep).toMatchObject({ index: 2, assigneeUserId: p.userIds.signer });
     version = res.body.version;
@@ -116,14 +141,21 @@ describe("leaders' tools and the officials' annual record", () => {
       [2, null],
       [1, null],
     ]);
-    const re = await post('reassign', p.tokens.head, { assigneeUserId: officer2, reason: 'Chuyên viên khác thẩm định lại' });
+    const re = await post('reassign', p.tokens.head, {
+      assigneeUserId: officer2,
+      reason: 'Chuyên viên khác thẩm định lại',
+    });
     expect(re.status).toBe(200);
     version = re.body.version;
   });
 
   it('correct_deadline: the board sets the due instant as given; the explanation and the corrections report show it', async () => {
     setNow('2026-03-05T09:00:00');
-    const body = { dueAt: '2026-03-06T12:15:00+07:00', reason: 'Hệ thống ngừng hoạt động ngày 04/03', documentRef: 'Công văn 45/STTTT ngày 05/03/2026' };
+    const body = {
+      dueAt: '2026-03-06T12:15:00+07:00',
+      reason: 'Hệ thống ngừng hoạt động ngày 04/03',
+      documentRef: 'Công văn 45/STTTT ngày 05/03/2026',
+    };
     expect((await post('correct_deadline', p.tokens.head, body)).status).toBe(403);
     expect((await post('correct_deadline', p.tokens.board, { ...body, dueAt: 'tomorrow' })).status).toBe(400);
     const res = await post('correct_deadline', p.tokens.board, body);
@@ -146,10 +178,20 @@ describe("leaders' tools and the officials' annual record", () => {
     const report = await api.request('GET', '/reports/corrections?period=2026-03', { token: p.tokens.head });
     expect(report.status).toBe(200);
     expect(report.body.items).toEqual([
-      expect.objectContaining({ dossierId: id, at: '2026-03-05T09:00:00+07:00', dueAt: body.dueAt, documentRef: body.documentRef, actorUsername: 'board' }),
+      expect.objectContaining({
+        dossierId: id,
+        at: '2026-03-05T09:00:00+07:00',
+        dueAt: body.dueAt,
+        documentRef: body.documentRef,
+        actorUsername: 'board',
+      }),
     ]);
-    expect((await api.request('GET', '/reports/corrections?period=2026-04', { token: p.tokens.board })).body.items).toEqual([]);
-    expect((await api.request('GET', '/reports/corrections?period=2026-03', { token: p.tokens.headOther })).body.items).toEqual([]);
+    expect(
+      (await api.request('GET', '/reports/corrections?period=2026-04', { token: p.tokens.board })).body.items,
+    ).toEqual([]);
+    expect(
+      (await api.request('GET', '/reports/corrections?period=2026-03', { token: p.tokens.headOther })).body.items,
+    ).toEqual([]);
     // Resolved Friday 10:00: on time against the corrected due instant (late against the original).
     setNow('2026-03-06T10:00:00');
     const fwd = await post('forward', p.admin, {});
@@ -173,9 +215,14 @@ describe("leaders' tools and the officials' annual record", () => {
       body: { content: 'Đã kiểm điểm cán bộ', upheld: true },
     });
     expect(answered.body.upheld).toBe(true);
-    const rated = await pub('POST', `${code}/rating`, { lookupKey, criteria: [0, 1, 1, 1, 1, 1, 0, 1, 1], verdict: 'dissatisfied' });
+    const rated = await pub('POST', `${code}/rating`, {
+      lookupKey,
+      criteria: [0, 1, 1, 1, 1, 1, 0, 1, 1],
+      verdict: 'dissatisfied',
+    });
     expect(rated.status).toBe(201);
-    const year = (await api.request('GET', `/reports/officials?year=2026&unitCode=H15.50`, { token: p.tokens.board })).body;
+    const year = (await api.request('GET', `/reports/officials?year=2026&unitCode=H15.50`, { token: p.tokens.board }))
+      .body;
     const officer = year.rows.find((r: { userId: string }) => r.userId === p.userIds.officer);
     expect(officer).toMatchObject({
       stepsHandled: 1,
@@ -192,19 +239,47 @@ describe("leaders' tools and the officials' annual record", () => {
     const both = await api.request('GET', '/reports/officials?year=2026&period=2026', { token: p.tokens.board });
     expect(both.status).toBe(400);
 
-    const own = await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.officer });
-    expect(own.status).toBe(200);
-    expect(own.body).toMatchObject({ year: 2026, userId: p.userIds.officer, fullName: 'Trần Văn Minh', unitCode: 'H15.50.01', stepsHandled: 1 });
-    expect((await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.head })).status).toBe(200);
-    expect((await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.board })).status).toBe(200);
-    expect((await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.signer })).status).toBe(404);
-    expect((await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.headOther })).status).toBe(404);
-    expect((await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet`, { token: p.tokens.officer })).status).toBe(400);
-    const pdf = await api.app.getHttpAdapter().getInstance().inject({
-      method: 'GET',
-      url: `/api/v1/reports/officials/${p.userIds.officer}/sheet?year=2026&format=pdf`,
-      headers: { authorization: `Bearer ${p.tokens.head}` },
+    const own = await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, {
+      token: p.tokens.officer,
     });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      year: 2026,
+      userId: p.userIds.officer,
+      fullName: 'Trần Văn Minh',
+      unitCode: 'H15.50.01',
+      stepsHandled: 1,
+    });
+    expect(
+      (await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.head }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.board }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, { token: p.tokens.signer }))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet?year=2026`, {
+          token: p.tokens.headOther,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await api.request('GET', `/reports/officials/${p.userIds.officer}/sheet`, { token: p.tokens.officer })).status,
+    ).toBe(400);
+    const pdf = await api.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'GET',
+        url: `/api/v1/reports/officials/${p.userIds.officer}/sheet?year=2026&format=pdf`,
+        headers: { authorization: `Bearer ${p.tokens.head}` },
+      });
     expect(pdf.statusCode).toBe(200);
     const text = pdfText(pdf.rawPayload, dir, 'sheet').replace(/\s+/g, ' ');
     expect(text).toContain('PHIẾU TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH NĂM 2026');

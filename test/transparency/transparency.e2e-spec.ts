@@ -44,7 +44,15 @@ describe('transparency: public statistics and the lobby board', () => {
       ['D', 'Lý Văn Đức', '001085000004', '0904000004', 'duc@example.vn'],
     ] as const;
     for (const [key, name, id, phone, email] of people) {
-      setNow(key === 'C' ? '2026-02-02T08:00:00' : key === 'A' ? '2026-03-02T08:00:00' : key === 'B' ? '2026-03-02T08:30:00' : '2026-03-02T09:00:00');
+      setNow(
+        key === 'C'
+          ? '2026-02-02T08:00:00'
+          : key === 'A'
+            ? '2026-03-02T08:00:00'
+            : key === 'B'
+              ? '2026-03-02T08:30:00'
+              : '2026-03-02T09:00:00',
+      );
       d[key] = await intake(api, p, applicant(name, id, phone, email));
       for (const s of [name, id, phone, email, d[key].lookupKey]) personal.add(s);
     }
@@ -72,7 +80,12 @@ describe('transparency: public statistics and the lobby board', () => {
   it('publishes per-unit statistics of a period, with shares, overdue now, and the computing time', async () => {
     const res = await get('/public/stats?period=2026-03');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ period: '2026-03', groupBy: 'unit', computedAt: '2026-03-02T11:30:00+07:00', frozen: false });
+    expect(res.body).toMatchObject({
+      period: '2026-03',
+      groupBy: 'unit',
+      computedAt: '2026-03-02T11:30:00+07:00',
+      frozen: false,
+    });
     const row = res.body.rows.find((r: { unitCode: string }) => r.unitCode === 'H15.50');
     expect(row).toEqual({
       unitCode: 'H15.50',
@@ -93,9 +106,14 @@ describe('transparency: public statistics and the lobby board', () => {
     expect(byField.body.rows).toEqual([expect.objectContaining({ field: 'Xây dựng', received: 3, overdueNow: 1 })]);
     const csv = await get('/public/stats?period=2026-03&format=csv');
     expect(csv.status).toBe(200);
-    const lines = String(csv.body).replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = String(csv.body)
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0].split(',').slice(0, 4)).toEqual(['Kỳ', 'Thời điểm tính', 'Mã đơn vị', 'Tên đơn vị']);
-    expect(lines.find((l) => l.includes('H15.50,'))).toContain('2026-03,2026-03-02T11:30:00+07:00,H15.50,Sở Xây dựng,3,2,2,0,0,1,1');
+    expect(lines.find((l) => l.includes('H15.50,'))).toContain(
+      '2026-03,2026-03-02T11:30:00+07:00,H15.50,Sở Xây dựng,3,2,2,0,0,1,1',
+    );
     const bad = await get('/public/stats?period=2026-13');
     expect(bad.status).toBe(400);
     const unknown = await get('/public/stats?unitCode=NOPE');
@@ -108,14 +126,17 @@ describe('transparency: public statistics and the lobby board', () => {
     expect(res.body.computedAt).toBe('2026-03-02T11:30:00+07:00');
     const all = res.body.today.reduce(
       (s: Record<string, number>, u: Record<string, number>) => {
-        for (const k of ['received', 'inProgressWithin', 'inProgressOverdue', 'readyForCollection', 'returned']) s[k] += u[k];
+        for (const k of ['received', 'inProgressWithin', 'inProgressOverdue', 'readyForCollection', 'returned'])
+          s[k] += u[k];
         return s;
       },
       { received: 0, inProgressWithin: 0, inProgressOverdue: 0, readyForCollection: 0, returned: 0 },
     );
     expect(all).toEqual({ received: 3, inProgressWithin: 1, inProgressOverdue: 1, readyForCollection: 1, returned: 1 });
     expect(res.body.monthOnTimeRate).toBe(1);
-    expect(res.body.ready).toEqual([{ code: d.A.code, procedureName: 'Cấp giấy phép xây dựng', applicantMasked: 'Nguyễn V. A.' }]);
+    expect(res.body.ready).toEqual([
+      { code: d.A.code, procedureName: 'Cấp giấy phép xây dựng', applicantMasked: 'Nguyễn V. A.' },
+    ]);
   });
 
   it('computes once per interval and key: later answers within the interval are the shared one', async () => {
@@ -142,7 +163,10 @@ describe('transparency: public statistics and the lobby board', () => {
     expect(await page.locator('h1').innerText()).toBe('Bảng thông tin giải quyết thủ tục hành chính');
     expect(await page.locator('#ready').innerText()).toContain('Nguyễn V. A.');
     // Nothing overflows the screen: the board is read from afar, without scrolling.
-    const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
+    const size = await page.evaluate(() => ({
+      w: document.documentElement.scrollWidth,
+      h: document.documentElement.scrollHeight,
+    }));
     expect(size.w).toBeLessThanOrEqual(1920);
     expect(size.h).toBeLessThanOrEqual(1080);
     const fontPx = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('td')!).fontSize));
@@ -154,9 +178,15 @@ describe('transparency: public statistics and the lobby board', () => {
       (x: { status: string; code: string }) => x.status === 'received' && x.code !== d.D.code && x.code !== d.C.code,
     );
     setNow('2026-03-02T11:40:00');
-    await act(api, e.id, 'resolve', p.tokens.head, { expectedVersion: e.version, resultSummary: 'x', electronicResult: false });
+    await act(api, e.id, 'resolve', p.tokens.head, {
+      expectedVersion: e.version,
+      resultSummary: 'x',
+      electronicResult: false,
+    });
     setNow('2026-03-02T11:41:00');
-    await page.waitForFunction((code) => document.getElementById('ready')!.innerText.includes(code), e.code, { timeout: 15_000 });
+    await page.waitForFunction((code) => document.getElementById('ready')!.innerText.includes(code), e.code, {
+      timeout: 15_000,
+    });
     expect(await page.locator('#ready').innerText()).toContain('Đào V. E.');
     expect(await page.locator('#updated').innerText()).toBe('11:41 02/03/2026');
 
@@ -172,14 +202,20 @@ describe('transparency: public statistics and the lobby board', () => {
   });
 
   it('shows the statistics on a phone, with the downloads', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN', isMobile: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'vi-VN',
+      isMobile: true,
+    });
     const page = await context.newPage();
     await page.goto(`${base}/thong-ke?period=2026-03`);
     await check(page, 'thong-ke-phone');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(390);
     expect(await page.locator('table').innerText()).toContain('Sở Xây dựng');
-    expect(await page.locator('a', { hasText: 'CSV' }).getAttribute('href')).toBe('/api/v1/public/stats?period=2026-03&groupBy=unit&format=csv');
+    expect(await page.locator('a', { hasText: 'CSV' }).getAttribute('href')).toBe(
+      '/api/v1/public/stats?period=2026-03&groupBy=unit&format=csv',
+    );
     scan('/thong-ke', await page.content());
     await page.selectOption('#groupBy', 'field');
     await Promise.all([page.waitForURL(/groupBy=field/), page.click('button[type=submit]')]);

@@ -134,7 +134,10 @@ export class ReassignDto extends ActionBase {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
 }
 export class CorrectDeadlineDto extends ActionBase {
-  @ApiProperty({ example: '2026-03-20T17:00:00+07:00', description: 'the corrected statutory due instant (not snapped)' })
+  @ApiProperty({
+    example: '2026-03-20T17:00:00+07:00',
+    description: 'the corrected statutory due instant (not snapped)',
+  })
   @IsString()
   @Matches(ISO_INSTANT_PATTERN, { message: 'dueAt must be an ISO-8601 instant with an offset' })
   dueAt!: string;

@@ -38,7 +38,6 @@ class ReportQueryBase {
 }
 
 class DatedQuery extends ReportQueryBase {
-
   @ApiPropertyOptional({ example: '2026-01-01', description: 'first local date (with `to`), instead of `period`' })
   @IsOptional()
   @Matches(DATE_PATTERN, { message: 'from must be a date YYYY-MM-DD' })
@@ -64,7 +63,10 @@ export class ProcessingQuery extends DatedQuery {
   @IsIn(GROUP_BYS)
   groupBy?: GroupBy;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'a closed period: read this version of its snapshot (default: the one in force)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'a closed period: read this version of its snapshot (default: the one in force)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -74,7 +76,10 @@ export class ProcessingQuery extends DatedQuery {
 }
 
 export class OfficialsQuery extends DatedQuery {
-  @ApiPropertyOptional({ example: 2026, description: 'a calendar year (the annual evaluation), instead of period or from/to' })
+  @ApiPropertyOptional({
+    example: 2026,
+    description: 'a calendar year (the annual evaluation), instead of period or from/to',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -83,13 +88,15 @@ export class OfficialsQuery extends DatedQuery {
   year?: number;
 }
 
-
 export class IndexQuery extends ReportQueryBase {
   @ApiProperty({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM' })
   @Matches(PERIOD_PATTERN, { message: 'period must be YYYY, YYYY-H1, YYYY-Q1 or YYYY-MM' })
   period!: string;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'a closed period: read this version of its snapshot (default: the one in force)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'a closed period: read this version of its snapshot (default: the one in force)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -44,7 +44,8 @@ export function officialSheetPdf(s: OfficialSheetDto): Promise<Buffer> {
   const { doc } = pdf;
   const x = margins.left;
   const width = doc.page.width - margins.left - margins.right;
-  let y = nationalHeader(doc, { parentName: null, unitName: s.unitName || 'Đơn vị' }, { x, y: margins.top, width }, 10) + 18;
+  let y =
+    nationalHeader(doc, { parentName: null, unitName: s.unitName || 'Đơn vị' }, { x, y: margins.top, width }, 10) + 18;
   y = textAt(doc, S.title(s.year), x, y, width, { font: 'bold', size: 13, align: 'center' });
   y = textAt(doc, S.basis, x, y + 2, width, { font: 'italic', size: 10, align: 'center' }) + 14;
   const line = (label: string, value: string | number, indent = 0) => {
@@ -52,7 +53,8 @@ export function officialSheetPdf(s: OfficialSheetDto): Promise<Buffer> {
     textAt(doc, `${label}:`, x + indent, y, width * 0.7 - indent, { size: 11 });
     y = textAt(doc, String(value), x + width * 0.7, y, width * 0.3, { font: 'bold', size: 11, align: 'right' }) + 4;
   };
-  const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })}%`);
+  const pct = (r: number | null) =>
+    r === null ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })}%`;
   line(S.official, s.fullName);
   line(S.account, s.username);
   line(S.unit, `${s.unitName} (${s.unitCode})`);

@@ -3,7 +3,10 @@ import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator'
 import { PERIOD_PATTERN } from 'src/reports/dto/reports.dto';
 
 export class PublicStatsQuery {
-  @ApiPropertyOptional({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM (default: this month)' })
+  @ApiPropertyOptional({
+    example: '2026-Q1',
+    description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM (default: this month)',
+  })
   @IsOptional()
   @Matches(PERIOD_PATTERN, { message: 'period must be YYYY, YYYY-H1, YYYY-Q1 or YYYY-MM' })
   period?: string;
@@ -43,7 +46,11 @@ export class PublicStatsRowDto {
   @ApiProperty() resolvedOnTime!: number;
   @ApiProperty() resolvedLate!: number;
   @ApiProperty({ description: 'open and overdue as of computedAt' }) overdueNow!: number;
-  @ApiProperty({ nullable: true, type: Number, description: '(early + on time) / resolved, 0..1; null with nothing resolved' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: '(early + on time) / resolved, 0..1; null with nothing resolved',
+  })
   onTimeRate!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'ratings very satisfied or satisfied / ratings, 0..1' })
   satisfaction!: number | null;
