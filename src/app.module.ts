@@ -16,6 +16,7 @@ import { ConsoleModule } from 'src/console/console.module';
 import { SlaModule } from 'src/sla/sla.module';
 import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
+import { TransparencyModule } from 'src/transparency/transparency.module';
 
 /** The HTTP API process. */
 @Module({
@@ -35,6 +36,7 @@ import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
     WebhooksModule,
     ReportsModule,
     ConsoleModule,
+    TransparencyModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

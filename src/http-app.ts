@@ -52,6 +52,9 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
       { path: 'console/{*rest}', method: RequestMethod.ALL },
       { path: 'tra-cuu', method: RequestMethod.ALL },
       { path: 'tra-cuu/{*rest}', method: RequestMethod.ALL },
+      // Transparency pages (no sign-in).
+      { path: 'bang-tin', method: RequestMethod.ALL },
+      { path: 'thong-ke', method: RequestMethod.ALL },
     ],
   });
   // HTML forms of the console post application/x-www-form-urlencoded bodies: Nest's Fastify

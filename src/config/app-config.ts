@@ -128,6 +128,16 @@ export class EnvironmentVariables {
   )
   TRUST_PROXY: string[] = [];
 
+  /**
+   * Transparency (the lobby board, public statistics): each answer is computed once per this many
+   * seconds per key and shared through Redis by every viewer and API instance.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  TRANSPARENCY_CACHE_SECONDS = 30;
+
   /** Comma-separated allowed origins; empty keeps CORS closed. */
   @Transform(toList)
   CORS_ORIGINS: string[] = [];

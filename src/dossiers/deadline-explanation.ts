@@ -48,6 +48,15 @@ export interface DeadlineExplanation {
    * segments count from the last one); `discardedWorkingMinutes` is the time counted before it.
    */
   restarts: { at: number; clockStart: number; discardedWorkingMinutes: number }[];
+  /** Audited deadline corrections (leaders' tools): each set the due instant as given. */
+  corrections: {
+    at: number;
+    dueAt: number;
+    previousDueAt: number;
+    reason: string;
+    documentRef: string;
+    actorUserId: string | null;
+  }[];
   /** calendar_days limits only: the raw instant (start + N × 24 h + pauses) and the snap rule applied. */
   calendarDays: {
     rawDueAt: number;
@@ -172,6 +181,7 @@ export function explainDeadline(input: ExplainInput): DeadlineExplanation {
     skippedDays,
     extensions,
     restarts,
+    corrections: (s.corrections ?? []).map((c) => ({ ...c })),
     calendarDays,
   };
 }

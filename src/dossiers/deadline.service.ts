@@ -79,6 +79,14 @@ export class DeadlineService {
         clockStart: iso(r.clockStart),
         discardedWorkingMinutes: r.discardedWorkingMinutes,
       })),
+      corrections: x.corrections.map((c) => ({
+        at: iso(c.at),
+        dueAt: iso(c.dueAt),
+        previousDueAt: iso(c.previousDueAt),
+        reason: c.reason,
+        documentRef: c.documentRef,
+        actorUserId: c.actorUserId,
+      })),
       calendarDays: x.calendarDays && { rawDueAt: iso(x.calendarDays.rawDueAt), snap: x.calendarDays.snap },
     };
   }

@@ -33,6 +33,31 @@ export interface DossierUnits {
   atCounterStep: boolean;
   /** For extension: the unit named responsible in the letter. */
   responsibleUnitId?: string | null;
+  /** Every unit the dossier concerns (receiving, handling, steps): a head of any of them may comment. */
+  unitIds?: readonly string[];
+}
+
+/**
+ * Leaders' tools (docs/domain.md "Leaders' tools"): comments by heads of a unit the dossier
+ * concerns and by the board; reassignment by a head of the current step's unit; recall by a head
+ * of the current step's or the receiving unit; deadline corrections by the board (and the admin).
+ * A head of a unit includes heads of its ancestors: the scope is the head's subtree.
+ */
+function mayLead(user: AuthUser, action: DossierAction, d: DossierUnits, scope: readonly string[]): boolean | null {
+  const inScope = (id: string | null | undefined) => !!id && scope.includes(id);
+  const head = user.role === 'unit_head';
+  switch (action) {
+    case 'comment':
+      return user.role === 'reform_board' || (head && (d.unitIds ?? [d.receivingUnitId]).some(inScope));
+    case 'reassign':
+      return head && inScope(d.currentStepUnitId);
+    case 'recall':
+      return head && (inScope(d.currentStepUnitId) || inScope(d.receivingUnitId));
+    case 'correct_deadline':
+      return user.role === 'reform_board';
+    default:
+      return null;
+  }
 }
 
 /** `scope`: the units the user acts for (own unit; a head's subtree); null for the admin. */
@@ -44,6 +69,8 @@ export function mayAct(
 ): boolean {
   if (user.role === 'admin') return true;
   if (!scope) return false;
+  const lead = mayLead(user, action, d, scope);
+  if (lead !== null) return lead;
   const inScope = (id: string | null | undefined) => !!id && scope.includes(id);
   const counter =
     COUNTER_ACTIONS.has(action) && inScope(d.receivingUnitId) && (action !== 'forward' || d.atCounterStep);

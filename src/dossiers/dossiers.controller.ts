@@ -156,7 +156,7 @@ export class DossiersController {
 
   @Post(':id/actions/:action')
   @HttpCode(200)
-  @Roles('counter_staff', 'officer', 'unit_head', 'admin')
+  @Roles('counter_staff', 'officer', 'unit_head', 'admin', 'reform_board')
   @ApiParam({ name: 'action', enum: ACTION_NAMES })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiBody({ schema: { oneOf: Object.values(ACTION_DTOS).map((c) => ({ $ref: getSchemaPath(c) })) } })

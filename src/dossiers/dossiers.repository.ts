@@ -410,6 +410,44 @@ export class DossiersRepository {
     ]);
   }
 
+  /**
+   * In-app alerts of a directive comment (leaders' tools), in the action's transaction: to the
+   * current step's assignee and to the head of the unit handling the dossier now (the current
+   * step's unit, else the handling unit; without a head, its nearest ancestor's), never to the
+   * comment's author.
+   */
+  async insertCommentAlerts(
+    m: EntityManager,
+    dossierId: string,
+    state: { currentStep: number | null; steps: { assigneeUserId: string | null }[] },
+    p: { current_step_unit_id: string | null },
+    authorId: string,
+    at: number,
+  ): Promise<void> {
+    const assignee = state.currentStep === null ? null : state.steps[state.currentStep].assigneeUserId;
+    await m.query(
+      `WITH RECURSIVE u AS (
+         SELECT coalesce($2::uuid, d.handling_unit_id) AS unit_id FROM dossiers d WHERE d.id = $1
+       ),
+       -- The head of that unit, or of its nearest ancestor that has one (heads of ancestors head it too).
+       up(id, parent_id, head, depth) AS (
+         SELECT un.id, un.parent_id, un.head_user_id, 0 FROM units un JOIN u ON un.id = u.unit_id
+         UNION ALL
+         SELECT p.id, p.parent_id, p.head_user_id, up.depth + 1 FROM units p JOIN up ON p.id = up.parent_id
+         WHERE up.head IS NULL
+       ),
+       r AS (
+         (SELECT head AS user_id FROM up WHERE head IS NOT NULL ORDER BY depth LIMIT 1)
+         UNION SELECT $3::uuid WHERE $3::uuid IS NOT NULL
+       )
+       INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+       SELECT 'directive_comment', $1, u.unit_id, r.user_id, $5, $5
+       FROM u CROSS JOIN r WHERE r.user_id <> $4::uuid
+       ON CONFLICT DO NOTHING`,
+      [dossierId, p.current_step_unit_id, assignee, authorId, new Date(at)],
+    );
+  }
+
   async appendEvents(m: EntityManager, events: EventRow[]): Promise<void> {
     if (events.length === 0) return;
     if (events.length === 1) {

@@ -215,20 +215,25 @@ export class DossiersService {
     // locked row inside the transaction, after an Idempotency-Key replay (a retry must replay even
     // though the dossier has since moved to that step).
     const assignee =
-      action === 'forward' && typeof eventPayload.assigneeUserId === 'string'
+      (action === 'forward' || action === 'reassign') && typeof eventPayload.assigneeUserId === 'string'
         ? { found: await this.users.findById(eventPayload.assigneeUserId) }
         : null;
     return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
       const row = await this.repo.findById(id, m, true);
       if (!row) throw notFound('Hồ sơ');
       if (row.version !== expectedVersion) throw conflict(row.version);
-      if (assignee) checkAssignee(assignee.found, procedure, row.state, eventPayload.toStepIndex);
+      if (assignee && action === 'forward')
+        checkAssignee(assignee.found, procedure, row.state, eventPayload.toStepIndex);
+      // Reassignment (leaders' tools): to an active user of the current step's own unit.
+      if (assignee && action === 'reassign' && row.state.currentStep !== null)
+        checkAssignee(assignee.found, procedure, row.state, row.state.steps[row.state.currentStep].index);
       const step = row.state.currentStep === null ? null : row.state.steps[row.state.currentStep];
       const units = {
         receivingUnitId: row.receiving_unit_id,
         currentStepUnitId: row.current_step_unit_id,
         atCounterStep: !!step && procedure.steps[step.index]?.unitId === row.receiving_unit_id,
         responsibleUnitId,
+        unitIds: row.unit_ids,
       };
       if (!mayAct(user, action, units, scope)) {
         throw new DomainError('FORBIDDEN', 'Bạn không có quyền thực hiện thao tác này với hồ sơ này.');
@@ -265,6 +270,8 @@ export class DossiersService {
         portal_facts: facts,
       };
       await this.repo.update(m, id, projection);
+      // A directive comment alerts the current assignee and the head of the unit now handling it.
+      if (action === 'comment') await this.repo.insertCommentAlerts(m, id, state, projection, user.id, event.at);
       // The response is built from what was written: no read-back round trip.
       return this.toDto({ ...row, ...projection }, versioned.calendar, now);
     });

@@ -200,7 +200,10 @@ export class ImportService {
     result: ImportResult,
   ): Promise<void> {
     try {
-      await this.repo.transaction((m) => this.writeBatch(m, batch, calendar, calendarVersion, actor));
+      await this.repo.transaction(async (m) => {
+        await markImport(m);
+        await this.writeBatch(m, batch, calendar, calendarVersion, actor);
+      });
       result.imported += batch.length;
       return;
     } catch {
@@ -208,7 +211,10 @@ export class ImportService {
     }
     for (const one of batch) {
       try {
-        await this.repo.transaction((m) => this.writeBatch(m, [one], calendar, calendarVersion, actor));
+        await this.repo.transaction(async (m) => {
+          await markImport(m);
+          await this.writeBatch(m, [one], calendar, calendarVersion, actor);
+        });
         result.imported += 1;
       } catch (err) {
         if (!(err instanceof ItemError) && (err as { code?: string }).code !== '23505') {
@@ -361,6 +367,7 @@ export class ImportService {
     const procedure = await this.rules.version(seen!.procedure_id, seen!.procedure_version);
     const ctx = this.dossiers.context(calendar, procedure, seen!.channel);
     return this.repo.transaction(async (m) => {
+      await markImport(m);
       const row = (await this.repo.findById(id, m, true))!;
       const known = await this.repo.events(id, m);
       const knownIds = new Set(known.map((e) => e.external_id).filter((x): x is string => !!x));
@@ -461,4 +468,9 @@ function describe(err: unknown): string {
   }
   if ((err as { code?: string }).code === '23505') return 'mã hồ sơ đã tồn tại';
   return 'lỗi khi ghi hồ sơ';
+}
+
+/** Changes written by an import are the cause of the closed periods' adjustments they make. */
+async function markImport(m: EntityManager): Promise<void> {
+  await m.query(`SELECT set_config('sla.change_cause', 'import', true)`);
 }

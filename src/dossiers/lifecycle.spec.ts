@@ -61,6 +61,11 @@ const PAYLOADS: Record<DossierAction, Record<string, unknown>> = {
   stop: { reason: 'Theo đề nghị' },
   withdraw: { reason: 'Công dân rút' },
   close: {},
+  // Leaders' tools.
+  comment: { text: 'Đề nghị khẩn trương xử lý' },
+  reassign: { assigneeUserId: 'user-2', reason: 'Cán bộ nghỉ phép' },
+  recall: { reason: 'Thẩm định chưa đạt' },
+  correct_deadline: { dueAt: '2027-06-01T10:00:00+07:00', reason: 'Sự cố hệ thống', documentRef: 'QĐ 12/2026' },
 };
 
 const ev = (action: DossierAction, at: number, payload: Record<string, unknown> = PAYLOADS[action]): DossierEvent => ({

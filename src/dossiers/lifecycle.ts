@@ -22,6 +22,10 @@ export const STATUSES = [
 ] as const;
 export type DossierStatus = (typeof STATUSES)[number];
 
+/** Leaders' tools on a dossier: directive comments, reassignment, recall, audited deadline correction. */
+export const LEADER_ACTIONS = ['comment', 'reassign', 'recall', 'correct_deadline'] as const;
+export type LeaderAction = (typeof LEADER_ACTIONS)[number];
+
 export const ACTIONS = [
   'intake',
   'forward',
@@ -36,6 +40,8 @@ export const ACTIONS = [
   'stop',
   'withdraw',
   'close',
+  // Leaders' tools (docs/domain.md "Leaders' tools"): see leaderAction below.
+  ...LEADER_ACTIONS,
 ] as const;
 export type DossierAction = (typeof ACTIONS)[number];
 export type LiveAction = Exclude<DossierAction, 'intake'>;
@@ -87,6 +93,11 @@ export const ALLOWED_FROM: Record<DossierAction, readonly (DossierStatus | null)
   stop: OPEN,
   withdraw: OPEN,
   close: ['awaiting_supplement'],
+  // Leaders' tools.
+  comment: [...STATUSES],
+  reassign: RUNNING,
+  recall: ['in_progress'],
+  correct_deadline: OPEN,
 };
 
 export type Outcome = 'early' | 'on_time' | 'late';
@@ -173,6 +184,18 @@ export interface StepRecord {
   completedAt: number | null;
   completedBy: string | null;
   result: Outcome | null;
+  /** Set when a head recalled the dossier from this step (no result: the step was not handled). */
+  recalled?: boolean;
+}
+
+/** An audited correction of the statutory due instant (leaders' tools). */
+export interface DeadlineCorrection {
+  at: number;
+  dueAt: number;
+  previousDueAt: number;
+  reason: string;
+  documentRef: string;
+  actorUserId: string | null;
 }
 
 /** A running or paused clock: the dossier's against its limit, or the current step's against its hours. */
@@ -205,6 +228,8 @@ export interface DossierState {
   endedAt: number | null;
   returnedAt: number | null;
   outcome: Outcome | null;
+  /** Deadline corrections (leaders' tools), oldest first; absent in snapshots older than them. */
+  corrections?: DeadlineCorrection[];
   /** Index into `steps` of the current step (null once ended). */
   currentStep: number | null;
   steps: StepRecord[];
@@ -674,6 +699,11 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
       const ended = end(ctx, s, e, 'closed');
       return { ...ended, outcome: null };
     }
+    case 'comment':
+    case 'reassign':
+    case 'recall':
+    case 'correct_deadline':
+      return leaderAction(ctx, s, e, action);
     default:
       throw new Error(`unhandled action ${String(action satisfies never)}`);
   }
@@ -718,6 +748,84 @@ function expiresAt(ctx: FoldContext, s: DossierState, action: DossierAction, at:
   if (action !== 'request_supplement') return s.supplementExpiresAt ?? null;
   const after = policyOf(ctx, s.receivedAt).closeAfterSupplementMs;
   return after === undefined || after === null ? null : at + after;
+}
+
+/**
+ * Leaders' tools (docs/domain.md "Leaders' tools"). A comment changes nothing but the timeline; a
+ * reassignment names another officer for the current step (its clock runs on); a recall completes
+ * the current step without a result and hands the dossier back to the step it came from, whose
+ * clock starts afresh with its allotted hours (a new hand-over); a deadline correction sets the
+ * statutory due instant as given, without snapping, and keeps the promised instant.
+ */
+function leaderAction(ctx: FoldContext, s: DossierState, e: DossierEvent, action: LeaderAction): DossierState {
+  const cal = ctx.calendar;
+  const p = e.payload;
+  switch (action) {
+    case 'comment':
+      str(p, 'text', true);
+      return s;
+    case 'reassign': {
+      str(p, 'reason', true);
+      const assignee = str(p, 'assigneeUserId', true);
+      const steps = s.steps.slice();
+      steps[s.currentStep!] = { ...steps[s.currentStep!], assigneeUserId: assignee };
+      return { ...s, steps };
+    }
+    case 'recall': {
+      str(p, 'reason', true);
+      const current = s.currentStep!;
+      const rec = s.steps[current];
+      if (current === 0 || rec.index === 0)
+        throw new LifecycleError('RULE_VIOLATION', 'Hồ sơ đang ở bước đầu tiên; không có bước trước để thu hồi.');
+      const from = s.steps[current - 1];
+      const rule = ctx.rules.steps[from.index];
+      const steps = s.steps.slice();
+      steps[current] = { ...rec, completedAt: e.at, completedBy: e.actorUserId, result: null, recalled: true };
+      const stepClock = startStepClock(cal, e.at, rule.workingHours);
+      steps.push({
+        index: from.index,
+        name: rule.name,
+        fromUnitCode: rec.toUnitCode,
+        toUnitCode: rule.unitCode,
+        handedOverAt: e.at,
+        handedOverBy: e.actorUserId,
+        assigneeUserId: from.assigneeUserId,
+        dueAt: stepClock.dueAt,
+        completedAt: null,
+        completedBy: null,
+        result: null,
+      });
+      return {
+        ...s,
+        status: from.index === 0 ? 'received' : 'in_progress',
+        steps,
+        currentStep: steps.length - 1,
+        stepClock,
+      };
+    }
+    case 'correct_deadline': {
+      const reason = str(p, 'reason', true)!;
+      const documentRef = str(p, 'documentRef', true)!;
+      const dueAt = instant(p, 'dueAt');
+      if (dueAt <= s.clockStart)
+        throw new LifecycleError('RULE_VIOLATION', 'Thời hạn đính chính phải sau thời điểm bắt đầu tính thời hạn.');
+      const correction: DeadlineCorrection = {
+        at: e.at,
+        dueAt,
+        previousDueAt: s.clock.dueAt,
+        reason,
+        documentRef,
+        actorUserId: e.actorUserId,
+      };
+      return {
+        ...s,
+        clock: { ...s.clock, dueAt, rawDueAt: null },
+        corrections: [...(s.corrections ?? []), correction],
+      };
+    }
+    default:
+      throw new Error(`unhandled leader action ${String(action satisfies never)}`);
+  }
 }
 
 function withStepDue(steps: StepRecord[], current: number | null, dueAt: number | null): StepRecord[] {

@@ -47,6 +47,8 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
       const total = rebuilt === 0 ? await this.repo.countStaleOpen(versioned.version) : null;
       if (total === 0) break;
       const done = await this.repo.transaction(async (m) => {
+        // A calendar edit is the cause of any adjustment to a closed period this rebuild makes.
+        await m.query(`SELECT set_config('sla.change_cause', 'calendar', true)`);
         const rows = await this.repo.lockStaleOpen(m, versioned.version, BATCH, after);
         for (const row of rows) {
           after = row.id;

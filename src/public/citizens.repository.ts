@@ -34,6 +34,7 @@ export interface FeedbackRow {
   answer: string | null;
   answered_at: Date | null;
   answered_by: string | null;
+  upheld?: boolean | null;
 }
 
 /** What the public side reads of a dossier: never the applicant, never people. */
@@ -74,7 +75,7 @@ export interface FeedbackFilter {
 }
 
 const FEEDBACK_SELECT = `SELECT f.id, f.dossier_id, d.code AS dossier_code, d.unit_ids AS dossier_unit_ids, f.unit_id,
-  u.code AS unit_code, f.kind, f.content, f.lodged_at, f.due_at, f.answer, f.answered_at, f.answered_by
+  u.code AS unit_code, f.kind, f.content, f.lodged_at, f.due_at, f.answer, f.answered_at, f.answered_by, f.upheld
   FROM dossier_feedback f JOIN dossiers d ON d.id = f.dossier_id JOIN units u ON u.id = f.unit_id`;
 
 /** Builds numbered parameters for dynamic WHERE clauses. */
@@ -254,13 +255,13 @@ export class CitizensRepository {
    * Records the answer unless one exists (first answer wins; false otherwise) and, in the same
    * transaction, closes the overdue alert the feedback raised.
    */
-  async answer(id: string, answer: string, userId: string, at: Date): Promise<boolean> {
+  async answer(id: string, answer: string, userId: string, at: Date, upheld: boolean | null = null): Promise<boolean> {
     return this.transaction(async (m) => {
       // TypeORM answers an UPDATE with [rows, rowCount].
       const [rows]: [{ dossier_id: string }[], number] = await m.query(
-        `UPDATE dossier_feedback SET answer = $2, answered_at = $3, answered_by = $4
+        `UPDATE dossier_feedback SET answer = $2, answered_at = $3, answered_by = $4, upheld = $5
          WHERE id = $1 AND answered_at IS NULL RETURNING dossier_id`,
-        [id, answer, at, userId],
+        [id, answer, at, userId, upheld],
       );
       if (rows.length === 0) return false;
       await m.query(CLOSE_ANSWERED, [at, rows[0].dossier_id]);

@@ -62,11 +62,11 @@ export class FeedbackService {
     );
   }
 
-  async answer(id: string, answer: string, user: AuthUser): Promise<FeedbackDto> {
+  async answer(id: string, answer: string, user: AuthUser, upheld: boolean | null = null): Promise<FeedbackDto> {
     const row = await this.visible(id, user);
     if (!(await this.mayAnswer(user, row.unit_id))) throw new DomainError('FORBIDDEN', M.answerForbidden);
     const now = this.clock.now();
-    if (!(await this.repo.answer(id, answer.trim(), user.id, now))) {
+    if (!(await this.repo.answer(id, answer.trim(), user.id, now, upheld))) {
       throw new DomainError('CONFLICT', M.alreadyAnswered);
     }
     this.logger.info({ feedbackId: id, dossierId: row.dossier_id }, 'feedback answered');
@@ -110,6 +110,7 @@ export function toDto(r: FeedbackRow, now: Date): FeedbackDto {
     dueAt: toLocalIso(r.due_at),
     overdue: r.answered_at === null && r.due_at.getTime() < now.getTime(),
     answer: r.answer,
+    upheld: r.upheld ?? null,
     answeredAt: toLocalIso(r.answered_at),
     answeredByUserId: r.answered_by,
     answeredOnTime: r.answered_at === null ? null : r.answered_at.getTime() <= r.due_at.getTime(),

@@ -47,6 +47,6 @@ export class StaffController {
     @Body() dto: AnswerFeedbackDto,
     @CurrentUser() user: AuthUser,
   ): Promise<FeedbackDto> {
-    return this.feedback.answer(id, dto.answer, user);
+    return this.feedback.answer(id, (dto.content ?? dto.answer)!, user, dto.upheld ?? null);
   }
 }

@@ -45,6 +45,21 @@ export interface ProcessingReport {
   generatedAt: string;
   rows: ProcessingRow[];
   total: Counts06a;
+  /** A closed period's answer, read from its snapshot (closed periods). */
+  frozen?: boolean;
+  version?: number;
+  hash?: string;
+  closedAt?: string;
+  /** An open period right after a closed one: the adjustments recorded against that one since. */
+  carriedAdjustments?: CarriedAdjustment[];
+}
+
+export interface CarriedAdjustment {
+  period: string;
+  version: number;
+  figure: string;
+  delta: number;
+  dossiers: number;
 }
 
 export const INDEX_GROUP_KEYS = [
@@ -103,6 +118,11 @@ export interface IndexReport {
   unitName: string;
   generatedAt: string;
   units: IndexUnit[];
+  /** A closed period's answer, read from its snapshot (closed periods). */
+  frozen?: boolean;
+  version?: number;
+  hash?: string;
+  closedAt?: string;
 }
 
 export interface OfficialRow {
@@ -117,6 +137,15 @@ export interface OfficialRow {
   stepsLate: number;
   /** (early + on time) / handled; null when nothing was handled. */
   onTimeRate: number | null;
+  /** The annual evaluation's figures (officials' annual record). */
+  supplementRequests?: number;
+  supplementBreaches?: number;
+  ratedVerySatisfied?: number;
+  ratedSatisfied?: number;
+  ratedDissatisfied?: number;
+  conductFeedback?: number;
+  conductFeedbackUpheld?: number;
+  extensionsCaused?: number;
 }
 
 export interface OfficialsReport {

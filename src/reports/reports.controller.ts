@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Put, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Put, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from 'src/auth/auth-user';
@@ -8,6 +8,8 @@ import {
   IndexInputResultDto,
   IndexQuery,
   IndexReportDto,
+  OfficialSheetDto,
+  OfficialSheetQuery,
   OfficialsQuery,
   OfficialsReportDto,
   ProcessingQuery,
@@ -15,6 +17,10 @@ import {
 } from 'src/reports/dto/reports.dto';
 import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/export';
 import type { ExportFile, ExportFormat } from 'src/reports/report.types';
+import { uuidPipe } from 'src/common/uuid.pipe';
+import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
+import { officialSheetPdf } from 'src/reports/export/official-sheet';
+import { OfficialsAnnualService } from 'src/reports/officials-annual.service';
 import { ReportsService } from 'src/reports/reports.service';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf'];
@@ -43,7 +49,11 @@ async function answer<T>(
 @ApiBearerAuth()
 @Controller('reports')
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly closed: ClosedPeriodsService,
+    private readonly annual: OfficialsAnnualService,
+  ) {}
 
   @Get('processing')
   @Roles('admin', 'reform_board', 'unit_head')
@@ -54,7 +64,8 @@ export class ReportsController {
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProcessingReportDto | StreamableFile> {
-    return answer(await this.reports.processing(q, user), q.format, renderProcessing, reply);
+    // A closed period answers from its snapshot (closed-periods.service).
+    return answer(await this.closed.processing(q, user), q.format, renderProcessing, reply);
   }
 
   @Get('index')
@@ -66,7 +77,7 @@ export class ReportsController {
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IndexReportDto | StreamableFile> {
-    return answer(await this.reports.index(q, user), q.format, renderIndex, reply);
+    return answer(await this.closed.index(q, user), q.format, renderIndex, reply);
   }
 
   @Put('index/inputs')
@@ -86,6 +97,32 @@ export class ReportsController {
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OfficialsReportDto | StreamableFile> {
-    return answer(await this.reports.officials(q, user), q.format, renderOfficials, reply);
+    return answer(await this.annual.officials(q, user), q.format, renderOfficials, reply);
+  }
+
+  @Get('officials/:userId/sheet')
+  @Roles('admin', 'reform_board', 'unit_head', 'officer', 'counter_staff')
+  @ApiProduces('application/json', 'application/pdf')
+  @ApiOkResponse({
+    type: OfficialSheetDto,
+    description:
+      "one official's annual sheet (the official, heads of their unit and its ancestors, the board); pdf with format=pdf",
+  })
+  async sheet(
+    @Param('userId', uuidPipe) userId: string,
+    @Query() q: OfficialSheetQuery,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OfficialSheetDto | StreamableFile> {
+    const sheet = await this.annual.sheet(userId, q.year, user);
+    if (q.format !== 'pdf') return sheet;
+    return download(
+      {
+        body: await officialSheetPdf(sheet),
+        contentType: 'application/pdf',
+        fileName: `phieu-danh-gia-${sheet.username}-${sheet.year}.pdf`,
+      },
+      reply,
+    );
   }
 }

@@ -2,6 +2,11 @@ import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { loadSlaPolicy } from 'src/config/sla-policy';
+import { ClosedPeriodsController } from 'src/reports/closed-periods.controller';
+import { ClosedPeriodsRepository } from 'src/reports/closed-periods.repository';
+import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
+import { OfficialsAnnualRepository } from 'src/reports/officials-annual.repository';
+import { OfficialsAnnualService } from 'src/reports/officials-annual.service';
 import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
 import { ReportsController } from 'src/reports/reports.controller';
 import { ReportsRepository } from 'src/reports/reports.repository';
@@ -12,9 +17,17 @@ import { ReportsService } from 'src/reports/reports.service';
  * and their exports. At start it keeps the summaries' settings in step with config/sla-policy.json.
  */
 @Module({
-  controllers: [ReportsController],
-  providers: [ReportsRepository, ReportsService, ReportsCompactHandler],
-  exports: [ReportsRepository, ReportsCompactHandler, ReportsService],
+  controllers: [ReportsController, ClosedPeriodsController],
+  providers: [
+    ReportsRepository,
+    ReportsService,
+    ReportsCompactHandler,
+    ClosedPeriodsRepository,
+    ClosedPeriodsService,
+    OfficialsAnnualRepository,
+    OfficialsAnnualService,
+  ],
+  exports: [ReportsRepository, ReportsCompactHandler, ReportsService, ClosedPeriodsService],
 })
 export class ReportsModule implements OnApplicationBootstrap {
   constructor(

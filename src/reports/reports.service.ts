@@ -93,7 +93,7 @@ export class ReportsService {
     private readonly clock: Clock,
   ) {}
 
-  private period(q: { period?: string; from?: string; to?: string; cutoffDay?: number }): Period {
+  period(q: { period?: string; from?: string; to?: string; cutoffDay?: number }): Period {
     try {
       return resolvePeriod(q, q.cutoffDay ?? this.config.periodCutoffDay);
     } catch (e) {
@@ -105,7 +105,7 @@ export class ReportsService {
     }
   }
 
-  private bounds(p: Period): PeriodBounds {
+  bounds(p: Period): PeriodBounds {
     const fromAt = new Date(`${p.from}T00:00:00+07:00`);
     const toAt = new Date(new Date(`${p.to}T00:00:00+07:00`).getTime() + DAY_MS);
     return { from: p.from, to: p.to, fromAt, toAt };
@@ -116,7 +116,7 @@ export class ReportsService {
    * caller's scope, so existence is not revealed), else a unit head's own unit, else the province
    * (the single root; several roots are reported side by side).
    */
-  private async scope(unitCode: string | undefined, user: AuthUser): Promise<Scope> {
+  async scope(unitCode: string | undefined, user: AuthUser): Promise<Scope> {
     const visible = await this.scopes.visibleUnitIds(user);
     if (unitCode !== undefined) {
       const unit = await this.units.findByCode(unitCode);

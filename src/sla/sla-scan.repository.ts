@@ -209,7 +209,7 @@ export class SlaScanRepository {
     const [, count]: [unknown[], number] = await this.dataSource.query(
       `UPDATE alerts a SET closed_at = $1
        FROM dossiers d
-       WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind <> 'feedback_overdue' ${scope} AND (
+       WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind NOT IN ('feedback_overdue', 'directive_comment') ${scope} AND (
          d.ended_at IS NOT NULL
          OR (d.paused_since IS NULL AND a.kind IN ('due_soon', 'overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
          OR (d.paused_since IS NULL AND a.kind = 'stalled' AND a.deadline_at IS DISTINCT FROM d.step_due_at)

@@ -104,6 +104,7 @@ describe('feedback on a dossier (phản ánh, kiến nghị)', () => {
       dueAt: '2026-03-23T08:00:00+07:00',
       overdue: false,
       answer: null,
+      upheld: null,
       answeredAt: null,
       answeredByUserId: null,
       answeredOnTime: null,
@@ -129,12 +130,28 @@ describe('feedback on a dossier (phản ánh, kiến nghị)', () => {
       body: { answer: ' ' },
     });
     expect(blank.status).toBe(400);
+    const empty = await api.request('POST', `/feedback/${lodged.id}/answer`, {
+      token: p.tokens.head,
+      body: { upheld: true },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.body.details.map((x: { field: string }) => x.field)).toContain('content');
+    const badVerdict = await api.request('POST', `/feedback/${lodged.id}/answer`, {
+      token: p.tokens.head,
+      body: { content: 'Đã xử lý', upheld: 'yes' },
+    });
+    expect(badVerdict.status).toBe(400);
 
     setNow('2026-03-05T14:00:00');
-    const ok = await answer(lodged.id, p.tokens.head);
+    // The contract's names: the answer's content and the verdict (upheld), kept for the annual record.
+    const ok = await api.request('POST', `/feedback/${lodged.id}/answer`, {
+      token: p.tokens.head,
+      body: { content: 'Đơn vị đã kiểm tra và chấn chỉnh.', upheld: true },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({
       answer: 'Đơn vị đã kiểm tra và chấn chỉnh.',
+      upheld: true,
       answeredAt: '2026-03-05T14:00:00+07:00',
       answeredByUserId: p.userIds.head,
       answeredOnTime: true,

@@ -77,6 +77,10 @@ POST   /api/v1/dossiers/{id}/actions/{action=reject}             401 ok 403 ok 4
 POST   /api/v1/dossiers/{id}/actions/{action=stop}               401 ok 403 ok 404 ok  404 403 404
 POST   /api/v1/dossiers/{id}/actions/{action=withdraw}           401 ok 403 ok 404 403 404 ok  404
 POST   /api/v1/dossiers/{id}/actions/{action=close}              401 ok 403 ok 404 403 404 ok  404
+POST   /api/v1/dossiers/{id}/actions/{action=comment}            401 ok ok  ok 404 403 404 403 404
+POST   /api/v1/dossiers/{id}/actions/{action=reassign}           401 ok 403 ok 404 403 404 403 404
+POST   /api/v1/dossiers/{id}/actions/{action=recall}             401 ok 403 ok 404 403 404 403 404
+POST   /api/v1/dossiers/{id}/actions/{action=correct_deadline}   401 ok ok  403 404 403 404 403 404
 POST   /api/v1/imports/dossiers                          401  ok    403   403  403   403     403      403   403
 POST   /api/v1/sla/scan                                  401  ok    403   403  403   403     403      403   403
 GET    /api/v1/alerts                                    401  ok    ok    ok   ok    ok      ok       ok    ok
@@ -96,6 +100,14 @@ GET    /api/v1/reports/index                             401  ok    ok    ok   4
 PUT    /api/v1/reports/index/inputs                      401  403   ok    403  403   403     403      403   403
 GET    /api/v1/reports/officials                         401  ok    ok    ok   404   403     403      403   403
 GET    /api/v1/reports/rejudgement                       401  ok    ok    403  403   403     403      403   403
+GET    /api/v1/reports/officials/{userId}/sheet          401  ok    ok    ok   404   ok      404      404   404
+GET    /api/v1/reports/periods                           401  ok    ok    403  403   403     403      403   403
+POST   /api/v1/reports/periods/{period}/close            401  ok    ok    403  403   403     403      403   403
+POST   /api/v1/reports/periods/{period}/reopen           401  ok    403   403  403   403     403      403   403
+GET    /api/v1/reports/periods/{period}/adjustments      401  ok    ok    403  403   403     403      403   403
+GET    /api/v1/reports/corrections                       401  ok    ok    ok   404   403     403      403   403
+GET    /api/v1/public/stats                              ok   ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/public/board                              ok   ok    ok    ok   ok    ok      ok       ok    ok
 `;
 // Why some cells are what they are:
 // - alerts are addressed to people: officers and counter staff see (and acknowledge) only their own,
@@ -105,7 +117,13 @@ GET    /api/v1/reports/rejudgement                       401  ok    ok    403  4
 //   officers for the unit of the current step, heads for both and sign extensions, the board reads;
 // - intake for another unit is 403, not 404: unit codes are public catalogue data;
 // - the role check comes before the scope: counter staff of H15.60 answering feedback get 403;
-// - index inputs are entered by the reform board alone (docs/http-api.md), not even by the admin.
+// - index inputs are entered by the reform board alone (docs/http-api.md), not even by the admin;
+// - leaders' tools: heads of a unit the dossier concerns and the board comment, heads of the step's
+//   unit reassign, heads of the step's or receiving unit recall, the board corrects deadlines;
+// - an official's annual sheet: the official (here: officer50 of H15.50), heads of their unit and its
+//   ancestors, the board; anyone else gets 404 (as for an official that does not exist);
+// - closed periods: closed by the board (and the admin), reopened by the admin alone; each call
+//   closes a period of its own (closing one twice is 409), reopening one that was just closed.
 
 /**
  * Operations whose valid body may still meet a business rule once authorized: closing a dossier is
@@ -203,6 +221,13 @@ describe('authorization matrix: every operation × every role, owning and unrela
         before: [['request_supplement', { reason: 'Thiếu', items: ['Bản vẽ'] }]],
         body: { reason: 'Quá hạn bổ sung' },
       },
+      comment: { before: [], body: { text: 'Đề nghị khẩn trương xử lý' } },
+      reassign: { before: [['forward', {}]], body: { assigneeUserId: '', reason: 'Cán bộ nghỉ phép' } },
+      recall: { before: [['forward', {}]], body: { reason: 'Thẩm định chưa đạt' } },
+      correct_deadline: {
+        before: [],
+        body: { dueAt: '2026-03-20T17:00:00+07:00', reason: 'Sự cố hệ thống', documentRef: 'Công văn 45/STTTT' },
+      },
     };
 
   /** How to call each operation: its concrete URL and a body that would be valid (fresh objects where a call consumes one). */
@@ -290,7 +315,10 @@ describe('authorization matrix: every operation × every role, owning and unrela
         `POST /api/v1/dossiers/{id}/actions/{action=${action}}`,
         async () => {
           const d = await dossier(spec.before);
-          return { url: `/dossiers/${d.id}/actions/${action}`, body: { expectedVersion: d.version, ...spec.body } };
+          const body: Record<string, unknown> = { expectedVersion: d.version, ...spec.body };
+          // Reassignment: to an officer of the current step's unit (the forward above: H15.50.01).
+          if (action === 'reassign') body.assigneeUserId = ids.stepOfficer;
+          return { url: `/dossiers/${d.id}/actions/${action}`, body };
         },
       ]),
     ),
@@ -352,6 +380,20 @@ describe('authorization matrix: every operation × every role, owning and unrela
     }),
     'GET /api/v1/reports/rejudgement': async () => ({ url: '/reports/rejudgement' }),
     'GET /api/v1/reports/officials': async () => ({ url: '/reports/officials?period=2026-03&unitCode=H15.50' }),
+    'GET /api/v1/reports/officials/{userId}/sheet': async () => ({
+      url: `/reports/officials/${ids.officer50}/sheet?year=2026`,
+    }),
+    'GET /api/v1/reports/periods': async () => ({ url: '/reports/periods' }),
+    'POST /api/v1/reports/periods/{period}/close': async () => ({ url: `/reports/periods/${1900 + ++serial}/close` }),
+    'POST /api/v1/reports/periods/{period}/reopen': async () => {
+      const period = String(1900 + ++serial);
+      await asAdmin('POST', `/reports/periods/${period}/close`);
+      return { url: `/reports/periods/${period}/reopen`, body: { reason: 'Bổ sung số liệu nhập muộn' } };
+    },
+    'GET /api/v1/reports/periods/{period}/adjustments': async () => ({ url: '/reports/periods/2026-02/adjustments' }),
+    'GET /api/v1/reports/corrections': async () => ({ url: '/reports/corrections?period=2026-03&unitCode=H15.50' }),
+    'GET /api/v1/public/stats': async () => ({ url: '/public/stats?period=2026-03' }),
+    'GET /api/v1/public/board': async () => ({ url: '/public/board?unitCode=H15.50' }),
   };
 
   beforeAll(async () => {
@@ -366,7 +408,8 @@ describe('authorization matrix: every operation × every role, owning and unrela
       role: 'officer',
       unitCode: 'H15.50',
     };
-    await asAdmin('POST', '/users', officer);
+    ids.officer50 = (await asAdmin('POST', '/users', officer)).id;
+    ids.stepOfficer = p.userIds.officer;
     Object.assign(token, {
       admin: p.admin,
       board: p.tokens.board,

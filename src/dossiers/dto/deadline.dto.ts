@@ -49,6 +49,15 @@ export class CalendarDaysRuleDto {
   snap!: string;
 }
 
+export class DeadlineCorrectionDto {
+  @ApiProperty() at!: string;
+  @ApiProperty({ description: 'the due instant the correction set (not snapped)' }) dueAt!: string;
+  @ApiProperty({ description: 'the due instant before the correction' }) previousDueAt!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'the document the correction rests on' }) documentRef!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) actorUserId!: string | null;
+}
+
 export class DeadlineDto {
   @ApiProperty({ format: 'uuid' }) dossierId!: string;
   @ApiProperty() dossierCode!: string;
@@ -84,5 +93,7 @@ export class DeadlineDto {
     description: 'Decree 118/2025 Art. 19.5: restarts of the whole limit; the segments count from the last one',
   })
   restarts!: DeadlineRestartDto[];
+  @ApiProperty({ type: [DeadlineCorrectionDto], description: "deadline corrections (leaders' tools), oldest first" })
+  corrections!: DeadlineCorrectionDto[];
   @ApiProperty({ type: CalendarDaysRuleDto, nullable: true }) calendarDays!: CalendarDaysRuleDto | null;
 }

@@ -161,6 +161,36 @@ export class OptionalReasonDto extends ActionBase {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) reason?: string;
 }
 
+// Leaders' tools.
+export class CommentDto extends ActionBase {
+  @ApiProperty({ description: 'the directive comment (ý kiến chỉ đạo)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
+  text!: string;
+}
+export class ReassignDto extends ActionBase {
+  @ApiProperty({ format: 'uuid', description: 'an active officer of the current step unit' })
+  @IsUUID()
+  assigneeUserId!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
+}
+export class CorrectDeadlineDto extends ActionBase {
+  @ApiProperty({
+    example: '2026-03-20T17:00:00+07:00',
+    description: 'the corrected statutory due instant (not snapped)',
+  })
+  @IsString()
+  @Matches(ISO_INSTANT_PATTERN, { message: 'dueAt must be an ISO-8601 instant with an offset' })
+  dueAt!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
+  @ApiProperty({ description: 'the document the correction rests on (number and date)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  documentRef!: string;
+}
+
 /** The payload class of each live action, for validation by action name. */
 export const ACTION_DTOS = {
   forward: ForwardDto,
@@ -175,6 +205,10 @@ export const ACTION_DTOS = {
   stop: ReasonDto,
   withdraw: OptionalReasonDto,
   close: OptionalReasonDto,
+  comment: CommentDto,
+  reassign: ReassignDto,
+  recall: ReasonDto,
+  correct_deadline: CorrectDeadlineDto,
 } as const;
 
 const toList = ({ value }: { value: unknown }) =>

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { DATE_PATTERN } from 'src/common/time';
 import { CRITERIA, FEEDBACK_KINDS, VERDICTS } from 'src/public/citizen-rules';
 
@@ -101,6 +112,8 @@ export class FeedbackDto {
   @ApiProperty() dueAt!: string;
   @ApiProperty({ description: 'open and past its deadline, as of now' }) overdue!: boolean;
   @ApiProperty({ nullable: true, type: String }) answer!: string | null;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'the verdict given with the answer; null if none' })
+  upheld!: boolean | null;
   @ApiProperty({ nullable: true, type: String }) answeredAt!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) answeredByUserId!: string | null;
   @ApiProperty({ nullable: true, type: Boolean, description: 'answered by its deadline; null while open' })
@@ -108,9 +121,22 @@ export class FeedbackDto {
 }
 
 export class AnswerFeedbackDto {
-  @ApiProperty({ maxLength: 4000 })
+  @ApiPropertyOptional({ maxLength: 4000, description: 'the answer to the citizen' })
+  @ValidateIf((o: AnswerFeedbackDto) => o.answer === undefined || o.content !== undefined)
+  @IsString()
+  @Matches(/\S/, { message: 'content must not be blank' })
+  @MaxLength(4000)
+  content?: string;
+
+  @ApiPropertyOptional({ maxLength: 4000, deprecated: true, description: 'the earlier name of `content`' })
+  @IsOptional()
   @IsString()
   @Matches(/\S/, { message: 'answer must not be blank' })
   @MaxLength(4000)
-  answer!: string;
+  answer?: string;
+
+  @ApiPropertyOptional({ description: 'the verdict: was the feedback upheld (the officials annual record)' })
+  @IsOptional()
+  @IsBoolean()
+  upheld?: boolean;
 }

@@ -7,7 +7,7 @@ import type { GroupBy } from 'src/reports/report.types';
 
 export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
-const PERIOD_PATTERN = /^\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$/;
+export const PERIOD_PATTERN = /^\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$/;
 
 class ReportQueryBase {
   @ApiPropertyOptional({
@@ -62,14 +62,47 @@ export class ProcessingQuery extends DatedQuery {
   @IsOptional()
   @IsIn(GROUP_BYS)
   groupBy?: GroupBy;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'a closed period: read this version of its snapshot (default: the one in force)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  version?: number;
 }
 
-export class OfficialsQuery extends DatedQuery {}
+export class OfficialsQuery extends DatedQuery {
+  @ApiPropertyOptional({
+    example: 2026,
+    description: 'a calendar year (the annual evaluation), instead of period or from/to',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1900)
+  @Max(2200)
+  year?: number;
+}
 
 export class IndexQuery extends ReportQueryBase {
   @ApiProperty({ example: '2026-Q1', description: 'YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM' })
   @Matches(PERIOD_PATTERN, { message: 'period must be YYYY, YYYY-H1, YYYY-Q1 or YYYY-MM' })
   period!: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'a closed period: read this version of its snapshot (default: the one in force)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  version?: number;
 }
 
 export class IndexInputDto {
@@ -120,6 +153,14 @@ export class ProcessingRowDto extends Counts06aDto {
   @ApiPropertyOptional({ description: 'groupBy=procedure' }) procedureName?: string;
 }
 
+export class CarriedAdjustmentDto {
+  @ApiProperty({ example: '2026-Q1', description: 'the closed period the adjustment is about' }) period!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty({ example: 'resolvedLate' }) figure!: string;
+  @ApiProperty() delta!: number;
+  @ApiProperty({ description: 'dossiers behind the adjustment' }) dossiers!: number;
+}
+
 export class ProcessingReportDto {
   @ApiProperty({ example: '2026-01-01' }) from!: string;
   @ApiProperty({ example: '2026-03-31' }) to!: string;
@@ -129,6 +170,15 @@ export class ProcessingReportDto {
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [ProcessingRowDto] }) rows!: ProcessingRowDto[];
   @ApiProperty({ type: Counts06aDto }) total!: Counts06aDto;
+  @ApiPropertyOptional({ description: 'true: a closed period, answered from its snapshot' }) frozen?: boolean;
+  @ApiPropertyOptional({ description: 'closed periods: the snapshot version' }) version?: number;
+  @ApiPropertyOptional({ description: 'closed periods: SHA-256 of the snapshot' }) hash?: string;
+  @ApiPropertyOptional({ description: 'closed periods: when it was closed' }) closedAt?: string;
+  @ApiPropertyOptional({
+    type: [CarriedAdjustmentDto],
+    description: 'the period right after a closed one: adjustments recorded against it (the note of the form)',
+  })
+  carriedAdjustments?: CarriedAdjustmentDto[];
 }
 
 export class IndexIndicatorDto {
@@ -181,6 +231,10 @@ export class IndexReportDto {
   @ApiProperty() unitName!: string;
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [IndexUnitDto] }) units!: IndexUnitDto[];
+  @ApiPropertyOptional({ description: 'true: a closed period, answered from its snapshot' }) frozen?: boolean;
+  @ApiPropertyOptional({ description: 'closed periods: the snapshot version' }) version?: number;
+  @ApiPropertyOptional({ description: 'closed periods: SHA-256 of the snapshot' }) hash?: string;
+  @ApiPropertyOptional({ description: 'closed periods: when it was closed' }) closedAt?: string;
 }
 
 export class IndexInputResultDto {
@@ -204,6 +258,17 @@ export class OfficialRowDto {
   @ApiProperty() stepsOnTime!: number;
   @ApiProperty() stepsLate!: number;
   @ApiProperty({ nullable: true, type: Number }) onTimeRate!: number | null;
+  @ApiProperty({ description: 'supplement requests the official made' }) supplementRequests!: number;
+  @ApiProperty({ description: 'of them, breaches of the one-request rule (a second or later request)' })
+  supplementBreaches!: number;
+  @ApiProperty({ description: 'ratings of dossiers of theirs (a step they completed): very satisfied' })
+  ratedVerySatisfied!: number;
+  @ApiProperty() ratedSatisfied!: number;
+  @ApiProperty() ratedDissatisfied!: number;
+  @ApiProperty({ description: 'conduct feedback lodged on dossiers of theirs' }) conductFeedback!: number;
+  @ApiProperty({ description: 'of it, upheld when answered' }) conductFeedbackUpheld!: number;
+  @ApiProperty({ description: 'extensions of dossiers where they had completed a step late before' })
+  extensionsCaused!: number;
 }
 
 export class OfficialsTotalDto {
@@ -222,4 +287,24 @@ export class OfficialsReportDto {
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [OfficialRowDto] }) rows!: OfficialRowDto[];
   @ApiProperty({ type: OfficialsTotalDto }) total!: OfficialsTotalDto;
+}
+
+export class OfficialSheetQuery {
+  @ApiProperty({ example: 2026 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1900)
+  @Max(2200)
+  year!: number;
+
+  @ApiPropertyOptional({ enum: ['json', 'pdf'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'pdf'])
+  format?: 'json' | 'pdf';
+}
+
+export class OfficialSheetDto extends OfficialRowDto {
+  @ApiProperty({ example: 2026 }) year!: number;
+  @ApiProperty() role!: string;
+  @ApiProperty() generatedAt!: string;
 }

@@ -4,7 +4,15 @@
  * header). Numbers are unformatted (dot decimal; points with 2 decimals). Pure; no Nest.
  */
 import { REPORT_LABELS as L } from 'src/reports/export/labels';
-import { ColumnKind, indexTable, officialsTable, processingTable, ReportTable, Value } from 'src/reports/export/tables';
+import {
+  ColumnKind,
+  indexTable,
+  officialsTable,
+  processingTable,
+  ReportTable,
+  stampLines,
+  Value,
+} from 'src/reports/export/tables';
 import type { IndexReport, OfficialsReport, ProcessingReport } from 'src/reports/report.types';
 
 export const BOM = '\uFEFF';
@@ -37,12 +45,23 @@ export function tableCsv(t: ReportTable): Buffer {
   return Buffer.from(BOM + lines.join(CRLF) + CRLF, 'utf8');
 }
 
+/** A closed period's csv starts with the line saying so (and a carried note with its adjustments). */
+function withNotes(r: ProcessingReport | IndexReport, csv: Buffer): Buffer {
+  const carried = 'carriedAdjustments' in r && r.carriedAdjustments?.length;
+  if (!r.frozen && !carried) return csv;
+  const notes = stampLines(r)
+    .slice(r.frozen ? 0 : 1)
+    .map((l) => escapeText(l) + CRLF)
+    .join('');
+  return Buffer.concat([Buffer.from(BOM + notes, 'utf8'), csv.subarray(Buffer.byteLength(BOM))]);
+}
+
 export function processingCsv(r: ProcessingReport): Buffer {
-  return tableCsv(processingTable(r));
+  return withNotes(r, tableCsv(processingTable(r)));
 }
 
 export function indexCsv(r: IndexReport): Buffer {
-  return tableCsv(indexTable(r, { indicators: true }));
+  return withNotes(r, tableCsv(indexTable(r, { indicators: true })));
 }
 
 export function officialsCsv(r: OfficialsReport): Buffer {

@@ -29,6 +29,15 @@ export const REPORT_LABELS = {
   /** "Từ ngày 01/01/2026 đến ngày 31/03/2026". */
   period: (from: string, to: string) => `Từ ngày ${formatDate(from)} đến ngày ${formatDate(to)}`,
   generatedAt: (at: string) => `Lập lúc ${at}`,
+  /** The header of a closed period's export (closed periods). */
+  frozen: (date: string, version: number, hash: string) =>
+    `Số liệu đã chốt ngày ${date} (phiên bản ${version}, mã kiểm tra SHA-256 ${hash.slice(0, 16)}…)`,
+  /** The note of the report after a closed period: the adjustments carried from it. */
+  carried: (period: string, items: string) => `Ghi chú: điều chỉnh số liệu kỳ ${period} đã chốt: ${items}`,
+  figure: (figure: string) => {
+    const c = COUNT_COLUMNS[figure as keyof typeof COUNT_COLUMNS];
+    return c ? `${c.group} - ${c.title}` : figure;
+  },
   creator: 'SLA tracker',
 
   processing: {

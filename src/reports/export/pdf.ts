@@ -21,6 +21,7 @@ import {
   ColumnKind,
   formatAt,
   indexMethodsTable,
+  stampLines,
   indexStructure,
   indexTable,
   numbered,
@@ -85,6 +86,8 @@ interface Heading {
   period: string;
   unitName: string;
   generatedAt: string;
+  /** Lines under the period (default: when it was made); see stampLines. */
+  stamp?: string[];
 }
 
 async function render(h: Heading, body: (page: Page, y: number) => void): Promise<Buffer> {
@@ -113,11 +116,9 @@ async function render(h: Heading, body: (page: Page, y: number) => void): Promis
   y = textAt(doc, h.title, x, y, width, { font: 'bold', size: 13, align: 'center' });
   if (h.subtitle) y = textAt(doc, h.subtitle, x, y + 2, width, { font: 'italic', size: 10, align: 'center' });
   y = textAt(doc, h.period, x, y + 4, width, { size: 11, align: 'center' });
-  y = textAt(doc, L.generatedAt(formatAt(h.generatedAt) ?? h.generatedAt), x, y + 2, width, {
-    font: 'italic',
-    size: 9,
-    align: 'center',
-  });
+  for (const line of h.stamp ?? [L.generatedAt(formatAt(h.generatedAt) ?? h.generatedAt)]) {
+    y = textAt(doc, line, x, y + 2, width, { font: 'italic', size: 9, align: 'center' });
+  }
   body(page, y + 12);
   pageNumbers(doc, 8);
   return pdf.finish();
@@ -141,6 +142,7 @@ export function processingPdf(r: ProcessingReport): Promise<Buffer> {
     period: L.period(r.from, r.to),
     unitName: r.unitName,
     generatedAt: r.generatedAt,
+    stamp: stampLines(r),
   };
   return render(heading, (p, y) => {
     const below = drawTable(p, numbered(processingTable(r)), y);
@@ -171,6 +173,7 @@ export function indexPdf(r: IndexReport): Promise<Buffer> {
     period: L.index.period(r.period, r.from, r.to),
     unitName: r.unitName,
     generatedAt: r.generatedAt,
+    stamp: stampLines(r),
   };
   const max = indexStructure(r).reduce((a, g) => a + g.max, 0);
   return render(heading, (p, y) => {

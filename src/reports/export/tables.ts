@@ -206,6 +206,33 @@ export function formatAt(at: string | null | undefined): string | null {
   return Number.isNaN(t) ? at : formatInstant(t);
 }
 
+/**
+ * The lines under a report's title saying where its figures stand: "Số liệu đã chốt ngày …" for a
+ * closed period (instead of the time it was made), and the adjustments carried from the closed
+ * period just before it.
+ */
+export function stampLines(r: {
+  generatedAt: string;
+  frozen?: boolean;
+  closedAt?: string;
+  version?: number;
+  hash?: string;
+  carriedAdjustments?: { period: string; figure: string; delta: number; dossiers: number }[];
+}): string[] {
+  const lines =
+    r.frozen && r.closedAt && r.version !== undefined && r.hash
+      ? [L.frozen((formatAt(r.closedAt) ?? r.closedAt).slice(0, 10), r.version, r.hash)]
+      : [L.generatedAt(formatAt(r.generatedAt) ?? r.generatedAt)];
+  const byPeriod = new Map<string, string[]>();
+  for (const a of r.carriedAdjustments ?? []) {
+    const list = byPeriod.get(a.period) ?? [];
+    list.push(`${L.figure(a.figure)} ${a.delta > 0 ? '+' : ''}${a.delta} (${a.dossiers} hồ sơ)`);
+    byPeriod.set(a.period, list);
+  }
+  for (const [period, items] of byPeriod) lines.push(L.carried(period, items.join('; ')));
+  return lines;
+}
+
 /** Every indicator of every unit (by rank): numerator, denominator, ratio, points and where it came from. */
 export function indexDetailTable(r: IndexReport): ReportTable {
   const columns: ReportColumn[] = [

@@ -8,6 +8,7 @@ import { REPORT_LABELS as L } from 'src/reports/export/labels';
 import {
   ColumnKind,
   formatAt,
+  stampLines,
   indexDetailTable,
   indexMethodsTable,
   indexTable,
@@ -159,7 +160,7 @@ export async function processingXlsx(r: ProcessingReport): Promise<Buffer> {
       { text: L.processing.form, italic: true },
       { text: L.reportingUnit(r.unitName, r.unitCode) },
       { text: L.period(r.from, r.to) },
-      generated(r.generatedAt),
+      ...stampLines(r).map((text): TitleLine => ({ text, italic: true, size: 10 })),
     ],
     numbered(processingTable(r)),
   );
@@ -175,7 +176,7 @@ export async function indexXlsx(r: IndexReport): Promise<Buffer> {
       { text: L.index.decision, italic: true },
       { text: L.reportingUnit(r.unitName, r.unitCode) },
       { text: L.index.period(r.period, r.from, r.to) },
-      generated(r.generatedAt),
+      ...stampLines(r).map((text): TitleLine => ({ text, italic: true, size: 10 })),
     ],
     indexTable(r, { indicators: false }),
   );

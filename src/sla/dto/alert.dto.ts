@@ -11,6 +11,7 @@ export const ALERT_KINDS = [
   'feedback_overdue',
   'calendar_horizon',
   'supplement_expired',
+  'directive_comment',
 ] as const;
 
 export class ListAlertsQuery extends ListQueryDto {

@@ -1,0 +1,228 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Api, startApi } from '../support/http';
+import { buildProvince, intakeBody, Province } from '../support/province';
+import { act, clockOf, intake, pdfText } from '../public/support';
+
+/**
+ * Closed periods: February 2026 is closed on 05/03; a late import of a February history then
+ * changes what February's figures would be, but the frozen answer stays, the adjustment is listed
+ * with its cause, March's report carries it in its note, and reopening keeps both versions.
+ *
+ *  A received 02/02 08:00, resolved 03/02 10:00 (due 05/02 08:00)   -> February: direct 1, early 1
+ *  B received 24/02 08:00, still open at the end of February          -> February: in progress, within
+ *  C imported later: received 10/02 08:00, resolved 20/02 09:00 (due 13/02 08:00) -> late
+ */
+describe('closed periods: frozen figures, adjustments, the next period note, reopening', () => {
+  let api: Api;
+  let p: Province;
+  let setNow: (local: string) => void;
+  const dir = mkdtempSync(join(tmpdir(), 'closed-periods-'));
+  const get = async (url: string, token = p.tokens.board) => {
+    const res = await api.request('GET', url, { token });
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  let closedHash = '';
+
+  beforeAll(async () => {
+    api = await startApi(process.env.DEBUG_LOG ? { LOG_LEVEL: 'error' } : {});
+    setNow = clockOf(api);
+    setNow('2026-02-02T08:00:00');
+    p = await buildProvince(api);
+    const a = await intake(api, p);
+    setNow('2026-02-03T10:00:00');
+    await act(api, a.id, 'resolve', p.tokens.head, {
+      expectedVersion: a.version,
+      resultSummary: 'Đã cấp phép',
+      electronicResult: false,
+    });
+    setNow('2026-02-24T08:00:00');
+    await intake(api, p);
+  }, 180_000);
+  afterAll(async () => api?.close());
+
+  it('refuses to close a period that has not ended, and closes February once it has', async () => {
+    setNow('2026-02-27T10:00:00');
+    const early = await api.request('POST', '/reports/periods/2026-02/close', { token: p.tokens.board });
+    expect(early.status).toBe(422);
+    expect(early.body.code).toBe('RULE_VIOLATION');
+
+    setNow('2026-03-05T09:00:00');
+    const res = await api.request('POST', '/reports/periods/2026-02/close', { token: p.tokens.board });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      period: '2026-02',
+      version: 1,
+      status: 'closed',
+      from: '2026-02-01',
+      to: '2026-02-28',
+      closedBy: p.userIds.board,
+      closedAt: '2026-03-05T09:00:00+07:00',
+    });
+    expect(res.body.hash).toMatch(/^[0-9a-f]{64}$/);
+    closedHash = res.body.hash;
+    const again = await api.request('POST', '/reports/periods/2026-02/close', { token: p.tokens.board });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ALREADY_CLOSED');
+    const bad = await api.request('POST', '/reports/periods/2026-13/close', { token: p.tokens.board });
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers reports of the closed period from the snapshot, by label or by its exact dates', async () => {
+    const r = await get('/reports/processing?period=2026-02');
+    expect(r).toMatchObject({ frozen: true, version: 1, hash: closedHash, closedAt: '2026-03-05T09:00:00+07:00' });
+    // B was due 27/02 08:00: overdue at the end of February.
+    expect(r.total).toMatchObject({ receivedTotal: 2, receivedDirect: 2, resolvedEarly: 1, inProgressOverdue: 1 });
+    const byDates = await get('/reports/processing?from=2026-02-01&to=2026-02-28&groupBy=field');
+    expect(byDates.frozen).toBe(true);
+    expect(byDates.rows).toEqual([expect.objectContaining({ field: 'Xây dựng', receivedTotal: 2 })]);
+    // A unit head reads the snapshot of their own subtree.
+    const head = await get('/reports/processing?period=2026-02', p.tokens.head);
+    expect(head).toMatchObject({ frozen: true, unitCode: 'H15.50' });
+    expect(head.total.receivedTotal).toBe(2);
+    const index = await get('/reports/index?period=2026-02');
+    expect(index).toMatchObject({ frozen: true, version: 1, hash: closedHash });
+    // Another span is not the closed period.
+    const other = await get('/reports/processing?from=2026-02-01&to=2026-02-27');
+    expect(other.frozen).toBeUndefined();
+  });
+
+  it('keeps the frozen figures when a late history is imported into the period, and lists the adjustment', async () => {
+    setNow('2026-03-06T10:00:00');
+    const code = 'H15.50-260210-0901';
+    const imported = await api.request('POST', '/imports/dossiers', {
+      token: p.admin,
+      body: {
+        dossiers: [
+          {
+            ...intakeBody(),
+            code,
+            receivedAt: '2026-02-10T08:00:00+07:00',
+            events: [
+              {
+                action: 'resolve',
+                at: '2026-02-20T09:00:00+07:00',
+                resultSummary: 'Đã cấp phép',
+                electronicResult: false,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(imported.body).toMatchObject({ imported: 1, failed: [] });
+
+    const r = await get('/reports/processing?period=2026-02');
+    expect(r).toMatchObject({ frozen: true, version: 1, hash: closedHash });
+    expect(r.total).toMatchObject({ receivedTotal: 2, resolvedTotal: 1, resolvedLate: 0 });
+
+    const adj = await get('/reports/periods/2026-02/adjustments');
+    const items = adj.items as { dossierCode: string; figure: string; delta: number; cause: { action: string } }[];
+    expect(items.map((i) => [i.dossierCode, i.figure, i.delta, i.cause.action]).sort()).toEqual(
+      [
+        [code, 'receivedDirect', 1, 'import'],
+        [code, 'resolvedLate', 1, 'import'],
+      ].sort(),
+    );
+  });
+
+  it('records no adjustment for a change that leaves the closed figures alone (a March resolution)', async () => {
+    const before = (await get('/reports/periods/2026-02/adjustments')).items.length;
+    const list = await get('/dossiers?receivedFrom=2026-02-24T00:00:00%2B07:00&receivedTo=2026-02-25T00:00:00%2B07:00');
+    const b = list.items[0];
+    await act(api, b.id, 'resolve', p.tokens.head, {
+      expectedVersion: b.version,
+      resultSummary: 'Đã cấp phép',
+      electronicResult: false,
+    });
+    expect((await get('/reports/periods/2026-02/adjustments')).items.length).toBe(before);
+  });
+
+  it("carries the adjustments into March's report as a note, and stamps the closed period's exports", async () => {
+    const march = await get('/reports/processing?period=2026-03');
+    expect(march.frozen).toBeUndefined();
+    expect(march.carriedAdjustments).toEqual(
+      expect.arrayContaining([
+        { period: '2026-02', version: 1, figure: 'resolvedLate', delta: 1, dossiers: 1 },
+        { period: '2026-02', version: 1, figure: 'receivedDirect', delta: 1, dossiers: 1 },
+      ]),
+    );
+    const csv = await api.request('GET', '/reports/processing?period=2026-02&format=csv', { token: p.tokens.board });
+    expect(csv.status).toBe(200);
+    const firstLine = String(csv.body)
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')[0];
+    expect(firstLine).toContain('Số liệu đã chốt ngày 05/03/2026');
+    const marchCsv = await api.request('GET', '/reports/processing?period=2026-03&format=csv', {
+      token: p.tokens.board,
+    });
+    expect(String(marchCsv.body).split('\r\n')[0]).toContain('Ghi chú: điều chỉnh số liệu kỳ 2026-02 đã chốt');
+    const pdf = await api.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'GET',
+        url: '/api/v1/reports/index?period=2026-02&format=pdf',
+        headers: { authorization: `Bearer ${p.tokens.board}` },
+      });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdfText(pdf.rawPayload, dir, 'index-frozen').replace(/\s+/g, ' ')).toContain(
+      'Số liệu đã chốt ngày 05/03/2026',
+    );
+  });
+
+  it('reopens (admin only, with a reason, audited), answers live again, and keeps both versions readable', async () => {
+    const byBoard = await api.request('POST', '/reports/periods/2026-02/reopen', {
+      token: p.tokens.board,
+      body: { reason: 'Bổ sung hồ sơ nhập muộn' },
+    });
+    expect(byBoard.status).toBe(403);
+    const noReason = await api.request('POST', '/reports/periods/2026-02/reopen', { token: p.admin, body: {} });
+    expect(noReason.status).toBe(400);
+    const res = await api.request('POST', '/reports/periods/2026-02/reopen', {
+      token: p.admin,
+      body: { reason: 'Bổ sung hồ sơ nhập muộn' },
+    });
+    expect([res.status, res.body.code]).toEqual([200, undefined]);
+    expect(res.body).toMatchObject({
+      period: '2026-02',
+      version: 1,
+      status: 'reopened',
+      reopenReason: 'Bổ sung hồ sơ nhập muộn',
+    });
+    const again = await api.request('POST', '/reports/periods/2026-02/reopen', {
+      token: p.admin,
+      body: { reason: 'x' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('NOT_CLOSED');
+
+    const live = await get('/reports/processing?period=2026-02');
+    expect(live.frozen).toBeUndefined();
+    expect(live.total).toMatchObject({ receivedTotal: 3, resolvedLate: 1 });
+
+    const v2 = await api.request('POST', '/reports/periods/2026-02/close', { token: p.admin });
+    expect(v2.body).toMatchObject({ version: 2, status: 'closed' });
+    expect(v2.body.hash).not.toBe(closedHash);
+    const old = await get('/reports/processing?period=2026-02&version=1');
+    expect(old).toMatchObject({ frozen: true, version: 1, hash: closedHash });
+    expect(old.total.receivedTotal).toBe(2);
+    const current = await get('/reports/processing?period=2026-02');
+    expect(current).toMatchObject({ frozen: true, version: 2 });
+    expect(current.total.receivedTotal).toBe(3);
+    const missing = await api.request('GET', '/reports/processing?period=2026-02&version=9', { token: p.tokens.board });
+    expect(missing.status).toBe(404);
+
+    const list = await get('/reports/periods');
+    expect(
+      list.items.map((i: { period: string; version: number; status: string }) => [i.period, i.version, i.status]),
+    ).toEqual([
+      ['2026-02', 1, 'reopened'],
+      ['2026-02', 2, 'closed'],
+    ]);
+    const audit = await api.request('GET', '/reports/periods', { token: p.tokens.head });
+    expect(audit.status).toBe(403);
+  });
+});
