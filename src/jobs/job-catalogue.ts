@@ -34,6 +34,10 @@ export interface JobPayloads {
   'sla.deliveries-sweep': { tickId?: string };
   /** Folds report deltas into report_daily (reports read both, so this only keeps them fast). */
   'reports.compact': { tickId?: string };
+  /** Sends one citizen_messages row (SMS, Zalo or e-mail to a citizen). */
+  'messages.send': { messageId: string };
+  /** Raises `appointment_at_risk` messages and re-adds the jobs of queued messages that are due. */
+  'messages.sweep': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -75,6 +79,15 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'system',
     options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
   },
+  // Attempts and backoff come from DELIVERY_MAX_ATTEMPTS / DELIVERY_BACKOFF_MS, set where the job is added.
+  'messages.send': {
+    queue: 'delivery',
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+  },
+  'messages.sweep': {
+    queue: 'delivery',
+    options: { attempts: 1, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
@@ -94,4 +107,6 @@ export const TICKS: TickDefinition[] = [
   { name: 'sla-scan', cron: 'SLA_SCAN_CRON', job: 'sla.scan', payload: (tickId) => ({ tickId }) },
   { name: 'deliveries-sweep', cron: 'SWEEP_CRON', job: 'sla.deliveries-sweep', payload: (tickId) => ({ tickId }) },
   { name: 'reports-compact', cron: 'REPORTS_COMPACT_CRON', job: 'reports.compact', payload: (tickId) => ({ tickId }) },
+  // Every minute by default: the "three working hours before the appointment" notice is on time.
+  { name: 'messages-sweep', cron: 'SLA_SCAN_CRON', job: 'messages.sweep', payload: (tickId) => ({ tickId }) },
 ];
