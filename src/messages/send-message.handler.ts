@@ -72,7 +72,7 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     // A Zalo send may refresh the token first: two provider calls and the OAuth call.
-    this.leaseMs = 3 * config.MESSAGES_TIMEOUT_MS + 30_000;
+    this.leaseMs = 3 * config.MESSAGES_TIMEOUT_MS + 5_000;
   }
 
   async handle({ messageId }: JobPayloads['messages.send']): Promise<SendOutcome> {
