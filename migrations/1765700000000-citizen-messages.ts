@@ -23,6 +23,8 @@ export class CitizenMessages1765700000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE citizen_messages (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        -- Insertion order: the history lists a dossier's messages in it (instants may tie).
+        serial bigint GENERATED ALWAYS AS IDENTITY,
         dossier_id uuid NOT NULL REFERENCES dossiers(id) ON DELETE CASCADE,
         unit_id uuid NOT NULL REFERENCES units(id),
         milestone text NOT NULL,
@@ -46,7 +48,7 @@ export class CitizenMessages1765700000000 implements MigrationInterface {
         delivered_at timestamptz,
         CONSTRAINT citizen_messages_once UNIQUE (dossier_id, milestone, occurrence, channel)
       )`);
-    await q.query(`CREATE INDEX citizen_messages_dossier ON citizen_messages (dossier_id, created_at)`);
+    await q.query(`CREATE INDEX citizen_messages_dossier ON citizen_messages (dossier_id, serial)`);
     await q.query(`CREATE INDEX citizen_messages_queued ON citizen_messages (created_at, id) WHERE status = 'queued'`);
     // The daily cap counts a number's messages sent (or being sent) since local midnight.
     await q.query(`CREATE INDEX citizen_messages_cap ON citizen_messages (to_address, sent_at)`);

@@ -6,6 +6,7 @@ import {
   quietHoursRelease,
   smsSegments,
   stripDiacritics,
+  toGsm7,
 } from './message-rules';
 
 const local = (s: string) => new Date(`${s}+07:00`);
@@ -59,6 +60,11 @@ describe('quiet hours (21:00–07:00 local)', () => {
 describe('SMS text and segments', () => {
   it('writes Vietnamese without diacritics, đ included', () => {
     expect(stripDiacritics('Hồ sơ đã được tiếp nhận. Đề nghị ông/bà')).toBe('Ho so da duoc tiep nhan. De nghi ong/ba');
+  });
+
+  it('keeps GSM-7 text GSM-7: dashes, ellipses and quotes made plain, anything else a question mark', () => {
+    expect(toGsm7('Giờ làm việc 07:30–11:30 … “Một cửa” 😀')).toBe('Gio lam viec 07:30-11:30 ... "Mot cua" ?');
+    expect(smsSegments(toGsm7('Đã có kết quả – mời đến nhận')).encoding).toBe('gsm7');
   });
 
   it('counts 160 GSM-7 characters a segment, 153 each once split', () => {

@@ -70,6 +70,23 @@ export function stripDiacritics(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').normalize('NFC');
 }
 
+/**
+ * Text for a GSM-7 SMS: without diacritics, typographic punctuation made plain (– — → -, … → ...,
+ * curly quotes → straight), and anything else outside the GSM 03.38 alphabet replaced by `?`, so a
+ * single character never turns the whole message into UCS-2 (70 characters a segment).
+ */
+export function toGsm7(text: string): string {
+  const plain = stripDiacritics(text)
+    .replace(/[–—−]/g, '-')
+    .replace(/…/g, '...')
+    .replace(/[‘’‚]/g, "'")
+    .replace(/[“”„]/g, '"')
+    .replace(/\u00a0/g, ' ');
+  let out = '';
+  for (const ch of plain) out += GSM7.includes(ch) || GSM7_EXT.includes(ch) ? ch : '?';
+  return out;
+}
+
 // The GSM 03.38 basic set, and the extension set whose characters take two septets.
 const GSM7 =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';

@@ -126,10 +126,9 @@ export class MessagesRepository {
   }
 
   async forDossier(dossierId: string): Promise<MessageRow[]> {
-    return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM citizen_messages WHERE dossier_id = $1 ORDER BY created_at, channel, id`,
-      [dossierId],
-    );
+    return this.dataSource.query(`SELECT ${COLUMNS} FROM citizen_messages WHERE dossier_id = $1 ORDER BY serial`, [
+      dossierId,
+    ]);
   }
 
   async byId(id: string): Promise<MessageRow | null> {

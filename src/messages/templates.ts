@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { configFile } from 'src/config/paths';
 import { MILESTONES, type Milestone } from 'src/messages/milestones';
-import { smsSegments, stripDiacritics } from 'src/messages/message-rules';
+import { smsSegments, toGsm7 } from 'src/messages/message-rules';
 
 /** config/messages/templates.json: one Vietnamese template per milestone and channel, versioned. */
 export interface MessageTemplates {
@@ -48,13 +48,14 @@ export function renderSms(
   params: MessageParams,
 ): { text: string; unicode: boolean; segments: number } {
   let text = fill(t.milestones[milestone].sms, params).replace(/\s+/g, ' ').trim();
-  if (!t.sms.unicode) text = stripDiacritics(text);
+  if (!t.sms.unicode) text = toGsm7(text);
   let seg = smsSegments(text);
   // Over the budget: cut the text (a long reason or list), never the cost.
   const per = seg.encoding === 'gsm7' ? 153 : 67;
   if (seg.segments > t.sms.maxSegments) {
-    text = `${text.slice(0, t.sms.maxSegments * per - 1)}…`;
-    if (!t.sms.unicode) text = text.slice(0, -1) + '.';
+    text = t.sms.unicode
+      ? `${text.slice(0, t.sms.maxSegments * per - 1)}…`
+      : `${text.slice(0, t.sms.maxSegments * per - 3)}...`;
     seg = smsSegments(text);
   }
   return { text, unicode: seg.encoding === 'ucs2', segments: seg.segments };

@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { freshAddress, clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { buildProvince, BUILDING_PERMIT, intakeBody, Province } from '../support/province';
@@ -94,6 +95,10 @@ GET    /api/v1/reports/processing                        401  ok    ok    ok   4
 GET    /api/v1/reports/index                             401  ok    ok    ok   404   403     403      403   403
 PUT    /api/v1/reports/index/inputs                      401  403   ok    403  403   403     403      403   403
 GET    /api/v1/reports/officials                         401  ok    ok    ok   404   403     403      403   403
+GET    /api/v1/dossiers/{id}/messages                    401  ok    ok    ok   404   ok      404      ok    404
+POST   /api/v1/public/dossiers/{code}/notifications      ok   ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/reports/messages                          401  ok    ok    403  403   403     403      403   403
+POST   /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   ok    ok      ok       ok    ok
 `;
 // Why some cells are what they are:
 // - alerts are addressed to people: officers and counter staff see (and acknowledge) only their own,
@@ -103,7 +108,9 @@ GET    /api/v1/reports/officials                         401  ok    ok    ok   4
 //   officers for the unit of the current step, heads for both and sign extensions, the board reads;
 // - intake for another unit is 403, not 404: unit codes are public catalogue data;
 // - the role check comes before the scope: counter staff of H15.60 answering feedback get 403;
-// - index inputs are entered by the reform board alone (docs/http-api.md), not even by the admin.
+// - index inputs are entered by the reform board alone (docs/http-api.md), not even by the admin;
+// - providers' delivery reports need no sign-in: they carry the provider's signature or token instead
+//   (a report without one is 401 for everybody, test/messages/messages.e2e-spec.ts).
 
 /** Operations whose valid body may still meet a business rule once authorized (none at present). */
 const LENIENT = new Set<string>();
@@ -130,6 +137,7 @@ function parseMatrix(text: string): Row[] {
 }
 
 const ROWS = parseMatrix(MATRIX);
+const MATRIX_SMS_SECRET = 'matrix-sms-secret';
 const SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
 interface Call {
@@ -341,10 +349,22 @@ describe('authorization matrix: every operation × every role, owning and unrela
       body: { period: '2026-03', unitCode: 'H15.50', indicatorKey: 'published_on_time', ratio: 0.5 },
     }),
     'GET /api/v1/reports/officials': async () => ({ url: '/reports/officials?period=2026-03&unitCode=H15.50' }),
+    'GET /api/v1/dossiers/{id}/messages': async () => ({ url: `/dossiers/${ids.dossier}/messages` }),
+    'POST /api/v1/public/dossiers/{code}/notifications': async () => ({
+      url: `/public/dossiers/${dossierCode}/notifications`,
+      body: { lookupKey, email: false },
+    }),
+    'GET /api/v1/reports/messages': async () => ({ url: '/reports/messages?period=2026-03&unitCode=H15.50' }),
+    'POST /api/v1/integrations/{provider}/callback': async () => {
+      // An eSMS delivery report for one of our message ids, with the token of its CallbackUrl.
+      const requestId = randomUUID();
+      const token = createHmac('sha256', MATRIX_SMS_SECRET).update(requestId).digest('hex');
+      return { url: `/integrations/sms/callback?token=${token}&RequestId=${requestId}&SendStatus=5`, body: {} };
+    },
   };
 
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ SMS_SECRET_KEY: MATRIX_SMS_SECRET });
     // A Tuesday morning: the fixtures' deadlines and the imported overdue history are fixed.
     clockOf(api)('2026-03-10T09:00:00');
     p = await buildProvince(api);
