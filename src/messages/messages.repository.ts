@@ -297,26 +297,27 @@ export class MessagesRepository {
     >;
   }
 
-  /** A delivery report: sent → delivered (or failed), matched by our id or the provider's. */
+  /** A delivery report: sent → delivered (or failed), matched by our id or the provider's. Returns the units of the rows changed. */
   async recordReport(
     channel: MessageChannel,
     match: { id?: string; providerMessageId?: string },
     outcome: { delivered: true; at: Date } | { delivered: false; error: string },
-  ): Promise<number> {
+  ): Promise<string[]> {
     const where = match.id ? `id = $1::uuid` : `provider_message_id = $1`;
     const key = match.id ?? match.providerMessageId;
-    const res = outcome.delivered
+    const res: unknown = outcome.delivered
       ? await this.dataSource.query(
           `UPDATE citizen_messages SET status = 'delivered', delivered_at = $3
-           WHERE ${where} AND channel = $2 AND status IN ('sent', 'delivered') AND delivered_at IS NULL`,
+           WHERE ${where} AND channel = $2 AND status IN ('sent', 'delivered') AND delivered_at IS NULL
+           RETURNING unit_id`,
           [key, channel, outcome.at],
         )
       : await this.dataSource.query(
           `UPDATE citizen_messages SET status = 'failed', error = $3
-           WHERE ${where} AND channel = $2 AND status = 'sent'`,
+           WHERE ${where} AND channel = $2 AND status = 'sent' RETURNING unit_id`,
           [key, channel, outcome.error],
         );
-    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
+    return rowsOf<{ unit_id: string }>(res).map((r) => r.unit_id);
   }
 
   /** The citizen's consent change; queued messages of channels turned off are skipped. Returns the consent after. */

@@ -179,9 +179,9 @@ export class MessagesService {
           ? { providerMessageId: msgId }
           : null;
     if (!match) return { received: true, updated: 0 };
-    const updated = await this.repo.recordReport('zalo', match, { delivered: true, at });
-    if (updated) citizenMessagesTotal.inc({ unit: 'report', channel: 'zalo', result: 'delivered' });
-    return { received: true, updated };
+    const units = await this.repo.recordReport('zalo', match, { delivered: true, at });
+    for (const unit of units) citizenMessagesTotal.inc({ unit, channel: 'zalo', result: 'delivered' });
+    return { received: true, updated: units.length };
   }
 
   private async smsCallback(input: { query: Record<string, unknown>; body: unknown }): Promise<CallbackAckDto> {
@@ -195,17 +195,18 @@ export class MessagesService {
     if (!secret || !token || !/^[0-9a-f-]{36}$/i.test(requestId)) throw unauthorized();
     if (!safeEqualHex(token.toLowerCase(), smsCallbackToken(secret, requestId))) throw unauthorized();
     const status = String(fields.SendStatus ?? '');
-    let updated = 0;
+    let units: string[] = [];
     if (status === '5')
-      updated = await this.repo.recordReport('sms', { id: requestId }, { delivered: true, at: this.clock.now() });
+      units = await this.repo.recordReport('sms', { id: requestId }, { delivered: true, at: this.clock.now() });
     else if (status === '4')
-      updated = await this.repo.recordReport(
+      units = await this.repo.recordReport(
         'sms',
         { id: requestId },
         { delivered: false, error: 'eSMS SendStatus 4: refused' },
       );
-    if (updated)
-      citizenMessagesTotal.inc({ unit: 'report', channel: 'sms', result: status === '5' ? 'delivered' : 'failed' });
+    for (const unit of units)
+      citizenMessagesTotal.inc({ unit, channel: 'sms', result: status === '5' ? 'delivered' : 'failed' });
+    const updated = units.length;
     return { received: true, updated };
   }
 }
