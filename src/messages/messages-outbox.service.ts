@@ -8,6 +8,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { localDate } from 'src/common/time';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import type { DossierState } from 'src/dossiers/lifecycle';
+import { JOBS } from 'src/jobs/job-catalogue';
 import { QueueService } from 'src/jobs/queue.service';
 import { normaliseVnMobile, quietHoursRelease } from 'src/messages/message-rules';
 import { MessagesRepository, type MilestoneContext, type NewMessage } from 'src/messages/messages.repository';
@@ -207,7 +208,7 @@ export class MessagesOutbox {
    * exists); one waiting, delayed or running is left alone. Returns how many were added.
    */
   async requeue(ids: string[]): Promise<number> {
-    const queue = this.queues.queue('delivery');
+    const queue = this.queues.queue(JOBS['messages.send'].queue);
     const added = await Promise.all(
       ids.map(async (id) => {
         const jobId = messageJobId(id);

@@ -55,8 +55,23 @@ export interface MessageRow {
   delivered_at: Date | null;
 }
 
+/** What the sender needs of a claimed message. */
+export type ClaimedMessage = Pick<
+  MessageRow,
+  | 'id'
+  | 'dossier_id'
+  | 'unit_id'
+  | 'milestone'
+  | 'occurrence'
+  | 'channel'
+  | 'to_address'
+  | 'params'
+  | 'attempts'
+  | 'fallback_of'
+>;
+
 export type ClaimResult =
-  { kind: 'claimed'; row: MessageRow } | { kind: 'wait'; until: Date } | { kind: 'skipped' } | { kind: 'none' };
+  { kind: 'claimed'; row: ClaimedMessage } | { kind: 'wait'; until: Date } | { kind: 'skipped' } | { kind: 'none' };
 
 export interface ReportRow {
   unit_id: string;
@@ -139,60 +154,25 @@ export class MessagesRepository {
   }
 
   /**
-   * Claims a queued message for `leaseMs` in one short transaction that commits at once (nothing is
-   * held while the provider is talked to). Not yet: a message scheduled later (quiet hours), or over
-   * the daily cap of its number (it moves to the next morning): the caller waits until then. A
-   * channel the citizen has since turned off: skipped. The cap is counted under a lock per number,
-   * so two workers cannot both send the tenth message of the day.
+   * Claims a queued message for `leaseMs` in one statement that commits at once (nothing is held
+   * while the provider is talked to): the function claim_citizen_message (migration
+   * 1765700000000). Not yet: a message scheduled later (quiet hours), or over the daily cap of its
+   * number (it moves to the next morning): the caller waits until then. A channel the citizen has
+   * since turned off: skipped. The cap is counted under a lock per number, so two workers cannot
+   * both send the eleventh message of the day.
    */
   async claim(
     id: string,
     o: { leaseMs: number; now: Date; dayStart: Date; nextMorning: Date; cap: number },
   ): Promise<ClaimResult> {
-    return this.dataSource.transaction(async (m) => {
-      const rows: (MessageRow & { consented: boolean; claimed: boolean })[] = await m.query(
-        `SELECT ${COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1cm.$2')},
-                coalesce(CASE WHEN cm.channel = 'email' THEN c.email_on
-                              WHEN cm.channel = 'zalo' THEN c.zalo
-                              WHEN cm.fallback_of IS NOT NULL THEN c.zalo OR c.sms
-                              ELSE c.sms END, false) AS consented,
-                (cm.claimed_until IS NOT NULL AND cm.claimed_until > now()) AS claimed
-         FROM citizen_messages cm LEFT JOIN message_consents c ON c.dossier_id = cm.dossier_id
-         WHERE cm.id = $1 FOR UPDATE OF cm`,
-        [id],
+    const [r]: { kind: ClaimResult['kind']; wait_until: Date | null; message: ClaimedMessage | null }[] =
+      await this.dataSource.query(
+        `SELECT kind, wait_until, message FROM claim_citizen_message($1, $2, $3, $4, $5, $6)`,
+        [id, o.leaseMs, o.now, o.dayStart, o.nextMorning, o.cap],
       );
-      const row = rows[0];
-      if (!row || row.status !== 'queued' || row.claimed) return { kind: 'none' };
-      if (!row.consented) {
-        await m.query(
-          `UPDATE citizen_messages SET status = 'skipped', error = 'consent withdrawn', params = params - 'lookupKey' WHERE id = $1`,
-          [id],
-        );
-        return { kind: 'skipped' };
-      }
-      if (row.scheduled_for && row.scheduled_for > o.now) return { kind: 'wait', until: row.scheduled_for };
-      if (row.channel !== 'email') {
-        await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [`message-cap:${row.to_address}`]);
-        const [{ n }]: { n: number }[] = await m.query(
-          `SELECT count(*)::int AS n FROM citizen_messages
-           WHERE to_address = $1 AND channel <> 'email' AND id <> $2
-             AND (sent_at >= $3 OR (status = 'queued' AND claimed_until > now()))`,
-          [row.to_address, id, o.dayStart],
-        );
-        if (n >= o.cap) {
-          await m.query(`UPDATE citizen_messages SET scheduled_for = $2, error = 'daily cap reached' WHERE id = $1`, [
-            id,
-            o.nextMorning,
-          ]);
-          return { kind: 'wait', until: o.nextMorning };
-        }
-      }
-      await m.query(`UPDATE citizen_messages SET claimed_until = now() + $2 * interval '1 millisecond' WHERE id = $1`, [
-        id,
-        o.leaseMs,
-      ]);
-      return { kind: 'claimed', row };
-    });
+    if (r.kind === 'claimed') return { kind: 'claimed', row: r.message! };
+    if (r.kind === 'wait') return { kind: 'wait', until: r.wait_until! };
+    return { kind: r.kind === 'skipped' ? 'skipped' : 'none' };
   }
 
   /** Records an accepted send (and forgets the lookup key the received message carried). */

@@ -11,7 +11,7 @@ import { CircuitBreaker } from 'src/messages/circuit-breaker';
 import { localDayStart, nextDayMorning } from 'src/messages/message-rules';
 import { MessagesOutbox } from 'src/messages/messages-outbox.service';
 import { citizenMessagesCostVnd, citizenMessagesTotal } from 'src/messages/messages.metrics';
-import { MessagesRepository, type MessageRow } from 'src/messages/messages.repository';
+import { type ClaimedMessage, MessagesRepository } from 'src/messages/messages.repository';
 import { CitizenEmailSender } from 'src/messages/providers/citizen-email.sender';
 import { providerFailure, type ProviderResult } from 'src/messages/providers/provider-result';
 import { SMS_GATEWAY, type SmsGateway } from 'src/messages/providers/sms-gateway';
@@ -149,7 +149,7 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
   }
 
   private async attempt(
-    row: MessageRow,
+    row: ClaimedMessage,
   ): Promise<{ result: ProviderResult; segments: number; costVnd: number; version: string }> {
     const t = loadTemplates();
     switch (row.channel) {

@@ -4,7 +4,7 @@
 // (1) The outbox's database cost: per dossier, in its own transaction as an action writes it, the
 //     repository's statements (read the consent and names, INSERT ... ON CONFLICT the row), against
 //     the baseline of a plain INSERT of the same row in its own transaction; same 8 clients.
-// (2) Delivery: one worker (default WORKER_CONCURRENCY) takes the 10,000 'messages.send' jobs;
+// (2) Delivery: one worker (the 'messages' queue's concurrency) takes the 10,000 'messages.send' jobs;
 //     reported: the time until the last row is recorded sent.
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // node dist/test/bench/messages.bench.js
@@ -42,9 +42,9 @@ async function seed(c: Client): Promise<{ unit: string; ids: string[] }> {
     `INSERT INTO procedure_versions (procedure_id, version, effective_from, name, field, unit_id, time_limit_amount, time_limit_unit,
        intake_cutoff, steps, online_level, fee_bearing, paper_result_required, search_text, field_key)
      VALUES ($1, 1, '2025-01-01', 'Cấp giấy phép', 'Xây dựng', $2, 3, 'working_days', NULL,
-       jsonb_build_array(jsonb_build_object('name', 'Thẩm định', 'unitId', $2::text, 'unitCode', 'B1', 'workingHours', 24)),
+       jsonb_build_array(jsonb_build_object('name', 'Thẩm định', 'unitId', $3::text, 'unitCode', 'B1', 'workingHours', 24)),
        'none', false, false, 'cap giay phep', 'xay dung')`,
-    [procedure, unit],
+    [procedure, unit, unit],
   );
   const now = new Date().toISOString();
   const ids = (
@@ -52,7 +52,7 @@ async function seed(c: Client): Promise<{ unit: string; ids: string[] }> {
       `INSERT INTO dossiers (code, procedure_id, procedure_version, procedure_code, receiving_unit_id, handling_unit_id,
          unit_ids, channel, status, version, received_at, clock_start, last_due_at, ended_at, applicant, flags,
          lookup_key_hash, state, calendar_version, updated_at)
-       SELECT 'B1-260310-' || lpad(i::text, 5, '0'), $1, 1, '1.000001', $2, $2, ARRAY[$2::uuid], 'direct', 'resolved', 5,
+       SELECT 'B1-260310-' || lpad(i::text, 5, '0'), $1::uuid, 1, '1.000001', $2::uuid, $2::uuid, ARRAY[$2::uuid], 'direct', 'resolved', 5,
          $4::timestamptz - interval '2 days', $4::timestamptz - interval '2 days', $4::timestamptz + interval '1 day',
          $4::timestamptz, '{}'::jsonb, '{}'::jsonb, 'x', '{}'::jsonb, 1, $4::timestamptz
        FROM generate_series(1, $3::int) AS i RETURNING id`,
@@ -180,7 +180,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const messageIds = (await c.query(`SELECT id FROM citizen_messages`)).rows.map((r: { id: string }) => r.id);
-    const queue = new Queue('delivery', {
+    const queue = new Queue('messages', {
       connection: { url: env.redisUrl },
       prefix: (workerEnv as Record<string, string>).QUEUE_PREFIX,
     });
