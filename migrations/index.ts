@@ -14,6 +14,7 @@ import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue
 import { PortalIdentifiers1765350000000 } from './1765350000000-portal-identifiers';
 import { Decree1182025_1765400000000 } from './1765400000000-decree-118';
 import { Index766PortalMethod1765500000000 } from './1765500000000-index-766-portal-method';
+import { CitizenMessages1765700000000 } from './1765700000000-citizen-messages';
 import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transparency-closed-periods';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   PortalIdentifiers1765350000000,
   Decree1182025_1765400000000,
   Index766PortalMethod1765500000000,
+  CitizenMessages1765700000000,
   TransparencyClosedPeriods1765800000000,
 ];

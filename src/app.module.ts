@@ -10,6 +10,7 @@ import { DatabaseModule } from 'src/database/database.module';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
+import { MessagesModule } from 'src/messages/messages.module';
 import { PublicModule } from 'src/public/public.module';
 import { ReportsModule } from 'src/reports/reports.module';
 import { ConsoleModule } from 'src/console/console.module';
@@ -37,6 +38,7 @@ import { TransparencyModule } from 'src/transparency/transparency.module';
     ReportsModule,
     ConsoleModule,
     TransparencyModule,
+    MessagesModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

@@ -42,7 +42,8 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
     return503OnClosing: false,
     http: { requireHostHeader: false },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true });
+  // rawBody: providers' delivery reports are signed over the exact bytes (Zalo's X-ZEvent-Signature).
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, rawBody: true });
   const logger = app.get<Logger>(ROOT_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   // The API lives under /api/v1; the staff console and the citizens' page are HTML pages beside it.

@@ -17,6 +17,9 @@ import { DatabaseModule } from 'src/database/database.module';
 import { JOB_HANDLERS, JobHandler } from 'src/jobs/job-handler';
 import { JobMetrics } from 'src/jobs/job-metrics';
 import { JobsModule } from 'src/jobs/jobs.module';
+import { MessagesModule } from 'src/messages/messages.module';
+import { MessagesSweepHandler } from 'src/messages/messages-sweep.handler';
+import { SendMessageHandler } from 'src/messages/send-message.handler';
 import { ProbeHandler } from 'src/jobs/probe.handler';
 import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
@@ -31,6 +34,8 @@ const HANDLERS = [
   DeliverHandler,
   DeliveriesSweepHandler,
   ReportsCompactHandler,
+  SendMessageHandler,
+  MessagesSweepHandler,
 ];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
@@ -48,6 +53,7 @@ const HANDLERS = [
     SlaModule,
     DeliveryModule,
     ReportsModule,
+    MessagesModule,
   ],
   providers: [
     ProbeHandler,

@@ -219,9 +219,59 @@ export class EnvironmentVariables {
 
   @Transform(toBool)
   SWAGGER_ENABLED = true;
+
+  // Messages to citizens (docs/http-api.md "Messages to citizens"). Empty = that channel is off.
+
+  /** Zalo ZNS template-message endpoint. */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  ZALO_ZNS_URL = 'https://business.openapi.zalo.me/message/template';
+
+  /** Zalo OAuth v4 endpoint that trades the refresh token for an access token. */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  ZALO_OAUTH_URL = 'https://oauth.zaloapp.com/v4/oa/access_token';
+
+  @IsOptional() @IsString() ZALO_APP_ID?: string;
+  /** The app's secret key: the OAuth `secret_key` header, and the key of the event signatures Zalo sends back. */
+  @IsOptional() @IsString() ZALO_SECRET_KEY?: string;
+  /** The first refresh token (Zalo rotates it at every refresh; the newest is kept in the database). */
+  @IsOptional() @IsString() ZALO_REFRESH_TOKEN?: string;
+
+  /** The SMS brandname gateway's send endpoint (eSMS.vn's JSON API shape). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  SMS_GATEWAY_URL?: string;
+
+  @IsOptional() @IsString() SMS_API_KEY?: string;
+  @IsOptional() @IsString() SMS_SECRET_KEY?: string;
+  @IsOptional() @IsString() SMS_BRANDNAME?: string;
+
+  /** Messages (SMS and Zalo together) one phone number receives per local day at most; the rest wait for the next morning. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MESSAGES_DAILY_CAP_PER_PHONE = 10;
+
+  /** Time allowed for one call to an SMS or Zalo provider, in ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  MESSAGES_TIMEOUT_MS = 10_000;
 }
 
 export type AppConfig = Readonly<EnvironmentVariables>;
+
+/** Optional variables without a default (absent from a fresh instance's keys). */
+const OPTIONAL_KEYS = [
+  'ZALO_APP_ID',
+  'ZALO_SECRET_KEY',
+  'ZALO_REFRESH_TOKEN',
+  'SMS_GATEWAY_URL',
+  'SMS_API_KEY',
+  'SMS_SECRET_KEY',
+  'SMS_BRANDNAME',
+];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -234,7 +284,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'PUBLIC_BASE_URL', 'SMTP_URL']) {
+  for (const key of [...known, 'JWT_SECRET', 'ADMIN_PASSWORD', 'PUBLIC_BASE_URL', 'SMTP_URL', ...OPTIONAL_KEYS]) {
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }

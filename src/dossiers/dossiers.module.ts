@@ -1,5 +1,6 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { DeadlineService } from 'src/dossiers/deadline.service';
+import { MessagesOutboxModule } from 'src/messages/messages-outbox.module';
 import { UnitsService } from 'src/catalogue/units.service';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
 import { ReceiptService } from 'src/dossiers/documents/receipt.service';
@@ -18,6 +19,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import type { Logger } from 'pino';
 
 @Module({
+  imports: [MessagesOutboxModule],
   controllers: [DossiersController, ImportsController, RejudgementController],
   providers: [
     DossiersRepository,

@@ -46,6 +46,7 @@ import {
   STATUS_LABEL,
 } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
+import { MessagesOutbox } from 'src/messages/messages-outbox.service';
 
 const HOUR_MS = 3_600_000;
 /** Lookup keys: 12 characters without look-alikes (0/O, 1/I/L), about 60 bits. */
@@ -127,6 +128,7 @@ export class DossiersService {
     private readonly scope: UnitScopeService,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly messages: MessagesOutbox,
   ) {}
 
   // ------------------------------------------------------------------------------------------
@@ -147,7 +149,9 @@ export class DossiersService {
     // Everything read outside the transaction first: a transaction must never wait for a second
     // pooled connection (20 concurrent requests would otherwise exhaust the pool and deadlock).
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
-    return this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
+    const phone = this.messages.checkConsent(dto.notify, dto.applicant);
+    let messageIds: string[] = [];
+    const result = await this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
       const ctx = this.context(calendar, procedure, dto.channel);
       const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
       const state = this.fold(null, event, ctx);
@@ -176,10 +180,26 @@ export class DossiersService {
       const prefix = dossierCode(codeIdentifier(unit, now.getTime()), now, 0).slice(0, -4);
       const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
       const code = await this.repo.insertIntake(m, row, { unitId: unit.id, day: localDate(now), prefix }, first);
+      // Messages to the citizen: the consent, then the `received` milestone's rows, in this transaction.
+      await this.messages.recordConsent(m, id, dto.notify, phone, dto.applicant.email);
+      messageIds = await this.messages.onEvent(m, {
+        dossierId: id,
+        action: 'intake',
+        seq: 1,
+        at: now,
+        payload: {},
+        state,
+        previous: null,
+        procedureName: procedure.name,
+        calendar,
+        lookupKey,
+      });
       // The response is built from what was written: no read-back round trip.
       const dossier: DossierRow = { ...row, code, receiving_unit_code: unit.code, received_at: row.received_at };
       return { ...this.toDto(dossier, calendar, now), lookupKey };
     });
+    await this.messages.enqueue(messageIds);
+    return result;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -218,7 +238,8 @@ export class DossiersService {
       (action === 'forward' || action === 'reassign') && typeof eventPayload.assigneeUserId === 'string'
         ? { found: await this.users.findById(eventPayload.assigneeUserId) }
         : null;
-    return this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
+    let messageIds: string[] = [];
+    const result = await this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
       const row = await this.repo.findById(id, m, true);
       if (!row) throw notFound('Hồ sơ');
       if (row.version !== expectedVersion) throw conflict(row.version);
@@ -272,9 +293,23 @@ export class DossiersService {
       await this.repo.update(m, id, projection);
       // A directive comment alerts the current assignee and the head of the unit now handling it.
       if (action === 'comment') await this.repo.insertCommentAlerts(m, id, state, projection, user.id, event.at);
+      // A milestone messages the citizen: its rows in this transaction (docs/http-api.md "Messages to citizens").
+      messageIds = await this.messages.onEvent(m, {
+        dossierId: id,
+        action,
+        seq: row.version + 1,
+        at: new Date(event.at),
+        payload: eventPayload,
+        state,
+        previous: base,
+        procedureName: procedure.name,
+        calendar: versioned.calendar,
+      });
       // The response is built from what was written: no read-back round trip.
       return this.toDto({ ...row, ...projection }, versioned.calendar, now);
     });
+    await this.messages.enqueue(messageIds);
+    return result;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type { JobsOptions } from 'bullmq';
  * BullMQ ignores an add whose jobId already exists, so completed jobs are kept long enough (a day)
  * for a late duplicate to find them.
  */
-export const QUEUE_NAMES = ['system', 'sla', 'delivery', 'recompute'] as const;
+export const QUEUE_NAMES = ['system', 'sla', 'delivery', 'recompute', 'messages'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
@@ -16,8 +16,11 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
  * report compaction and probes waited for the whole recomputation (a restarted worker showed no sign
  * of life for ~40 s in the faults suite). They have a queue of their own, one at a time per worker
  * (replicas share the work through SKIP LOCKED; more in one process would only contend).
+ * Citizens' messages spend their time waiting for the SMS gateway or Zalo (hundreds of ms each):
+ * a queue of their own with many at once, so 10,000 results ready in a minute are messaged within
+ * the next one, and alert deliveries never wait behind them.
  */
-export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { recompute: 1 };
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { recompute: 1, messages: 32 };
 
 export interface JobPayloads {
   /** Proves the pipeline end to end: writes a row in job_probes. holdMs keeps the job in flight (shutdown drills). */
@@ -34,6 +37,10 @@ export interface JobPayloads {
   'sla.deliveries-sweep': { tickId?: string };
   /** Folds report deltas into report_daily (reports read both, so this only keeps them fast). */
   'reports.compact': { tickId?: string };
+  /** Sends one citizen_messages row (SMS, Zalo or e-mail to a citizen). */
+  'messages.send': { messageId: string };
+  /** Raises `appointment_at_risk` messages and re-adds the jobs of queued messages that are due. */
+  'messages.sweep': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -75,6 +82,15 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'system',
     options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
   },
+  // Attempts and backoff come from DELIVERY_MAX_ATTEMPTS / DELIVERY_BACKOFF_MS, set where the job is added.
+  'messages.send': {
+    queue: 'messages',
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+  },
+  'messages.sweep': {
+    queue: 'messages',
+    options: { attempts: 1, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
@@ -94,4 +110,6 @@ export const TICKS: TickDefinition[] = [
   { name: 'sla-scan', cron: 'SLA_SCAN_CRON', job: 'sla.scan', payload: (tickId) => ({ tickId }) },
   { name: 'deliveries-sweep', cron: 'SWEEP_CRON', job: 'sla.deliveries-sweep', payload: (tickId) => ({ tickId }) },
   { name: 'reports-compact', cron: 'REPORTS_COMPACT_CRON', job: 'reports.compact', payload: (tickId) => ({ tickId }) },
+  // Every minute by default: the "three working hours before the appointment" notice is on time.
+  { name: 'messages-sweep', cron: 'SLA_SCAN_CRON', job: 'messages.sweep', payload: (tickId) => ({ tickId }) },
 ];

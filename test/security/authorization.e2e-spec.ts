@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { freshAddress, clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { buildProvince, BUILDING_PERMIT, intakeBody, Province } from '../support/province';
@@ -108,6 +109,10 @@ GET    /api/v1/reports/periods/{period}/adjustments      401  ok    ok    403  4
 GET    /api/v1/reports/corrections                       401  ok    ok    ok   404   403     403      403   403
 GET    /api/v1/public/stats                              ok   ok    ok    ok   ok    ok      ok       ok    ok
 GET    /api/v1/public/board                              ok   ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/dossiers/{id}/messages                    401  ok    ok    ok   404   ok      404      ok    404
+POST   /api/v1/public/dossiers/{code}/notifications      ok   ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/reports/messages                          401  ok    ok    403  403   403     403      403   403
+POST   /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   ok    ok      ok       ok    ok
 `;
 // Why some cells are what they are:
 // - alerts are addressed to people: officers and counter staff see (and acknowledge) only their own,
@@ -124,6 +129,8 @@ GET    /api/v1/public/board                              ok   ok    ok    ok   o
 //   ancestors, the board; anyone else gets 404 (as for an official that does not exist);
 // - closed periods: closed by the board (and the admin), reopened by the admin alone; each call
 //   closes a period of its own (closing one twice is 409), reopening one that was just closed.
+// - providers' delivery reports need no sign-in: they carry the provider's signature or token instead
+//   (a report without one is 401 for everybody, test/messages/messages.e2e-spec.ts).
 
 /**
  * Operations whose valid body may still meet a business rule once authorized: closing a dossier is
@@ -154,6 +161,7 @@ function parseMatrix(text: string): Row[] {
 }
 
 const ROWS = parseMatrix(MATRIX);
+const MATRIX_SMS_SECRET = 'matrix-sms-secret';
 const SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
 interface Call {
@@ -394,10 +402,22 @@ describe('authorization matrix: every operation × every role, owning and unrela
     'GET /api/v1/reports/corrections': async () => ({ url: '/reports/corrections?period=2026-03&unitCode=H15.50' }),
     'GET /api/v1/public/stats': async () => ({ url: '/public/stats?period=2026-03' }),
     'GET /api/v1/public/board': async () => ({ url: '/public/board?unitCode=H15.50' }),
+    'GET /api/v1/dossiers/{id}/messages': async () => ({ url: `/dossiers/${ids.dossier}/messages` }),
+    'POST /api/v1/public/dossiers/{code}/notifications': async () => ({
+      url: `/public/dossiers/${dossierCode}/notifications`,
+      body: { lookupKey, email: false },
+    }),
+    'GET /api/v1/reports/messages': async () => ({ url: '/reports/messages?period=2026-03&unitCode=H15.50' }),
+    'POST /api/v1/integrations/{provider}/callback': async () => {
+      // An eSMS delivery report for one of our message ids, with the token of its CallbackUrl.
+      const requestId = randomUUID();
+      const token = createHmac('sha256', MATRIX_SMS_SECRET).update(requestId).digest('hex');
+      return { url: `/integrations/sms/callback?token=${token}&RequestId=${requestId}&SendStatus=5`, body: {} };
+    },
   };
 
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ SMS_SECRET_KEY: MATRIX_SMS_SECRET });
     // A Tuesday morning: the fixtures' deadlines and the imported overdue history are fixed.
     clockOf(api)('2026-03-10T09:00:00');
     p = await buildProvince(api);

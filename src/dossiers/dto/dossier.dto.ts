@@ -22,6 +22,7 @@ import { ListQueryDto } from 'src/auth/dto/auth.dto';
 import { ISO_INSTANT_PATTERN } from 'src/common/time';
 import { IsDecimalNumber } from 'src/common/validation';
 import { STATUSES } from 'src/dossiers/lifecycle';
+import { NotifyDto } from 'src/messages/dto/messages.dto';
 
 export const CHANNELS = ['direct', 'online', 'postal'] as const;
 export const APPLICANT_KINDS = ['citizen', 'business', 'agency', 'organisation'] as const;
@@ -66,6 +67,16 @@ export class IntakeDto {
   @ValidateNested()
   @Type(() => DossierFlagsDto)
   flags?: DossierFlagsDto;
+  @ApiPropertyOptional({
+    type: NotifyDto,
+    description:
+      'the applicant’s consent to messages at the dossier’s milestones (absent: none); sms and zalo need a Vietnamese mobile applicant.phone, email an applicant.email',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => NotifyDto)
+  notify?: NotifyDto;
 }
 
 class ActionBase {
