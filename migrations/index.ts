@@ -11,6 +11,7 @@ import { LifecyclePolicyVersions1765100000000 } from './1765100000000-lifecycle-
 import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-late-rule';
 import { DeliveryClaims1765300000000 } from './1765300000000-delivery-claims';
 import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue-alerts';
+import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   PausedOverdueAlerts1765100000002,
   QueueIndexes1765200000000,
   DeliveryClaims1765300000000,
+  CounterSearch1765900000000,
 ];

@@ -13,6 +13,7 @@ import { ProceduresService } from 'src/catalogue/procedures.service';
 import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
+import { searchFold } from 'src/common/search-fold';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
@@ -52,6 +53,7 @@ import { ReportsService } from 'src/reports/reports.service';
 import { AlertsService } from 'src/sla/alerts.service';
 import { ListAlertsQuery } from 'src/sla/dto/alert.dto';
 
+const OPEN_STATUSES = 'received,in_progress,awaiting_supplement,awaiting_payment';
 type Form = Record<string, string | string[] | undefined>;
 const one = (f: Form, k: string): string => {
   const v = f[k];
@@ -386,8 +388,11 @@ export class ConsoleController {
     const code = (q.code ?? '').trim().slice(0, 80);
     const paging = QueuePaging.from(q);
     const query: Record<string, unknown> = { limit: QUEUE_PAGE_SIZE };
-    if (code) query.code = code;
-    query.status = filters.status || 'received,in_progress,awaiting_supplement,awaiting_payment';
+    // A search looks in every status (a citizen collecting a result, a closed case); the counter's
+    // default queue is its own work; "open" is every dossier still being handled.
+    const counterWork = !code && !filters.status && user.role === 'counter_staff';
+    if (filters.status === 'open' || (!filters.status && !code && !counterWork)) query.status = OPEN_STATUSES;
+    else if (filters.status) query.status = filters.status;
     if (filters.procedure) query.procedureCode = filters.procedure;
     if (filters.timeliness) query.timeliness = filters.timeliness;
     if (paging.cursor) query.cursor = paging.cursor;
@@ -402,6 +407,8 @@ export class ConsoleController {
         400,
       );
     let result: { items: DossierDto[]; nextCursor: string | null } = { items: [], nextCursor: null };
+    if (code && searchFold(code).replace(/\s/g, '').length < 3)
+      return bad('Hãy nhập ít nhất 3 ký tự để tìm (mã hồ sơ, họ tên, số định danh hoặc số điện thoại).');
     try {
       const list = validateDto(ListDossiersQuery, query);
       if (filters.assignee && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.assignee))
@@ -411,6 +418,8 @@ export class ConsoleController {
       if (!filters.stepUnit || stepUnit)
         result = await this.dossiers.list(list, user, {
           order: 'urgency',
+          search: code || undefined,
+          counterWork,
           currentStepUnitId: stepUnit?.id,
           currentAssigneeId: filters.assignee || undefined,
         });
@@ -440,6 +449,8 @@ export class ConsoleController {
         previous: paging.previousHref(filters, code),
         next: result.nextCursor === null ? null : paging.nextHref(filters, code, result.nextCursor),
         late: await this.lateness(result.items, user),
+        role: user.role,
+        procedureNames: new Map(procedures.map((p) => [p.code, p.name])),
       }),
     );
   }

@@ -94,6 +94,17 @@ export interface ListFilter {
   /** The assignee of the current step (the console's queue; not an API filter). */
   currentAssigneeId?: string;
   ids?: string[];
+  /**
+   * Folded terms (src/common/search-fold.ts), each a part of the code, the applicant's name, id
+   * number or phone (the console's search; dossiers.search_text with its trigram index).
+   */
+  search?: string[];
+  /**
+   * The counter's own work (the console's default queue for counter staff): dossiers received by
+   * one of these units that wait at its counter step, wait for the citizen's supplement or payment,
+   * or have a result to hand back.
+   */
+  counterOf?: string[];
   now: Date;
   /**
    * `received` (the API's): newest first. `urgency` (the console's queue): by due instant, most
@@ -431,6 +442,13 @@ export class DossiersRepository {
     if (f.currentStepUnitId) where.push(`d.current_step_unit_id = ${p(f.currentStepUnitId)}`);
     if (f.currentAssigneeId) where.push(`d.current_assignee_id = ${p(f.currentAssigneeId)}`);
     if (f.ids) where.push(`d.id = ANY(${p(f.ids)}::uuid[])`);
+    for (const term of f.search ?? [])
+      where.push(`d.search_text LIKE ${p(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (f.counterOf)
+      where.push(
+        `d.receiving_unit_id = ANY(${p(f.counterOf)}::uuid[]) AND (d.status IN ('resolved', 'awaiting_supplement', 'awaiting_payment')
+         OR (d.status IN ('received', 'in_progress') AND d.current_step_unit_id = d.receiving_unit_id))`,
+      );
     if (f.receivedFrom) where.push(`d.received_at >= ${p(f.receivedFrom)}`);
     if (f.receivedTo) where.push(`d.received_at < ${p(f.receivedTo)}`);
     if (f.timeliness) {

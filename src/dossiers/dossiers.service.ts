@@ -11,6 +11,7 @@ import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
+import { searchFold } from 'src/common/search-fold';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
 import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
@@ -90,6 +91,17 @@ export interface DossierListOptions {
   currentStepUnitId?: string;
   currentAssigneeId?: string;
   order?: 'received' | 'urgency';
+  /** What a clerk typed: part of a code, a name (diacritics optional), an id number or a phone. */
+  search?: string;
+  /** The counter's own work for the user's units (see ListFilter.counterOf). */
+  counterWork?: boolean;
+}
+
+/** The terms of a search as dossiers.search_text holds them (a phone's separators dropped). */
+export function searchTerms(text: string): string[] {
+  const folded = searchFold(text);
+  if (/^\+?[0-9][0-9 .-]*$/.test(folded)) return [folded.replace(/[ .-]/g, '')];
+  return folded.split(' ').filter(Boolean);
 }
 
 const PG_UNIQUE = '23505';
@@ -274,8 +286,11 @@ export class DossiersService {
       unitId = unit.id;
     }
     const now = this.clock.now();
+    const visibleUnitIds = await this.scope.visibleUnitIds(user);
     const rows = await this.repo.list({
-      visibleUnitIds: await this.scope.visibleUnitIds(user),
+      visibleUnitIds,
+      search: opts.search ? searchTerms(opts.search) : undefined,
+      counterOf: opts.counterWork ? (visibleUnitIds ?? (await this.actingScope(user)) ?? undefined) : undefined,
       status: q.status,
       unitId,
       procedureCode: q.procedureCode,

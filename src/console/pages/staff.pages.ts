@@ -183,6 +183,9 @@ export interface QueueView {
   previous: string | null;
   next: string | null;
   late: Lateness;
+  role: AuthUser['role'];
+  /** Procedure names by code. */
+  procedureNames: Map<string, string>;
 }
 
 const select = (id: string, label: string, all: string, options: FilterOption[], selected: string) =>
@@ -194,9 +197,28 @@ const select = (id: string, label: string, all: string, options: FilterOption[],
     </select>
   </div>`;
 
+/** The applicant's name of a dossier (staff pages only: personal data is never public). */
+export const applicantName = (d: DossierDto): string =>
+  typeof d.applicant?.fullName === 'string' ? d.applicant.fullName : '';
+
 export function queuePage(v: QueueView): Html {
-  const statuses: DossierStatus[] = ['received', 'in_progress', 'awaiting_supplement', 'awaiting_payment', 'resolved'];
+  const statuses: DossierStatus[] = [
+    'received',
+    'in_progress',
+    'awaiting_supplement',
+    'awaiting_payment',
+    'resolved',
+    'returned',
+    'rejected',
+    'stopped',
+    'withdrawn',
+  ];
   const f = v.filters;
+  const counter = v.role === 'counter_staff';
+  const statusOptions = [
+    ...(counter ? [{ value: 'open', label: 'Đang giải quyết (tất cả)' }] : []),
+    ...statuses.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+  ];
   const filtered = QueueFilters.active(f);
   const pager = (where: string) =>
     v.previous || v.next
@@ -208,12 +230,16 @@ export function queuePage(v: QueueView): Html {
       : '';
   return html`<form method="get" action="/console/queue" class="card" role="search" aria-label="Lọc hồ sơ">
       <div class="row">
-        <div><label for="code">Tìm theo mã hồ sơ</label><input id="code" name="code" value="${v.code}" /></div>
+        <div>
+          <label for="code">Tìm hồ sơ (mã, họ tên, số định danh, điện thoại)</label
+          ><input id="code" name="code" value="${v.code}" type="search" aria-describedby="code-hint" autofocus />
+          <span id="code-hint" class="muted">Gõ một phần, có dấu hoặc không dấu; tìm trong mọi trạng thái.</span>
+        </div>
         ${select(
           'status',
           'Trạng thái',
-          'Đang giải quyết (tất cả)',
-          statuses.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+          counter ? 'Việc của Bộ phận Một cửa' : 'Đang giải quyết (tất cả)',
+          statusOptions,
           f.status,
         )}
         ${select(
@@ -238,6 +264,13 @@ export function queuePage(v: QueueView): Html {
       </div>
     </form>
     <p class="muted" id="queue-summary">
+      ${
+        v.code
+          ? html`Kết quả tìm “${v.code}” trong ${f.status ? 'trạng thái đã chọn' : 'mọi trạng thái'}. `
+          : counter && !f.status
+            ? 'Việc của Bộ phận Một cửa: hồ sơ chờ tiếp nhận, chuyển xử lý, chờ bổ sung hoặc nộp phí, và kết quả chờ trả. '
+            : ''
+      }
       Trang ${v.page}: ${v.items.length} hồ sơ (tối đa ${QUEUE_PAGE_SIZE} mỗi
       trang)${filtered ? ' theo bộ lọc đã chọn (được ghi nhớ cho lần sau)' : ''}, xếp theo mức độ khẩn: quá hạn lâu nhất
       trước, rồi hạn gần nhất; hồ sơ tạm dừng còn trong hạn xếp cuối.
@@ -250,6 +283,7 @@ export function queuePage(v: QueueView): Html {
       <thead>
         <tr>
           <th>Mã hồ sơ</th>
+          <th>Người nộp</th>
           <th>Thủ tục</th>
           <th>Trạng thái</th>
           <th>Bước hiện tại</th>
@@ -261,14 +295,15 @@ export function queuePage(v: QueueView): Html {
       <tbody>
         ${v.items.map((d) => {
           const u = urgency(d);
-          return html`<tr class="${u}">
+          return html`<tr class="${d.endedAt ? 'ended' : u}">
             <td class="nowrap"><a href="/console/dossiers/${d.id}">${d.code}</a></td>
-            <td>${d.procedureCode}</td>
+            <td class="applicant">${applicantName(d)}</td>
+            <td>${d.procedureCode}${v.procedureNames.get(d.procedureCode) ? html`<br /><span class="muted">${v.procedureNames.get(d.procedureCode)}</span>` : ''}</td>
             <td>${d.statusLabel}</td>
             <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
             <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
             <td class="n">${timeLeft(d, v.late.get(d.id))}</td>
-            <td><span class="badge">${URGENCY_LABEL[u]}</span></td>
+            <td>${d.endedAt ? '' : html`<span class="badge">${URGENCY_LABEL[u]}</span>`}</td>
           </tr>`;
         })}
       </tbody>
