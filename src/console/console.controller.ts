@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AuthUser } from 'src/auth/auth-user';
 import { AuthService } from 'src/auth/auth.service';
@@ -17,8 +18,10 @@ import { searchFold } from 'src/common/search-fold';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
+import { citizenIdProblem, explainError, invalidFields, matchProcedure } from 'src/console/forms';
 import { page } from 'src/console/layout';
-import { publicPage } from 'src/console/pages/public.page';
+import { receiptPrintPage } from 'src/console/pages/receipt.page';
+import { publicPage, PublicTyped } from 'src/console/pages/public.page';
 import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
 import {
   actionsFor,
@@ -30,6 +33,7 @@ import {
   intakeDonePage,
   IntakeForm,
   intakePage,
+  IntakePreview,
   loginPage,
   messagePage,
   queuePage,
@@ -66,14 +70,9 @@ const FONT = {
 } as const;
 const fontCache = new Map<string, Buffer>();
 
-/** The error of a service as the sentence a clerk reads. */
+/** The error of a service as the sentence a person reads (Vietnamese); anything else is a 500. */
 function explain(err: unknown): string {
-  if (err instanceof DomainError) {
-    if (err.code === 'VERSION_CONFLICT')
-      return 'Người khác vừa thay đổi hồ sơ này. Trang đã được tải lại với dữ liệu mới nhất; hãy kiểm tra rồi thực hiện lại.';
-    const details = err.details?.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
-    return details ? `${err.message} (${details})` : err.message;
-  }
+  if (err instanceof DomainError) return explainError(err);
   throw err;
 }
 
@@ -250,17 +249,24 @@ export class ConsoleController {
       user,
       'Tiếp nhận hồ sơ',
       '/console/intake',
-      intakePage(await this.procedureOptions(), EMPTY_INTAKE, null, []),
+      intakePage(await this.procedureOptions(), { ...EMPTY_INTAKE, formKey: randomUUID() }, null, []),
     );
   }
 
+  /**
+   * Intake in two steps: "Xem ngày hẹn trả" shows the appointment; "Lưu" saves only if the
+   * procedure and the appointment are still those shown (otherwise the new ones are shown and
+   * nothing is saved). Saving uses the form's key as the Idempotency-Key and answers with a
+   * redirect (post/redirect/get), so a reload or a second click never makes a second dossier.
+   */
   @Post('intake')
   async intake(@Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, ['counter_staff', 'admin']);
     if (!user) return reply;
     const f = body ?? {};
+    const formKey = /^[0-9a-f-]{36}$/i.test(one(f, 'formKey')) ? one(f, 'formKey') : randomUUID();
     const form: IntakeForm = {
-      procedureCode: one(f, 'procedureCode').split(' ')[0],
+      procedureCode: one(f, 'procedureCode').slice(0, 300),
       channel: one(f, 'channel') || 'direct',
       kind: one(f, 'kind') || 'citizen',
       fullName: one(f, 'fullName'),
@@ -269,20 +275,35 @@ export class ConsoleController {
       email: one(f, 'email'),
       address: one(f, 'address'),
       summary: one(f, 'summary'),
+      formKey,
     };
     const options = await this.procedureOptions();
-    const again = (errors: string[], preview: Parameters<typeof intakePage>[2] = null) =>
+    const again = (errors: string[], preview: IntakePreview | null = null, invalid = new Set<string>()) =>
       this.render(
         reply,
         user,
         'Tiếp nhận hồ sơ',
         '/console/intake',
-        intakePage(options, form, preview, errors),
+        intakePage(options, form, preview, errors, invalid),
         null,
-        errors.length ? 400 : 200,
+        errors.length && !preview ? 400 : 200,
       );
-    const procedure = form.procedureCode ? await this.procedures.currentVersion(form.procedureCode) : null;
-    if (!procedure || !procedure.active) return again(['Không tìm thấy thủ tục; hãy chọn trong danh sách.']);
+    const { match, candidates } = matchProcedure(form.procedureCode, options);
+    if (!match)
+      return again(
+        [
+          candidates.length
+            ? `Có ${candidates.length} thủ tục khớp với “${form.procedureCode}”: ${candidates.map((c) => `${c.code} — ${c.name}`).join('; ')}. Hãy gõ thêm hoặc chọn một thủ tục trong danh sách.`
+            : form.procedureCode
+              ? `Không tìm thấy thủ tục “${form.procedureCode}”; hãy gõ mã hoặc tên thủ tục và chọn trong danh sách.`
+              : 'Thủ tục: không được để trống.',
+        ],
+        null,
+        new Set(['procedureCode']),
+      );
+    const procedure = await this.procedures.currentVersion(match.code);
+    if (!procedure || !procedure.active)
+      return again(['Không tìm thấy thủ tục; hãy chọn trong danh sách.'], null, new Set(['procedureCode']));
     const receivingUnit = user.unitId ? await this.units.findById(user.unitId) : null;
     const dtoBody = {
       procedureCode: procedure.code,
@@ -302,23 +323,115 @@ export class ConsoleController {
     try {
       dto = validateDto(IntakeDto, dtoBody);
     } catch (err) {
-      return again([explain(err)]);
+      return again([explain(err)], null, invalidFields(err));
     }
-    if (one(f, 'step') !== 'save') {
-      const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
-      return again([], {
-        procedureName: `${procedure.code} — ${procedure.name}`,
-        clockStart: due.clockStart.toISOString(),
-        dueAt: due.dueAt.toISOString(),
-      });
-    }
+    const idProblem = citizenIdProblem(form.kind, form.idNumber);
+    if (idProblem) return again([idProblem], null, new Set(['applicant.idNumber']));
+    const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
+    const preview: IntakePreview = {
+      procedureCode: procedure.code,
+      procedureName: `${procedure.code} — ${procedure.name}`,
+      clockStart: due.clockStart.toISOString(),
+      dueAt: due.dueAt.toISOString(),
+    };
+    if (one(f, 'step') !== 'save') return again([], preview);
+    // Saved only as previewed: the same procedure and the same appointment the citizen was told.
+    if (one(f, 'previewProcedure') !== preview.procedureCode || one(f, 'previewDue') !== preview.dueAt)
+      return again(
+        [
+          one(f, 'previewProcedure')
+            ? 'Thủ tục hoặc ngày hẹn đã thay đổi sau khi xem; hồ sơ chưa được lưu. Hãy báo lại ngày hẹn dưới đây cho người nộp rồi bấm “Lưu” lần nữa.'
+            : 'Hãy xem ngày hẹn trả trước khi lưu; hồ sơ chưa được lưu.',
+        ],
+        preview,
+      );
     try {
-      const result = await this.dossiers.intake(dto, user);
-      const d = result.body;
-      return this.render(reply, user, 'Đã tiếp nhận hồ sơ', '/console/intake', intakeDonePage(d, d.lookupKey ?? ''));
+      await this.dossiers.intake(dto, user, `console-intake:${formKey}`);
     } catch (err) {
-      return again([explain(err)]);
+      // This form was saved already (then changed and sent again): show what was saved.
+      if (err instanceof DomainError && err.code === 'IDEMPOTENCY_KEY_REUSED')
+        return reply.redirect(`/console/intake/xong/${formKey}`, 303);
+      return again([explain(err)], preview, invalidFields(err));
     }
+    return reply.redirect(`/console/intake/xong/${formKey}`, 303);
+  }
+
+  /** The page after saving an intake (a reload shows it again; nothing is created). */
+  @Get('intake/xong/:key')
+  async intakeDone(@Param('key') key: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    const d = /^[0-9a-f-]{36}$/i.test(key) ? await this.dossiers.intakeResult(user, `console-intake:${key}`) : null;
+    if (!d)
+      return this.render(
+        reply,
+        user,
+        'Không tìm thấy',
+        '/console/intake',
+        messagePage('Không tìm thấy hồ sơ vừa tiếp nhận từ biểu mẫu này.', '/console/intake'),
+        null,
+        404,
+      );
+    return this.render(
+      reply,
+      user,
+      'Đã tiếp nhận hồ sơ',
+      '/console/intake',
+      intakeDonePage(d, d.lookupKey ?? '', `/console/intake/xong/${key}/giay-tiep-nhan`),
+    );
+  }
+
+  /** The receipt with the lookup key, right after intake: a page that prints itself. */
+  @Get('intake/xong/:key/giay-tiep-nhan')
+  async intakeReceipt(@Param('key') key: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    const d = /^[0-9a-f-]{36}$/i.test(key) ? await this.dossiers.intakeResult(user, `console-intake:${key}`) : null;
+    if (!d) return this.render(reply, user, 'Không tìm thấy', '', messagePage('Không tìm thấy hồ sơ.', '/console/intake'), null, 404);
+    return this.printReceipt(reply, user, d.id, d.lookupKey, `/console/intake/xong/${key}`);
+  }
+
+  /** Reprint from the dossier page: the same receipt, without the key (it was given at intake). */
+  @Get('dossiers/:id/giay-tiep-nhan')
+  async reprintReceipt(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    return this.printReceipt(reply, user, id, undefined, `/console/dossiers/${id}`);
+  }
+
+  /** A new lookup key (the old one stops working), printed on a new receipt. */
+  @Post('dossiers/:id/cap-lai-ma-tra-cuu')
+  async reissueKey(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    try {
+      const { lookupKey } = await this.dossiers.reissueLookupKey(id, user);
+      return this.printReceipt(reply, user, id, lookupKey, `/console/dossiers/${id}`);
+    } catch (err) {
+      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, 403);
+    }
+  }
+
+  private async printReceipt(
+    reply: FastifyReply,
+    user: AuthUser,
+    id: string,
+    lookupKey: string | undefined,
+    back: string,
+  ) {
+    try {
+      const model = await this.receipts.model(id, user, lookupKey);
+      return send(reply, await receiptPrintPage(model, back, `/console/dossiers/${id}/receipt.pdf`));
+    } catch (err) {
+      return this.render(reply, user, 'Không tìm thấy', '', messagePage(explain(err), '/console/queue'), null, 404);
+    }
+  }
+
+  @Get('dossiers/:id/receipt.pdf')
+  async receiptPdf(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    return this.pdfOr404(reply, user, () => this.receipts.receipt(id, user));
   }
 
   @Post('dossiers/:id/receipt')
@@ -703,6 +816,7 @@ export class PublicPageController {
     code: string,
     message: { kind: 'ok' | 'error'; text: string } | null,
     status = 200,
+    typed: PublicTyped = {},
   ) {
     let d = null;
     if (code) {
@@ -716,9 +830,21 @@ export class PublicPageController {
     }
     return send(
       reply,
-      page({ title: 'Tra cứu hồ sơ thủ tục hành chính', user: null, body: publicPage(code, d, message) }),
+      page({ title: 'Tra cứu hồ sơ thủ tục hành chính', user: null, body: publicPage(code, d, message, typed) }),
       status,
     );
+  }
+
+  /**
+   * A failed rating or feedback: the dossier was found by its code (public), so a NOT_FOUND here
+   * means the key was wrong; saying so reveals nothing the lookup did not. The answers stay.
+   */
+  private failed(reply: FastifyReply, code: string, err: unknown, typed: PublicTyped) {
+    const wrongKey = err instanceof DomainError && err.code === 'NOT_FOUND';
+    const text = wrongKey
+      ? 'Mã tra cứu không đúng với hồ sơ này. Hãy nhập lại mã in trên giấy tiếp nhận (không phân biệt chữ hoa, chữ thường); các câu trả lời của bạn vẫn được giữ.'
+      : explain(err);
+    return this.show(reply, code, { kind: 'error', text }, wrongKey ? 403 : 400, { ...typed, wrongKey });
   }
 
   @Get()
@@ -726,13 +852,25 @@ export class PublicPageController {
     return this.show(reply, (code ?? '').trim().slice(0, 80), null);
   }
 
+  /** The address printed (and QR-coded) on the receipt. */
+  @Get(':code')
+  lookupByPath(@Param('code') code: string, @Res() reply: FastifyReply) {
+    return this.show(reply, code.trim().slice(0, 80), null);
+  }
+
   @Post(':code/danh-gia')
   async rate(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
     const f = body ?? {};
+    const typed: PublicTyped = {
+      criteria: Array.from({ length: 9 }, (_, i) => one(f, `c${i}`)),
+      verdict: one(f, 'verdict'),
+      comment: one(f, 'comment'),
+      form: 'rate',
+    };
     try {
       const dto = validateDto(RateDossierDto, {
         lookupKey: one(f, 'lookupKey'),
-        criteria: Array.from({ length: 9 }, (_, i) => Number(one(f, `c${i}`))),
+        criteria: typed.criteria!.map((c) => (c === '' ? NaN : Number(c))),
         verdict: one(f, 'verdict'),
         ...(one(f, 'comment') ? { comment: one(f, 'comment') } : {}),
       });
@@ -742,13 +880,14 @@ export class PublicPageController {
         text: `Cảm ơn bạn đã đánh giá (${r.total}/18 điểm) lúc ${dateTime(r.ratedAt)}.`,
       });
     } catch (err) {
-      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+      return this.failed(reply, code, err, typed);
     }
   }
 
   @Post(':code/phan-anh')
   async feedback(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
     const f = body ?? {};
+    const typed: PublicTyped = { feedbackKind: one(f, 'kind'), content: one(f, 'content'), form: 'feedback' };
     try {
       const dto = validateDto(LodgeFeedbackDto, {
         lookupKey: one(f, 'lookupKey'),
@@ -758,7 +897,7 @@ export class PublicPageController {
       const r = await this.pub.lodgeFeedback(code, dto);
       return this.show(reply, code, { kind: 'ok', text: `Đã nhận phản ánh; hạn xử lý: ${dateTime(r.dueAt)}.` });
     } catch (err) {
-      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+      return this.failed(reply, code, err, typed);
     }
   }
 }

@@ -402,6 +402,10 @@ export class DossiersRepository {
     return rows[0] ?? null;
   }
 
+  async setLookupKeyHash(id: string, hash: string): Promise<void> {
+    await this.dataSource.query(`UPDATE dossiers SET lookup_key_hash = $2, updated_at = now() WHERE id = $1`, [id, hash]);
+  }
+
   async lookupKeyHash(id: string): Promise<string | null> {
     const rows: { lookup_key_hash: string }[] = await this.dataSource.query(
       `SELECT lookup_key_hash FROM dossiers WHERE id = $1`,

@@ -16,6 +16,7 @@ import {
 } from 'src/console/format';
 import type { DeadlineDto } from 'src/dossiers/dto/deadline.dto';
 import { html, Html } from 'src/console/html';
+import { searchFold } from 'src/common/search-fold';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueueFilterValues } from 'src/console/queue-filters';
 
 export interface ProcedureOption {
@@ -37,6 +38,7 @@ export function loginPage(error: string | null, username = ''): Html {
 }
 
 export interface IntakeForm {
+  /** What was typed in the procedure field, kept as typed. */
   procedureCode: string;
   channel: string;
   kind: string;
@@ -46,6 +48,8 @@ export interface IntakeForm {
   email: string;
   address: string;
   summary: string;
+  /** The form's own key: the Idempotency-Key of its save. */
+  formKey: string;
 }
 
 export const EMPTY_INTAKE: IntakeForm = {
@@ -58,41 +62,71 @@ export const EMPTY_INTAKE: IntakeForm = {
   email: '',
   address: '',
   summary: '',
+  formKey: '',
 };
+
+/** The appointment shown before saving, and what it was computed for. */
+export interface IntakePreview {
+  procedureCode: string;
+  procedureName: string;
+  clockStart: string;
+  dueAt: string;
+}
 
 const option = (value: string, label: string, selected: string) =>
   html`<option value="${value}" ${value === selected ? html`selected` : ''}>${label}</option>`;
 
+/** A required field's label: marked with a red asterisk that screen readers skip (the input says "required"). */
+const requiredLabel = (id: string, text: string) =>
+  html`<label for="${id}">${text} <span class="req" aria-hidden="true">*</span></label>`;
+
+const invalidAttr = (invalid: Set<string>, field: string) => (invalid.has(field) ? html`aria-invalid="true"` : '');
+
 export function intakePage(
   procedures: ProcedureOption[],
   form: IntakeForm,
-  preview: { procedureName: string; clockStart: string; dueAt: string } | null,
+  preview: IntakePreview | null,
   errors: string[],
+  invalid: Set<string> = new Set(),
 ): Html {
   return html`<div class="card">
     ${
       errors.length
-        ? html`<div class="flash error" role="alert">
+        ? html`<div class="flash error" role="alert" id="intake-errors">
             <ul>
               ${errors.map((e) => html`<li>${e}</li>`)}
             </ul>
           </div>`
         : ''
     }
-    <form method="post" action="/console/intake">
-      <label for="procedureCode">Thủ tục (gõ mã hoặc tên để tìm)</label>
+    <p class="muted">Các mục có dấu <span class="req">*</span> là bắt buộc.</p>
+    <form method="post" action="/console/intake" id="intake-form">
+      <input type="hidden" name="formKey" value="${form.formKey}" />
+      ${
+        preview
+          ? html`<input type="hidden" name="previewProcedure" value="${preview.procedureCode}" /><input
+                type="hidden"
+                name="previewDue"
+                value="${preview.dueAt}"
+              />`
+          : ''
+      }
+      ${requiredLabel('procedureCode', 'Thủ tục (gõ mã hoặc tên để tìm)')}
       <input
         id="procedureCode"
         name="procedureCode"
         list="procedure-list"
         required
+        maxlength="300"
         value="${form.procedureCode}"
         aria-describedby="procedure-hint"
+        ${invalidAttr(invalid, 'procedureCode')}
+        ${preview || errors.length ? '' : html`autofocus`}
       />
       <datalist id="procedure-list">
-        ${procedures.map((p) => html`<option value="${p.code}">${p.code} — ${p.name}</option>`)}
+        ${procedures.map((p) => html`<option value="${p.code} — ${p.name}" label="${searchFold(p.name)}"></option>`)}
       </datalist>
-      <p id="procedure-hint" class="muted">Ví dụ: 1.004227 hoặc "giấy phép xây dựng".</p>
+      <p id="procedure-hint" class="muted">Ví dụ: 1.004227 hoặc "giấy phép xây dựng" (gõ có dấu hoặc không dấu).</p>
       <div class="row">
         <div>
           <label for="channel">Kênh tiếp nhận</label>
@@ -107,53 +141,98 @@ export function intakePage(
           </select>
         </div>
       </div>
-      <label for="fullName">Họ và tên người nộp</label>
-      <input id="fullName" name="fullName" required value="${form.fullName}" autocomplete="off" />
+      ${requiredLabel('fullName', 'Họ và tên người nộp')}
+      <input
+        id="fullName"
+        name="fullName"
+        required
+        maxlength="200"
+        value="${form.fullName}"
+        autocomplete="off"
+        ${invalidAttr(invalid, 'applicant.fullName')}
+      />
       <div class="row">
         <div>
-          <label for="idNumber">Số định danh (CCCD)</label
-          ><input id="idNumber" name="idNumber" value="${form.idNumber}" autocomplete="off" />
+          <label for="idNumber">Số định danh (CCCD 12 số)</label
+          ><input
+            id="idNumber"
+            name="idNumber"
+            value="${form.idNumber}"
+            autocomplete="off"
+            inputmode="numeric"
+            maxlength="30"
+            ${invalidAttr(invalid, 'applicant.idNumber')}
+          />
         </div>
         <div>
           <label for="phone">Điện thoại</label
-          ><input id="phone" name="phone" value="${form.phone}" autocomplete="off" />
+          ><input
+            id="phone"
+            name="phone"
+            type="tel"
+            value="${form.phone}"
+            autocomplete="off"
+            maxlength="20"
+            ${invalidAttr(invalid, 'applicant.phone')}
+          />
         </div>
         <div>
           <label for="email">Thư điện tử</label
-          ><input id="email" name="email" type="email" value="${form.email}" autocomplete="off" />
+          ><input
+            id="email"
+            name="email"
+            type="email"
+            value="${form.email}"
+            autocomplete="off"
+            maxlength="200"
+            ${invalidAttr(invalid, 'applicant.email')}
+          />
         </div>
       </div>
       <label for="address">Địa chỉ</label
-      ><input id="address" name="address" value="${form.address}" autocomplete="off" />
+      ><input
+        id="address"
+        name="address"
+        value="${form.address}"
+        autocomplete="off"
+        maxlength="500"
+        ${invalidAttr(invalid, 'applicant.address')}
+      />
       <label for="summary">Nội dung hồ sơ</label
       ><textarea id="summary" name="summary" rows="2">${form.summary}</textarea>
-      ${
-        preview
-          ? html`<div class="flash ok" role="status" id="appointment">
-                <strong>${preview.procedureName}</strong><br />
-                Thời điểm bắt đầu tính: ${dateTime(preview.clockStart)}<br />
-                <strong>Hẹn trả kết quả: ${dateTime(preview.dueAt)}</strong>
-              </div>
-              <button type="submit" name="step" value="save">Lưu và in giấy tiếp nhận</button>
-              <button type="submit" name="step" value="preview" class="secondary">Tính lại ngày hẹn</button>`
-          : html`<button type="submit" name="step" value="preview">Xem ngày hẹn trả</button>`
-      }
+      <div class="savebar">
+        ${
+          preview
+            ? html`<div class="flash ok" role="status" id="appointment">
+                  <strong>${preview.procedureName}</strong><br />
+                  Thời điểm bắt đầu tính: ${dateTime(preview.clockStart)}<br />
+                  <strong>Hẹn trả kết quả: ${dateTime(preview.dueAt)}</strong>
+                </div>
+                <button type="submit" name="step" value="save" autofocus>Lưu và in giấy tiếp nhận</button>
+                <button type="submit" name="step" value="preview" class="secondary">Tính lại ngày hẹn</button>`
+            : html`<button type="submit" name="step" value="preview">Xem ngày hẹn trả</button>`
+        }
+      </div>
     </form>
   </div>`;
 }
 
-export function intakeDonePage(d: DossierDto, lookupKey: string): Html {
+export function intakeDonePage(d: DossierDto, lookupKey: string, printHref: string): Html {
   return html`<div class="card">
     <div class="flash ok" role="status">Đã tiếp nhận hồ sơ <strong id="dossier-code">${d.code}</strong>.</div>
+    <p>Người nộp: <strong>${applicantName(d)}</strong> · Thủ tục: ${d.procedureCode}</p>
     <p>Hẹn trả kết quả: <strong>${dateTime(d.dueAt)}</strong></p>
     <p>
-      Mã tra cứu của người nộp (chỉ hiện một lần, in trên giấy tiếp nhận): <strong id="lookup-key">${lookupKey}</strong>
+      Mã tra cứu của người nộp (in trên giấy tiếp nhận; trang này mở lại được trong phiên làm việc):
+      <strong id="lookup-key">${lookupKey}</strong>
     </p>
-    <form method="post" action="/console/dossiers/${d.id}/receipt">
-      <input type="hidden" name="lookupKey" value="${lookupKey}" />
-      <button type="submit" id="print-receipt">In giấy tiếp nhận và hẹn trả kết quả</button>
-    </form>
-    <p><a href="/console/dossiers/${d.id}">Xem hồ sơ</a> · <a href="/console/intake">Tiếp nhận hồ sơ khác</a></p>
+    <p>
+      <a href="${printHref}" id="print-receipt" class="button" target="_blank" rel="noopener" autofocus
+        >In giấy tiếp nhận và hẹn trả kết quả</a
+      >
+      <a href="/console/intake" class="button secondary" id="next-intake">Tiếp nhận hồ sơ khác</a>
+    </p>
+    <p><a href="/console/dossiers/${d.id}">Xem hồ sơ</a></p>
   </div>`;
 }
 
