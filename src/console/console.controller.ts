@@ -24,7 +24,6 @@ import { receiptPrintPage } from 'src/console/pages/receipt.page';
 import { publicPage, PublicTyped } from 'src/console/pages/public.page';
 import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
 import {
-  actionsFor,
   alertsPage,
   boardsPage,
   dossierPage,
@@ -37,7 +36,9 @@ import {
   loginPage,
   messagePage,
   queuePage,
+  TypedAction,
 } from 'src/console/pages/staff.pages';
+import { ACTION_LABELS, ALERT_LABELS } from 'src/console/format';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueuePaging } from 'src/console/queue-filters';
 import { ConsoleSession } from 'src/console/session';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
@@ -55,7 +56,7 @@ import { IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/rep
 import type { ExportFormat } from 'src/reports/report.types';
 import { ReportsService } from 'src/reports/reports.service';
 import { AlertsService } from 'src/sla/alerts.service';
-import { ListAlertsQuery } from 'src/sla/dto/alert.dto';
+import { AlertDto, ListAlertsQuery } from 'src/sla/dto/alert.dto';
 
 const OPEN_STATUSES = 'received,in_progress,awaiting_supplement,awaiting_payment';
 type Form = Record<string, string | string[] | undefined>;
@@ -89,6 +90,13 @@ function sendPdf(reply: FastifyReply, file: PdfFile): FastifyReply {
   return reply.type('application/pdf').send(file.content);
 }
 
+/** A console path to return to after signing in (never another site, never the login itself). */
+function safeNext(next: unknown): string | null {
+  return typeof next === 'string' && /^\/console(\/|\?|$)/.test(next) && !/^\/console\/login/.test(next) && !next.includes('//')
+    ? next
+    : null;
+}
+
 /** "2026-03-10T16:00" from a datetime-local field, as an instant in Asia/Ho_Chi_Minh. */
 const localInstant = (v: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+07:00` : v);
 
@@ -120,9 +128,18 @@ export class ConsoleController {
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
   private async require(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[]): Promise<AuthUser | null> {
-    const user = await this.session.user(req);
+    const user = await this.session.user(req, reply);
     if (!user) {
-      void reply.redirect(`/console/login?next=${encodeURIComponent(req.url)}`, 303);
+      // After signing in, the page asked for (a GET; a form post goes back to its page).
+      const next = req.method === 'GET' ? req.url : (req.headers.referer ?? '/console');
+      let path = '/console';
+      try {
+        const u = new URL(next, 'http://x');
+        path = u.pathname + u.search;
+      } catch {
+        path = '/console';
+      }
+      void reply.redirect(`/console/login?next=${encodeURIComponent(path)}`, 303);
       return null;
     }
     if (req.method === 'POST' && !this.session.sameOrigin(req)) {
@@ -192,8 +209,8 @@ export class ConsoleController {
   }
 
   @Get('login')
-  loginForm(@Res() reply: FastifyReply) {
-    return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(null) }));
+  loginForm(@Query('next') next: string | undefined, @Res() reply: FastifyReply) {
+    return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(null, '', safeNext(next)) }));
   }
 
   @Post('login')
@@ -210,14 +227,18 @@ export class ConsoleController {
         requestId: String(req.id),
       });
       this.session.start(reply, req, result.accessToken, result.expiresIn);
-      const target = typeof next === 'string' && /^\/console(\/|$)/.test(next) ? next : '/console';
+      const target = safeNext(next) ?? '/console';
       return reply.redirect(target, 303);
     } catch (err) {
       const status = err instanceof DomainError && err.code === 'TOO_MANY_REQUESTS' ? 429 : 401;
       const text =
         status === 429 ? 'Đăng nhập sai quá nhiều lần; hãy thử lại sau.' : 'Tên đăng nhập hoặc mật khẩu không đúng.';
       if (!(err instanceof DomainError)) throw err;
-      return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(text, username) }), status);
+      return send(
+        reply,
+        page({ title: 'Đăng nhập', user: null, body: loginPage(text, username, safeNext(next)) }),
+        status,
+      );
     }
   }
 
@@ -580,6 +601,7 @@ export class ConsoleController {
     id: string,
     flash: { kind: 'ok' | 'error'; text: string } | null,
     status = 200,
+    typed: TypedAction | null = null,
   ) {
     let d: DossierDto;
     try {
@@ -595,7 +617,11 @@ export class ConsoleController {
         404,
       );
     }
-    const events = await this.dossiers.events(id, user);
+    const [events, allowed, procedure] = await Promise.all([
+      this.dossiers.events(id, user),
+      this.dossiers.allowedActions(id, user),
+      this.procedures.currentVersion(d.procedureCode).catch(() => null),
+    ]);
     const actorIds = [...new Set(events.map((e) => e.actorUserId).filter((x): x is string => !!x))];
     const names = new Map<string, string>();
     for (const a of actorIds) names.set(a, (await this.users.findById(a))?.fullName ?? '');
@@ -603,20 +629,52 @@ export class ConsoleController {
     const units = await this.units.findByCodes([
       ...new Set([d.receivingUnitCode, ...(d.currentStep ? [d.currentStep.unitCode] : [])]),
     ]);
+    // An extension is issued before the deadline (docs/domain.md): once overdue, it is not offered
+    // (saying why) rather than refused after the form is filled.
+    const refused: { action: LiveAction; why: string }[] = [];
+    let actions = allowed;
+    if (allowed.includes('extend') && d.timeliness === 'overdue') {
+      actions = allowed.filter((a) => a !== 'extend');
+      refused.push({ action: 'extend', why: 'hồ sơ đã quá hạn; chỉ được xin lỗi và gia hạn trước thời hạn giải quyết.' });
+    } else if (allowed.includes('extend') && d.extensionCount >= this.dossiers.foldPolicy(Date.parse(d.receivedAt)).maxExtensions) {
+      actions = allowed.filter((a) => a !== 'extend');
+      refused.push({ action: 'extend', why: 'hồ sơ đã được gia hạn; không được gia hạn thêm.' });
+    }
+    const lastAsk = [...events].reverse().find((e) => e.action === 'request_supplement');
+    const asked =
+      d.status === 'awaiting_supplement' && lastAsk
+        ? {
+            at: lastAsk.at,
+            reason: typeof lastAsk.payload.reason === 'string' ? lastAsk.payload.reason : '',
+            items: Array.isArray(lastAsk.payload.items) ? lastAsk.payload.items.map(String) : [],
+          }
+        : null;
+    const receivingUnit = units.find((u) => u.code === d.receivingUnitCode);
+    const counter =
+      user.role === 'admin' || (user.role === 'counter_staff' && !!receivingUnit && receivingUnit.id === user.unitId);
     return this.render(
       reply,
       user,
       `Hồ sơ ${d.code}`,
       '/console/queue',
-      dossierPage(
+      dossierPage({
         d,
+        procedureName: procedure?.name ?? null,
         events,
         names,
-        actionsFor(d, user),
-        units.map((u) => ({ code: u.code, name: u.name })),
-        await this.lateness([d], user),
-        await this.deadlines.explain(id, user).catch(() => null),
-      ),
+        actions,
+        refused,
+        context: {
+          units: units.map((u) => ({ code: u.code, name: u.name })),
+          defaultResponsibleUnit: d.currentStep?.unitCode ?? null,
+          typed,
+          asked,
+          formKey: () => randomUUID(),
+        },
+        late: await this.lateness([d], user),
+        deadline: await this.deadlines.explain(id, user).catch(() => null),
+        counter,
+      }),
       flash,
       status,
     );
@@ -631,9 +689,15 @@ export class ConsoleController {
   ) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
-    return this.dossierView(reply, user, id, done ? { kind: 'ok', text: `Đã thực hiện: ${done}` } : null);
+    const label = done && Object.hasOwn(ACTION_LABELS, done) ? ACTION_LABELS[done] : undefined;
+    return this.dossierView(reply, user, id, label ? { kind: 'ok', text: `Đã thực hiện: ${label}.` } : null);
   }
 
+  /**
+   * An action from the dossier page. The form's key is the Idempotency-Key (a double click or a
+   * resent form acts once); success redirects (post/redirect/get); a failure shows the page
+   * again with the form open and what was typed in it, on a version conflict with the new version.
+   */
   @Post('dossiers/:id/actions/:action')
   async act(
     @Param('id') id: string,
@@ -647,6 +711,9 @@ export class ConsoleController {
     if (!(action in ACTION_DTOS))
       return this.dossierView(reply, user, id, { kind: 'error', text: 'Thao tác không hợp lệ.' }, 400);
     const f = body ?? {};
+    const typed: TypedAction = { action, values: {} };
+    for (const k of ['note', 'reason', 'items', 'amount', 'paidOnline', 'newPromisedAt', 'resultSummary', 'responsibleUnitCode'])
+      if (one(f, k)) typed.values[k] = one(f, k).slice(0, 4000);
     const payload: Record<string, unknown> = { expectedVersion: Number(one(f, 'expectedVersion')) };
     for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode']) if (one(f, k)) payload[k] = one(f, k);
     if (action === 'request_supplement')
@@ -654,16 +721,18 @@ export class ConsoleController {
         .split(/\r?\n/)
         .map((s) => s.trim())
         .filter(Boolean);
-    if (action === 'request_payment') payload.amount = Number(one(f, 'amount'));
+    if (action === 'request_payment') payload.amount = one(f, 'amount') === '' ? NaN : Number(one(f, 'amount'));
     if (action === 'confirm_payment') payload.paidOnline = one(f, 'paidOnline') === 'true';
     if (action === 'resolve') payload.electronicResult = one(f, 'electronicResult') === 'true';
     if (action === 'extend') payload.newPromisedAt = localInstant(one(f, 'newPromisedAt'));
+    const formKey = /^[0-9a-f-]{36}$/i.test(one(f, 'formKey')) ? `console-action:${one(f, 'formKey')}` : undefined;
     try {
       const dto = validateDto(ACTION_DTOS[action as LiveAction] as new () => { expectedVersion: number }, payload);
-      await this.dossiers.act(id, action as LiveAction, { ...dto }, user);
+      await this.dossiers.act(id, action as LiveAction, { ...dto }, user, formKey);
     } catch (err) {
       const conflict = err instanceof DomainError && err.code === 'VERSION_CONFLICT';
-      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, conflict ? 409 : 400);
+      const status = err instanceof DomainError && err.code === 'NOT_FOUND' ? 404 : conflict ? 409 : 400;
+      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, status, typed);
     }
     return reply.redirect(`/console/dossiers/${id}?done=${encodeURIComponent(action)}`, 303);
   }
@@ -687,14 +756,41 @@ export class ConsoleController {
 
   // ---- heads: alerts and boards ----
 
+  /**
+   * The inbox: one row per alert (a dossier, kind and deadline), though every recipient (the head,
+   * each board member) has a copy; the user's own copy when there is one, so "Đã xem" marks theirs.
+   */
+  private async inbox(user: AuthUser, onlyOpen: boolean): Promise<AlertDto[]> {
+    const q = validateDto(ListAlertsQuery, { limit: 500, ...(onlyOpen ? { open: 'true' } : {}) });
+    const result = await this.alerts.list(q, user);
+    const one = new Map<string, AlertDto>();
+    for (const a of result.items) {
+      const key = `${a.dossierId ?? ''}|${a.kind}|${a.deadlineAt}|${a.unitCode ?? ''}`;
+      const seen = one.get(key);
+      if (!seen || (seen.recipientUserId !== user.id && a.recipientUserId === user.id)) one.set(key, a);
+    }
+    return [...one.values()];
+  }
+
   @Get('alerts')
-  async alertsInbox(@Query('open') open: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async alertsInbox(
+    @Query('open') open: string | undefined,
+    @Query('ack') ack: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
     const onlyOpen = open !== 'false';
-    const q = validateDto(ListAlertsQuery, { limit: 500, ...(onlyOpen ? { open: 'true' } : {}) });
-    const result = await this.alerts.list(q, user);
-    return this.render(reply, user, 'Cảnh báo', '/console/alerts', alertsPage(result.items, onlyOpen));
+    const items = await this.inbox(user, onlyOpen);
+    const acked = ack ? items.find((a) => a.id === ack) : undefined;
+    const flash = acked
+      ? {
+          kind: 'ok' as const,
+          text: `Đã đánh dấu đã xem: ${ALERT_LABELS[acked.kind] ?? acked.kind}${acked.dossierCode ? ` của hồ sơ ${acked.dossierCode}` : ''}.`,
+        }
+      : null;
+    return this.render(reply, user, 'Cảnh báo', '/console/alerts', alertsPage(items, onlyOpen, acked?.id ?? null), flash);
   }
 
   @Post('alerts/:id/acknowledge')
@@ -704,19 +800,18 @@ export class ConsoleController {
     try {
       await this.alerts.acknowledge(id, user);
     } catch (err) {
-      const q = validateDto(ListAlertsQuery, { limit: 500, open: 'true' });
-      const result = await this.alerts.list(q, user);
       return this.render(
         reply,
         user,
         'Cảnh báo',
         '/console/alerts',
-        alertsPage(result.items, true),
+        alertsPage(await this.inbox(user, true), true, null),
         { kind: 'error', text: explain(err) },
         404,
       );
     }
-    return reply.redirect('/console/alerts', 303);
+    // Back to the same row, with a confirmation.
+    return reply.redirect(`/console/alerts?ack=${encodeURIComponent(id)}#alert-${encodeURIComponent(id)}`, 303);
   }
 
   @Get('boards')

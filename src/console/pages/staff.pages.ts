@@ -1,7 +1,6 @@
 import type { AuthUser } from 'src/auth/auth-user';
 import type { DossierDto, DossierEventDto } from 'src/dossiers/dto/dossier.dto';
-import { COUNTER_ACTIONS, OFFICER_ACTIONS } from 'src/dossiers/dossier-permissions';
-import { ACTIONS, ALLOWED_FROM, DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
+import { DossierStatus, LiveAction, STATUS_LABEL } from 'src/dossiers/lifecycle';
 import type { AlertDto } from 'src/sla/dto/alert.dto';
 import {
   ACTION_LABELS,
@@ -11,6 +10,7 @@ import {
   dateTime,
   LIMIT_UNITS,
   minutesText,
+  num,
   PAUSE_REASONS,
   timeLeft,
 } from 'src/console/format';
@@ -24,10 +24,11 @@ export interface ProcedureOption {
   name: string;
 }
 
-export function loginPage(error: string | null, username = ''): Html {
+export function loginPage(error: string | null, username = '', next: string | null = null): Html {
   return html`<div class="card" style="max-width:420px">
     ${error ? html`<div class="flash error" role="alert">${error}</div>` : ''}
-    <form method="post" action="/console/login">
+    ${next ? html`<p class="muted">Đăng nhập để mở tiếp trang bạn cần.</p>` : ''}
+    <form method="post" action="/console/login${next ? `?next=${encodeURIComponent(next)}` : ''}">
       <label for="username">Tên đăng nhập</label>
       <input id="username" name="username" autocomplete="username" required value="${username}" autofocus />
       <label for="password">Mật khẩu</label>
@@ -390,83 +391,170 @@ export function queuePage(v: QueueView): Html {
     ${v.items.length === 0 ? html`<p>Không có hồ sơ nào.</p>` : ''} ${pager('cuối danh sách')}`;
 }
 
-const field = (id: string, label: string, input: Html) => html`<label for="${id}">${label}</label>${input}`;
+const field = (id: string, label: string, input: Html, required = false) =>
+  html`<label for="${id}"
+      >${label}${required ? html` <span class="req" aria-hidden="true">*</span>` : ''}</label
+    >${input}`;
+
+/** What was typed in an action's form that failed: given back with the form open. */
+export interface TypedAction {
+  action: string;
+  values: Record<string, string>;
+}
+
+/** A pending supplement request, for the clerk who receives the papers. */
+export interface SupplementAsked {
+  at: string;
+  reason: string;
+  items: string[];
+}
+
+export interface ActionContext {
+  units: { code: string; name: string }[];
+  /** The unit answering for the delay by default: the current step's (the late one). */
+  defaultResponsibleUnit: string | null;
+  typed: TypedAction | null;
+  asked: SupplementAsked | null;
+  formKey: () => string;
+}
 
 /** The form of each action (the fields of its API DTO). */
-function actionForm(d: DossierDto, action: LiveAction, units: { code: string; name: string }[]): Html {
+function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
   const id = (n: string) => `${action}-${n}`;
+  const typed = c.typed?.action === action ? c.typed.values : {};
+  const v = (k: string) => typed[k] ?? '';
+  const text = (k: string, required = false) =>
+    html`<input id="${id(k)}" name="${k}" value="${v(k)}" ${required ? html`required` : ''} maxlength="2000" />`;
   let fields: Html;
   switch (action) {
     case 'forward':
-      fields = field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`);
+      fields = field(id('note'), 'Ghi chú', text('note'));
       break;
     case 'request_supplement':
-      fields = html`${field(id('reason'), 'Lý do', html`<input id="${id('reason')}" name="reason" required />`)}
-      ${field(id('items'), 'Giấy tờ cần bổ sung (mỗi dòng một loại)', html`<textarea id="${id('items')}" name="items" rows="3" required></textarea>`)}`;
+      fields = html`${field(id('reason'), 'Lý do', text('reason', true), true)}
+      ${field(id('items'), 'Giấy tờ cần bổ sung (mỗi dòng một loại)', html`<textarea id="${id('items')}" name="items" rows="3" required>${v('items')}</textarea>`, true)}`;
+      break;
+    case 'receive_supplement':
+      fields = html`${
+        c.asked
+          ? html`<div class="asked" id="supplement-asked">
+              <p>
+                Đã yêu cầu ngày ${dateTime(c.asked.at)}. Lý do: <strong>${c.asked.reason}</strong>
+              </p>
+              ${c.asked.items.length ? html`<p>Giấy tờ cần nhận:</p><ul>${c.asked.items.map((i) => html`<li>${i}</li>`)}</ul>` : ''}
+            </div>`
+          : ''
+      }
+      ${field(id('note'), 'Ghi chú', text('note'))}`;
       break;
     case 'request_payment':
       fields = field(
         id('amount'),
         'Số tiền (đồng)',
-        html`<input id="${id('amount')}" name="amount" type="number" min="1" step="1" required />`,
+        html`<input id="${id('amount')}" name="amount" type="number" min="0" step="1" required value="${v('amount')}" />`,
+        true,
       );
       break;
     case 'confirm_payment':
-      fields = html`<label><input type="checkbox" name="paidOnline" value="true" /> Đã thanh toán trực tuyến</label>`;
+      fields = html`<label><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} /> Đã thanh toán trực tuyến</label>`;
       break;
-    case 'extend':
-      fields = html`${field(id('newPromisedAt'), 'Thời hạn hẹn mới', html`<input id="${id('newPromisedAt')}" name="newPromisedAt" type="datetime-local" required />`)}
-      ${field(id('reason'), 'Lý do xin lỗi và gia hạn', html`<input id="${id('reason')}" name="reason" required />`)}
+    case 'extend': {
+      const chosen = v('responsibleUnitCode') || c.defaultResponsibleUnit || '';
+      fields = html`${field(id('newPromisedAt'), 'Thời hạn hẹn mới', html`<input id="${id('newPromisedAt')}" name="newPromisedAt" type="datetime-local" required value="${v('newPromisedAt')}" />`, true)}
+      ${field(id('reason'), 'Lý do xin lỗi và gia hạn', text('reason', true), true)}
       ${field(
         id('responsibleUnitCode'),
         'Đơn vị chịu trách nhiệm',
         html`<select id="${id('responsibleUnitCode')}" name="responsibleUnitCode">
-          ${units.map((u) => html`<option value="${u.code}">${u.code} — ${u.name}</option>`)}
+          ${c.units.map((u) => option(u.code, `${u.code} — ${u.name}`, chosen))}
         </select>`,
       )}`;
       break;
+    }
     case 'resolve':
-      fields = html`${field(id('resultSummary'), 'Kết quả giải quyết', html`<input id="${id('resultSummary')}" name="resultSummary" required />`)}
+      fields = html`${field(id('resultSummary'), 'Kết quả giải quyết', text('resultSummary', true), true)}
         <label><input type="checkbox" name="electronicResult" value="true" checked /> Cấp kết quả điện tử</label>`;
       break;
     case 'reject':
     case 'stop':
     case 'withdraw':
-      fields = field(
-        id('reason'),
-        'Lý do',
-        html`<input id="${id('reason')}" name="reason" ${action === 'withdraw' ? '' : html`required`} />`,
-      );
+      fields = field(id('reason'), 'Lý do', text('reason', action !== 'withdraw'), action !== 'withdraw');
       break;
     default:
-      fields = field(id('note'), 'Ghi chú', html`<input id="${id('note')}" name="note" />`);
+      fields = field(id('note'), 'Ghi chú', text('note'));
   }
-  return html`<details class="action">
+  return html`<details class="action" ${c.typed?.action === action ? html`open` : ''}>
     <summary>${ACTION_LABELS[action]}</summary>
     <form method="post" action="/console/dossiers/${d.id}/actions/${action}">
       <input type="hidden" name="expectedVersion" value="${d.version}" />
+      <input type="hidden" name="formKey" value="${c.formKey()}" />
       ${fields}
       <button type="submit">${ACTION_LABELS[action]}</button>
     </form>
   </details>`;
 }
 
-export function dossierPage(
-  d: DossierDto,
-  events: DossierEventDto[],
-  names: Map<string, string>,
-  actions: LiveAction[],
-  units: { code: string; name: string }[],
-  late: Lateness,
-  deadline: DeadlineDto | null = null,
-): Html {
+/** The words of an event's payload a person reads on the timeline (reasons, notes, papers asked). */
+function eventNotes(e: DossierEventDto): Html {
+  const p = e.payload ?? {};
+  const str = (k: string) => (typeof p[k] === 'string' && (p[k] as string).trim() ? (p[k] as string) : null);
+  const parts: Html[] = [];
+  if (str('reason')) parts.push(html`<span class="note">Lý do: ${str('reason')}</span>`);
+  if (Array.isArray(p.items) && p.items.length)
+    parts.push(html`<span class="note">Giấy tờ cần bổ sung: ${p.items.map(String).join('; ')}</span>`);
+  if (typeof p.amount === 'number') parts.push(html`<span class="note">Số tiền: ${num(p.amount)} đồng</span>`);
+  if (str('newPromisedAt')) parts.push(html`<span class="note">Hẹn mới: ${dateTime(str('newPromisedAt'))}</span>`);
+  if (str('resultSummary')) parts.push(html`<span class="note">Kết quả: ${str('resultSummary')}</span>`);
+  if (str('note')) parts.push(html`<span class="note">Ghi chú: ${str('note')}</span>`);
+  return html`${parts}`;
+}
+
+const KIND_LABELS: Record<string, string> = {
+  citizen: 'Công dân',
+  business: 'Doanh nghiệp',
+  organisation: 'Tổ chức',
+  agency: 'Cơ quan nhà nước',
+};
+const CHANNEL_LABELS: Record<string, string> = { direct: 'Trực tiếp', online: 'Trực tuyến', postal: 'Bưu chính' };
+
+export interface DossierView {
+  d: DossierDto;
+  procedureName: string | null;
+  events: DossierEventDto[];
+  names: Map<string, string>;
+  actions: LiveAction[];
+  /** Why an action the role has is not offered now (e.g. an extension once overdue). */
+  refused: { action: LiveAction; why: string }[];
+  context: ActionContext;
+  late: Lateness;
+  deadline: DeadlineDto | null;
+  /** Counter staff of the receiving unit (reprint, a new lookup key). */
+  counter: boolean;
+}
+
+export function dossierPage(v: DossierView): Html {
+  const { d, events, names, late, deadline } = v;
   const u = d.endedAt ? null : urgency(d);
+  const a = d.applicant ?? {};
+  const s = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : '');
   return html`<div class="card">
       <p>
-        <strong>${d.code}</strong> · ${d.procedureCode} ·
-        <span class="badge">${d.statusLabel}</span>
+        <strong>${d.code}</strong> · <span class="badge">${d.statusLabel}</span>
         ${u ? html`<span class="badge ${u}">${URGENCY_LABEL[u]}</span>` : ''}
       </p>
+      <dl class="facts" id="dossier-facts">
+        <dt>Thủ tục</dt>
+        <dd id="procedure-name">${d.procedureCode}${v.procedureName ? ` — ${v.procedureName}` : ''}</dd>
+        <dt>Người nộp</dt>
+        <dd id="applicant-name">${s('fullName')}${KIND_LABELS[s('kind')] ? html` <span class="muted">(${KIND_LABELS[s('kind')]})</span>` : ''}</dd>
+        ${s('idNumber') ? html`<dt>Số định danh</dt><dd id="applicant-id">${s('idNumber')}</dd>` : ''}
+        ${s('phone') ? html`<dt>Điện thoại</dt><dd id="applicant-phone">${s('phone')}</dd>` : ''}
+        ${s('email') ? html`<dt>Thư điện tử</dt><dd>${s('email')}</dd>` : ''}
+        ${s('address') ? html`<dt>Địa chỉ</dt><dd>${s('address')}</dd>` : ''}
+        ${d.summary ? html`<dt>Nội dung</dt><dd>${d.summary}</dd>` : ''}
+        <dt>Kênh tiếp nhận</dt>
+        <dd>${CHANNEL_LABELS[d.channel] ?? d.channel} · ${d.receivingUnitCode}</dd>
+      </dl>
       <p>
         Tiếp nhận: ${dateTime(d.receivedAt)} · Hạn giải quyết:
         <strong>${dateTime(d.dueAt)}</strong>
@@ -475,9 +563,20 @@ export function dossierPage(
       </p>
       ${d.currentStep ? html`<p>Bước hiện tại: ${d.currentStep.name} (${d.currentStep.unitCode}), hạn bước: ${dateTime(d.currentStep.dueAt)}</p>` : ''}
       <p class="noprint">
-        <a href="/console/dossiers/${d.id}/control-slip.pdf">Phiếu kiểm soát quá trình giải quyết (PDF)</a>
+        <a href="/console/dossiers/${d.id}/giay-tiep-nhan" id="reprint-receipt" target="_blank" rel="noopener"
+          >In lại giấy tiếp nhận</a
+        >
+        · <a href="/console/dossiers/${d.id}/control-slip.pdf">Phiếu kiểm soát quá trình giải quyết (PDF)</a>
         ${Array.from({ length: d.extensionCount }, (_, i) => html` · <a href="/console/dossiers/${d.id}/extension-letter/${i + 1}.pdf">Văn bản xin lỗi và gia hạn số ${i + 1} (PDF)</a>`)}
       </p>
+      ${
+        v.counter
+          ? html`<form method="post" action="/console/dossiers/${d.id}/cap-lai-ma-tra-cuu" class="noprint" target="_blank">
+              <button type="submit" class="secondary" id="reissue-key">Cấp lại mã tra cứu và in giấy tiếp nhận</button>
+              <span class="muted">Mã tra cứu cũ sẽ không dùng được nữa.</span>
+            </form>`
+          : ''
+      }
       ${deadline ? deadlineBlock(deadline) : ''}
     </div>
     <div class="row" style="align-items:flex-start">
@@ -489,14 +588,15 @@ export function dossierPage(
               html`<li>
                 <strong>${ACTION_LABELS[e.action] ?? e.action}</strong> — ${dateTime(e.at)}
                 ${e.actorUserId ? html`· ${names.get(e.actorUserId) ?? ''}` : ''} ·
-                ${STATUS_LABEL[e.toStatus as DossierStatus] ?? e.toStatus}
+                ${STATUS_LABEL[e.toStatus as DossierStatus] ?? e.toStatus} ${eventNotes(e)}
               </li>`,
           )}
         </ol>
       </section>
       <section class="card noprint" style="flex:1 1 320px" aria-labelledby="actions-h">
         <h2 id="actions-h">Thao tác</h2>
-        ${actions.length ? actions.map((a) => actionForm(d, a, units)) : html`<p class="muted">Không có thao tác nào trong trạng thái này.</p>`}
+        ${v.actions.length ? v.actions.map((x) => actionForm(d, x, v.context)) : html`<p class="muted">Bạn không có thao tác nào với hồ sơ này trong trạng thái hiện tại.</p>`}
+        ${v.refused.map((r) => html`<p class="muted refused">${ACTION_LABELS[r.action]}: ${r.why}</p>`)}
       </section>
     </div>`;
 }
@@ -570,23 +670,7 @@ function deadlineBlock(x: DeadlineDto): Html {
   </details>`;
 }
 
-/**
- * Actions of a status that the user's role may take at all, from the permission sets the service
- * enforces (dossier-permissions.ts); the service checks the units too.
- */
-export function actionsFor(d: DossierDto, user: AuthUser): LiveAction[] {
-  const live = ACTIONS.filter((a): a is LiveAction => a !== 'intake');
-  const byRole: Record<string, (a: LiveAction) => boolean> = {
-    counter_staff: (a) => COUNTER_ACTIONS.has(a),
-    officer: (a) => OFFICER_ACTIONS.has(a),
-    unit_head: (a) => COUNTER_ACTIONS.has(a) || OFFICER_ACTIONS.has(a) || a === 'extend',
-    admin: () => true,
-  };
-  const may = byRole[user.role] ?? (() => false);
-  return live.filter((a) => may(a) && ALLOWED_FROM[a].includes(d.status as DossierStatus));
-}
-
-export function alertsPage(items: AlertDto[], open: boolean): Html {
+export function alertsPage(items: AlertDto[], open: boolean, acked: string | null = null): Html {
   return html`<p>
       <a href="/console/alerts?open=${open ? 'false' : 'true'}"
         >${open ? 'Xem cả cảnh báo đã đóng' : 'Chỉ xem cảnh báo đang mở'}</a
@@ -607,7 +691,10 @@ export function alertsPage(items: AlertDto[], open: boolean): Html {
       <tbody>
         ${items.map(
           (a) =>
-            html`<tr class="${a.kind === 'due_soon' ? 'due_soon' : a.kind === 'feedback_overdue' ? '' : 'overdue'}">
+            html`<tr
+              id="alert-${a.id}"
+              class="${a.kind === 'due_soon' ? 'due_soon' : a.kind === 'feedback_overdue' ? '' : 'overdue'}${a.id === acked ? ' acked' : ''}"
+            >
               <td>${ALERT_LABELS[a.kind] ?? a.kind}</td>
               <td>
                 ${a.dossierId ? html`<a href="/console/dossiers/${a.dossierId}">${a.dossierCode}</a>` : 'Lịch làm việc'}
