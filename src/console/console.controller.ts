@@ -15,6 +15,7 @@ import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { searchFold } from 'src/common/search-fold';
+import { toLocalIso } from 'src/common/time';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
@@ -92,7 +93,10 @@ function sendPdf(reply: FastifyReply, file: PdfFile): FastifyReply {
 
 /** A console path to return to after signing in (never another site, never the login itself). */
 function safeNext(next: unknown): string | null {
-  return typeof next === 'string' && /^\/console(\/|\?|$)/.test(next) && !/^\/console\/login/.test(next) && !next.includes('//')
+  return typeof next === 'string' &&
+    /^\/console(\/|\?|$)/.test(next) &&
+    !/^\/console\/login/.test(next) &&
+    !next.includes('//')
     ? next
     : null;
 }
@@ -132,7 +136,7 @@ export class ConsoleController {
     if (!user) {
       // After signing in, the page asked for (a GET; a form post goes back to its page).
       const next = req.method === 'GET' ? req.url : (req.headers.referer ?? '/console');
-      let path = '/console';
+      let path: string;
       try {
         const u = new URL(next, 'http://x');
         path = u.pathname + u.search;
@@ -357,7 +361,13 @@ export class ConsoleController {
     };
     if (one(f, 'step') !== 'save') return again([], preview);
     // Saved only as previewed: the same procedure and the same appointment the citizen was told.
-    if (one(f, 'previewProcedure') !== preview.procedureCode || one(f, 'previewDue') !== preview.dueAt)
+    // The day told matters (a minute's drift while the form is completed does not: the receipt and
+    // the page after saving give the exact instant saved); crossing a cut-off, a closing time or
+    // a procedure change moves the day, and then nothing is saved until the new day is shown.
+    if (
+      one(f, 'previewProcedure') !== preview.procedureCode ||
+      one(f, 'previewDue') !== toLocalIso(new Date(preview.dueAt)).slice(0, 10)
+    )
       return again(
         [
           one(f, 'previewProcedure')
@@ -408,7 +418,16 @@ export class ConsoleController {
     const user = await this.require(req, reply, ['counter_staff', 'admin']);
     if (!user) return reply;
     const d = /^[0-9a-f-]{36}$/i.test(key) ? await this.dossiers.intakeResult(user, `console-intake:${key}`) : null;
-    if (!d) return this.render(reply, user, 'Không tìm thấy', '', messagePage('Không tìm thấy hồ sơ.', '/console/intake'), null, 404);
+    if (!d)
+      return this.render(
+        reply,
+        user,
+        'Không tìm thấy',
+        '',
+        messagePage('Không tìm thấy hồ sơ.', '/console/intake'),
+        null,
+        404,
+      );
     return this.printReceipt(reply, user, d.id, d.lookupKey, `/console/intake/xong/${key}`);
   }
 
@@ -635,8 +654,14 @@ export class ConsoleController {
     let actions = allowed;
     if (allowed.includes('extend') && d.timeliness === 'overdue') {
       actions = allowed.filter((a) => a !== 'extend');
-      refused.push({ action: 'extend', why: 'hồ sơ đã quá hạn; chỉ được xin lỗi và gia hạn trước thời hạn giải quyết.' });
-    } else if (allowed.includes('extend') && d.extensionCount >= this.dossiers.foldPolicy(Date.parse(d.receivedAt)).maxExtensions) {
+      refused.push({
+        action: 'extend',
+        why: 'hồ sơ đã quá hạn; chỉ được xin lỗi và gia hạn trước thời hạn giải quyết.',
+      });
+    } else if (
+      allowed.includes('extend') &&
+      d.extensionCount >= this.dossiers.foldPolicy(Date.parse(d.receivedAt)).maxExtensions
+    ) {
       actions = allowed.filter((a) => a !== 'extend');
       refused.push({ action: 'extend', why: 'hồ sơ đã được gia hạn; không được gia hạn thêm.' });
     }
@@ -712,7 +737,16 @@ export class ConsoleController {
       return this.dossierView(reply, user, id, { kind: 'error', text: 'Thao tác không hợp lệ.' }, 400);
     const f = body ?? {};
     const typed: TypedAction = { action, values: {} };
-    for (const k of ['note', 'reason', 'items', 'amount', 'paidOnline', 'newPromisedAt', 'resultSummary', 'responsibleUnitCode'])
+    for (const k of [
+      'note',
+      'reason',
+      'items',
+      'amount',
+      'paidOnline',
+      'newPromisedAt',
+      'resultSummary',
+      'responsibleUnitCode',
+    ])
       if (one(f, k)) typed.values[k] = one(f, k).slice(0, 4000);
     const payload: Record<string, unknown> = { expectedVersion: Number(one(f, 'expectedVersion')) };
     for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode']) if (one(f, k)) payload[k] = one(f, k);
@@ -790,7 +824,14 @@ export class ConsoleController {
           text: `Đã đánh dấu đã xem: ${ALERT_LABELS[acked.kind] ?? acked.kind}${acked.dossierCode ? ` của hồ sơ ${acked.dossierCode}` : ''}.`,
         }
       : null;
-    return this.render(reply, user, 'Cảnh báo', '/console/alerts', alertsPage(items, onlyOpen, acked?.id ?? null), flash);
+    return this.render(
+      reply,
+      user,
+      'Cảnh báo',
+      '/console/alerts',
+      alertsPage(items, onlyOpen, acked?.id ?? null),
+      flash,
+    );
   }
 
   @Post('alerts/:id/acknowledge')

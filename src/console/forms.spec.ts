@@ -31,7 +31,11 @@ describe('the console forms', () => {
   it('explains validation errors in Vietnamese with the field labels', () => {
     const err = new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
       { field: 'applicant.phone', rule: 'matches', message: 'phone: 6-20 digits' },
-      { field: 'applicant.fullName', rule: 'maxLength', message: 'fullName must be shorter than or equal to 200 characters' },
+      {
+        field: 'applicant.fullName',
+        rule: 'maxLength',
+        message: 'fullName must be shorter than or equal to 200 characters',
+      },
     ]);
     expect(explainError(err)).toBe(
       'Điện thoại: phải gồm 6–20 chữ số (có thể có dấu cách, dấu chấm hoặc gạch ngang); Họ và tên người nộp: tối đa 200 ký tự.',

@@ -98,7 +98,7 @@ export interface ListFilter {
    * Folded terms (src/common/search-fold.ts), each a part of the code, the applicant's name, id
    * number or phone (the console's search; dossiers.search_text with its trigram index).
    */
-  search?: string[];
+  search?: string[][];
   /**
    * The counter's own work (the console's default queue for counter staff): dossiers received by
    * one of these units that wait at its counter step, wait for the citizen's supplement or payment,
@@ -403,7 +403,10 @@ export class DossiersRepository {
   }
 
   async setLookupKeyHash(id: string, hash: string): Promise<void> {
-    await this.dataSource.query(`UPDATE dossiers SET lookup_key_hash = $2, updated_at = now() WHERE id = $1`, [id, hash]);
+    await this.dataSource.query(`UPDATE dossiers SET lookup_key_hash = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      hash,
+    ]);
   }
 
   async lookupKeyHash(id: string): Promise<string | null> {
@@ -446,8 +449,9 @@ export class DossiersRepository {
     if (f.currentStepUnitId) where.push(`d.current_step_unit_id = ${p(f.currentStepUnitId)}`);
     if (f.currentAssigneeId) where.push(`d.current_assignee_id = ${p(f.currentAssigneeId)}`);
     if (f.ids) where.push(`d.id = ANY(${p(f.ids)}::uuid[])`);
-    for (const term of f.search ?? [])
-      where.push(`d.search_text LIKE ${p(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    // Every term matches, each by one of its alternatives.
+    const like = (t: string) => `d.search_text LIKE ${p(`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+    for (const alternatives of f.search ?? []) where.push(`(${alternatives.map(like).join(' OR ')})`);
     if (f.counterOf)
       where.push(
         `d.receiving_unit_id = ANY(${p(f.counterOf)}::uuid[]) AND (d.status IN ('resolved', 'awaiting_supplement', 'awaiting_payment')

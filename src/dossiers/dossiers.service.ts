@@ -11,7 +11,7 @@ import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
-import { searchFold } from 'src/common/search-fold';
+import { searchTerms } from 'src/common/search-fold';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
 import { lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
@@ -97,13 +97,6 @@ export interface DossierListOptions {
   search?: string;
   /** The counter's own work for the user's units (see ListFilter.counterOf). */
   counterWork?: boolean;
-}
-
-/** The terms of a search as dossiers.search_text holds them (a phone's separators dropped). */
-export function searchTerms(text: string): string[] {
-  const folded = searchFold(text);
-  if (/^\+?[0-9][0-9 .-]*$/.test(folded)) return [folded.replace(/[ .-]/g, '')];
-  return folded.split(' ').filter(Boolean);
 }
 
 const PG_UNIQUE = '23505';
@@ -202,8 +195,10 @@ export class DossiersService {
   async reissueLookupKey(id: string, user: AuthUser): Promise<{ dossier: DossierDto; lookupKey: string }> {
     const row = await this.visibleRow(id, user);
     const scope = await this.actingScope(user);
-    const counter = user.role === 'admin' || (user.role === 'counter_staff' && !!scope?.includes(row.receiving_unit_id));
-    if (!counter) throw new DomainError('FORBIDDEN', 'Chỉ Bộ phận Một cửa tiếp nhận hồ sơ này được cấp lại mã tra cứu.');
+    const counter =
+      user.role === 'admin' || (user.role === 'counter_staff' && !!scope?.includes(row.receiving_unit_id));
+    if (!counter)
+      throw new DomainError('FORBIDDEN', 'Chỉ Bộ phận Một cửa tiếp nhận hồ sơ này được cấp lại mã tra cứu.');
     const lookupKey = newLookupKey();
     await this.repo.setLookupKeyHash(id, hashLookupKey(lookupKey));
     this.logger.info({ dossierId: id, userId: user.id }, 'lookup key reissued');

@@ -87,7 +87,13 @@ describe('staff console in a browser', () => {
     const lookupKey = (await page.textContent('#lookup-key'))!.trim();
     expect(lookupKey.length).toBeGreaterThan(6);
     await check(page, 'intake-done');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#print-receipt')]);
+    // "In" opens the receipt as a page that prints itself; the PDF is one click away on it.
+    await page.context().addInitScript('window.print = () => undefined;');
+    const [printed] = await Promise.all([page.context().waitForEvent('page'), page.click('#print-receipt')]);
+    await printed.waitForLoadState('load');
+    expect(await printed.textContent('#receipt-code')).toBe(code);
+    expect(await printed.textContent('#receipt-key')).toBe(lookupKey);
+    const [download] = await Promise.all([printed.waitForEvent('download'), printed.click('#receipt-pdf')]);
     const file = join(ARTIFACTS, 'receipt.pdf');
     await download.saveAs(file);
     expect(readFileSync(file).subarray(0, 4).toString()).toBe('%PDF');

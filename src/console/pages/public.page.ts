@@ -53,7 +53,7 @@ export function publicPage(
               <p>
                 Ngày tiếp nhận: ${dateTime(d.receivedAt)}<br />Hẹn trả kết quả:
                 ${
-                  d.promisedAt ?? d.dueAt
+                  (d.promisedAt ?? d.dueAt)
                     ? dateTime(d.promisedAt ?? d.dueAt)
                     : html`<span id="appointment-paused"
                         >tạm dừng tính thời gian trong khi chờ người nộp; ngày hẹn được tính lại khi nhận đủ hồ sơ</span
@@ -64,8 +64,8 @@ export function publicPage(
               ${
                 d.supplementRequest
                   ? html`<div class="flash error" id="supplement-request">
-                      <strong>Cần bổ sung hồ sơ</strong> (yêu cầu ngày ${dateTime(d.supplementRequest.requestedAt)}).
-                      Lý do: ${d.supplementRequest.reason}
+                      <strong>Cần bổ sung hồ sơ</strong> (yêu cầu ngày ${dateTime(d.supplementRequest.requestedAt)}). Lý
+                      do: ${d.supplementRequest.reason}
                       ${
                         d.supplementRequest.items.length
                           ? html`<br />Giấy tờ cần nộp thêm:
@@ -91,7 +91,13 @@ export function publicPage(
                           html`<fieldset style="border:0;padding:0;margin:8px 0">
                             <legend style="font-weight:700">${i + 1}. ${c}</legend>
                             <label style="display:inline;font-weight:400"
-                              ><input type="radio" name="c${i}" value="2" required ${checked(rate.criteria?.[i] === '2')} />
+                              ><input
+                                type="radio"
+                                name="c${i}"
+                                value="2"
+                                required
+                                ${checked(rate.criteria?.[i] === '2')}
+                              />
                               Hài lòng</label
                             >
                             <label style="display:inline;font-weight:400;margin-left:10px"
@@ -99,16 +105,20 @@ export function publicPage(
                               thường</label
                             >
                             <label style="display:inline;font-weight:400;margin-left:10px"
-                              ><input type="radio" name="c${i}" value="0" ${checked(rate.criteria?.[i] === '0')} /> Không
-                              hài lòng</label
+                              ><input type="radio" name="c${i}" value="0" ${checked(rate.criteria?.[i] === '0')} />
+                              Không hài lòng</label
                             >
                           </fieldset>`,
                       )}
                       <label for="verdict">Đánh giá chung</label
                       ><select id="verdict" name="verdict">
-                        <option value="very_satisfied" ${selected(rate.verdict === 'very_satisfied')}>Rất hài lòng</option>
+                        <option value="very_satisfied" ${selected(rate.verdict === 'very_satisfied')}>
+                          Rất hài lòng
+                        </option>
                         <option value="satisfied" ${selected(rate.verdict === 'satisfied')}>Hài lòng</option>
-                        <option value="dissatisfied" ${selected(rate.verdict === 'dissatisfied')}>Không hài lòng</option>
+                        <option value="dissatisfied" ${selected(rate.verdict === 'dissatisfied')}>
+                          Không hài lòng
+                        </option>
                       </select>
                       <label for="comment">Ý kiến khác</label
                       ><textarea id="comment" name="comment" rows="2">${rate.comment ?? ''}</textarea>
@@ -125,7 +135,9 @@ export function publicPage(
                 <label for="kind">Nội dung liên quan đến</label
                 ><select id="kind" name="kind">
                   <option value="regulation" ${selected(fb.feedbackKind === 'regulation')}>Quy định hành chính</option>
-                  <option value="conduct" ${selected(fb.feedbackKind === 'conduct')}>Hành vi, thái độ của cán bộ</option>
+                  <option value="conduct" ${selected(fb.feedbackKind === 'conduct')}>
+                    Hành vi, thái độ của cán bộ
+                  </option>
                   <option value="other" ${selected(fb.feedbackKind === 'other')}>Khác</option>
                 </select>
                 <label for="content">Nội dung phản ánh</label

@@ -17,6 +17,7 @@ import {
 import type { DeadlineDto } from 'src/dossiers/dto/deadline.dto';
 import { html, Html } from 'src/console/html';
 import { searchFold } from 'src/common/search-fold';
+import { toLocalIso } from 'src/common/time';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueueFilterValues } from 'src/console/queue-filters';
 
 export interface ProcedureOption {
@@ -108,7 +109,7 @@ export function intakePage(
           ? html`<input type="hidden" name="previewProcedure" value="${preview.procedureCode}" /><input
                 type="hidden"
                 name="previewDue"
-                value="${preview.dueAt}"
+                value="${toLocalIso(new Date(preview.dueAt)).slice(0, 10)}"
               />`
           : ''
       }
@@ -378,7 +379,9 @@ export function queuePage(v: QueueView): Html {
           return html`<tr class="${d.endedAt ? 'ended' : u}">
             <td class="nowrap"><a href="/console/dossiers/${d.id}">${d.code}</a></td>
             <td class="applicant">${applicantName(d)}</td>
-            <td>${d.procedureCode}${v.procedureNames.get(d.procedureCode) ? html`<br /><span class="muted">${v.procedureNames.get(d.procedureCode)}</span>` : ''}</td>
+            <td>
+              ${d.procedureCode}${v.procedureNames.get(d.procedureCode) ? html`<br /><span class="muted">${v.procedureNames.get(d.procedureCode)}</span>` : ''}
+            </td>
             <td>${d.statusLabel}</td>
             <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
             <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
@@ -392,8 +395,7 @@ export function queuePage(v: QueueView): Html {
 }
 
 const field = (id: string, label: string, input: Html, required = false) =>
-  html`<label for="${id}"
-      >${label}${required ? html` <span class="req" aria-hidden="true">*</span>` : ''}</label
+  html`<label for="${id}">${label}${required ? html` <span class="req" aria-hidden="true">*</span>` : ''}</label
     >${input}`;
 
 /** What was typed in an action's form that failed: given back with the form open. */
@@ -438,10 +440,15 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
       fields = html`${
         c.asked
           ? html`<div class="asked" id="supplement-asked">
-              <p>
-                Đã yêu cầu ngày ${dateTime(c.asked.at)}. Lý do: <strong>${c.asked.reason}</strong>
-              </p>
-              ${c.asked.items.length ? html`<p>Giấy tờ cần nhận:</p><ul>${c.asked.items.map((i) => html`<li>${i}</li>`)}</ul>` : ''}
+              <p>Đã yêu cầu ngày ${dateTime(c.asked.at)}. Lý do: <strong>${c.asked.reason}</strong></p>
+              ${
+                c.asked.items.length
+                  ? html`<p>Giấy tờ cần nhận:</p>
+                      <ul>
+                        ${c.asked.items.map((i) => html`<li>${i}</li>`)}
+                      </ul>`
+                  : ''
+              }
             </div>`
           : ''
       }
@@ -451,12 +458,23 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
       fields = field(
         id('amount'),
         'Số tiền (đồng)',
-        html`<input id="${id('amount')}" name="amount" type="number" min="0" step="1" required value="${v('amount')}" />`,
+        html`<input
+          id="${id('amount')}"
+          name="amount"
+          type="number"
+          min="0"
+          step="1"
+          required
+          value="${v('amount')}"
+        />`,
         true,
       );
       break;
     case 'confirm_payment':
-      fields = html`<label><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} /> Đã thanh toán trực tuyến</label>`;
+      fields = html`<label
+        ><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} /> Đã
+        thanh toán trực tuyến</label
+      >`;
       break;
     case 'extend': {
       const chosen = v('responsibleUnitCode') || c.defaultResponsibleUnit || '';
@@ -546,12 +564,39 @@ export function dossierPage(v: DossierView): Html {
         <dt>Thủ tục</dt>
         <dd id="procedure-name">${d.procedureCode}${v.procedureName ? ` — ${v.procedureName}` : ''}</dd>
         <dt>Người nộp</dt>
-        <dd id="applicant-name">${s('fullName')}${KIND_LABELS[s('kind')] ? html` <span class="muted">(${KIND_LABELS[s('kind')]})</span>` : ''}</dd>
-        ${s('idNumber') ? html`<dt>Số định danh</dt><dd id="applicant-id">${s('idNumber')}</dd>` : ''}
-        ${s('phone') ? html`<dt>Điện thoại</dt><dd id="applicant-phone">${s('phone')}</dd>` : ''}
-        ${s('email') ? html`<dt>Thư điện tử</dt><dd>${s('email')}</dd>` : ''}
-        ${s('address') ? html`<dt>Địa chỉ</dt><dd>${s('address')}</dd>` : ''}
-        ${d.summary ? html`<dt>Nội dung</dt><dd>${d.summary}</dd>` : ''}
+        <dd id="applicant-name">
+          ${s('fullName')}${KIND_LABELS[s('kind')] ? html` <span class="muted">(${KIND_LABELS[s('kind')]})</span>` : ''}
+        </dd>
+        ${
+          s('idNumber')
+            ? html`<dt>Số định danh</dt>
+                <dd id="applicant-id">${s('idNumber')}</dd>`
+            : ''
+        }
+        ${
+          s('phone')
+            ? html`<dt>Điện thoại</dt>
+                <dd id="applicant-phone">${s('phone')}</dd>`
+            : ''
+        }
+        ${
+          s('email')
+            ? html`<dt>Thư điện tử</dt>
+                <dd>${s('email')}</dd>`
+            : ''
+        }
+        ${
+          s('address')
+            ? html`<dt>Địa chỉ</dt>
+                <dd>${s('address')}</dd>`
+            : ''
+        }
+        ${
+          d.summary
+            ? html`<dt>Nội dung</dt>
+                <dd>${d.summary}</dd>`
+            : ''
+        }
         <dt>Kênh tiếp nhận</dt>
         <dd>${CHANNEL_LABELS[d.channel] ?? d.channel} · ${d.receivingUnitCode}</dd>
       </dl>
@@ -571,7 +616,12 @@ export function dossierPage(v: DossierView): Html {
       </p>
       ${
         v.counter
-          ? html`<form method="post" action="/console/dossiers/${d.id}/cap-lai-ma-tra-cuu" class="noprint" target="_blank">
+          ? html`<form
+              method="post"
+              action="/console/dossiers/${d.id}/cap-lai-ma-tra-cuu"
+              class="noprint"
+              target="_blank"
+            >
               <button type="submit" class="secondary" id="reissue-key">Cấp lại mã tra cứu và in giấy tiếp nhận</button>
               <span class="muted">Mã tra cứu cũ sẽ không dùng được nữa.</span>
             </form>`
