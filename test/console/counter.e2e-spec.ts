@@ -164,6 +164,11 @@ describe('the console at a busy one-stop counter', () => {
       expect(await listed(clerk)).toEqual([d.code]);
     }
     expect(await clerk.textContent('tbody')).toContain('Đã trả kết quả');
+    // On a phone the queue scrolls inside its own box, not the page.
+    const phone = await signIn('clerk', PHONE);
+    expect(await listed(phone)).toContain(toReturn.code);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await check(phone, 'counter-queue-phone');
   });
 
   it('2. finds a dossier by part of its code, the name with or without diacritics, the id number or the phone', async () => {

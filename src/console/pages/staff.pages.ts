@@ -357,40 +357,42 @@ export function queuePage(v: QueueView): Html {
       trước, rồi hạn gần nhất; hồ sơ tạm dừng còn trong hạn xếp cuối.
     </p>
     ${pager('đầu danh sách')}
-    <table>
-      <caption class="muted" style="text-align:left">
-        Màu: đỏ = quá hạn, vàng = còn dưới 8 giờ làm việc, xanh = trong hạn.
-      </caption>
-      <thead>
-        <tr>
-          <th>Mã hồ sơ</th>
-          <th>Người nộp</th>
-          <th>Thủ tục</th>
-          <th>Trạng thái</th>
-          <th>Bước hiện tại</th>
-          <th>Hạn giải quyết</th>
-          <th class="n">Thời gian còn lại / quá hạn (giờ làm việc)</th>
-          <th>Tình trạng</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${v.items.map((d) => {
-          const u = urgency(d);
-          return html`<tr class="${d.endedAt ? 'ended' : u}">
-            <td class="nowrap"><a href="/console/dossiers/${d.id}">${d.code}</a></td>
-            <td class="applicant">${applicantName(d)}</td>
-            <td>
-              ${d.procedureCode}${v.procedureNames.get(d.procedureCode) ? html`<br /><span class="muted">${v.procedureNames.get(d.procedureCode)}</span>` : ''}
-            </td>
-            <td>${d.statusLabel}</td>
-            <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
-            <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
-            <td class="n">${timeLeft(d, v.late.get(d.id))}</td>
-            <td>${d.endedAt ? '' : html`<span class="badge">${URGENCY_LABEL[u]}</span>`}</td>
-          </tr>`;
-        })}
-      </tbody>
-    </table>
+    <div class="scroll" role="region" aria-label="Danh sách hồ sơ" tabindex="0">
+      <table>
+        <caption class="muted" style="text-align:left">
+          Màu: đỏ = quá hạn, vàng = còn dưới 8 giờ làm việc, xanh = trong hạn.
+        </caption>
+        <thead>
+          <tr>
+            <th>Mã hồ sơ</th>
+            <th>Người nộp</th>
+            <th>Thủ tục</th>
+            <th>Trạng thái</th>
+            <th>Bước hiện tại</th>
+            <th>Hạn giải quyết</th>
+            <th class="n">Thời gian còn lại / quá hạn (giờ làm việc)</th>
+            <th>Tình trạng</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${v.items.map((d) => {
+            const u = urgency(d);
+            return html`<tr class="${d.endedAt ? 'ended' : u}">
+              <td class="nowrap"><a href="/console/dossiers/${d.id}">${d.code}</a></td>
+              <td class="applicant">${applicantName(d)}</td>
+              <td>
+                ${d.procedureCode}${v.procedureNames.get(d.procedureCode) ? html`<br /><span class="muted">${v.procedureNames.get(d.procedureCode)}</span>` : ''}
+              </td>
+              <td>${d.statusLabel}</td>
+              <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
+              <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
+              <td class="n">${timeLeft(d, v.late.get(d.id))}</td>
+              <td>${d.endedAt ? '' : html`<span class="badge">${URGENCY_LABEL[u]}</span>`}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>
     ${v.items.length === 0 ? html`<p>Không có hồ sơ nào.</p>` : ''} ${pager('cuối danh sách')}`;
 }
 
