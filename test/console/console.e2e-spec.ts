@@ -16,6 +16,8 @@ import { ARTIFACTS, check, CHROMIUM_ARGS } from './browser';
  * serious or critical violation on every page.
  */
 describe('staff console in a browser', () => {
+  // Each journey walks many pages in a real browser; a loaded 2-core machine needs the room.
+  jest.setTimeout(300_000);
   let api: Api;
   let p: Province;
   let base: string;

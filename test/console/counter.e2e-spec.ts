@@ -48,6 +48,8 @@ function freePort(): Promise<number> {
 }
 
 describe('the console at a busy one-stop counter', () => {
+  // Each test walks several pages in a real browser; a loaded 2-core machine needs the room.
+  jest.setTimeout(300_000);
   let api: Api;
   let p: Province;
   let base: string;
