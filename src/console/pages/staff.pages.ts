@@ -387,7 +387,15 @@ export function queuePage(v: QueueView): Html {
               <td>${d.currentStep ? `${d.currentStep.name} (${d.currentStep.unitCode})` : ''}</td>
               <td>${dateTime(d.promisedAt ?? d.dueAt)}</td>
               <td class="n">${timeLeft(d, v.late.get(d.id))}</td>
-              <td>${d.endedAt ? '' : html`<span class="badge">${URGENCY_LABEL[u]}</span>`}</td>
+              <td>
+                ${
+                  d.status === 'resolved'
+                    ? html`<span class="badge">Chờ trả kết quả</span>`
+                    : d.endedAt
+                      ? ''
+                      : html`<span class="badge">${URGENCY_LABEL[u]}</span>`
+                }
+              </td>
             </tr>`;
           })}
         </tbody>
