@@ -1,7 +1,12 @@
 import { calendarFromHolidayFile, WorkingCalendar } from 'src/calendar/working-time';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRITERIA, feedbackDueAt, isWellFormedCode, summarizeRatings } from 'src/public/citizen-rules';
+import {
+  CRITERIA,
+  feedbackDueAt,
+  isWellFormedCode,
+  summarizeRatings,
+} from 'src/public/citizen-rules';
 import { CITIZEN_MESSAGES } from 'src/public/citizens.messages';
 import { publicLookupUrl } from 'src/public/public-lookup-url';
 

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DossierState } from 'src/dossiers/lifecycle';
-import { COMPLAINT_KINDS, CRITERIA, FeedbackKind, RatingTotals, Verdict } from 'src/public/citizen-rules';
+import {
+  COMPLAINT_KINDS,
+  CRITERIA,
+  FeedbackKind,
+  RatingTotals,
+  Verdict,
+} from 'src/public/citizen-rules';
 
 export interface RatingRow {
   id: string;
