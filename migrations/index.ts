@@ -16,6 +16,7 @@ import { Decree1182025_1765400000000 } from './1765400000000-decree-118';
 import { Index766PortalMethod1765500000000 } from './1765500000000-index-766-portal-method';
 import { CitizenMessages1765700000000 } from './1765700000000-citizen-messages';
 import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transparency-closed-periods';
+import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Index766PortalMethod1765500000000,
   CitizenMessages1765700000000,
   TransparencyClosedPeriods1765800000000,
+  CounterSearch1765900000000,
 ];

@@ -124,6 +124,33 @@ export class AuthService {
   }
 
   /**
+   * A fresh token for the holder of a valid one (same user, role, unit and password version; a
+   * new expiry): the console's sliding session, so that a working day never meets a sign-out
+   * while the user is active. Null when the token is no longer valid.
+   */
+  async renew(token: string): Promise<{ accessToken: string; expiresIn: number } | null> {
+    const user = await this.authenticate(token);
+    if (!user) return null;
+    const old = jwt.decode(token) as TokenPayload;
+    const payload: TokenPayload = { sub: old.sub, role: old.role, unit: old.unit, pv: old.pv };
+    const accessToken = jwt.sign(payload, this.keys[0], {
+      algorithm: 'HS256',
+      expiresIn: this.config.JWT_EXPIRES_IN_SECONDS,
+    });
+    return { accessToken, expiresIn: this.config.JWT_EXPIRES_IN_SECONDS };
+  }
+
+  /** Seconds until a (verified) token expires. */
+  secondsLeft(token: string, nowMs: number): number {
+    const exp = (jwt.decode(token) as { exp?: number } | null)?.exp;
+    return typeof exp === 'number' ? exp - nowMs / 1000 : 0;
+  }
+
+  get tokenLifetimeSeconds(): number {
+    return this.config.JWT_EXPIRES_IN_SECONDS;
+  }
+
+  /**
    * Verifies a bearer token (current secret, then the previous ones; HS256 only), that it carries an
    * expiry, that its user is still active and that the password has not changed since it was issued.
    */

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '
 import { DOSSIER_FACT_KEYS } from 'src/reports/portal-facts';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AuthUser } from 'src/auth/auth-user';
 import { AuthService } from 'src/auth/auth.service';
@@ -14,14 +15,17 @@ import { ProceduresService } from 'src/catalogue/procedures.service';
 import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
+import { searchFold } from 'src/common/search-fold';
+import { toLocalIso } from 'src/common/time';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
+import { citizenIdProblem, explainError, invalidFields, matchProcedure } from 'src/console/forms';
 import { page } from 'src/console/layout';
-import { publicPage } from 'src/console/pages/public.page';
+import { receiptPrintPage } from 'src/console/pages/receipt.page';
+import { publicPage, PublicTyped } from 'src/console/pages/public.page';
 import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
 import {
-  actionsFor,
   alertsPage,
   boardsPage,
   dossierPage,
@@ -30,10 +34,13 @@ import {
   intakeDonePage,
   IntakeForm,
   intakePage,
+  IntakePreview,
   loginPage,
   messagePage,
   queuePage,
+  TypedAction,
 } from 'src/console/pages/staff.pages';
+import { ACTION_LABELS, ALERT_LABELS } from 'src/console/format';
 import { QUEUE_PAGE_SIZE, QueueFilters, QueuePaging } from 'src/console/queue-filters';
 import { ConsoleSession } from 'src/console/session';
 import { DocumentsService } from 'src/dossiers/documents/documents.service';
@@ -51,8 +58,9 @@ import { IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/rep
 import type { ExportFormat } from 'src/reports/report.types';
 import { ReportsService } from 'src/reports/reports.service';
 import { AlertsService } from 'src/sla/alerts.service';
-import { ListAlertsQuery } from 'src/sla/dto/alert.dto';
+import { AlertDto, ListAlertsQuery } from 'src/sla/dto/alert.dto';
 
+const OPEN_STATUSES = 'received,in_progress,awaiting_supplement,awaiting_payment';
 type Form = Record<string, string | string[] | undefined>;
 const one = (f: Form, k: string): string => {
   const v = f[k];
@@ -65,14 +73,9 @@ const FONT = {
 } as const;
 const fontCache = new Map<string, Buffer>();
 
-/** The error of a service as the sentence a clerk reads. */
+/** The error of a service as the sentence a person reads (Vietnamese); anything else is a 500. */
 function explain(err: unknown): string {
-  if (err instanceof DomainError) {
-    if (err.code === 'VERSION_CONFLICT')
-      return 'Người khác vừa thay đổi hồ sơ này. Trang đã được tải lại với dữ liệu mới nhất; hãy kiểm tra rồi thực hiện lại.';
-    const details = err.details?.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
-    return details ? `${err.message} (${details})` : err.message;
-  }
+  if (err instanceof DomainError) return explainError(err);
   throw err;
 }
 
@@ -87,6 +90,16 @@ function sendPdf(reply: FastifyReply, file: PdfFile): FastifyReply {
   // A download the clerk opens and prints (a browser's PDF viewer is not always there).
   void reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
   return reply.type('application/pdf').send(file.content);
+}
+
+/** A console path to return to after signing in (never another site, never the login itself). */
+function safeNext(next: unknown): string | null {
+  return typeof next === 'string' &&
+    /^\/console(\/|\?|$)/.test(next) &&
+    !/^\/console\/login/.test(next) &&
+    !next.includes('//')
+    ? next
+    : null;
 }
 
 /** "2026-03-10T16:00" from a datetime-local field, as an instant in Asia/Ho_Chi_Minh. */
@@ -120,9 +133,18 @@ export class ConsoleController {
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
   private async require(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[]): Promise<AuthUser | null> {
-    const user = await this.session.user(req);
+    const user = await this.session.user(req, reply);
     if (!user) {
-      void reply.redirect(`/console/login?next=${encodeURIComponent(req.url)}`, 303);
+      // After signing in, the page asked for (a GET; a form post goes back to its page).
+      const next = req.method === 'GET' ? req.url : (req.headers.referer ?? '/console');
+      let path: string;
+      try {
+        const u = new URL(next, 'http://x');
+        path = u.pathname + u.search;
+      } catch {
+        path = '/console';
+      }
+      void reply.redirect(`/console/login?next=${encodeURIComponent(path)}`, 303);
       return null;
     }
     if (req.method === 'POST' && !this.session.sameOrigin(req)) {
@@ -192,8 +214,8 @@ export class ConsoleController {
   }
 
   @Get('login')
-  loginForm(@Res() reply: FastifyReply) {
-    return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(null) }));
+  loginForm(@Query('next') next: string | undefined, @Res() reply: FastifyReply) {
+    return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(null, '', safeNext(next)) }));
   }
 
   @Post('login')
@@ -210,14 +232,18 @@ export class ConsoleController {
         requestId: String(req.id),
       });
       this.session.start(reply, req, result.accessToken, result.expiresIn);
-      const target = typeof next === 'string' && /^\/console(\/|$)/.test(next) ? next : '/console';
+      const target = safeNext(next) ?? '/console';
       return reply.redirect(target, 303);
     } catch (err) {
       const status = err instanceof DomainError && err.code === 'TOO_MANY_REQUESTS' ? 429 : 401;
       const text =
         status === 429 ? 'Đăng nhập sai quá nhiều lần; hãy thử lại sau.' : 'Tên đăng nhập hoặc mật khẩu không đúng.';
       if (!(err instanceof DomainError)) throw err;
-      return send(reply, page({ title: 'Đăng nhập', user: null, body: loginPage(text, username) }), status);
+      return send(
+        reply,
+        page({ title: 'Đăng nhập', user: null, body: loginPage(text, username, safeNext(next)) }),
+        status,
+      );
     }
   }
 
@@ -249,17 +275,24 @@ export class ConsoleController {
       user,
       'Tiếp nhận hồ sơ',
       '/console/intake',
-      intakePage(await this.procedureOptions(), EMPTY_INTAKE, null, []),
+      intakePage(await this.procedureOptions(), { ...EMPTY_INTAKE, formKey: randomUUID() }, null, []),
     );
   }
 
+  /**
+   * Intake in two steps: "Xem ngày hẹn trả" shows the appointment; "Lưu" saves only if the
+   * procedure and the appointment are still those shown (otherwise the new ones are shown and
+   * nothing is saved). Saving uses the form's key as the Idempotency-Key and answers with a
+   * redirect (post/redirect/get), so a reload or a second click never makes a second dossier.
+   */
   @Post('intake')
   async intake(@Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, ['counter_staff', 'admin']);
     if (!user) return reply;
     const f = body ?? {};
+    const formKey = /^[0-9a-f-]{36}$/i.test(one(f, 'formKey')) ? one(f, 'formKey') : randomUUID();
     const form: IntakeForm = {
-      procedureCode: one(f, 'procedureCode').split(' ')[0],
+      procedureCode: one(f, 'procedureCode').slice(0, 300),
       channel: one(f, 'channel') || 'direct',
       kind: one(f, 'kind') || 'citizen',
       fullName: one(f, 'fullName'),
@@ -269,20 +302,35 @@ export class ConsoleController {
       address: one(f, 'address'),
       summary: one(f, 'summary'),
       facts: DOSSIER_FACT_KEYS.filter((k) => one(f, k) === 'true'),
+      formKey,
     };
     const options = await this.procedureOptions();
-    const again = (errors: string[], preview: Parameters<typeof intakePage>[2] = null) =>
+    const again = (errors: string[], preview: IntakePreview | null = null, invalid = new Set<string>()) =>
       this.render(
         reply,
         user,
         'Tiếp nhận hồ sơ',
         '/console/intake',
-        intakePage(options, form, preview, errors),
+        intakePage(options, form, preview, errors, invalid),
         null,
-        errors.length ? 400 : 200,
+        errors.length && !preview ? 400 : 200,
       );
-    const procedure = form.procedureCode ? await this.procedures.currentVersion(form.procedureCode) : null;
-    if (!procedure || !procedure.active) return again(['Không tìm thấy thủ tục; hãy chọn trong danh sách.']);
+    const { match, candidates } = matchProcedure(form.procedureCode, options);
+    if (!match)
+      return again(
+        [
+          candidates.length
+            ? `Có ${candidates.length} thủ tục khớp với “${form.procedureCode}”: ${candidates.map((c) => `${c.code} — ${c.name}`).join('; ')}. Hãy gõ thêm hoặc chọn một thủ tục trong danh sách.`
+            : form.procedureCode
+              ? `Không tìm thấy thủ tục “${form.procedureCode}”; hãy gõ mã hoặc tên thủ tục và chọn trong danh sách.`
+              : 'Thủ tục: không được để trống.',
+        ],
+        null,
+        new Set(['procedureCode']),
+      );
+    const procedure = await this.procedures.currentVersion(match.code);
+    if (!procedure || !procedure.active)
+      return again(['Không tìm thấy thủ tục; hãy chọn trong danh sách.'], null, new Set(['procedureCode']));
     const receivingUnit = user.unitId ? await this.units.findById(user.unitId) : null;
     const dtoBody = {
       procedureCode: procedure.code,
@@ -303,23 +351,130 @@ export class ConsoleController {
     try {
       dto = validateDto(IntakeDto, dtoBody);
     } catch (err) {
-      return again([explain(err)]);
+      return again([explain(err)], null, invalidFields(err));
     }
-    if (one(f, 'step') !== 'save') {
-      const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
-      return again([], {
-        procedureName: `${procedure.code} — ${procedure.name}`,
-        clockStart: due.clockStart.toISOString(),
-        dueAt: due.dueAt.toISOString(),
-      });
-    }
+    const idProblem = citizenIdProblem(form.kind, form.idNumber);
+    if (idProblem) return again([idProblem], null, new Set(['applicant.idNumber']));
+    const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
+    const preview: IntakePreview = {
+      procedureCode: procedure.code,
+      procedureName: `${procedure.code} — ${procedure.name}`,
+      clockStart: due.clockStart.toISOString(),
+      dueAt: due.dueAt.toISOString(),
+    };
+    if (one(f, 'step') !== 'save') return again([], preview);
+    // Saved only as previewed: the same procedure and the same appointment the citizen was told.
+    // The day told matters (a minute's drift while the form is completed does not: the receipt and
+    // the page after saving give the exact instant saved); crossing a cut-off, a closing time or
+    // a procedure change moves the day, and then nothing is saved until the new day is shown.
+    if (
+      one(f, 'previewProcedure') !== preview.procedureCode ||
+      one(f, 'previewDue') !== toLocalIso(new Date(preview.dueAt)).slice(0, 10)
+    )
+      return again(
+        [
+          one(f, 'previewProcedure')
+            ? 'Thủ tục hoặc ngày hẹn đã thay đổi sau khi xem; hồ sơ chưa được lưu. Hãy báo lại ngày hẹn dưới đây cho người nộp rồi bấm “Lưu” lần nữa.'
+            : 'Hãy xem ngày hẹn trả trước khi lưu; hồ sơ chưa được lưu.',
+        ],
+        preview,
+      );
     try {
-      const result = await this.dossiers.intake(dto, user);
-      const d = result.body;
-      return this.render(reply, user, 'Đã tiếp nhận hồ sơ', '/console/intake', intakeDonePage(d, d.lookupKey ?? ''));
+      await this.dossiers.intake(dto, user, `console-intake:${formKey}`);
     } catch (err) {
-      return again([explain(err)]);
+      // This form was saved already (then changed and sent again): show what was saved.
+      if (err instanceof DomainError && err.code === 'IDEMPOTENCY_KEY_REUSED')
+        return reply.redirect(`/console/intake/xong/${formKey}`, 303);
+      return again([explain(err)], preview, invalidFields(err));
     }
+    return reply.redirect(`/console/intake/xong/${formKey}`, 303);
+  }
+
+  /** The page after saving an intake (a reload shows it again; nothing is created). */
+  @Get('intake/xong/:key')
+  async intakeDone(@Param('key') key: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    const d = /^[0-9a-f-]{36}$/i.test(key) ? await this.dossiers.intakeResult(user, `console-intake:${key}`) : null;
+    if (!d)
+      return this.render(
+        reply,
+        user,
+        'Không tìm thấy',
+        '/console/intake',
+        messagePage('Không tìm thấy hồ sơ vừa tiếp nhận từ biểu mẫu này.', '/console/intake'),
+        null,
+        404,
+      );
+    return this.render(
+      reply,
+      user,
+      'Đã tiếp nhận hồ sơ',
+      '/console/intake',
+      intakeDonePage(d, d.lookupKey ?? '', `/console/intake/xong/${key}/giay-tiep-nhan`),
+    );
+  }
+
+  /** The receipt with the lookup key, right after intake: a page that prints itself. */
+  @Get('intake/xong/:key/giay-tiep-nhan')
+  async intakeReceipt(@Param('key') key: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    const d = /^[0-9a-f-]{36}$/i.test(key) ? await this.dossiers.intakeResult(user, `console-intake:${key}`) : null;
+    if (!d)
+      return this.render(
+        reply,
+        user,
+        'Không tìm thấy',
+        '',
+        messagePage('Không tìm thấy hồ sơ.', '/console/intake'),
+        null,
+        404,
+      );
+    return this.printReceipt(reply, user, d.id, d.lookupKey, `/console/intake/xong/${key}`);
+  }
+
+  /** Reprint from the dossier page: the same receipt, without the key (it was given at intake). */
+  @Get('dossiers/:id/giay-tiep-nhan')
+  async reprintReceipt(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    return this.printReceipt(reply, user, id, undefined, `/console/dossiers/${id}`);
+  }
+
+  /** A new lookup key (the old one stops working), printed on a new receipt. */
+  @Post('dossiers/:id/cap-lai-ma-tra-cuu')
+  async reissueKey(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['counter_staff', 'admin']);
+    if (!user) return reply;
+    try {
+      const { lookupKey } = await this.dossiers.reissueLookupKey(id, user);
+      return this.printReceipt(reply, user, id, lookupKey, `/console/dossiers/${id}`);
+    } catch (err) {
+      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, 403);
+    }
+  }
+
+  private async printReceipt(
+    reply: FastifyReply,
+    user: AuthUser,
+    id: string,
+    lookupKey: string | undefined,
+    back: string,
+  ) {
+    try {
+      const model = await this.receipts.model(id, user, lookupKey);
+      return send(reply, await receiptPrintPage(model, back, `/console/dossiers/${id}/receipt.pdf`));
+    } catch (err) {
+      return this.render(reply, user, 'Không tìm thấy', '', messagePage(explain(err), '/console/queue'), null, 404);
+    }
+  }
+
+  @Get('dossiers/:id/receipt.pdf')
+  async receiptPdf(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, STAFF);
+    if (!user) return reply;
+    return this.pdfOr404(reply, user, () => this.receipts.receipt(id, user));
   }
 
   @Post('dossiers/:id/receipt')
@@ -389,8 +544,11 @@ export class ConsoleController {
     const code = (q.code ?? '').trim().slice(0, 80);
     const paging = QueuePaging.from(q);
     const query: Record<string, unknown> = { limit: QUEUE_PAGE_SIZE };
-    if (code) query.code = code;
-    query.status = filters.status || 'received,in_progress,awaiting_supplement,awaiting_payment';
+    // A search looks in every status (a citizen collecting a result, a closed case); the counter's
+    // default queue is its own work; "open" is every dossier still being handled.
+    const counterWork = !code && !filters.status && user.role === 'counter_staff';
+    if (filters.status === 'open' || (!filters.status && !code && !counterWork)) query.status = OPEN_STATUSES;
+    else if (filters.status) query.status = filters.status;
     if (filters.procedure) query.procedureCode = filters.procedure;
     if (filters.timeliness) query.timeliness = filters.timeliness;
     if (paging.cursor) query.cursor = paging.cursor;
@@ -405,6 +563,8 @@ export class ConsoleController {
         400,
       );
     let result: { items: DossierDto[]; nextCursor: string | null } = { items: [], nextCursor: null };
+    if (code && searchFold(code).replace(/\s/g, '').length < 3)
+      return bad('Hãy nhập ít nhất 3 ký tự để tìm (mã hồ sơ, họ tên, số định danh hoặc số điện thoại).');
     try {
       const list = validateDto(ListDossiersQuery, query);
       if (filters.assignee && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.assignee))
@@ -414,6 +574,8 @@ export class ConsoleController {
       if (!filters.stepUnit || stepUnit)
         result = await this.dossiers.list(list, user, {
           order: 'urgency',
+          search: code || undefined,
+          counterWork,
           currentStepUnitId: stepUnit?.id,
           currentAssigneeId: filters.assignee || undefined,
         });
@@ -443,6 +605,8 @@ export class ConsoleController {
         previous: paging.previousHref(filters, code),
         next: result.nextCursor === null ? null : paging.nextHref(filters, code, result.nextCursor),
         late: await this.lateness(result.items, user),
+        role: user.role,
+        procedureNames: new Map(procedures.map((p) => [p.code, p.name])),
       }),
     );
   }
@@ -459,6 +623,7 @@ export class ConsoleController {
     id: string,
     flash: { kind: 'ok' | 'error'; text: string } | null,
     status = 200,
+    typed: TypedAction | null = null,
   ) {
     let d: DossierDto;
     try {
@@ -474,7 +639,11 @@ export class ConsoleController {
         404,
       );
     }
-    const events = await this.dossiers.events(id, user);
+    const [events, allowed, procedure] = await Promise.all([
+      this.dossiers.events(id, user),
+      this.dossiers.allowedActions(id, user),
+      this.procedures.currentVersion(d.procedureCode).catch(() => null),
+    ]);
     const actorIds = [...new Set(events.map((e) => e.actorUserId).filter((x): x is string => !!x))];
     const names = new Map<string, string>();
     for (const a of actorIds) names.set(a, (await this.users.findById(a))?.fullName ?? '');
@@ -482,20 +651,58 @@ export class ConsoleController {
     const units = await this.units.findByCodes([
       ...new Set([d.receivingUnitCode, ...(d.currentStep ? [d.currentStep.unitCode] : [])]),
     ]);
+    // An extension is issued before the deadline (docs/domain.md): once overdue, it is not offered
+    // (saying why) rather than refused after the form is filled.
+    const refused: { action: LiveAction; why: string }[] = [];
+    let actions = allowed;
+    if (allowed.includes('extend') && d.timeliness === 'overdue') {
+      actions = allowed.filter((a) => a !== 'extend');
+      refused.push({
+        action: 'extend',
+        why: 'hồ sơ đã quá hạn; chỉ được xin lỗi và gia hạn trước thời hạn giải quyết.',
+      });
+    } else if (
+      allowed.includes('extend') &&
+      d.extensionCount >= this.dossiers.foldPolicy(Date.parse(d.receivedAt)).maxExtensions
+    ) {
+      actions = allowed.filter((a) => a !== 'extend');
+      refused.push({ action: 'extend', why: 'hồ sơ đã được gia hạn; không được gia hạn thêm.' });
+    }
+    const lastAsk = [...events].reverse().find((e) => e.action === 'request_supplement');
+    const asked =
+      d.status === 'awaiting_supplement' && lastAsk
+        ? {
+            at: lastAsk.at,
+            reason: typeof lastAsk.payload.reason === 'string' ? lastAsk.payload.reason : '',
+            items: Array.isArray(lastAsk.payload.items) ? lastAsk.payload.items.map(String) : [],
+          }
+        : null;
+    const receivingUnit = units.find((u) => u.code === d.receivingUnitCode);
+    const counter =
+      user.role === 'admin' || (user.role === 'counter_staff' && !!receivingUnit && receivingUnit.id === user.unitId);
     return this.render(
       reply,
       user,
       `Hồ sơ ${d.code}`,
       '/console/queue',
-      dossierPage(
+      dossierPage({
         d,
+        procedureName: procedure?.name ?? null,
         events,
         names,
-        actionsFor(d, user),
-        units.map((u) => ({ code: u.code, name: u.name })),
-        await this.lateness([d], user),
-        await this.deadlines.explain(id, user).catch(() => null),
-      ),
+        actions,
+        refused,
+        context: {
+          units: units.map((u) => ({ code: u.code, name: u.name })),
+          defaultResponsibleUnit: d.currentStep?.unitCode ?? null,
+          typed,
+          asked,
+          formKey: () => randomUUID(),
+        },
+        late: await this.lateness([d], user),
+        deadline: await this.deadlines.explain(id, user).catch(() => null),
+        counter,
+      }),
       flash,
       status,
     );
@@ -510,9 +717,15 @@ export class ConsoleController {
   ) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
-    return this.dossierView(reply, user, id, done ? { kind: 'ok', text: `Đã thực hiện: ${done}` } : null);
+    const label = done && Object.hasOwn(ACTION_LABELS, done) ? ACTION_LABELS[done] : undefined;
+    return this.dossierView(reply, user, id, label ? { kind: 'ok', text: `Đã thực hiện: ${label}.` } : null);
   }
 
+  /**
+   * An action from the dossier page. The form's key is the Idempotency-Key (a double click or a
+   * resent form acts once); success redirects (post/redirect/get); a failure shows the page
+   * again with the form open and what was typed in it, on a version conflict with the new version.
+   */
   @Post('dossiers/:id/actions/:action')
   async act(
     @Param('id') id: string,
@@ -526,6 +739,18 @@ export class ConsoleController {
     if (!(action in ACTION_DTOS))
       return this.dossierView(reply, user, id, { kind: 'error', text: 'Thao tác không hợp lệ.' }, 400);
     const f = body ?? {};
+    const typed: TypedAction = { action, values: {} };
+    for (const k of [
+      'note',
+      'reason',
+      'items',
+      'amount',
+      'paidOnline',
+      'newPromisedAt',
+      'resultSummary',
+      'responsibleUnitCode',
+    ])
+      if (one(f, k)) typed.values[k] = one(f, k).slice(0, 4000);
     const payload: Record<string, unknown> = { expectedVersion: Number(one(f, 'expectedVersion')) };
     for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode']) if (one(f, k)) payload[k] = one(f, k);
     if (action === 'request_supplement')
@@ -533,7 +758,7 @@ export class ConsoleController {
         .split(/\r?\n/)
         .map((s) => s.trim())
         .filter(Boolean);
-    if (action === 'request_payment') payload.amount = Number(one(f, 'amount'));
+    if (action === 'request_payment') payload.amount = one(f, 'amount') === '' ? NaN : Number(one(f, 'amount'));
     if (action === 'confirm_payment') payload.paidOnline = one(f, 'paidOnline') === 'true';
     if (action === 'resolve') {
       payload.electronicResult = one(f, 'electronicResult') === 'true';
@@ -542,12 +767,14 @@ export class ConsoleController {
     // The 766 facts: a form that shows them says each one (ticked or not), as the dossier now has them.
     if (one(f, 'facts') === '1') for (const k of DOSSIER_FACT_KEYS) payload[k] = one(f, k) === 'true';
     if (action === 'extend') payload.newPromisedAt = localInstant(one(f, 'newPromisedAt'));
+    const formKey = /^[0-9a-f-]{36}$/i.test(one(f, 'formKey')) ? `console-action:${one(f, 'formKey')}` : undefined;
     try {
       const dto = validateDto(ACTION_DTOS[action as LiveAction] as new () => { expectedVersion: number }, payload);
-      await this.dossiers.act(id, action as LiveAction, { ...dto }, user);
+      await this.dossiers.act(id, action as LiveAction, { ...dto }, user, formKey);
     } catch (err) {
       const conflict = err instanceof DomainError && err.code === 'VERSION_CONFLICT';
-      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, conflict ? 409 : 400);
+      const status = err instanceof DomainError && err.code === 'NOT_FOUND' ? 404 : conflict ? 409 : 400;
+      return this.dossierView(reply, user, id, { kind: 'error', text: explain(err) }, status, typed);
     }
     return reply.redirect(`/console/dossiers/${id}?done=${encodeURIComponent(action)}`, 303);
   }
@@ -571,14 +798,48 @@ export class ConsoleController {
 
   // ---- heads: alerts and boards ----
 
+  /**
+   * The inbox: one row per alert (a dossier, kind and deadline), though every recipient (the head,
+   * each board member) has a copy; the user's own copy when there is one, so "Đã xem" marks theirs.
+   */
+  private async inbox(user: AuthUser, onlyOpen: boolean): Promise<AlertDto[]> {
+    const q = validateDto(ListAlertsQuery, { limit: 500, ...(onlyOpen ? { open: 'true' } : {}) });
+    const result = await this.alerts.list(q, user);
+    const one = new Map<string, AlertDto>();
+    for (const a of result.items) {
+      const key = `${a.dossierId ?? ''}|${a.kind}|${a.deadlineAt}|${a.unitCode ?? ''}`;
+      const seen = one.get(key);
+      if (!seen || (seen.recipientUserId !== user.id && a.recipientUserId === user.id)) one.set(key, a);
+    }
+    return [...one.values()];
+  }
+
   @Get('alerts')
-  async alertsInbox(@Query('open') open: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async alertsInbox(
+    @Query('open') open: string | undefined,
+    @Query('ack') ack: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
     const onlyOpen = open !== 'false';
-    const q = validateDto(ListAlertsQuery, { limit: 500, ...(onlyOpen ? { open: 'true' } : {}) });
-    const result = await this.alerts.list(q, user);
-    return this.render(reply, user, 'Cảnh báo', '/console/alerts', alertsPage(result.items, onlyOpen));
+    const items = await this.inbox(user, onlyOpen);
+    const acked = ack ? items.find((a) => a.id === ack) : undefined;
+    const flash = acked
+      ? {
+          kind: 'ok' as const,
+          text: `Đã đánh dấu đã xem: ${ALERT_LABELS[acked.kind] ?? acked.kind}${acked.dossierCode ? ` của hồ sơ ${acked.dossierCode}` : ''}.`,
+        }
+      : null;
+    return this.render(
+      reply,
+      user,
+      'Cảnh báo',
+      '/console/alerts',
+      alertsPage(items, onlyOpen, acked?.id ?? null),
+      flash,
+    );
   }
 
   @Post('alerts/:id/acknowledge')
@@ -588,19 +849,18 @@ export class ConsoleController {
     try {
       await this.alerts.acknowledge(id, user);
     } catch (err) {
-      const q = validateDto(ListAlertsQuery, { limit: 500, open: 'true' });
-      const result = await this.alerts.list(q, user);
       return this.render(
         reply,
         user,
         'Cảnh báo',
         '/console/alerts',
-        alertsPage(result.items, true),
+        alertsPage(await this.inbox(user, true), true, null),
         { kind: 'error', text: explain(err) },
         404,
       );
     }
-    return reply.redirect('/console/alerts', 303);
+    // Back to the same row, with a confirmation.
+    return reply.redirect(`/console/alerts?ack=${encodeURIComponent(id)}#alert-${encodeURIComponent(id)}`, 303);
   }
 
   @Get('boards')
@@ -700,6 +960,7 @@ export class PublicPageController {
     code: string,
     message: { kind: 'ok' | 'error'; text: string } | null,
     status = 200,
+    typed: PublicTyped = {},
   ) {
     let d = null;
     if (code) {
@@ -713,9 +974,21 @@ export class PublicPageController {
     }
     return send(
       reply,
-      page({ title: 'Tra cứu hồ sơ thủ tục hành chính', user: null, body: publicPage(code, d, message) }),
+      page({ title: 'Tra cứu hồ sơ thủ tục hành chính', user: null, body: publicPage(code, d, message, typed) }),
       status,
     );
+  }
+
+  /**
+   * A failed rating or feedback: the dossier was found by its code (public), so a NOT_FOUND here
+   * means the key was wrong; saying so reveals nothing the lookup did not. The answers stay.
+   */
+  private failed(reply: FastifyReply, code: string, err: unknown, typed: PublicTyped) {
+    const wrongKey = err instanceof DomainError && err.code === 'NOT_FOUND';
+    const text = wrongKey
+      ? 'Mã tra cứu không đúng với hồ sơ này. Hãy nhập lại mã in trên giấy tiếp nhận (không phân biệt chữ hoa, chữ thường); các câu trả lời của bạn vẫn được giữ.'
+      : explain(err);
+    return this.show(reply, code, { kind: 'error', text }, wrongKey ? 403 : 400, { ...typed, wrongKey });
   }
 
   @Get()
@@ -723,13 +996,25 @@ export class PublicPageController {
     return this.show(reply, (code ?? '').trim().slice(0, 80), null);
   }
 
+  /** The address printed (and QR-coded) on the receipt. */
+  @Get(':code')
+  lookupByPath(@Param('code') code: string, @Res() reply: FastifyReply) {
+    return this.show(reply, code.trim().slice(0, 80), null);
+  }
+
   @Post(':code/danh-gia')
   async rate(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
     const f = body ?? {};
+    const typed: PublicTyped = {
+      criteria: Array.from({ length: 9 }, (_, i) => one(f, `c${i}`)),
+      verdict: one(f, 'verdict'),
+      comment: one(f, 'comment'),
+      form: 'rate',
+    };
     try {
       const dto = validateDto(RateDossierDto, {
         lookupKey: one(f, 'lookupKey'),
-        criteria: Array.from({ length: 9 }, (_, i) => Number(one(f, `c${i}`))),
+        criteria: typed.criteria!.map((c) => (c === '' ? NaN : Number(c))),
         verdict: one(f, 'verdict'),
         ...(one(f, 'comment') ? { comment: one(f, 'comment') } : {}),
       });
@@ -739,13 +1024,14 @@ export class PublicPageController {
         text: `Cảm ơn bạn đã đánh giá (${r.total}/18 điểm) lúc ${dateTime(r.ratedAt)}.`,
       });
     } catch (err) {
-      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+      return this.failed(reply, code, err, typed);
     }
   }
 
   @Post(':code/phan-anh')
   async feedback(@Param('code') code: string, @Body() body: Form, @Res() reply: FastifyReply) {
     const f = body ?? {};
+    const typed: PublicTyped = { feedbackKind: one(f, 'kind'), content: one(f, 'content'), form: 'feedback' };
     try {
       const dto = validateDto(LodgeFeedbackDto, {
         lookupKey: one(f, 'lookupKey'),
@@ -755,7 +1041,7 @@ export class PublicPageController {
       const r = await this.pub.lodgeFeedback(code, dto);
       return this.show(reply, code, { kind: 'ok', text: `Đã nhận phản ánh; hạn xử lý: ${dateTime(r.dueAt)}.` });
     } catch (err) {
-      return this.show(reply, code, { kind: 'error', text: explain(err) }, 400);
+      return this.failed(reply, code, err, typed);
     }
   }
 }

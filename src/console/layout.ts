@@ -54,6 +54,14 @@ details.action { border: 1px solid #d5dbe1; border-radius: 4px; padding: 6px 10p
 details.action summary { cursor: pointer; font-weight: 700; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; } .charts figure { margin: 0; flex: 1 1 360px; }
 figcaption { font-weight: 700; margin-bottom: 6px; }
+.req { color: #b3261e; font-weight: 700; }
+[aria-invalid="true"] { border: 2px solid #b3261e; background: #fff6f5; }
+.savebar { position: sticky; bottom: 0; background: #fff; padding: 8px 0 4px; border-top: 1px solid #d5dbe1; margin-top: 12px; }
+.savebar .flash { margin-bottom: 4px; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll > table { min-width: 760px; }
+tr.ended { background: #f1f3f5; } tr.acked td { outline: 2px solid #11512a; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 8px 0; } dl.facts dt { font-weight: 700; } dl.facts dd { margin: 0; }
+ol.timeline .note { display: block; color: #33404d; }
 @media print { header, .noprint { display: none; } body { background: #fff; } }
 @media (max-width: 600px) { main { padding: 8px; } header nav a { display: inline-block; margin: 4px 8px 4px 0; } }
 `;

@@ -33,9 +33,20 @@ export function cookies(req: FastifyRequest): Record<string, string> {
 export class ConsoleSession {
   constructor(private readonly auth: AuthService) {}
 
-  async user(req: FastifyRequest): Promise<AuthUser | null> {
+  /**
+   * The signed-in user. With `reply`, a session past half its lifetime is renewed (a new token
+   * in the cookie): an active user is never signed out mid-day (issue 22: a clerk signed in at
+   * 07:30 works until 17:00 on an 8-hour token); an idle one still is, after the lifetime.
+   */
+  async user(req: FastifyRequest, reply?: FastifyReply): Promise<AuthUser | null> {
     const token = cookies(req)[SESSION_COOKIE];
-    return token ? this.auth.authenticate(token) : null;
+    if (!token) return null;
+    const user = await this.auth.authenticate(token);
+    if (user && reply && this.auth.secondsLeft(token, Date.now()) < this.auth.tokenLifetimeSeconds / 2) {
+      const fresh = await this.auth.renew(token);
+      if (fresh) this.start(reply, req, fresh.accessToken, fresh.expiresIn);
+    }
+    return user;
   }
 
   start(reply: FastifyReply, req: FastifyRequest, token: string, maxAgeSeconds: number): void {

@@ -100,6 +100,17 @@ export interface ListFilter {
   /** The assignee of the current step (the console's queue; not an API filter). */
   currentAssigneeId?: string;
   ids?: string[];
+  /**
+   * Folded terms (src/common/search-fold.ts), each a part of the code, the applicant's name, id
+   * number or phone (the console's search; dossiers.search_text with its trigram index).
+   */
+  search?: string[][];
+  /**
+   * The counter's own work (the console's default queue for counter staff): dossiers received by
+   * one of these units that wait at its counter step, wait for the citizen's supplement or payment,
+   * or have a result to hand back.
+   */
+  counterOf?: string[];
   now: Date;
   /**
    * `received` (the API's): newest first. `urgency` (the console's queue): by due instant, most
@@ -495,6 +506,13 @@ export class DossiersRepository {
     return rows[0] ?? null;
   }
 
+  async setLookupKeyHash(id: string, hash: string): Promise<void> {
+    await this.dataSource.query(`UPDATE dossiers SET lookup_key_hash = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      hash,
+    ]);
+  }
+
   async lookupKeyHash(id: string): Promise<string | null> {
     const rows: { lookup_key_hash: string }[] = await this.dataSource.query(
       `SELECT lookup_key_hash FROM dossiers WHERE id = $1`,
@@ -535,6 +553,14 @@ export class DossiersRepository {
     if (f.currentStepUnitId) where.push(`d.current_step_unit_id = ${p(f.currentStepUnitId)}`);
     if (f.currentAssigneeId) where.push(`d.current_assignee_id = ${p(f.currentAssigneeId)}`);
     if (f.ids) where.push(`d.id = ANY(${p(f.ids)}::uuid[])`);
+    // Every term matches, each by one of its alternatives.
+    const like = (t: string) => `d.search_text LIKE ${p(`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+    for (const alternatives of f.search ?? []) where.push(`(${alternatives.map(like).join(' OR ')})`);
+    if (f.counterOf)
+      where.push(
+        `d.receiving_unit_id = ANY(${p(f.counterOf)}::uuid[]) AND (d.status IN ('resolved', 'awaiting_supplement', 'awaiting_payment')
+         OR (d.status IN ('received', 'in_progress') AND d.current_step_unit_id = d.receiving_unit_id))`,
+      );
     if (f.receivedFrom) where.push(`d.received_at >= ${p(f.receivedFrom)}`);
     if (f.receivedTo) where.push(`d.received_at < ${p(f.receivedTo)}`);
     if (f.timeliness) {

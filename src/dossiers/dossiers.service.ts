@@ -11,6 +11,7 @@ import { UnitsRepository } from 'src/catalogue/units.repository';
 import { Clock } from 'src/common/clock';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
+import { searchTerms } from 'src/common/search-fold';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
 import { LifecyclePolicyVersion, lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
@@ -33,6 +34,8 @@ import type {
   ListDossiersQuery,
 } from 'src/dossiers/dto/dossier.dto';
 import {
+  ACTIONS,
+  ALLOWED_FROM,
   applyEvent,
   Channel,
   DossierEvent,
@@ -103,6 +106,10 @@ export interface DossierListOptions {
   currentStepUnitId?: string;
   currentAssigneeId?: string;
   order?: 'received' | 'urgency';
+  /** What a clerk typed: part of a code, a name (diacritics optional), an id number or a phone. */
+  search?: string;
+  /** The counter's own work for the user's units (see ListFilter.counterOf). */
+  counterWork?: boolean;
 }
 
 const PG_UNIQUE = '23505';
@@ -200,6 +207,57 @@ export class DossiersService {
     });
     await this.messages.enqueue(messageIds);
     return result;
+  }
+
+  /**
+   * The dossier an intake with this Idempotency-Key created for this user, as its response was
+   * stored (lookup key included), or null: the console's page after saving (post/redirect/get)
+   * shows it again on a reload without a second intake.
+   */
+  async intakeResult(user: AuthUser, idempotencyKey: string): Promise<DossierDto | null> {
+    const stored = await this.repo.idempotentResponse(user.id, idempotencyKey);
+    const body = stored?.response as (DossierDto & { lookupKey?: string }) | undefined;
+    return stored && stored.status_code === 201 && body && typeof body.code === 'string' ? body : null;
+  }
+
+  /**
+   * A new lookup key for a dossier (the citizen lost the receipt): the old one stops working.
+   * Counter staff of the receiving unit and the admin; the key is returned once and never logged.
+   */
+  async reissueLookupKey(id: string, user: AuthUser): Promise<{ dossier: DossierDto; lookupKey: string }> {
+    const row = await this.visibleRow(id, user);
+    const scope = await this.actingScope(user);
+    const counter =
+      user.role === 'admin' || (user.role === 'counter_staff' && !!scope?.includes(row.receiving_unit_id));
+    if (!counter)
+      throw new DomainError('FORBIDDEN', 'Chỉ Bộ phận Một cửa tiếp nhận hồ sơ này được cấp lại mã tra cứu.');
+    const lookupKey = newLookupKey();
+    await this.repo.setLookupKeyHash(id, hashLookupKey(lookupKey));
+    this.logger.info({ dossierId: id, userId: user.id }, 'lookup key reissued');
+    return { dossier: await this.get(id, user), lookupKey };
+  }
+
+  /**
+   * Actions the user may take on the dossier now: allowed from its status and by the user's
+   * role and units (the same rule act() enforces). Extension is offered to whoever may issue it
+   * for one of the dossier's units.
+   */
+  async allowedActions(id: string, user: AuthUser): Promise<LiveAction[]> {
+    const row = await this.visibleRow(id, user);
+    const scope = await this.actingScope(user);
+    const units = {
+      receivingUnitId: row.receiving_unit_id,
+      currentStepUnitId: row.current_step_unit_id,
+      atCounterStep: row.current_step_unit_id !== null && row.current_step_unit_id === row.receiving_unit_id,
+    };
+    return ACTIONS.filter(
+      (a): a is LiveAction =>
+        a !== 'intake' &&
+        ALLOWED_FROM[a].includes(row.state.status) &&
+        (a === 'extend'
+          ? row.unit_ids.some((u) => mayAct(user, a, { ...units, responsibleUnitId: u }, scope))
+          : mayAct(user, a, units, scope)),
+    );
   }
 
   // ------------------------------------------------------------------------------------------
@@ -337,8 +395,11 @@ export class DossiersService {
       unitId = unit.id;
     }
     const now = this.clock.now();
+    const visibleUnitIds = await this.scope.visibleUnitIds(user);
     const rows = await this.repo.list({
-      visibleUnitIds: await this.scope.visibleUnitIds(user),
+      visibleUnitIds,
+      search: opts.search ? searchTerms(opts.search) : undefined,
+      counterOf: opts.counterWork ? (visibleUnitIds ?? (await this.actingScope(user)) ?? undefined) : undefined,
       status: q.status,
       unitId,
       procedureCode: q.procedureCode,

@@ -72,12 +72,12 @@ describe('ratings summary', () => {
 });
 
 describe('public lookup address', () => {
-  it("is the portal's lookup page with PUBLIC_BASE_URL, else this API's public endpoint", () => {
+  it('is the lookup page /tra-cuu/{code} under PUBLIC_BASE_URL, else on this service at localhost', () => {
     expect(
       publicLookupUrl({ PUBLIC_BASE_URL: 'https://dichvucong.hue.gov.vn/', PORT: 3000 }, 'H15.50-260213-0007'),
     ).toBe('https://dichvucong.hue.gov.vn/tra-cuu/H15.50-260213-0007');
     expect(publicLookupUrl({ PUBLIC_BASE_URL: undefined, PORT: 8080 }, 'HS 01/2025')).toBe(
-      'http://localhost:8080/api/v1/public/dossiers/HS%2001%2F2025',
+      'http://localhost:8080/tra-cuu/HS%2001%2F2025',
     );
   });
 });

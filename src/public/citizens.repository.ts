@@ -120,6 +120,15 @@ export class CitizensRepository {
     return rows[0] ?? null;
   }
 
+  /** The latest event of an action on a dossier (its instant and payload), or null. */
+  async lastEvent(dossierId: string, action: string): Promise<{ at: Date; payload: Record<string, unknown> } | null> {
+    const rows: { at: Date; payload: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT at, payload FROM dossier_events WHERE dossier_id = $1 AND action = $2 ORDER BY seq DESC LIMIT 1`,
+      [dossierId, action],
+    );
+    return rows[0] ?? null;
+  }
+
   // ---- ratings ----------------------------------------------------------------------------------
 
   async isRated(dossierId: string): Promise<boolean> {

@@ -45,12 +45,13 @@ export class PublicService {
   async lookup(code: string): Promise<PublicDossierDto> {
     const row = isWellFormedCode(code) ? await this.repo.publicDossier(code) : null;
     if (!row) throw dossierNotFound();
-    const [procedure, rated, feedback] = await Promise.all([
+    const s = row.state;
+    const [procedure, rated, feedback, request] = await Promise.all([
       this.procedures.version(row.procedure_id, row.procedure_version),
       this.repo.isRated(row.id),
       this.repo.publicFeedback(row.id),
+      s.status === 'awaiting_supplement' ? this.repo.lastEvent(row.id, 'request_supplement') : null,
     ]);
-    const s = row.state;
     const paused = s.endedAt === null && s.clock.pausedSince !== null;
     return {
       code: row.code,
@@ -70,6 +71,15 @@ export class PublicService {
         answeredAt: toLocalIso(f.answered_at),
         answer: f.answer,
       })),
+      // The papers asked for are about the dossier, not the person: the applicant needs them to
+      // complete it (the reason and the list, nothing else of the officer's event).
+      supplementRequest: request
+        ? {
+            requestedAt: toLocalIso(new Date(request.at)),
+            reason: typeof request.payload.reason === 'string' ? request.payload.reason : '',
+            items: Array.isArray(request.payload.items) ? request.payload.items.map(String) : [],
+          }
+        : null,
     };
   }
 

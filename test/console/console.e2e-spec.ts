@@ -16,6 +16,8 @@ import { ARTIFACTS, check, CHROMIUM_ARGS } from './browser';
  * serious or critical violation on every page.
  */
 describe('staff console in a browser', () => {
+  // Each journey walks many pages in a real browser; a loaded 2-core machine needs the room.
+  jest.setTimeout(300_000);
   let api: Api;
   let p: Province;
   let base: string;
@@ -93,7 +95,13 @@ describe('staff console in a browser', () => {
     const lookupKey = (await page.textContent('#lookup-key'))!.trim();
     expect(lookupKey.length).toBeGreaterThan(6);
     await check(page, 'intake-done');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#print-receipt')]);
+    // "In" opens the receipt as a page that prints itself; the PDF is one click away on it.
+    await page.context().addInitScript('window.print = () => undefined;');
+    const [printed] = await Promise.all([page.context().waitForEvent('page'), page.click('#print-receipt')]);
+    await printed.waitForLoadState('load');
+    expect(await printed.textContent('#receipt-code')).toBe(code);
+    expect(await printed.textContent('#receipt-key')).toBe(lookupKey);
+    const [download] = await Promise.all([printed.waitForEvent('download'), printed.click('#receipt-pdf')]);
     const file = join(ARTIFACTS, 'receipt.pdf');
     await download.saveAs(file);
     expect(readFileSync(file).subarray(0, 4).toString()).toBe('%PDF');

@@ -105,6 +105,7 @@ describe('public lookup of a dossier (no sign-in)', () => {
           answer: 'Đơn vị đã kiểm tra và chấn chỉnh việc hẹn lại.',
         },
       ],
+      supplementRequest: null,
     });
     const forbidden = [
       applicant.fullName,

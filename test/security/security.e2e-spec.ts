@@ -180,9 +180,18 @@ describe('secrets in answers, security headers and CORS', () => {
     refused(lookup);
     expect(await counts()).toEqual(before);
 
-    // The same intake without the NUL is taken (the refusal was the NUL's, not the form's).
-    const taken = await form('/console/intake', intake.replace('%00', ''), p.tokens.clerk);
-    expect(taken.statusCode).toBe(200);
+    // The same intake without the NUL is taken (the refusal was the NUL's, not the form's), once
+    // previewed: the console saves only the procedure and appointment day it showed.
+    const clean = intake.replace('%00', '');
+    const previewed = await form('/console/intake', clean.replace('step=save', 'step=preview'), p.tokens.clerk);
+    expect(previewed.statusCode).toBe(200);
+    const hidden = (name: string) => new RegExp(`name="${name}"\\s+value="([^"]*)"`).exec(previewed.body)![1];
+    const taken = await form(
+      '/console/intake',
+      `${clean}&previewProcedure=${hidden('previewProcedure')}&previewDue=${hidden('previewDue')}`,
+      p.tokens.clerk,
+    );
+    expect(taken.statusCode).toBe(303);
     expect((await counts()).d).toBe(before.d + 1);
   });
 

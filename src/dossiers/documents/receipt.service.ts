@@ -36,6 +36,12 @@ export class ReceiptService {
   ) {}
 
   async receipt(id: string, user: AuthUser, lookupKey?: string): Promise<PdfFile> {
+    const model = await this.model(id, user, lookupKey);
+    return { fileName: pdfFileName(DOCUMENT_FILE_PREFIX.receipt, model.code), content: await renderReceipt(model) };
+  }
+
+  /** What the receipt says (the PDF and the console's printed page draw the same model). */
+  async model(id: string, user: AuthUser, lookupKey?: string): Promise<ReceiptModel> {
     const row = await this.dossiers.visibleRow(id, user);
     if (lookupKey !== undefined) {
       const stored = await this.repo.lookupKeyHash(id);
@@ -81,6 +87,6 @@ export class ReceiptService {
       lookupKey: lookupKey === undefined ? null : lookupKey.trim().toUpperCase(),
       lookupUrl: publicLookupUrl(this.config, row.code),
     };
-    return { fileName: pdfFileName(DOCUMENT_FILE_PREFIX.receipt, row.code), content: await renderReceipt(model) };
+    return model;
   }
 }

@@ -30,6 +30,13 @@ export class PublicFeedbackDto {
   @ApiProperty({ nullable: true, type: String, description: "the handling unit's answer" }) answer!: string | null;
 }
 
+/** What the agency asked the applicant to add (while the dossier waits for it). */
+export class PublicSupplementRequestDto {
+  @ApiProperty({ example: '2026-02-16T09:00:00+07:00' }) requestedAt!: string;
+  @ApiProperty({ example: 'Thiếu bản vẽ thiết kế' }) reason!: string;
+  @ApiProperty({ type: [String], example: ['Bản vẽ mặt bằng', 'Bản sao sổ đỏ'] }) items!: string[];
+}
+
 /** The public view of a dossier: status and dates only, never personal data. */
 export class PublicDossierDto {
   @ApiProperty({ example: 'H15.50-260213-0007' }) code!: string;
@@ -44,6 +51,12 @@ export class PublicDossierDto {
   @ApiProperty({ nullable: true, type: String }) endedAt!: string | null;
   @ApiProperty({ description: 'whether the dossier has been rated' }) rated!: boolean;
   @ApiProperty({ type: [PublicFeedbackDto] }) feedback!: PublicFeedbackDto[];
+  @ApiProperty({
+    type: PublicSupplementRequestDto,
+    nullable: true,
+    description: 'while the status is awaiting_supplement: the reason and the papers asked for',
+  })
+  supplementRequest!: PublicSupplementRequestDto | null;
 }
 
 export class RateDossierDto {
