@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ReadReplicas } from 'src/database/read-replicas';
 import { CRITERIA } from 'src/public/citizen-rules';
 import type { GroupBy } from 'src/reports/report.types';
 import type { Fraction, Measure } from 'src/reports/index-model';
@@ -79,11 +80,14 @@ export type UnitMeasures = Record<Measure, Fraction>;
 
 @Injectable()
 export class ReportsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   /** The reporting units under a scope unit (null: the roots), in code order. */
   async reportingUnits(scopeId: string | null): Promise<ReportingUnit[]> {
-    return this.dataSource.query(
+    return this.reads.query(
       `SELECT u.id, u.code, u.name FROM units u
        WHERE u.parent_id = $1::uuid OR ($1::uuid IS NULL AND u.parent_id IS NULL) OR u.id = $1::uuid
        ORDER BY (u.id = $1::uuid) DESC, u.code`,
@@ -99,7 +103,7 @@ export class ReportsRepository {
         : groupBy === 'field'
           ? `NULL::uuid AS report_id, s.field_key, NULL::text AS procedure_code`
           : `t.report_id, NULL::text AS field_key, s.procedure_code`;
-    return this.dataSource.query(
+    return this.reads.query(
       `WITH RECURSIVE ${TREE}, ${SUMMARY(COUNT_COLS)}
        SELECT ${key}, ${COUNTS}
        FROM s JOIN tree t ON t.id = s.unit_id
@@ -112,10 +116,10 @@ export class ReportsRepository {
   async labels(): Promise<{ fields: Map<string, string>; procedures: Map<string, string> }> {
     const [fields, procedures]: [{ field_key: string; field: string }[], { code: string; name: string }[]] =
       await Promise.all([
-        this.dataSource.query(
+        this.reads.query(
           `SELECT DISTINCT ON (field_key) field_key, field FROM procedure_versions ORDER BY field_key, created_at DESC`,
         ),
-        this.dataSource.query(
+        this.reads.query(
           `SELECT p.code, v.name FROM procedures p
            JOIN procedure_versions v ON v.procedure_id = p.id AND v.version = p.current_version`,
         ),
@@ -134,7 +138,7 @@ export class ReportsRepository {
       Record<string, number | string>[],
       Record<string, number | string>[],
     ] = await Promise.all([
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE}, ${SUMMARY(INDEX_COLS)}
            SELECT t.report_id, ${COUNTS},
              ${[
@@ -162,7 +166,7 @@ export class ReportsRepository {
       ),
       // The catalogue: the procedures each unit handles (current version, active), and which of
       // them received online dossiers or online payments in the period.
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE},
            used AS (
              SELECT t.report_id, s.procedure_code,
@@ -196,7 +200,7 @@ export class ReportsRepository {
       ),
       // Feedback settled in the period (answered by its deadline, or its deadline passed), and
       // the feedback-handling scores of ratings given in the period after a feedback.
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE},
            fb AS (
              SELECT t.report_id,
@@ -289,7 +293,7 @@ export class ReportsRepository {
       late: number;
     }[]
   > {
-    return this.dataSource.query(
+    return this.reads.query(
       `WITH RECURSIVE sub(id) AS (
          SELECT id FROM units WHERE id = $1::uuid OR ($1::uuid IS NULL AND parent_id IS NULL)
          UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
@@ -315,7 +319,7 @@ export class ReportsRepository {
     period: string,
     unitIds: string[],
   ): Promise<{ unit_id: string; indicator_key: string; ratio: string; username: string; entered_at: Date }[]> {
-    return this.dataSource.query(
+    return this.reads.query(
       `SELECT i.unit_id, i.indicator_key, i.ratio::text AS ratio, u.username, i.entered_at
        FROM index_inputs i JOIN users u ON u.id = i.entered_by
        WHERE i.period = $1 AND i.unit_id = ANY($2::uuid[])`,
