@@ -56,8 +56,7 @@ export function parseLsn(lsn: string | null | undefined): bigint | null {
 
 /** A replica unreachable, restarting, shut down, or a query cancelled by a recovery conflict: run it on the primary. */
 export function replicaUnfit(err: unknown): boolean {
-  const code =
-    (err as { driverError?: { code?: unknown } })?.driverError?.code ?? (err as { code?: unknown })?.code;
+  const code = (err as { driverError?: { code?: unknown } })?.driverError?.code ?? (err as { code?: unknown })?.code;
   if (typeof code === 'string' && /^(08|57P0|53300|40001|55000|25006)/.test(code)) return true;
   const message = String((err as Error)?.message ?? '');
   return /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery|not yet accepting)|conflict with recovery|DataSource is not initialized|Cannot execute operation on .* connection/i.test(
@@ -105,7 +104,6 @@ export interface ReplicaWarning {
   message: string;
 }
 
-type Target = 'replica' | 'primary';
 type Reason = 'fit' | 'none_fit' | 'own_write' | 'replica_failed' | 'not_a_read_request';
 
 /** How long a subject's last write position is remembered (a replica later than that is lagging anyway). */
@@ -300,7 +298,11 @@ export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private markDown(r: Replica, err: unknown): void {
-    if (r.up) this.logger.warn({ replica: r.label, err: (err as Error)?.message }, 'read replica unreachable: reading from the primary');
+    if (r.up)
+      this.logger.warn(
+        { replica: r.label, err: (err as Error)?.message },
+        'read replica unreachable: reading from the primary',
+      );
     r.up = false;
     r.error = String((err as Error)?.message ?? err).slice(0, 200);
     replicaUp.set({ replica: r.label }, 0);

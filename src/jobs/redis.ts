@@ -18,7 +18,12 @@ export function redisConnectionOptions(target: RedisTarget | string): RedisOptio
     db: Number.isInteger(db) ? db : 0,
   };
   if (!t.REDIS_SENTINELS?.length) {
-    return { ...auth, host: url.hostname, port: Number(url.port || 6379), ...(url.protocol === 'rediss:' ? { tls: {} } : {}) };
+    return {
+      ...auth,
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    };
   }
   return {
     ...auth,

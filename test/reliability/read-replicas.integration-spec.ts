@@ -206,7 +206,9 @@ describe('read replicas (DATABASE_READ_URL)', () => {
     const writer = (async () => {
       while (!stop) await intake(apis[0]);
     })();
-    const upBefore = await Promise.all(apis.map(async (a) => metric(await metrics(a), 'db_routed_reads_total', /target="replica"/)));
+    const upBefore = await Promise.all(
+      apis.map(async (a) => metric(await metrics(a), 'db_routed_reads_total', /target="replica"/)),
+    );
     await waitFor(() => statuses.length >= 40, 60_000, 'load running');
     await replica?.end().catch(() => undefined);
     replica = null;
@@ -234,12 +236,16 @@ describe('read replicas (DATABASE_READ_URL)', () => {
     await run('bash', [SERVICES, 'start-postgres', replicaDir], { env: { ...process.env, PG_FSYNC: 'off' } });
     for (const a of apis) await waitFor(async () => (await replicaWarnings(a)).length === 0, 60_000, 'replica back');
     await caughtUp();
-    for (const a of apis) expect((await http(a.url, 'GET', '/dossiers?limit=5', { token: p.tokens.head })).status).toBe(200);
+    for (const a of apis)
+      expect((await http(a.url, 'GET', '/dossiers?limit=5', { token: p.tokens.head })).status).toBe(200);
     const m = await Promise.all(apis.map(metrics));
     const after = m.map((t) => metric(t, 'db_routed_reads_total', /target="replica"/));
     expect(after[0] + after[1]).toBeGreaterThan(upBefore[0] + upBefore[1]);
     expect(
-      m.reduce((s, t) => s + metric(t, 'db_routed_reads_total', /target="primary",reason="(replica_failed|none_fit)"/), 0),
+      m.reduce(
+        (s, t) => s + metric(t, 'db_routed_reads_total', /target="primary",reason="(replica_failed|none_fit)"/),
+        0,
+      ),
     ).toBeGreaterThan(0);
     console.log(
       `read replicas under a replica kill: ${JSON.stringify({ reads: statuses.length, afterKill: statuses.length - atKill })}`,

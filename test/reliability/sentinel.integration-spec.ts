@@ -90,10 +90,10 @@ describe('Redis through Sentinel, with a master failover under load', () => {
       expect(res.status).toBe(200);
       expect(res.body.failed).toEqual([]);
       const ids = (
-        await pg.query<{ id: string }>(
-          `SELECT id FROM dossiers WHERE created_by = $1 AND NOT (id = ANY($2::uuid[]))`,
-          [admin, seen],
-        )
+        await pg.query<{ id: string }>(`SELECT id FROM dossiers WHERE created_by = $1 AND NOT (id = ANY($2::uuid[]))`, [
+          admin,
+          seen,
+        ])
       ).rows.map((r) => r.id);
       seen.push(...ids);
       if (wave === 1) {
