@@ -106,6 +106,17 @@ export interface ReplicaWarning {
 
 type Reason = 'fit' | 'none_fit' | 'own_write' | 'replica_failed' | 'not_a_read_request';
 
+/** A Redis call for read-your-writes waits at most this long (a hung Redis must not hang requests). */
+const REDIS_WAIT_MS = 500;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer')), ms))),
+  ]);
+}
+
 /** How long a subject's last write position is remembered (a replica later than that is lagging anyway). */
 const WRITE_MEMORY_MS = 10 * 60_000;
 
@@ -222,7 +233,10 @@ export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
     if (!prev || prev.lsn < lsn || prev.until < now) this.local.set(key, { lsn, until: now + WRITE_MEMORY_MS });
     if (this.local.size > 50_000) for (const [k, v] of this.local) if (v.until < now) this.local.delete(k);
     try {
-      await this.redis!.eval(NOTE_WRITE, 1, key, lsn.toString(16).padStart(16, '0'), String(WRITE_MEMORY_MS));
+      await within(
+        this.redis!.eval(NOTE_WRITE, 1, key, lsn.toString(16).padStart(16, '0'), String(WRITE_MEMORY_MS)),
+        REDIS_WAIT_MS,
+      );
     } catch (err) {
       // Another API process may then serve this subject a replica's older answer until it catches up.
       this.logger.warn({ err: (err as Error).message }, 'read-your-writes position not shared (Redis unreachable)');
@@ -334,7 +348,7 @@ export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
     const mine = this.local.get(key);
     const local = mine && mine.until >= Date.now() ? mine.lsn : null;
     try {
-      const shared = await this.redis!.get(key);
+      const shared = await within(this.redis!.get(key), REDIS_WAIT_MS);
       const lsn = shared ? BigInt(`0x${shared}`) : null;
       return lsn !== null && (local === null || lsn > local) ? lsn : local;
     } catch {
