@@ -6,6 +6,12 @@
 #   docker/services.sh start DIR [persist]   start both on free ports, data under DIR; writes DIR/env
 #   docker/services.sh stop DIR              stop both cleanly
 #   docker/services.sh stop-redis DIR | start-redis DIR | stop-postgres DIR | start-postgres DIR
+#   docker/services.sh start-replica PRIMARY_DIR DIR   a streaming replica of PRIMARY_DIR's PostgreSQL
+#                                            (pg_basebackup -R), data under DIR; writes DIR/env
+#   docker/services.sh crash-postgres DIR    immediate shutdown (no checkpoint: a crash for the tests)
+#
+# Redis Sentinel needs no other package: `redis-server CONF --sentinel` is Sentinel (the tests start
+# their own Sentinels that way; Debian's redis-sentinel package only adds a system service).
 #
 # DIR/env holds DATABASE_URL and REDIS_URL (and the ports) for the caller to source.
 set -euo pipefail
@@ -71,6 +77,24 @@ start_postgres() {
   fi
 }
 
+start_replica() {
+  local primary=$1 dir=$2 port=$3 bin primary_port; bin=$(pg_bindir)
+  primary_port=$(sed -n 's/^PG_PORT=//p' "$primary/env")
+  mkdir -p "$dir/pg"; chmod 755 "$dir"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir/pg"
+  if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+    # -R writes primary_conninfo and standby.signal; -X stream copies the WAL of the backup itself.
+    as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/pg/data" -R -X stream -c fast >/dev/null
+  fi
+  start_postgres "$dir" "$port"
+}
+
+crash_postgres() {
+  local dir=$1 bin; bin=$(pg_bindir)
+  [ -f "$dir/pg/data/postmaster.pid" ] || return 0
+  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -m immediate -w -t 60 stop >/dev/null || true
+}
+
 stop_postgres() {
   local dir=$1 bin; bin=$(pg_bindir)
   [ -f "$dir/pg/data/postmaster.pid" ] || return 0
@@ -127,5 +151,19 @@ ENV
   stop-postgres) dir=$(realpath -m "${2:?DIR}"); stop_postgres "$dir" ;;
   start-redis) dir=$(realpath -m "${2:?DIR}"); . "$dir/env"; start_redis "$dir" "$REDIS_PORT" "${3:-temp}" ;;
   start-postgres) dir=$(realpath -m "${2:?DIR}"); . "$dir/env"; start_postgres "$dir" "$PG_PORT" ;;
-  *) echo "usage: $0 install | start DIR [persist] | stop DIR | stop-redis DIR | start-redis DIR | stop-postgres DIR | start-postgres DIR" >&2; exit 2 ;;
+  crash-postgres) dir=$(realpath -m "${2:?DIR}"); crash_postgres "$dir" ;;
+  start-replica)
+    primary=$(realpath -m "${2:?PRIMARY_DIR}"); dir=$(realpath -m "${3:?DIR}"); mkdir -p "$dir"
+    install
+    pg_port=$(free_port)
+    # shellcheck disable=SC1091
+    [ -f "$dir/env" ] && { . "$dir/env"; pg_port=$PG_PORT; }
+    start_replica "$primary" "$dir" "$pg_port"
+    cat > "$dir/env" <<ENV
+PG_PORT=$pg_port
+DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/${PG_DATABASE:-sla}
+ENV
+    log "PostgreSQL replica of $primary on 127.0.0.1:$pg_port (data in $dir)"
+    ;;
+  *) echo "usage: $0 install | start DIR [persist] | stop DIR | stop-redis DIR | start-redis DIR | stop-postgres DIR | start-postgres DIR | crash-postgres DIR | start-replica PRIMARY_DIR DIR" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { UnitEntity } from 'src/catalogue/unit.entity';
+import { ReadReplicas } from 'src/database/read-replicas';
 
 /** A transaction handle; services pass it through without touching TypeORM. */
 export type UnitTx = EntityManager;
@@ -11,7 +12,10 @@ const TREE_LOCK_KEY = 1_764_400_001;
 @Injectable()
 export class UnitsRepository {
   private readonly repo: Repository<UnitEntity>;
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {
     this.repo = dataSource.getRepository(UnitEntity);
   }
 
@@ -50,13 +54,16 @@ export class UnitsRepository {
 
   /** By code; rows fetched limit + 1 for the page's next cursor. */
   list(opts: { limit: number; afterCode?: string; parentId?: string }): Promise<UnitEntity[]> {
-    const qb = this.repo
-      .createQueryBuilder('u')
-      .orderBy('u.code', 'ASC')
-      .limit(opts.limit + 1);
-    if (opts.afterCode !== undefined) qb.andWhere('u.code > :after', { after: opts.afterCode });
-    if (opts.parentId !== undefined) qb.andWhere('u.parent_id = :parentId', { parentId: opts.parentId });
-    return qb.getMany();
+    return this.reads.run((m) => {
+      const qb = m
+        .getRepository(UnitEntity)
+        .createQueryBuilder('u')
+        .orderBy('u.code', 'ASC')
+        .limit(opts.limit + 1);
+      if (opts.afterCode !== undefined) qb.andWhere('u.code > :after', { after: opts.afterCode });
+      if (opts.parentId !== undefined) qb.andWhere('u.parent_id = :parentId', { parentId: opts.parentId });
+      return qb.getMany();
+    });
   }
 
   save(unit: Partial<UnitEntity>, manager: EntityManager = this.dataSource.manager): Promise<UnitEntity> {

@@ -37,6 +37,26 @@ describe('configuration', () => {
       expect(() => loadConfig({ ...valid, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
   });
 
+  it('takes read replicas as postgres URLs and Sentinels as host:port, naming a bad entry', () => {
+    const c = loadConfig({
+      ...valid,
+      DATABASE_READ_URL: 'postgres://ro@10.0.0.2:5432/sla, postgres://ro@10.0.0.3/sla',
+      REDIS_SENTINELS: '10.0.0.5:26379,sentinel-2.internal:26379, [fd00::7]:26379',
+      REDIS_SENTINEL_MASTER: 'sla-queues',
+    });
+    expect(c.DATABASE_READ_URL).toEqual(['postgres://ro@10.0.0.2:5432/sla', 'postgres://ro@10.0.0.3/sla']);
+    expect(c.REDIS_SENTINELS).toEqual(['10.0.0.5:26379', 'sentinel-2.internal:26379', '[fd00::7]:26379']);
+    expect(c.REDIS_SENTINEL_MASTER).toBe('sla-queues');
+    expect(loadConfig(valid).DATABASE_READ_URL).toEqual([]);
+    expect(loadConfig(valid).REDIS_SENTINELS).toEqual([]);
+    expect(() => loadConfig({ ...valid, DATABASE_READ_URL: 'postgres://a/x,mysql://b/x' })).toThrow(
+      /DATABASE_READ_URL/,
+    );
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.5' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINEL_MASTER: 'a b' })).toThrow(/REDIS_SENTINEL_MASTER/);
+    expect(() => loadConfig({ ...valid, DATABASE_READ_MAX_LAG_MS: '10' })).toThrow(/DATABASE_READ_MAX_LAG_MS/);
+  });
+
   it('refuses to start without a JWT secret', () => {
     expect(() => loadConfig({})).toThrow(/JWT_SECRET/);
   });

@@ -65,8 +65,49 @@ export class EnvironmentVariables {
   @Max(200)
   DATABASE_POOL_SIZE = 20;
 
+  /**
+   * Streaming replicas (comma-separated PostgreSQL URLs) that serve reports, public lookups and
+   * lists; empty: every read goes to DATABASE_URL. A replica behind the user's own last write, more
+   * than DATABASE_READ_MAX_LAG_MS behind the primary, or unreachable is skipped for the primary.
+   */
+  @Transform(toList)
+  @IsUrl(
+    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    { each: true, message: 'each DATABASE_READ_URL entry must be a postgres:// URL' },
+  )
+  DATABASE_READ_URL: string[] = [];
+
+  /** A replica further behind the primary than this (ms) is not read from, and readiness warns. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_READ_MAX_LAG_MS = 10_000;
+
+  /** How often (ms) each process checks its replicas' replay position and the primary's. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  DATABASE_READ_CHECK_MS = 1000;
+
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /**
+   * Redis Sentinels (comma-separated host:port). When set, every Redis client asks them for the
+   * current master named REDIS_SENTINEL_MASTER (REDIS_URL then only gives the password and the
+   * database number) and follows a failover.
+   */
+  @Transform(toList)
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, {
+    each: true,
+    message: 'each REDIS_SENTINELS entry must be host:port',
+  })
+  REDIS_SENTINELS: string[] = [];
+
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'REDIS_SENTINEL_MASTER must be a Sentinel master name' })
+  REDIS_SENTINEL_MASTER = 'mymaster';
 
   /** Key prefix of every BullMQ queue, so several deployments can share one Redis. */
   @Matches(/^[a-z0-9_-]{1,40}$/i, { message: 'QUEUE_PREFIX must be 1-40 letters, digits, - or _' })

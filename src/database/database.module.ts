@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { dataSourceOptions } from 'src/database/data-source-options';
+import { ReadContextInterceptor, ReadReplicas } from 'src/database/read-replicas';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -10,5 +13,8 @@ import { dataSourceOptions } from 'src/database/data-source-options';
       useFactory: (c: AppConfig) => ({ ...dataSourceOptions(c.DATABASE_URL, c.DATABASE_POOL_SIZE), retryAttempts: 3 }),
     }),
   ],
+  // Read replicas (DATABASE_READ_URL) and the request context that keeps a user's reads after their own writes.
+  providers: [ReadReplicas, { provide: APP_INTERCEPTOR, useClass: ReadContextInterceptor }],
+  exports: [ReadReplicas],
 })
 export class DatabaseModule {}

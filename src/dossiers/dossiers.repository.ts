@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ReadReplicas } from 'src/database/read-replicas';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import type { PortalFacts } from 'src/reports/portal-facts';
 
@@ -285,7 +286,10 @@ function bulkInsert(table: string, columns: readonly string[], rows: readonly Re
 
 @Injectable()
 export class DossiersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     // READ COMMITTED is PostgreSQL's default: naming it would cost a SET TRANSACTION round trip.
@@ -579,7 +583,7 @@ export class DossiersRepository {
       where.push(`(d.received_at, d.id) < (${p(f.after.receivedAt)}::timestamptz, ${p(f.after.id)}::uuid)`);
     const order = f.order === 'urgency' ? `${URGENCY_WAITING}, d.last_due_at, d.id` : `d.received_at DESC, d.id DESC`;
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`;
-    return this.dataSource.query(sql, params);
+    return this.reads.query(sql, params);
   }
 
   async hasDossiersOfUnit(unitId: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { DomainError } from 'src/common/domain-error';
 import { registry } from 'src/common/metrics';
 import { CalendarService } from 'src/calendar/calendar.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ReadReplicas } from 'src/database/read-replicas';
 import { QueueService } from 'src/jobs/queue.service';
 import { createRedis } from 'src/jobs/redis';
 import { Gauge } from 'prom-client';
@@ -41,9 +42,10 @@ export class HealthService implements OnModuleDestroy {
     private readonly dataSource: DataSource,
     private readonly queues: QueueService,
     private readonly calendars: CalendarService,
+    private readonly reads: ReadReplicas,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'probe');
+    this.redis = createRedis(config, 'probe');
   }
 
   async ready() {
@@ -57,11 +59,12 @@ export class HealthService implements OnModuleDestroy {
     };
     if (checks.postgres === 'up' && checks.redis === 'up') {
       // Still ready (the service works), but say what an operator must act on.
-      const warnings = await this.calendars
+      const calendar = await this.calendars
         .horizon()
         .then((h) => h.warnings)
         .catch(() => []);
-      return { status: 'ready', checks, warnings };
+      // Read replicas down or lagging: reads fall back to the primary, so still ready.
+      return { status: 'ready', checks, warnings: [...calendar, ...this.reads.warnings()] };
     }
     throw new DomainError(
       'NOT_READY',

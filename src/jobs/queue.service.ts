@@ -12,7 +12,7 @@ export class QueueService implements BeforeApplicationShutdown {
   readonly queues: ReadonlyMap<QueueName, Queue>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.connection = createRedis(config.REDIS_URL, 'producer');
+    this.connection = createRedis(config, 'producer');
     this.queues = new Map(
       QUEUE_NAMES.map((name) => {
         const q = new Queue(name, { connection: this.connection, prefix: config.QUEUE_PREFIX });

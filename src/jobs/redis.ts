@@ -1,19 +1,63 @@
 import IORedis, { RedisOptions } from 'ioredis';
 
+/** Where Redis is: a URL, or Sentinels naming the current master (the URL then gives password and db). */
+export interface RedisTarget {
+  REDIS_URL: string;
+  REDIS_SENTINELS?: readonly string[];
+  REDIS_SENTINEL_MASTER?: string;
+}
+
+/** ioredis options for the target: the URL's parts, or Sentinel mode. */
+export function redisConnectionOptions(target: RedisTarget | string): RedisOptions {
+  const t: RedisTarget = typeof target === 'string' ? { REDIS_URL: target } : target;
+  const url = new URL(t.REDIS_URL);
+  const db = Number(url.pathname.replace(/^\//, '') || 0);
+  const auth: RedisOptions = {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    db: Number.isInteger(db) ? db : 0,
+  };
+  if (!t.REDIS_SENTINELS?.length) {
+    return {
+      ...auth,
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    };
+  }
+  return {
+    ...auth,
+    sentinels: t.REDIS_SENTINELS.map((hp) => {
+      const i = hp.lastIndexOf(':');
+      return { host: hp.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hp.slice(i + 1)) };
+    }),
+    name: t.REDIS_SENTINEL_MASTER ?? 'mymaster',
+    // Ask the Sentinels again at once when they announce a new master (+switch-master), rather
+    // than waiting for the old master's connection to fail.
+    failoverDetector: true,
+    sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
+    // A demoted master answers writes with READONLY: reconnect (to the new master, found through
+    // the Sentinels) and send the command again.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
 /**
  * Producers (the API) fail fast while Redis is down (no offline queue), so a request never hangs on
  * Redis: what it meant to enqueue is already a row in Postgres and the sweep re-enqueues it later.
  * Workers block on Redis and must not give up (maxRetriesPerRequest: null, as BullMQ requires).
+ * With REDIS_SENTINELS every client finds the master through the Sentinels and follows a failover.
  */
-export function createRedis(url: string, role: 'producer' | 'worker' | 'probe'): IORedis {
+export function createRedis(target: RedisTarget | string, role: 'producer' | 'worker' | 'probe'): IORedis {
   const base: RedisOptions = {
+    ...redisConnectionOptions(target),
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     lazyConnect: false,
   };
-  const client = new IORedis(url, base);
+  const client = new IORedis(base);
   // Connection errors are reported by readiness and retried; do not crash on the 'error' event.
   client.on('error', () => undefined);
   return client;

@@ -31,7 +31,7 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     for (const queue of QUEUE_NAMES) {
-      const connection = createRedis(this.config.REDIS_URL, 'worker');
+      const connection = createRedis(this.config, 'worker');
       this.connections.push(connection);
       const worker = new Worker(queue, (job) => this.dispatch(job), {
         connection,

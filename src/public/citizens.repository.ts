@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ReadReplicas } from 'src/database/read-replicas';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import {
   INDEX_FEEDBACK_KINDS,
@@ -104,7 +105,10 @@ const CLOSE_ANSWERED = `
 
 @Injectable()
 export class CitizensRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction('READ COMMITTED', work);
@@ -112,7 +116,7 @@ export class CitizensRepository {
 
   /** One indexed read, whether or not a key is to be checked, so a known code costs what an unknown one does. */
   async publicDossier(code: string): Promise<PublicDossierRow | null> {
-    const rows: PublicDossierRow[] = await this.dataSource.query(
+    const rows: PublicDossierRow[] = await this.reads.query(
       `SELECT id, code, procedure_id, procedure_version, handling_unit_id, lookup_key_hash, state
        FROM dossiers WHERE code = $1`,
       [code],
@@ -132,7 +136,7 @@ export class CitizensRepository {
   // ---- ratings ----------------------------------------------------------------------------------
 
   async isRated(dossierId: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM dossier_ratings WHERE dossier_id = $1`, [dossierId]);
+    const rows = await this.reads.query(`SELECT 1 FROM dossier_ratings WHERE dossier_id = $1`, [dossierId]);
     return rows.length > 0;
   }
 
@@ -173,7 +177,7 @@ export class CitizensRepository {
     const { values, p } = params();
     const where = this.ratingWhere(f, p);
     const sums = CRITERIA.map((_, i) => `coalesce(sum(r.criteria[${i + 1}]), 0)::int AS c${i}`).join(', ');
-    const [row]: Record<string, number>[] = await this.dataSource.query(
+    const [row]: Record<string, number>[] = await this.reads.query(
       `SELECT count(*)::int AS n, ${sums},
          count(*) FILTER (WHERE r.verdict = 'very_satisfied')::int AS very_satisfied,
          count(*) FILTER (WHERE r.verdict = 'satisfied')::int AS satisfied,
@@ -196,7 +200,7 @@ export class CitizensRepository {
       const cond = `(r.rated_at, r.id) < (${p(after.ratedAt)}::timestamptz, ${p(after.id)}::uuid)`;
       where = where ? `${where} AND ${cond}` : `WHERE ${cond}`;
     }
-    const rows: RatingRow[] = await this.dataSource.query(
+    const rows: RatingRow[] = await this.reads.query(
       `SELECT r.id, r.dossier_id, d.code AS dossier_code, d.procedure_code, r.criteria, r.verdict, r.comment, r.rated_at
        FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id ${where}
        ORDER BY r.rated_at DESC, r.id DESC LIMIT ${p(limit + 1)}`,
@@ -233,7 +237,7 @@ export class CitizensRepository {
 
   /** What the public lookup shows of a dossier's feedback: no content (it may hold personal data), no people. */
   publicFeedback(dossierId: string): Promise<PublicFeedbackRow[]> {
-    return this.dataSource.query(
+    return this.reads.query(
       `SELECT kind, lodged_at, due_at, answer, answered_at FROM dossier_feedback
        WHERE dossier_id = $1 ORDER BY lodged_at, id`,
       [dossierId],
@@ -253,7 +257,7 @@ export class CitizensRepository {
     if (f.open !== undefined) where.push(f.open ? 'f.answered_at IS NULL' : 'f.answered_at IS NOT NULL');
     if (f.dossierId) where.push(`f.dossier_id = ${p(f.dossierId)}`);
     if (f.after) where.push(`(f.lodged_at, f.id) < (${p(f.after.lodgedAt)}::timestamptz, ${p(f.after.id)}::uuid)`);
-    return this.dataSource.query(
+    return this.reads.query(
       `${FEEDBACK_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY f.lodged_at DESC, f.id DESC LIMIT ${p(f.limit + 1)}`,
       values,

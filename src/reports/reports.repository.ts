@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ReadReplicas } from 'src/database/read-replicas';
 import { CRITERIA } from 'src/public/citizen-rules';
 import type { GroupBy } from 'src/reports/report.types';
 import type { Fraction, Measure } from 'src/reports/index-model';
@@ -80,11 +81,14 @@ export type UnitMeasures = Record<Measure, Fraction>;
 
 @Injectable()
 export class ReportsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   /** The reporting units under a scope unit (null: the roots), in code order. */
   async reportingUnits(scopeId: string | null): Promise<ReportingUnit[]> {
-    return this.dataSource.query(
+    return this.reads.query(
       `SELECT u.id, u.code, u.name FROM units u
        WHERE u.parent_id = $1::uuid OR ($1::uuid IS NULL AND u.parent_id IS NULL) OR u.id = $1::uuid
        ORDER BY (u.id = $1::uuid) DESC, u.code`,
@@ -100,7 +104,7 @@ export class ReportsRepository {
         : groupBy === 'field'
           ? `NULL::uuid AS report_id, s.field_key, NULL::text AS procedure_code`
           : `t.report_id, NULL::text AS field_key, s.procedure_code`;
-    return this.dataSource.query(
+    return this.reads.query(
       `WITH RECURSIVE ${TREE}, ${SUMMARY(COUNT_COLS)}
        SELECT ${key}, ${COUNTS}
        FROM s JOIN tree t ON t.id = s.unit_id
@@ -113,10 +117,10 @@ export class ReportsRepository {
   async labels(): Promise<{ fields: Map<string, string>; procedures: Map<string, string> }> {
     const [fields, procedures]: [{ field_key: string; field: string }[], { code: string; name: string }[]] =
       await Promise.all([
-        this.dataSource.query(
+        this.reads.query(
           `SELECT DISTINCT ON (field_key) field_key, field FROM procedure_versions ORDER BY field_key, created_at DESC`,
         ),
-        this.dataSource.query(
+        this.reads.query(
           `SELECT p.code, v.name FROM procedures p
            JOIN procedure_versions v ON v.procedure_id = p.id AND v.version = p.current_version`,
         ),
@@ -139,7 +143,7 @@ export class ReportsRepository {
       Record<string, number | string>[],
       Record<string, number | string>[],
     ] = await Promise.all([
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE}, ${SUMMARY(INDEX_COLS)}
            SELECT t.report_id, ${COUNTS},
              ${[
@@ -171,7 +175,7 @@ export class ReportsRepository {
       // them received online dossiers or online payments in the period. 1.3 checks the seven
       // statutory parts (Decree 63/2010 Art. 8(2)): name, sequence of steps, method, components,
       // time limit (always set), who may apply, agency (the handling unit, always set).
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE},
            used AS (
              SELECT t.report_id, s.procedure_code,
@@ -213,7 +217,7 @@ export class ReportsRepository {
       // after it scoring "handling of feedback" 0), the overdue (answered after its deadline, or
       // unanswered past it now) and the repeated (another feedback on the same dossier lodged
       // after this one was answered).
-      this.dataSource.query(
+      this.reads.query(
         `WITH RECURSIVE ${TREE},
            fb AS (
              SELECT t.report_id, f.id, f.dossier_id, f.lodged_at, f.answered_at, f.due_at
@@ -306,7 +310,7 @@ export class ReportsRepository {
       late: number;
     }[]
   > {
-    return this.dataSource.query(
+    return this.reads.query(
       `WITH RECURSIVE sub(id) AS (
          SELECT id FROM units WHERE id = $1::uuid OR ($1::uuid IS NULL AND parent_id IS NULL)
          UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
@@ -332,7 +336,7 @@ export class ReportsRepository {
     period: string,
     unitIds: string[],
   ): Promise<{ unit_id: string; indicator_key: string; ratio: string; username: string; entered_at: Date }[]> {
-    return this.dataSource.query(
+    return this.reads.query(
       `SELECT i.unit_id, i.indicator_key, i.ratio::text AS ratio, u.username, i.entered_at
        FROM index_inputs i JOIN users u ON u.id = i.entered_by
        WHERE i.period = $1 AND i.unit_id = ANY($2::uuid[])`,
