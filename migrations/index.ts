@@ -12,6 +12,7 @@ import { SatisfactionLateRule1765100000001 } from './1765100000001-satisfaction-
 import { DeliveryClaims1765300000000 } from './1765300000000-delivery-claims';
 import { PausedOverdueAlerts1765100000002 } from './1765100000002-paused-overdue-alerts';
 import { PortalIdentifiers1765350000000 } from './1765350000000-portal-identifiers';
+import { Exchange1765600000000 } from './1765600000000-exchange';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   QueueIndexes1765200000000,
   DeliveryClaims1765300000000,
   PortalIdentifiers1765350000000,
+  Exchange1765600000000,
 ];

@@ -16,6 +16,8 @@ import { ConsoleModule } from 'src/console/console.module';
 import { SlaModule } from 'src/sla/sla.module';
 import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
+import { IntegrationsModule } from 'src/integrations/integrations.module';
+import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
 
 /** The HTTP API process. */
 @Module({
@@ -35,6 +37,8 @@ import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
     WebhooksModule,
     ReportsModule,
     ConsoleModule,
+    IntegrationsModule,
+    PortalSyncModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

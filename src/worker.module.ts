@@ -22,6 +22,9 @@ import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
 import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
 import { ReportsModule } from 'src/reports/reports.module';
+import { PortalSyncHandler } from 'src/portal-sync/portal-sync.handler';
+import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
+import { PortalSyncSweepHandler } from 'src/portal-sync/portal-sync-sweep.handler';
 
 const HANDLERS = [
   ProbeHandler,
@@ -31,6 +34,8 @@ const HANDLERS = [
   DeliverHandler,
   DeliveriesSweepHandler,
   ReportsCompactHandler,
+  PortalSyncHandler,
+  PortalSyncSweepHandler,
 ];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
@@ -48,6 +53,7 @@ const HANDLERS = [
     SlaModule,
     DeliveryModule,
     ReportsModule,
+    PortalSyncModule,
   ],
   providers: [
     ProbeHandler,
