@@ -377,15 +377,15 @@ export class FeedService {
           existing: false,
           ext: `${tag}:${k}`,
         }));
-        const candidate = sortPlaced([...placed, ...fresh]);
+        let candidate = sortPlaced([...placed, ...fresh]);
         try {
-          foldPlaced(candidate, ctx);
+          candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
         } catch (err) {
           outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
           continue;
         }
         placed = candidate;
-        next += fresh.length;
+        next = Math.max(next, ...placed.map((p) => p.order + 1));
         if (s.fp) applied.push(s.fp);
         outcomes[i] = 'applied';
       }
@@ -446,6 +446,51 @@ function atLastStep(state: DossierState, ctx: FoldContext): boolean {
 
 function sortPlaced(list: Placed[]): Placed[] {
   return [...list].sort((a, b) => a.e.at - b.e.at || a.order - b.order);
+}
+
+const RESUME: Partial<Record<string, { action: 'receive_supplement' | 'confirm_payment'; payload: Record<string, unknown> }>> = {
+  awaiting_supplement: { action: 'receive_supplement', payload: { implied: true } },
+  awaiting_payment: { action: 'confirm_payment', payload: { implied: true, paidOnline: false } },
+};
+
+/**
+ * Folds a history with a late step placed in it. When a later known event no longer fits because
+ * the late step paused the dossier (a supplement or payment request arriving after the step that
+ * followed its answer), the answer is implied right before that event, as for a skipped status.
+ * Throws the lifecycle's error when the history still does not fold.
+ */
+function repairPlaced(list: Placed[], ctx: FoldContext, firstOrder: number, tag: string): Placed[] {
+  let out = list;
+  let order = firstOrder;
+  for (let tries = 0; tries < 20; tries++) {
+    let state: DossierState | null = null;
+    let failedAt = -1;
+    let error: unknown = null;
+    for (let k = 0; k < out.length; k++) {
+      try {
+        state = applyEvent(state, out[k].e, ctx);
+      } catch (err) {
+        failedAt = k;
+        error = err;
+        break;
+      }
+    }
+    if (failedAt < 0) return out;
+    const resume = state ? RESUME[state.status] : undefined;
+    const failing = out[failedAt];
+    if (!resume || !(error instanceof LifecycleError) || ['receive_supplement', 'confirm_payment'].includes(failing.e.action))
+      throw error;
+    // Just before the event that needs it, so that the order by (instant, arrival) keeps it there.
+    const prevAt = failedAt > 0 ? out[failedAt - 1].e.at : failing.e.at;
+    const bridge: Placed = {
+      e: { action: resume.action, at: Math.max(prevAt, failing.e.at - 1), actorUserId: null, payload: { ...resume.payload } },
+      order: order++,
+      existing: false,
+      ext: `${tag}:r${tries}`,
+    };
+    out = sortPlaced([...out.slice(0, failedAt), bridge, ...out.slice(failedAt)]);
+  }
+  throw new LifecycleError('RULE_VIOLATION', 'lịch sử không ghép được');
 }
 
 function foldPlaced(list: Placed[], ctx: FoldContext): { state: DossierState; statuses: string[] } {

@@ -227,9 +227,15 @@ export class IntegrationsRepository {
   }
 
   /** Oldest first: records are re-applied in the order they arrived. */
-  async rejectedBatch(sourceId: string | undefined, afterReceived: Date | null, afterId: string | null, limit: number): Promise<RejectedRow[]> {
-    const params: unknown[] = [limit];
-    const where: string[] = [];
+  async rejectedBatch(
+    service: string,
+    sourceId: string | undefined,
+    afterReceived: Date | null,
+    afterId: string | null,
+    limit: number,
+  ): Promise<RejectedRow[]> {
+    const params: unknown[] = [limit, service];
+    const where: string[] = ['service = $2'];
     if (sourceId) where.push(`source_id = $${params.push(sourceId)}`);
     if (afterReceived && afterId)
       where.push(`(received_at, id) > ($${params.push(afterReceived)}::timestamptz, $${params.push(afterId)}::uuid)`);

@@ -15,7 +15,7 @@ import type {
   SourceDto,
   SourceWithKeyDto,
 } from 'src/integrations/dto/integration.dto';
-import type { DvcqgService } from 'src/integrations/dvcqg-format';
+import { type DvcqgService, SERVICES } from 'src/integrations/dvcqg-format';
 import { FeedService } from 'src/integrations/feed.service';
 import { IntegrationsRepository, RejectedRow, SourceRow } from 'src/integrations/integrations.repository';
 
@@ -160,13 +160,16 @@ export class IntegrationsService {
 
   async reprocessAll(sourceId: string | undefined, actor: AuthUser): Promise<ReprocessResultDto> {
     const result = { reprocessed: 0, stillRejected: 0 };
-    let after: { r: Date; i: string } | null = null;
-    for (;;) {
-      const rows = await this.repo.rejectedBatch(sourceId, after?.r ?? null, after?.i ?? null, REPROCESS_BATCH);
-      for (const row of rows) await this.reprocess(row, result);
-      if (rows.length < REPROCESS_BATCH) break;
-      const last = rows[rows.length - 1];
-      after = { r: last.received_at, i: last.id };
+    // Records before progress items: an item kept because its dossier's record was kept needs it first.
+    for (const service of SERVICES) {
+      let after: { r: Date; i: string } | null = null;
+      for (;;) {
+        const rows = await this.repo.rejectedBatch(service, sourceId, after?.r ?? null, after?.i ?? null, REPROCESS_BATCH);
+        for (const row of rows) await this.reprocess(row, result);
+        if (rows.length < REPROCESS_BATCH) break;
+        const last = rows[rows.length - 1];
+        after = { r: last.received_at, i: last.id };
+      }
     }
     await this.audit.record({
       actorUserId: actor.id,
