@@ -74,8 +74,12 @@ export class Exchange1765600000000 implements MigrationInterface {
         claimed_until timestamptz,
         pending_since timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX portal_sync_pending_idx ON portal_sync (pending_since, dossier_id) WHERE synced_seq < target_seq`);
-    await q.query(`CREATE INDEX portal_sync_failing_idx ON portal_sync (failing_since, dossier_id) WHERE failing_since IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX portal_sync_pending_idx ON portal_sync (pending_since, dossier_id) WHERE synced_seq < target_seq`,
+    );
+    await q.query(
+      `CREATE INDEX portal_sync_failing_idx ON portal_sync (failing_since, dossier_id) WHERE failing_since IS NOT NULL`,
+    );
     // Statement level with a transition table: a bulk import of 10,000 histories costs one INSERT here.
     await q.query(`
       CREATE FUNCTION portal_sync_enqueue() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$

@@ -21,7 +21,14 @@ export function parseDvcqgDate(value: unknown): number | null {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s) - VN_OFFSET_MS;
   const back = new Date(ms + VN_OFFSET_MS);
   // Date.UTC rolls 31/02 over to March: refuse instead.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+  if (
+    back.getUTCFullYear() !== y ||
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
     return null;
   return ms;
 }
@@ -53,11 +60,20 @@ export const INBOUND_STATUS: Record<number, { status: DossierStatus; action: Liv
 
 /** "4" / 4 / " 4 " → 4; anything else → null. */
 export function statusCode(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   return Number.isInteger(n) && INBOUND_STATUS[n] ? n : null;
 }
 
-export const CHANNEL_OF: Record<string, 'direct' | 'online' | 'postal'> = { '1': 'direct', '2': 'online', '3': 'postal' };
+export const CHANNEL_OF: Record<string, 'direct' | 'online' | 'postal'> = {
+  '1': 'direct',
+  '2': 'online',
+  '3': 'postal',
+};
 export const CHANNEL_CODE: Record<string, string> = { direct: '1', online: '2', postal: '3' };
 export const APPLICANT_KIND_OF: Record<string, 'citizen' | 'business' | 'agency' | 'organisation'> = {
   '1': 'citizen',
@@ -65,7 +81,12 @@ export const APPLICANT_KIND_OF: Record<string, 'citizen' | 'business' | 'agency'
   '3': 'agency',
   '4': 'organisation',
 };
-export const APPLICANT_KIND_CODE: Record<string, string> = { citizen: '1', business: '2', agency: '3', organisation: '4' };
+export const APPLICANT_KIND_CODE: Record<string, string> = {
+  citizen: '1',
+  business: '2',
+  agency: '3',
+  organisation: '4',
+};
 
 const OPEN: readonly DossierStatus[] = ['received', 'in_progress', 'awaiting_supplement', 'awaiting_payment'];
 const RUNNING: readonly DossierStatus[] = ['received', 'in_progress'];
@@ -114,17 +135,20 @@ export function eventsToReach(
   if (target.action === null) return { events: [] };
   if (current === target.status) {
     // The same status again: only a 4 means something (the next step of the process).
-    if (code === 4 && !atLastStep) return { events: [{ action: 'forward', payload: { ...portal, ...(text ? { note: text } : {}) } }] };
+    if (code === 4 && !atLastStep)
+      return { events: [{ action: 'forward', payload: { ...portal, ...(text ? { note: text } : {}) } }] };
     return { events: [] };
   }
   if (!OPEN.includes(current)) {
-    if (current === 'resolved' && code === 10) return { events: [{ action: 'return', payload: { ...portal, ...(text ? { note: text } : {}) } }] };
+    if (current === 'resolved' && code === 10)
+      return { events: [{ action: 'return', payload: { ...portal, ...(text ? { note: text } : {}) } }] };
     return { error: `hồ sơ đã kết thúc (${current}); không thể chuyển sang trạng thái ${code}` };
   }
   const events: PlannedEvent[] = [];
   const resume = (mark: Record<string, unknown>) => {
     if (current === 'awaiting_supplement') events.push({ action: 'receive_supplement', payload: { ...mark } });
-    if (current === 'awaiting_payment') events.push({ action: 'confirm_payment', payload: { ...mark, paidOnline: false } });
+    if (current === 'awaiting_payment')
+      events.push({ action: 'confirm_payment', payload: { ...mark, paidOnline: false } });
   };
   switch (target.action) {
     case 'forward':
@@ -143,7 +167,10 @@ export function eventsToReach(
       if (facts.amount === null || !(facts.amount > 0))
         return { error: 'yêu cầu nghĩa vụ tài chính mà không có số tiền (DanhSachLePhi[].Gia)' };
       resume(implied);
-      events.push({ action: 'request_payment', payload: { ...portal, amount: facts.amount, ...(text ? { note: text } : {}) } });
+      events.push({
+        action: 'request_payment',
+        payload: { ...portal, amount: facts.amount, ...(text ? { note: text } : {}) },
+      });
       return { events };
     case 'reject':
     case 'stop':
@@ -165,7 +192,8 @@ export function eventsToReach(
           ...(facts.resultFileUrl ? { resultFileUrl: facts.resultFileUrl } : {}),
         },
       });
-      if (target.action === 'return') events.push({ action: 'return', payload: { ...portal, ...(text ? { note: text } : {}) } });
+      if (target.action === 'return')
+        events.push({ action: 'return', payload: { ...portal, ...(text ? { note: text } : {}) } });
       return { events };
     }
     default:
@@ -232,7 +260,9 @@ export function text(v: unknown, max = 2000): string | null {
 }
 
 const docsOf = (r: Record<string, unknown>, key: string): Record<string, unknown>[] =>
-  Array.isArray(r[key]) ? (r[key] as unknown[]).filter((d): d is Record<string, unknown> => !!d && typeof d === 'object') : [];
+  Array.isArray(r[key])
+    ? (r[key] as unknown[]).filter((d): d is Record<string, unknown> => !!d && typeof d === 'object')
+    : [];
 
 /**
  * The intake's index flags from a record (Decision 766, digitisation and payment groups), set only

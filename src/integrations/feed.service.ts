@@ -126,9 +126,16 @@ export class FeedService {
   }
 
   /** Re-applies a kept record; returns whether it left the rejected list. */
-  async reapply(source: SourceRow, service: DvcqgService, unitHint: string | null, isUpdating: boolean | null, record: unknown): Promise<Outcome> {
+  async reapply(
+    source: SourceRow,
+    service: DvcqgService,
+    unitHint: string | null,
+    isUpdating: boolean | null,
+    record: unknown,
+  ): Promise<Outcome> {
     const req: FeedRequest = { service, unitHint, isUpdating, data: [record] };
-    if (service === 'DongBoHoSoMC') return this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
+    if (service === 'DongBoHoSoMC')
+      return this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
     const [[o]] = await this.applyItems(source, [record]);
     return o;
   }
@@ -158,7 +165,8 @@ export class FeedService {
   // Records (DongBoHoSoMC)
 
   private async applyRecord(source: SourceRow, raw: unknown, req: FeedRequest): Promise<Outcome> {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Unmappable('bản ghi không phải đối tượng JSON');
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new Unmappable('bản ghi không phải đối tượng JSON');
     const r = raw as Record<string, unknown>;
     const code = text(r.MaHoSo, 200);
     if (!code || code.length > 80) throw new Unmappable('thiếu MaHoSo (hoặc dài quá 80 ký tự)');
@@ -181,7 +189,8 @@ export class FeedService {
     // The record's own instants for the events its status implies (never before the reception).
     const atOf: Partial<Record<string, number>> = {};
     const endAt = status === 3 ? (refused ?? ended) : (ended ?? (status === 10 ? returned : null));
-    for (const a of ['resolve', 'reject', 'stop', 'withdraw']) if (endAt !== null) atOf[a] = Math.max(endAt, receivedAt);
+    for (const a of ['resolve', 'reject', 'stop', 'withdraw'])
+      if (endAt !== null) atOf[a] = Math.max(endAt, receivedAt);
     if (returned !== null) atOf.return = Math.max(returned, atOf.resolve ?? receivedAt);
 
     const existing = (await this.repo.dossiersByCodes([code])).get(code);
@@ -208,17 +217,29 @@ export class FeedService {
     const ourCode = source.procedure_map[theirCode] ?? theirCode;
     const procedure = await this.rules.versionAt(ourCode, new Date(receivedAt));
     if (!procedure || !procedure.active)
-      throw new Unmappable(`thủ tục ${theirCode}${ourCode !== theirCode ? ` (→ ${ourCode})` : ''} không có trong danh mục`);
+      throw new Unmappable(
+        `thủ tục ${theirCode}${ourCode !== theirCode ? ` (→ ${ourCode})` : ''} không có trong danh mục`,
+      );
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
     const ctx = this.dossiers.context(calendar, procedure);
-    const intake: DossierEvent = { action: 'intake', at: receivedAt, actorUserId: null, payload: { source: source.name } };
+    const intake: DossierEvent = {
+      action: 'intake',
+      at: receivedAt,
+      actorUserId: null,
+      payload: { source: source.name },
+    };
     let state = this.fold(null, intake, ctx);
     const events: DossierEvent[] = [intake];
     const statuses: string[] = [state.status];
     const plan = eventsToReach(state.status, atLastStep(state, ctx), status, facts);
     if ('error' in plan) throw new Unmappable(plan.error);
     for (const p of plan.events) {
-      const e: DossierEvent = { action: p.action, at: Math.max(atOf[p.action] ?? receivedAt, state.lastEventAt), actorUserId: null, payload: p.payload };
+      const e: DossierEvent = {
+        action: p.action,
+        at: Math.max(atOf[p.action] ?? receivedAt, state.lastEventAt),
+        actorUserId: null,
+        payload: p.payload,
+      };
       state = this.fold(state, e, ctx);
       events.push(e);
       statuses.push(state.status);
@@ -255,10 +276,17 @@ export class FeedService {
       }
       await this.dossierRepo.insertMany(m, [row]);
       // Before the events: the outbox trigger reads whether the dossier's source syncs it itself.
-      await this.repo.markSourced(m, id, { sourceId: source.id, dueAt: theirDue === null ? null : new Date(theirDue), recordHash: fp, fee });
+      await this.repo.markSourced(m, id, {
+        sourceId: source.id,
+        dueAt: theirDue === null ? null : new Date(theirDue),
+        recordHash: fp,
+        fee,
+      });
       await this.dossierRepo.appendEvents(
         m,
-        events.map((e, k) => eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null)),
+        events.map((e, k) =>
+          eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null),
+        ),
       );
     });
     return 'applied';
@@ -312,7 +340,12 @@ export class FeedService {
       }
       const fee = d.source_fee === null ? null : Number(d.source_fee);
       for (const x of list) x.step.facts.amount = fee;
-      const outcomes = await this.applySteps(source, d, list.map((x) => x.step), null);
+      const outcomes = await this.applySteps(
+        source,
+        d,
+        list.map((x) => x.step),
+        null,
+      );
       list.forEach((x, k) => (out[x.index][0] = outcomes[k]));
     }
     return out;
@@ -396,7 +429,10 @@ export class FeedService {
         placed.forEach((p, k) => {
           if (!p.existing) rows.push(eventRow(d.id, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
         });
-        await this.dossierRepo.appendEvents(m, rows.sort((a, b) => a.seq - b.seq));
+        await this.dossierRepo.appendEvents(
+          m,
+          rows.sort((a, b) => a.seq - b.seq),
+        );
         await this.dossierRepo.update(
           m,
           d.id,
@@ -417,7 +453,8 @@ export class FeedService {
     try {
       return applyEvent(state, e, ctx);
     } catch (err) {
-      if (err instanceof LifecycleError || err instanceof RangeError) throw new Unmappable(`${e.action}: ${err.message}`);
+      if (err instanceof LifecycleError || err instanceof RangeError)
+        throw new Unmappable(`${e.action}: ${err.message}`);
       throw err;
     }
   }
@@ -448,7 +485,9 @@ function sortPlaced(list: Placed[]): Placed[] {
   return [...list].sort((a, b) => a.e.at - b.e.at || a.order - b.order);
 }
 
-const RESUME: Partial<Record<string, { action: 'receive_supplement' | 'confirm_payment'; payload: Record<string, unknown> }>> = {
+const RESUME: Partial<
+  Record<string, { action: 'receive_supplement' | 'confirm_payment'; payload: Record<string, unknown> }>
+> = {
   awaiting_supplement: { action: 'receive_supplement', payload: { implied: true } },
   awaiting_payment: { action: 'confirm_payment', payload: { implied: true, paidOnline: false } },
 };
@@ -478,12 +517,21 @@ function repairPlaced(list: Placed[], ctx: FoldContext, firstOrder: number, tag:
     if (failedAt < 0) return out;
     const resume = state ? RESUME[state.status] : undefined;
     const failing = out[failedAt];
-    if (!resume || !(error instanceof LifecycleError) || ['receive_supplement', 'confirm_payment'].includes(failing.e.action))
+    if (
+      !resume ||
+      !(error instanceof LifecycleError) ||
+      ['receive_supplement', 'confirm_payment'].includes(failing.e.action)
+    )
       throw error;
     // Just before the event that needs it, so that the order by (instant, arrival) keeps it there.
     const prevAt = failedAt > 0 ? out[failedAt - 1].e.at : failing.e.at;
     const bridge: Placed = {
-      e: { action: resume.action, at: Math.max(prevAt, failing.e.at - 1), actorUserId: null, payload: { ...resume.payload } },
+      e: {
+        action: resume.action,
+        at: Math.max(prevAt, failing.e.at - 1),
+        actorUserId: null,
+        payload: { ...resume.payload },
+      },
       order: order++,
       existing: false,
       ext: `${tag}:r${tries}`,

@@ -84,7 +84,8 @@ export class IntegrationsController {
   @Roles('admin', 'reform_board')
   @ApiOkResponse({
     type: MismatchPageDto,
-    description: "fed dossiers whose sender's NgayHenTra differs from our due instant by more than INTEGRATION_MISMATCH_MINUTES",
+    description:
+      "fed dossiers whose sender's NgayHenTra differs from our due instant by more than INTEGRATION_MISMATCH_MINUTES",
   })
   mismatches(@Query() q: ListMismatchesQuery): Promise<Page<MismatchDto>> {
     return this.integrations.mismatches(q);

@@ -42,6 +42,12 @@ export interface MismatchRow {
   last_due_at: Date;
 }
 
+/** TypeORM answers an UPDATE … RETURNING with [rows, affected]; other statements with the rows. */
+export function returned<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (Array.isArray(r[0]) ? r[0] : r) as T[];
+}
+
 const SOURCE_COLUMNS = 'id, name, unit_ids, procedure_map, syncs_to_portal, created_at, key_rotated_at, revoked_at';
 
 /** The only file of the module that speaks SQL. */
@@ -95,18 +101,22 @@ export class IntegrationsRepository {
   }
 
   async rotateKey(id: string, keyHash: string): Promise<SourceRow | null> {
-    const rows: SourceRow[] = await this.dataSource.query(
-      `UPDATE integration_sources SET key_hash = $2, key_rotated_at = now()
-       WHERE id = $1 AND revoked_at IS NULL RETURNING ${SOURCE_COLUMNS}`,
-      [id, keyHash],
+    const rows = returned<SourceRow>(
+      await this.dataSource.query(
+        `UPDATE integration_sources SET key_hash = $2, key_rotated_at = now()
+         WHERE id = $1 AND revoked_at IS NULL RETURNING ${SOURCE_COLUMNS}`,
+        [id, keyHash],
+      ),
     );
     return rows[0] ?? null;
   }
 
   async revoke(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `UPDATE integration_sources SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`,
-      [id],
+    const rows = returned<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE integration_sources SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`,
+        [id],
+      ),
     );
     return rows.length > 0;
   }
@@ -213,7 +223,8 @@ export class IntegrationsRepository {
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
     if (sourceId) where.push(`source_id = $${params.push(sourceId)}`);
-    if (after) where.push(`(received_at, id) < ($${params.push(after.r)}::timestamptz, $${params.push(after.i)}::uuid)`);
+    if (after)
+      where.push(`(received_at, id) < ($${params.push(after.r)}::timestamptz, $${params.push(after.i)}::uuid)`);
     return this.dataSource.query(
       `SELECT * FROM integration_rejected ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY received_at DESC, id DESC LIMIT $1`,

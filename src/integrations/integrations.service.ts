@@ -154,7 +154,11 @@ export class IntegrationsService {
     if (!row) throw notFound('Bản ghi bị giữ lại');
     const result = { reprocessed: 0, stillRejected: 0 };
     await this.reprocess(row, result);
-    await this.audit.record({ actorUserId: actor.id, action: 'integrations.rejected.reprocess', details: { id, ...result } });
+    await this.audit.record({
+      actorUserId: actor.id,
+      action: 'integrations.rejected.reprocess',
+      details: { id, ...result },
+    });
     return result;
   }
 
@@ -164,7 +168,13 @@ export class IntegrationsService {
     for (const service of SERVICES) {
       let after: { r: Date; i: string } | null = null;
       for (;;) {
-        const rows = await this.repo.rejectedBatch(service, sourceId, after?.r ?? null, after?.i ?? null, REPROCESS_BATCH);
+        const rows = await this.repo.rejectedBatch(
+          service,
+          sourceId,
+          after?.r ?? null,
+          after?.i ?? null,
+          REPROCESS_BATCH,
+        );
         for (const row of rows) await this.reprocess(row, result);
         if (rows.length < REPROCESS_BATCH) break;
         const last = rows[rows.length - 1];

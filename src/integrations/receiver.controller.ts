@@ -25,7 +25,8 @@ function updating(v: unknown, field: string): boolean | null {
 
 function hint(v: unknown, field: string): string | null {
   if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || v.length > 60) throw invalid(field, `${field} must be a unit identifier (at most 60 characters)`);
+  if (typeof v !== 'string' || v.length > 60)
+    throw invalid(field, `${field} must be a unit identifier (at most 60 characters)`);
   return v.trim();
 }
 
@@ -53,11 +54,17 @@ export class ReceiverController {
   @Post()
   @HttpCode(200)
   @ApiBody({ type: DvcqgEnvelopeDto })
-  @ApiOkResponse({ type: PortalAnswerDto, description: 'the full envelope {session?, madonvi, service, isUpdating?, data}' })
+  @ApiOkResponse({
+    type: PortalAnswerDto,
+    description: 'the full envelope {session?, madonvi, service, isUpdating?, data}',
+  })
   envelope(@Body() body: unknown, @Req() req: SourceRequest): Promise<PortalAnswerDto> {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('body', 'the body must be a JSON object');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw invalid('body', 'the body must be a JSON object');
     const b = body as Record<string, unknown>;
-    const unknown = Object.keys(b).find((k) => !['session', 'madonvi', 'service', 'isUpdating', 'data', 'dstcode'].includes(k));
+    const unknown = Object.keys(b).find(
+      (k) => !['session', 'madonvi', 'service', 'isUpdating', 'data', 'dstcode'].includes(k),
+    );
     if (unknown) throw invalid(unknown, `property ${unknown} should not exist`);
     if (typeof b.service !== 'string' || !(SERVICES as readonly string[]).includes(b.service))
       throw invalid('service', `service must be one of ${SERVICES.join(', ')}`);
@@ -73,7 +80,10 @@ export class ReceiverController {
   @Post('DongBoHoSoMC')
   @HttpCode(200)
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
-  @ApiOkResponse({ type: PortalAnswerDto, description: 'a bare array of dossier records; unit and isUpdating in the query' })
+  @ApiOkResponse({
+    type: PortalAnswerDto,
+    description: 'a bare array of dossier records; unit and isUpdating in the query',
+  })
   dongBo(@Body() body: unknown, @Query() q: ReceiverQueryDto, @Req() req: SourceRequest): Promise<PortalAnswerDto> {
     return this.run(req, {
       service: 'DongBoHoSoMC',
@@ -104,7 +114,12 @@ export class ReceiverController {
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
   @ApiOkResponse({ type: PortalAnswerDto, description: 'a bare array of progress items' })
   progress(@Body() body: unknown, @Req() req: SourceRequest): Promise<PortalAnswerDto> {
-    return this.run(req, { service: 'CapNhatTienDoHoSoMC', unitHint: null, isUpdating: null, data: records(body, 'body') });
+    return this.run(req, {
+      service: 'CapNhatTienDoHoSoMC',
+      unitHint: null,
+      isUpdating: null,
+      data: records(body, 'body'),
+    });
   }
 
   private async run(req: SourceRequest, feed: FeedRequest): Promise<PortalAnswerDto> {

@@ -92,11 +92,14 @@ export class PortalClient {
     if ('error' in res) return { result: { ok: false, error: res.error }, expired: false };
     if (res.status === 401 || res.status === 403)
       return { result: { ok: false, error: `HTTP ${res.status} (session)` }, expired: true };
-    if (res.status < 200 || res.status >= 300) return { result: { ok: false, error: `HTTP ${res.status}` }, expired: false };
+    if (res.status < 200 || res.status >= 300)
+      return { result: { ok: false, error: `HTTP ${res.status}` }, expired: false };
     const body = res.body as { error_code?: unknown; message?: unknown } | null;
-    if (!body || typeof body !== 'object') return { result: { ok: false, error: 'answer is not JSON' }, expired: false };
+    if (!body || typeof body !== 'object')
+      return { result: { ok: false, error: 'answer is not JSON' }, expired: false };
     const message = typeof body.message === 'string' ? body.message : '';
-    if (isOk(body.error_code) && !/đã tồn tại|already exists/i.test(message)) return { result: { ok: true }, expired: false };
+    if (isOk(body.error_code) && !/đã tồn tại|already exists/i.test(message))
+      return { result: { ok: true }, expired: false };
     const error = `error_code ${String(body.error_code)}: ${short(message)}`.slice(0, MAX_ERROR);
     return {
       result: { ok: false, error, exists: /đã tồn tại|already exists/i.test(message) },

@@ -33,7 +33,10 @@ export interface SyncEvent {
 const s = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bit = (v: unknown): string => (v === true ? '1' : '0');
 
-export function toPortalRecord(d: SyncDossier, result: { summary: string; url: string | null } | null): Record<string, unknown> {
+export function toPortalRecord(
+  d: SyncDossier,
+  result: { summary: string; url: string | null } | null,
+): Record<string, unknown> {
   const st = d.state;
   const status = st.status as DossierStatus;
   const due = st.promisedAt ?? st.clock.dueAt;
@@ -69,7 +72,14 @@ export function toPortalRecord(d: SyncDossier, result: { summary: string; url: s
     DanhSachTepDinhKemKhac: [],
     DanhSachHoSoBoSung: [],
     DanhSachGiayToKetQua: result?.url
-      ? [{ TenGiayTo: result.summary.slice(0, 2000), MaThanhPhanHoSo: '', GiayToId: d.code, DuongDanTepTinKetQua: result.url }]
+      ? [
+          {
+            TenGiayTo: result.summary.slice(0, 2000),
+            MaThanhPhanHoSo: '',
+            GiayToId: d.code,
+            DuongDanTepTinKetQua: result.url,
+          },
+        ]
       : [],
   };
 }

@@ -1,5 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ListQueryDto } from 'src/auth/dto/auth.dto';
 import { Roles } from 'src/auth/decorators';
 import type { Page } from 'src/common/pagination';
@@ -35,7 +42,10 @@ export class PortalSyncController {
   constructor(private readonly sync: PortalSyncService) {}
 
   @Get('failures')
-  @ApiOkResponse({ type: FailurePageDto, description: 'the failed-sync list ("hồ sơ đồng bộ lỗi"), longest failing first' })
+  @ApiOkResponse({
+    type: FailurePageDto,
+    description: 'the failed-sync list ("hồ sơ đồng bộ lỗi"), longest failing first',
+  })
   failures(@Query() q: ListQueryDto): Promise<Page<FailureDto>> {
     return this.sync.failures(q.limit, q.cursor);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returned } from 'src/integrations/integrations.repository';
 import type { SyncDossier, SyncEvent } from 'src/portal-sync/portal-record';
 
 export interface SyncRow {
@@ -27,11 +28,13 @@ export class PortalSyncRepository {
    * never send the same dossier at the same time, and no lock is held while the portal is called.
    */
   async claim(dossierId: string, leaseMs: number): Promise<SyncRow | null> {
-    const rows: SyncRow[] = await this.dataSource.query(
-      `UPDATE portal_sync SET claimed_until = now() + $2 * interval '1 millisecond'
+    const rows = returned<SyncRow>(
+      await this.dataSource.query(
+        `UPDATE portal_sync SET claimed_until = now() + $2 * interval '1 millisecond'
        WHERE dossier_id = $1 AND synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
        RETURNING dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since`,
-      [dossierId, leaseMs],
+        [dossierId, leaseMs],
+      ),
     );
     return rows[0] ?? null;
   }
@@ -98,11 +101,13 @@ export class PortalSyncRepository {
   }
 
   async failed(dossierId: string, error: string, at: Date): Promise<number> {
-    const rows: { attempts: number }[] = await this.dataSource.query(
-      `UPDATE portal_sync SET attempts = attempts + 1, last_error = $2, last_attempt_at = $3,
+    const rows = returned<{ attempts: number }>(
+      await this.dataSource.query(
+        `UPDATE portal_sync SET attempts = attempts + 1, last_error = $2, last_attempt_at = $3,
          failing_since = coalesce(failing_since, $3), claimed_until = NULL
        WHERE dossier_id = $1 RETURNING attempts`,
-      [dossierId, error, at],
+        [dossierId, error, at],
+      ),
     );
     return rows[0]?.attempts ?? 0;
   }

@@ -52,7 +52,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
   const admin = (method: string, url: string, body?: unknown) => api.request(method, url, { token: p.admin, body });
   const asSource = (url: string, body: unknown, key = source.apiKey) =>
     api.request('POST', url, { body, headers: { 'x-api-key': key } });
-  const fedDossier = async (code: string) => (await admin('GET', `/dossiers?code=${encodeURIComponent(code)}`)).body.items[0];
+  const fedDossier = async (code: string) =>
+    (await admin('GET', `/dossiers?code=${encodeURIComponent(code)}`)).body.items[0];
 
   beforeAll(async () => {
     await portal.start();
@@ -152,7 +153,11 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
         const rejectedInRecord = i % 10 === 3;
         const items =
           kind === 1
-            ? [item(code, 4, T(1), 'Chuyển thẩm định'), item(code, 9, T(2), 'Đã có kết quả'), item(code, 10, T(3), 'Đã trả')]
+            ? [
+                item(code, 4, T(1), 'Chuyển thẩm định'),
+                item(code, 9, T(2), 'Đã có kết quả'),
+                item(code, 10, T(3), 'Đã trả'),
+              ]
             : kind === 2
               ? [
                   item(code, 4, T(1), 'Chuyển thẩm định'),
@@ -187,7 +192,15 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
           HoSoCoThanhPhanSoHoa: i % 2 === 0 ? '1' : '0',
           TaiKhoanDuocXacThucVoiVNeID: '1',
           DuocThanhToanTrucTuyen: '0',
-          TaiLieuNop: [{ TepDinhKemId: `f${i}`, TenTepDinhKem: 'don.pdf', IsDeleted: 'False', DuocSoHoa: '1', DuocLayTuKhoDMQG: '1' }],
+          TaiLieuNop: [
+            {
+              TepDinhKemId: `f${i}`,
+              TenTepDinhKem: 'don.pdf',
+              IsDeleted: 'False',
+              DuocSoHoa: i % 2 === 0 ? '1' : '0',
+              DuocLayTuKhoDMQG: '1',
+            },
+          ],
           DanhSachLePhi: [],
         };
         const expected = ['received', 'returned', 'resolved', 'rejected', 'in_progress'][kind];
@@ -208,7 +221,10 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
                   data: records,
                 })
               : shape === 1
-                ? await asSource(`/integrations/dvcqg/DongBoHoSoMC?MaDinhDanhDV=${PORTAL_CODE}&isUpdating=False`, records)
+                ? await asSource(
+                    `/integrations/dvcqg/DongBoHoSoMC?MaDinhDanhDV=${PORTAL_CODE}&isUpdating=False`,
+                    records,
+                  )
                 : await asSource('/integrations/dvcqg/create', records);
           expect(res.status).toBe(200);
           expect(res.body.error_code).toBe('0');
@@ -256,7 +272,11 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
         if (f.i % 5 !== 2 && d.dueAt !== due) problems.push(`${f.code}: dueAt ${d.dueAt}, rules say ${due}`);
         if (d.procedureCode !== BUILDING_PERMIT.code) problems.push(`${f.code}: procedure ${d.procedureCode}`);
         if (d.channel !== (f.i % 4 === 1 ? 'online' : 'direct')) problems.push(`${f.code}: channel ${d.channel}`);
-        if (d.flags.digitised !== (f.i % 2 === 0) || d.flags.usedPopulationData !== true || d.flags.linkedToPersonalDataStore !== true)
+        if (
+          d.flags.digitised !== (f.i % 2 === 0) ||
+          d.flags.usedPopulationData !== true ||
+          d.flags.linkedToPersonalDataStore !== true
+        )
           problems.push(`${f.code}: flags ${JSON.stringify(d.flags)}`);
       }
       expect(problems).toEqual([]);
@@ -265,7 +285,11 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     it('places late items by their instant and re-folds (the history reads in time order)', async () => {
       const f = feed.find((x) => x.i % 4 === 0 && x.i % 5 === 2)!; // four items, the last two sent first
       const d = await fedDossier(f.code);
-      const events = (await admin('GET', `/dossiers/${d.id}/events`)).body as { action: string; at: string; payload: Record<string, unknown> }[];
+      const events = (await admin('GET', `/dossiers/${d.id}/events`)).body as {
+        action: string;
+        at: string;
+        payload: Record<string, unknown>;
+      }[];
       const ats = events.map((e) => Date.parse(e.at));
       expect(ats).toEqual([...ats].sort((a, b) => a - b));
       expect(events[0].action).toBe('intake');
@@ -279,7 +303,10 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       const fedRecords = feed.filter((f) => f.i !== 7).map((f) => f.record);
       const again = await asSource('/integrations/dvcqg/update', fedRecords);
       expect(again.body.message).toContain(`0 cập nhật, ${fedRecords.length} không đổi`);
-      const items = await asSource('/integrations/dvcqg/progress', feed.filter((f) => f.i !== 7).flatMap((f) => f.items));
+      const items = await asSource(
+        '/integrations/dvcqg/progress',
+        feed.filter((f) => f.i !== 7).flatMap((f) => f.items),
+      );
       expect(items.body.message).toMatch(/^Tiếp nhận thành công: 0 cập nhật/);
       const after = (await pg.query(`SELECT count(*)::int AS n FROM dossier_events`)).rows[0].n;
       expect(after).toBe(before);
@@ -287,11 +314,16 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
 
     it('fills a skipped status with the steps between, marked implied', async () => {
       const f = feed.find((x) => x.i % 5 === 0)!;
-      const res = await asSource('/integrations/dvcqg/progress', [item(f.code, 10, plusHours(f.receivedAt, 5), 'Đã trả kết quả')]);
+      const res = await asSource('/integrations/dvcqg/progress', [
+        item(f.code, 10, plusHours(f.receivedAt, 5), 'Đã trả kết quả'),
+      ]);
       expect(res.body.message).toMatch(/^Tiếp nhận thành công: 1 cập nhật/);
       const d = await fedDossier(f.code);
       expect(d.status).toBe('returned');
-      const events = (await admin('GET', `/dossiers/${d.id}/events`)).body as { action: string; payload: Record<string, unknown> }[];
+      const events = (await admin('GET', `/dossiers/${d.id}/events`)).body as {
+        action: string;
+        payload: Record<string, unknown>;
+      }[];
       expect(events.slice(-2).map((e) => [e.action, e.payload.implied ?? false])).toEqual([
         ['resolve', true],
         ['return', false],
@@ -346,7 +378,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
 
     it('re-processes the rejected record and its items once the procedure exists', async () => {
       expect(
-        (await admin('POST', '/procedures', { ...BUILDING_PERMIT, code: UNKNOWN, name: 'Cấp giấy phép sửa chữa nhà' })).status,
+        (await admin('POST', '/procedures', { ...BUILDING_PERMIT, code: UNKNOWN, name: 'Cấp giấy phép sửa chữa nhà' }))
+          .status,
       ).toBe(201);
       const res = await admin('POST', '/integrations/rejected/reprocess', { sourceId: source.id });
       expect(res.status).toBe(200);
@@ -388,7 +421,11 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     it('does not sync what a source syncs itself; does sync what it leaves to us', async () => {
       expect(await status()).toMatchObject({ pending: 0, failed: 0 });
       const b = (
-        await admin('POST', '/integrations/sources', { name: 'Phần mềm cũ', unitCodes: ['H15.50'], syncsToPortal: false })
+        await admin('POST', '/integrations/sources', {
+          name: 'Phần mềm cũ',
+          unitCodes: ['H15.50'],
+          syncsToPortal: false,
+        })
       ).body;
       const record = { ...feed[1].record, MaHoSo: `${PORTAL_CODE}-260303-90001` };
       expect((await asSource('/integrations/dvcqg/create', [record], b.apiKey)).body.error_code).toBe('0');
@@ -431,11 +468,16 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       portal.mode = 'down';
       await act(d.id, 'forward');
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
-      await act(d.id, 'resolve', { resultSummary: 'Đã cấp phép', electronicResult: true, resultFileUrl: 'https://kq.example.vn/gp.pdf' });
+      await act(d.id, 'resolve', { resultSummary: 'Đã cấp phép', electronicResult: true });
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
       const failures = (await admin('GET', '/portal-sync/failures')).body.items;
       expect(failures).toEqual([
-        expect.objectContaining({ dossierId: d.id, dossierCode: d.code, attempts: 2, lastError: 'DongBoHoSoMC: HTTP 503' }),
+        expect.objectContaining({
+          dossierId: d.id,
+          dossierCode: d.code,
+          attempts: 2,
+          lastError: 'DongBoHoSoMC: HTTP 503',
+        }),
       ]);
       expect(await status()).toMatchObject({ failed: 1 });
       portal.mode = 'ok';
@@ -448,7 +490,6 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       expect(progressOf(d.code)).toEqual(['2', '4', '9']);
       const last = callsFor(d.code, 'DongBoHoSoMC').at(-1)!.data[0];
       expect(last).toMatchObject({ TrangThaiHoSo: '9', NgayKetThucXuLy: '20260320090000' });
-      expect(last.DanhSachGiayToKetQua).toEqual([expect.objectContaining({ DuongDanTepTinKetQua: 'https://kq.example.vn/gp.pdf' })]);
       expect((await admin('GET', '/portal-sync/failures')).body.items).toEqual([]);
       expect((await admin('POST', `/portal-sync/failures/${d.id}/retry`)).status).toBe(404);
     });
@@ -457,7 +498,9 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
       portal.mode = 'slow';
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
-      expect((await admin('GET', '/portal-sync/failures')).body.items[0].lastError).toBe('DongBoHoSoMC: timeout after 500 ms');
+      expect((await admin('GET', '/portal-sync/failures')).body.items[0].lastError).toBe(
+        'DongBoHoSoMC: timeout after 500 ms',
+      );
       portal.mode = 'error';
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
       expect((await admin('GET', '/portal-sync/failures')).body.items[0]).toMatchObject({

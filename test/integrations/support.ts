@@ -86,11 +86,7 @@ export class FakePortal {
       this.refused.push(call);
       return reply(200, { error_code: '-1', message: 'Dữ liệu không hợp lệ: MaTTHC' });
     }
-    if (
-      this.mode === 'exists' &&
-      call.service === 'DongBoHoSoMC' &&
-      call.isUpdating === 'False'
-    ) {
+    if (this.mode === 'exists' && call.service === 'DongBoHoSoMC' && call.isUpdating === 'False') {
       this.refused.push(call);
       return reply(200, { error_code: '0', message: 'Hồ sơ đã tồn tại trên hệ thống' });
     }

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+} from 'class-validator';
 import { ListQueryDto } from 'src/auth/dto/auth.dto';
 
 export class CreateSourceDto {
@@ -12,7 +23,7 @@ export class CreateSourceDto {
   @MaxLength(40, { each: true })
   unitCodes!: string[];
   @ApiPropertyOptional({
-    description: "their MaTTHC → our procedure code, where they differ",
+    description: 'their MaTTHC → our procedure code, where they differ',
     example: { '1.004227.000.00.00.H15': '1.004227' },
     type: 'object',
     additionalProperties: { type: 'string' },
@@ -20,7 +31,10 @@ export class CreateSourceDto {
   @IsOptional()
   @IsObject()
   procedureMap?: Record<string, string>;
-  @ApiPropertyOptional({ default: true, description: 'the source syncs its dossiers to the national portal itself (we do not)' })
+  @ApiPropertyOptional({
+    default: true,
+    description: 'the source syncs its dossiers to the national portal itself (we do not)',
+  })
   @IsOptional()
   @IsBoolean()
   syncsToPortal?: boolean;
@@ -48,7 +62,8 @@ export class SourcePageDto {
 
 /** The portal's own answer shape. */
 export class PortalAnswerDto {
-  @ApiProperty({ example: '0', description: '"0" accepted (repeats and kept unmappable records included)' }) error_code!: string;
+  @ApiProperty({ example: '0', description: '"0" accepted (repeats and kept unmappable records included)' })
+  error_code!: string;
   @ApiProperty() message!: string;
 }
 
@@ -91,7 +106,11 @@ export class RejectedDto {
   @ApiProperty() receivedAt!: string;
   @ApiProperty() reason!: string;
   @ApiProperty({ enum: ['DongBoHoSoMC', 'CapNhatTienDoHoSoMC'] }) service!: string;
-  @ApiProperty({ type: 'object', description: 'the record as sent, personal data replaced by ***', additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    description: 'the record as sent, personal data replaced by ***',
+    additionalProperties: true,
+  })
   record!: unknown;
 }
 
