@@ -7,7 +7,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { localDate } from 'src/common/time';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { projectState } from 'src/dossiers/dossier-projection';
-import { DossiersRepository, EventRow, NewDossier } from 'src/dossiers/dossiers.repository';
+import { DossiersRepository, EventRow, NewDossier, ProjectionColumns } from 'src/dossiers/dossiers.repository';
 import { eventRow, hashLookupKey, toFoldEvent, unitIdsOf, DossiersService } from 'src/dossiers/dossiers.service';
 import { applyEvent, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
@@ -327,6 +327,7 @@ export class FeedService {
       }
     });
     const dossiers = await this.repo.dossiersByCodes([...byCode.keys()]);
+    const groups: { d: SourceDossier; list: { index: number; step: Step }[] }[] = [];
     for (const [code, list] of byCode) {
       const d = dossiers.get(code);
       const fail = (error: string) => list.forEach((x) => (out[x.index][0] = { error }));
@@ -340,14 +341,27 @@ export class FeedService {
       }
       const fee = d.source_fee === null ? null : Number(d.source_fee);
       for (const x of list) x.step.facts.amount = fee;
-      const outcomes = await this.applySteps(
-        source,
-        d,
-        list.map((x) => x.step),
-        null,
-      );
-      list.forEach((x, k) => (out[x.index][0] = outcomes[k]));
+      groups.push({ d, list });
     }
+    groups.sort((a, b) => (a.d.id < b.d.id ? -1 : 1));
+    let outcomes: Outcome[][];
+    try {
+      outcomes = await this.applyStepsMany(
+        source,
+        groups.map((g) => ({ d: g.d, steps: g.list.map((x) => x.step) })),
+      );
+    } catch (err) {
+      // A write refused for one dossier (a concurrent feed of the same items): dossier by dossier.
+      this.logger.warn({ sourceId: source.id, err: (err as Error).message }, 'feed batch retried dossier by dossier');
+      outcomes = [];
+      for (const g of groups) {
+        const steps = g.list.map((x) => x.step);
+        outcomes.push(
+          await this.applySteps(source, g.d, steps, null).catch((e: unknown) => steps.map(() => this.failed(e))),
+        );
+      }
+    }
+    groups.forEach((g, k) => g.list.forEach((x, j) => (out[x.index][0] = outcomes[k][j])));
     return out;
   }
 
@@ -366,77 +380,19 @@ export class FeedService {
     steps: Step[],
     record: { recordHash: string; dueAt: Date | null; fee: number | null; flags: Record<string, boolean> } | null,
   ): Promise<Outcome[]> {
-    const seen = await this.dossierRepo.findById(d.id);
-    const procedure = await this.rules.version(seen!.procedure_id, seen!.procedure_version);
+    const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
     const versioned = await this.calendars.currentVersioned();
     const ctx = this.dossiers.context(versioned.calendar, procedure);
     return this.dossierRepo.transaction(async (m) => {
       const row = (await this.dossierRepo.findById(d.id, m, true))!;
       const known = await this.dossierRepo.events(d.id, m);
-      let placed: Placed[] = sortPlaced(
-        known.map((e) => ({ e: toFoldEvent(e), order: e.seq, existing: true, ext: e.external_id })),
-      );
-      const outcomes: Outcome[] = steps.map(() => 'unchanged');
-      const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
-      let next = row.version + 1;
-      const applied: string[] = [];
-      for (const { s, i } of order) {
-        if (s.at < placed[0].e.at) {
-          outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
-          continue;
-        }
-        const before = placed.filter((p) => p.e.at <= s.at);
-        let prefix: DossierState;
-        try {
-          prefix = foldPlaced(before, ctx).state;
-        } catch (err) {
-          outcomes[i] = { error: (err as Error).message };
-          continue;
-        }
-        const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
-        if ('error' in plan) {
-          outcomes[i] = { error: plan.error };
-          continue;
-        }
-        if (plan.events.length === 0) {
-          if (s.fp) applied.push(s.fp);
-          outcomes[i] = 'unchanged';
-          continue;
-        }
-        const tag = (s.fp ?? record?.recordHash ?? randomUUID()).slice(0, 24);
-        const fresh: Placed[] = plan.events.map((p, k) => ({
-          e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
-          order: next + k,
-          existing: false,
-          ext: `${tag}:${k}`,
-        }));
-        let candidate = sortPlaced([...placed, ...fresh]);
-        try {
-          candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
-        } catch (err) {
-          outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
-          continue;
-        }
-        placed = candidate;
-        next = Math.max(next, ...placed.map((p) => p.order + 1));
-        if (s.fp) applied.push(s.fp);
-        outcomes[i] = 'applied';
-      }
-      const added = placed.filter((p) => !p.existing);
-      if (added.length > 0) {
-        const { state, statuses } = foldPlaced(placed, ctx);
-        const rows: EventRow[] = [];
-        placed.forEach((p, k) => {
-          if (!p.existing) rows.push(eventRow(d.id, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
-        });
-        await this.dossierRepo.appendEvents(
-          m,
-          rows.sort((a, b) => a.seq - b.seq),
-        );
+      const plan = planSteps(d.id, known, row.version, steps, ctx, record?.recordHash ?? null);
+      if (plan.rows.length > 0) {
+        await this.dossierRepo.appendEvents(m, plan.rows);
         await this.dossierRepo.update(
           m,
           d.id,
-          projectState(state, versioned.calendar, this.dossiers.thresholds, {
+          projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
             calendarVersion: versioned.version,
             flags: { ...row.flags, ...(record?.flags ?? {}) },
             stepUnitIds: procedure.steps.map((x) => x.unitId),
@@ -444,8 +400,61 @@ export class FeedService {
         );
       }
       if (record) await this.repo.updateSourcedFacts(m, d.id, record);
-      await this.repo.recordItems(m, source.id, d.id, applied);
-      return outcomes;
+      await this.repo.recordItems(
+        m,
+        source.id,
+        plan.applied.map((fp) => ({ fp, dossierId: d.id })),
+      );
+      return plan.outcomes;
+    });
+  }
+
+  /**
+   * The progress items of several dossiers in one transaction: the rows locked in id order, their
+   * events read at once, each history planned in memory, then one INSERT of the new events, one
+   * UPDATE of the projections and one INSERT of the fingerprints. The statements per request do
+   * not grow with the number of dossiers (a sender's batch of 100 items is a handful of statements).
+   */
+  private async applyStepsMany(source: SourceRow, groups: { d: SourceDossier; steps: Step[] }[]): Promise<Outcome[][]> {
+    if (groups.length === 0) return [];
+    const versioned = await this.calendars.currentVersioned();
+    const ctxs = new Map<string, { ctx: FoldContext; stepUnitIds: string[] }>();
+    for (const { d } of groups) {
+      const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
+      ctxs.set(d.id, {
+        ctx: this.dossiers.context(versioned.calendar, procedure),
+        stepUnitIds: procedure.steps.map((x) => x.unitId),
+      });
+    }
+    return this.dossierRepo.transaction(async (m) => {
+      const ids = groups.map((g) => g.d.id);
+      const locked = await this.repo.lockDossiers(m, ids);
+      const events = await this.repo.eventsOf(m, ids);
+      const rows: EventRow[] = [];
+      const projections: (ProjectionColumns & { id: string })[] = [];
+      const fps: { fp: string; dossierId: string }[] = [];
+      const out = groups.map(({ d, steps }) => {
+        const { ctx, stepUnitIds } = ctxs.get(d.id)!;
+        const row = locked.get(d.id)!;
+        const plan = planSteps(d.id, events.get(d.id) ?? [], row.version, steps, ctx, null);
+        if (plan.rows.length > 0) {
+          rows.push(...plan.rows);
+          projections.push({
+            id: d.id,
+            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+              calendarVersion: versioned.version,
+              flags: row.flags,
+              stepUnitIds,
+            }),
+          });
+        }
+        for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
+        return plan.outcomes;
+      });
+      for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
+      await this.repo.updateProjections(m, projections);
+      await this.repo.recordItems(m, source.id, fps);
+      return out;
     });
   }
 
@@ -458,6 +467,80 @@ export class FeedService {
       throw err;
     }
   }
+}
+
+/**
+ * Applies status steps to a history in memory: each step, in the order of its instant, is mapped
+ * against the status the dossier had at that instant, placed among the known events by its instant,
+ * and the whole history re-folded; a step whose events would break the history is refused alone.
+ * Returns one outcome per step (in the given order), the new event rows, the final state and the
+ * fingerprints of the steps taken (applied, or true already).
+ */
+function planSteps(
+  dossierId: string,
+  known: EventRow[],
+  version: number,
+  steps: Step[],
+  ctx: FoldContext,
+  recordHash: string | null,
+): { outcomes: Outcome[]; rows: EventRow[]; state: DossierState | null; applied: string[] } {
+  let placed: Placed[] = sortPlaced(
+    known.map((e) => ({ e: toFoldEvent(e), order: e.seq, existing: true, ext: e.external_id })),
+  );
+  const outcomes: Outcome[] = steps.map(() => 'unchanged');
+  const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
+  let next = version + 1;
+  const applied: string[] = [];
+  for (const { s, i } of order) {
+    if (s.at < placed[0].e.at) {
+      outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
+      continue;
+    }
+    let prefix: DossierState;
+    try {
+      prefix = foldPlaced(
+        placed.filter((p) => p.e.at <= s.at),
+        ctx,
+      ).state;
+    } catch (err) {
+      outcomes[i] = { error: (err as Error).message };
+      continue;
+    }
+    const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
+    if ('error' in plan) {
+      outcomes[i] = { error: plan.error };
+      continue;
+    }
+    if (plan.events.length === 0) {
+      if (s.fp) applied.push(s.fp);
+      continue;
+    }
+    const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+    const fresh: Placed[] = plan.events.map((p, k) => ({
+      e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+      order: next + k,
+      existing: false,
+      ext: `${tag}:${k}`,
+    }));
+    let candidate = sortPlaced([...placed, ...fresh]);
+    try {
+      candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
+    } catch (err) {
+      outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
+      continue;
+    }
+    placed = candidate;
+    next = Math.max(next, ...placed.map((p) => p.order + 1));
+    if (s.fp) applied.push(s.fp);
+    outcomes[i] = 'applied';
+  }
+  if (!placed.some((p) => !p.existing)) return { outcomes, rows: [], state: null, applied };
+  const { state, statuses } = foldPlaced(placed, ctx);
+  const rows: EventRow[] = [];
+  placed.forEach((p, k) => {
+    if (!p.existing) rows.push(eventRow(dossierId, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
+  });
+  return { outcomes, rows: rows.sort((a, b) => a.seq - b.seq), state, applied };
 }
 
 function toStep(raw: unknown, fp: string): Step {

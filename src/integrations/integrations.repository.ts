@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { EventRow, ProjectionColumns } from 'src/dossiers/dossiers.repository';
 
 export interface SourceRow {
   id: string;
@@ -32,6 +33,8 @@ export interface SourceDossier {
   source_record_hash: string | null;
   source_fee: string | null;
   receiving_unit_id: string;
+  procedure_id: string;
+  procedure_version: number;
 }
 
 export interface MismatchRow {
@@ -144,7 +147,8 @@ export class IntegrationsRepository {
   async dossiersByCodes(codes: string[]): Promise<Map<string, SourceDossier>> {
     if (codes.length === 0) return new Map();
     const rows: SourceDossier[] = await this.dataSource.query(
-      `SELECT id, code, source_id, source_record_hash, source_fee, receiving_unit_id FROM dossiers WHERE code = ANY($1)`,
+      `SELECT id, code, source_id, source_record_hash, source_fee, receiving_unit_id, procedure_id, procedure_version
+       FROM dossiers WHERE code = ANY($1)`,
       [codes],
     );
     return new Map(rows.map((r) => [r.code, r]));
@@ -182,12 +186,54 @@ export class IntegrationsRepository {
     return new Set(rows.map((r) => r.fingerprint));
   }
 
-  async recordItems(m: EntityManager, sourceId: string, dossierId: string, fingerprints: string[]): Promise<void> {
-    if (fingerprints.length === 0) return;
+  async recordItems(m: EntityManager, sourceId: string, items: { fp: string; dossierId: string }[]): Promise<void> {
+    if (items.length === 0) return;
     await m.query(
       `INSERT INTO integration_items (source_id, fingerprint, dossier_id)
-       SELECT $1, f, $2 FROM unnest($3::text[]) AS f ON CONFLICT DO NOTHING`,
-      [sourceId, dossierId, fingerprints],
+       SELECT $1, f, d FROM unnest($2::text[], $3::uuid[]) AS t(f, d) ON CONFLICT DO NOTHING`,
+      [sourceId, items.map((i) => i.fp), items.map((i) => i.dossierId)],
+    );
+  }
+
+  /** Locks the dossiers (in id order, as every batch does: no deadlock between two batches). */
+  async lockDossiers(
+    m: EntityManager,
+    ids: string[],
+  ): Promise<Map<string, { version: number; flags: Record<string, unknown> }>> {
+    const rows: { id: string; version: number; flags: Record<string, unknown> }[] = await m.query(
+      `SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The events of several dossiers, each in the order of the fold (instant, then arrival). */
+  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+    const rows: EventRow[] = await m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = ANY($1) ORDER BY dossier_id, at, seq`,
+      [ids],
+    );
+    const out = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      const list = out.get(r.dossier_id);
+      if (list) list.push(r);
+      else out.set(r.dossier_id, [r]);
+    }
+    return out;
+  }
+
+  /**
+   * Rewrites the projections of several dossiers in one statement: the rows as JSON, typed by the
+   * table's own row type (jsonb_populate_recordset), so every column keeps its type.
+   */
+  async updateProjections(m: EntityManager, rows: (ProjectionColumns & { id: string })[]): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = Object.keys(rows[0]).filter((c) => c !== 'id');
+    await m.query(
+      `UPDATE dossiers d SET ${cols.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = now()
+       FROM jsonb_populate_recordset(NULL::dossiers, $1::jsonb) r WHERE d.id = r.id`,
+      [JSON.stringify(rows)],
     );
   }
 

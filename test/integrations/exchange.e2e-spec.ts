@@ -74,7 +74,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     expect(
       (await admin('PATCH', `/units/${h1550.id}`, { portalCode: PORTAL_CODE, headUserId: p.userIds.head })).status,
     ).toBe(200);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await pg?.end();
