@@ -17,6 +17,7 @@ import { Index766PortalMethod1765500000000 } from './1765500000000-index-766-por
 import { CitizenMessages1765700000000 } from './1765700000000-citizen-messages';
 import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transparency-closed-periods';
 import { CounterSearch1765900000000 } from './1765900000000-counter-search';
+import { Exchange1765600000000 } from './1765600000000-exchange';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   PortalIdentifiers1765350000000,
   Decree1182025_1765400000000,
   Index766PortalMethod1765500000000,
+  Exchange1765600000000,
   CitizenMessages1765700000000,
   TransparencyClosedPeriods1765800000000,
   CounterSearch1765900000000,

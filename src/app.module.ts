@@ -18,6 +18,8 @@ import { SlaModule } from 'src/sla/sla.module';
 import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { WebhooksModule } from 'src/sla/webhooks/webhooks.module';
 import { TransparencyModule } from 'src/transparency/transparency.module';
+import { IntegrationsModule } from 'src/integrations/integrations.module';
+import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
 
 /** The HTTP API process. */
 @Module({
@@ -39,6 +41,8 @@ import { TransparencyModule } from 'src/transparency/transparency.module';
     ConsoleModule,
     TransparencyModule,
     MessagesModule,
+    IntegrationsModule,
+    PortalSyncModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalErrorFilter }],
 })

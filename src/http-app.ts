@@ -96,6 +96,7 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
         )
         .setVersion('1')
         .addBearerAuth()
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
         .build(),
     );
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });

@@ -25,6 +25,9 @@ import { TickScheduler } from 'src/jobs/tick-scheduler.service';
 import { WorkerService } from 'src/jobs/worker.service';
 import { ReportsCompactHandler } from 'src/reports/reports-compact.handler';
 import { ReportsModule } from 'src/reports/reports.module';
+import { PortalSyncHandler } from 'src/portal-sync/portal-sync.handler';
+import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
+import { PortalSyncSweepHandler } from 'src/portal-sync/portal-sync-sweep.handler';
 
 const HANDLERS = [
   ProbeHandler,
@@ -36,6 +39,8 @@ const HANDLERS = [
   ReportsCompactHandler,
   SendMessageHandler,
   MessagesSweepHandler,
+  PortalSyncHandler,
+  PortalSyncSweepHandler,
 ];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
@@ -54,6 +59,7 @@ const HANDLERS = [
     DeliveryModule,
     ReportsModule,
     MessagesModule,
+    PortalSyncModule,
   ],
   providers: [
     ProbeHandler,

@@ -299,6 +299,60 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(60_000)
   MESSAGES_TIMEOUT_MS = 10_000;
+  /** A fed dossier whose sender's NgayHenTra differs from our due instant by more than this is listed (minutes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(525_600)
+  INTEGRATION_MISMATCH_MINUTES = 60;
+
+  /** National portal sync (DongBoHoSoMC / CapNhatTienDoHoSoMC): the login URL; empty = the sync is off. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PORTAL_SYNC_AUTH_URL?: string;
+
+  /** The portal's integration URL (the envelope is POSTed there); empty = the sync is off. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PORTAL_SYNC_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  PORTAL_SYNC_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  PORTAL_SYNC_PASSWORD?: string;
+
+  /** The sending unit's code on the portal (the envelope's madonvi). */
+  @IsOptional()
+  @IsString()
+  PORTAL_SYNC_MADONVI?: string;
+
+  /** Time allowed for one call to the portal (login or envelope), in ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  PORTAL_SYNC_TIMEOUT_MS = 10_000;
+
+  /** Tries of one dossier's sync job before it waits for the next sweep (it stays in the failed list). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  PORTAL_SYNC_MAX_ATTEMPTS = 6;
+
+  /** Delay before the first retry of a sync, in ms; doubling at every further try. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  PORTAL_SYNC_BACKOFF_MS = 5000;
+
+  /** Cron expression of the sweep handing dossiers waiting for the portal to the worker (default every minute). */
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'PORTAL_SYNC_CRON must be a 5- or 6-field cron expression' })
+  PORTAL_SYNC_CRON = '* * * * *';
 }
 
 export type AppConfig = Readonly<EnvironmentVariables>;
@@ -312,6 +366,11 @@ const OPTIONAL_KEYS = [
   'SMS_API_KEY',
   'SMS_SECRET_KEY',
   'SMS_BRANDNAME',
+  'PORTAL_SYNC_AUTH_URL',
+  'PORTAL_SYNC_URL',
+  'PORTAL_SYNC_USERNAME',
+  'PORTAL_SYNC_PASSWORD',
+  'PORTAL_SYNC_MADONVI',
 ];
 
 export class ConfigError extends Error {

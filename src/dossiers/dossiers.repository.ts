@@ -525,10 +525,14 @@ export class DossiersRepository {
     return rows[0]?.lookup_key_hash ?? null;
   }
 
+  /**
+   * In the order of the fold: by instant, then by arrival. Events typed here or imported arrive in
+   * time order (the same as by seq); an item a source system sends late is placed by its instant.
+   */
   async events(id: string, m: EntityManager = this.dataSource.manager): Promise<EventRow[]> {
     return m.query(
       `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
-       FROM dossier_events WHERE dossier_id = $1 ORDER BY seq`,
+       FROM dossier_events WHERE dossier_id = $1 ORDER BY at, seq`,
       [id],
     );
   }

@@ -459,3 +459,41 @@ describe('deadline columns for the SLA scan', () => {
     expect(iso(deadlineColumns(stepLate, calendar, th).stepDueAt)).toBe('2026-03-02 13:30');
   });
 });
+
+describe('implied steps (filled in for a source system that skipped them)', () => {
+  const ev = (
+    action: DossierAction,
+    at: string,
+    payload: Record<string, unknown> = PAYLOADS[action],
+  ): DossierEvent => ({
+    action,
+    at: t(at),
+    actorUserId: null,
+    payload,
+  });
+
+  it('skips an implied step that the real one, placed before it, made redundant; counts it as an event', () => {
+    const s = replay(
+      [
+        ev('intake', '2026-03-02 08:00'),
+        ev('forward', '2026-03-02 09:00'),
+        ev('resolve', '2026-03-02 10:00'),
+        ev('resolve', '2026-03-02 11:00', { ...PAYLOADS.resolve, implied: true }),
+        ev('return', '2026-03-02 11:00'),
+      ],
+      ctx(),
+    );
+    expect(s.status).toBe('returned');
+    expect(s.endedAt).toBe(t('2026-03-02 10:00'));
+    expect(s.eventCount).toBe(5);
+  });
+
+  it('still refuses a real step that is not allowed', () => {
+    expect(() =>
+      replay(
+        [ev('intake', '2026-03-02 08:00'), ev('resolve', '2026-03-02 10:00'), ev('resolve', '2026-03-02 11:00')],
+        ctx(),
+      ),
+    ).toThrow(LifecycleError);
+  });
+});

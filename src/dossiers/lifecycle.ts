@@ -503,6 +503,11 @@ function end(
  */
 export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: FoldContext): DossierState {
   const status = state?.status ?? null;
+  if (state && e.payload.implied === true && !ALLOWED_FROM[e.action].includes(status) && e.at >= state.lastEventAt) {
+    // A step a source system skipped, filled in by the feed (docs/http-api.md, "Exchange"), that the
+    // real step, arriving later with an earlier instant, made redundant: it changes nothing.
+    return { ...state, lastEventAt: e.at, eventCount: state.eventCount + 1 };
+  }
   if (!ALLOWED_FROM[e.action].includes(status)) throw notAllowed(e.action, status);
   if (e.action === 'intake' || state === null) return intake(ctx, e);
   if (e.at < state.lastEventAt) {

@@ -6,7 +6,7 @@ import type { JobsOptions } from 'bullmq';
  * BullMQ ignores an add whose jobId already exists, so completed jobs are kept long enough (a day)
  * for a late duplicate to find them.
  */
-export const QUEUE_NAMES = ['system', 'sla', 'delivery', 'recompute', 'messages'] as const;
+export const QUEUE_NAMES = ['system', 'sla', 'delivery', 'recompute', 'messages', 'portal'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
@@ -41,6 +41,10 @@ export interface JobPayloads {
   'messages.send': { messageId: string };
   /** Raises `appointment_at_risk` messages and re-adds the jobs of queued messages that are due. */
   'messages.sweep': { tickId?: string };
+  /** Sends one dossier's pending record and progress items to the national portal (portal_sync row). */
+  'portal.sync': { dossierId: string };
+  /** Enqueues a portal.sync for every dossier waiting in portal_sync (a tick of PORTAL_SYNC_CRON). */
+  'portal.sweep': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -91,13 +95,22 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'messages',
     options: { attempts: 1, ...KEEP },
   },
+  // Attempts and backoff come from PORTAL_SYNC_MAX_ATTEMPTS / PORTAL_SYNC_BACKOFF_MS, set where it is added.
+  'portal.sync': {
+    queue: 'portal',
+    options: { attempts: 6, backoff: { type: 'exponential', delay: 5000 }, ...KEEP },
+  },
+  'portal.sweep': {
+    queue: 'portal',
+    options: { attempts: 1, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
 export interface TickDefinition<K extends JobName = JobName> {
   name: string;
   /** The configuration variable holding the tick's cron expression (Asia/Ho_Chi_Minh). */
-  cron: 'HEARTBEAT_CRON' | 'SLA_SCAN_CRON' | 'SWEEP_CRON' | 'REPORTS_COMPACT_CRON';
+  cron: 'HEARTBEAT_CRON' | 'SLA_SCAN_CRON' | 'SWEEP_CRON' | 'REPORTS_COMPACT_CRON' | 'PORTAL_SYNC_CRON';
   job: K;
   payload: (tickId: string) => JobPayloads[K];
 }
@@ -112,4 +125,5 @@ export const TICKS: TickDefinition[] = [
   { name: 'reports-compact', cron: 'REPORTS_COMPACT_CRON', job: 'reports.compact', payload: (tickId) => ({ tickId }) },
   // Every minute by default: the "three working hours before the appointment" notice is on time.
   { name: 'messages-sweep', cron: 'SLA_SCAN_CRON', job: 'messages.sweep', payload: (tickId) => ({ tickId }) },
+  { name: 'portal-sync-sweep', cron: 'PORTAL_SYNC_CRON', job: 'portal.sweep', payload: (tickId) => ({ tickId }) },
 ];

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { freshAddress, clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { buildProvince, BUILDING_PERMIT, intakeBody, Province } from '../support/province';
@@ -113,6 +114,23 @@ GET    /api/v1/dossiers/{id}/messages                    401  ok    ok    ok   4
 POST   /api/v1/public/dossiers/{code}/notifications      ok   ok    ok    ok   ok    ok      ok       ok    ok
 GET    /api/v1/reports/messages                          401  ok    ok    403  403   403     403      403   403
 POST   /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   ok    ok      ok       ok    ok
+POST   /api/v1/integrations/sources                      401  ok    403   403  403   403     403      403   403
+GET    /api/v1/integrations/sources                      401  ok    403   403  403   403     403      403   403
+POST   /api/v1/integrations/sources/{id}/rotate-key      401  ok    403   403  403   403     403      403   403
+DELETE /api/v1/integrations/sources/{id}                 401  ok    403   403  403   403     403      403   403
+GET    /api/v1/integrations/rejected                     401  ok    403   403  403   403     403      403   403
+POST   /api/v1/integrations/rejected/reprocess           401  ok    403   403  403   403     403      403   403
+POST   /api/v1/integrations/rejected/{id}/reprocess      401  ok    403   403  403   403     403      403   403
+GET    /api/v1/integrations/mismatches                   401  ok    ok    403  403   403     403      403   403
+POST   /api/v1/integrations/dvcqg                         401  401   401   401  401   401     401      401   401
+POST   /api/v1/integrations/dvcqg/DongBoHoSoMC            401  401   401   401  401   401     401      401   401
+POST   /api/v1/integrations/dvcqg/create                  401  401   401   401  401   401     401      401   401
+POST   /api/v1/integrations/dvcqg/update                  401  401   401   401  401   401     401      401   401
+POST   /api/v1/integrations/dvcqg/progress                401  401   401   401  401   401     401      401   401
+GET    /api/v1/portal-sync/failures                      401  ok    403   403  403   403     403      403   403
+POST   /api/v1/portal-sync/failures/retry                401  ok    403   403  403   403     403      403   403
+POST   /api/v1/portal-sync/failures/{dossierId}/retry    401  ok    403   403  403   403     403      403   403
+GET    /api/v1/portal-sync/status                        401  ok    403   403  403   403     403      403   403
 `;
 // Why some cells are what they are:
 // - alerts are addressed to people: officers and counter staff see (and acknowledge) only their own,
@@ -131,6 +149,8 @@ POST   /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   o
 //   closes a period of its own (closing one twice is 409), reopening one that was just closed.
 // - providers' delivery reports need no sign-in: they carry the provider's signature or token instead
 //   (a report without one is 401 for everybody, test/messages/messages.e2e-spec.ts).
+// - the receiver (/integrations/dvcqg…) takes a source system's X-Api-Key only: a user's token is 401
+//   for everyone (exchange.e2e-spec.ts feeds it with a key, and shows a key opens nothing else).
 
 /**
  * Operations whose valid body may still meet a business rule once authorized: closing a dossier is
@@ -414,6 +434,41 @@ describe('authorization matrix: every operation × every role, owning and unrela
       const token = createHmac('sha256', MATRIX_SMS_SECRET).update(requestId).digest('hex');
       return { url: `/integrations/sms/callback?token=${token}&RequestId=${requestId}&SendStatus=5`, body: {} };
     },
+    'POST /api/v1/integrations/sources': async () => ({
+      url: '/integrations/sources',
+      body: { name: `Nguồn ${++serial}`, unitCodes: ['H15.50'] },
+    }),
+    'GET /api/v1/integrations/sources': async () => ({ url: '/integrations/sources' }),
+    'POST /api/v1/integrations/sources/{id}/rotate-key': async () => ({
+      url: `/integrations/sources/${ids.source}/rotate-key`,
+    }),
+    'DELETE /api/v1/integrations/sources/{id}': async () => {
+      const s = await asAdmin('POST', '/integrations/sources', { name: `Nguồn ${++serial}`, unitCodes: ['H15.50'] });
+      return { url: `/integrations/sources/${s.id}` };
+    },
+    'GET /api/v1/integrations/rejected': async () => ({ url: '/integrations/rejected' }),
+    'POST /api/v1/integrations/rejected/reprocess': async () => ({ url: '/integrations/rejected/reprocess', body: {} }),
+    'POST /api/v1/integrations/rejected/{id}/reprocess': async () => ({
+      url: `/integrations/rejected/${ids.rejected}/reprocess`,
+    }),
+    'GET /api/v1/integrations/mismatches': async () => ({ url: '/integrations/mismatches' }),
+    'POST /api/v1/integrations/dvcqg': async () => ({
+      url: '/integrations/dvcqg',
+      body: { madonvi: 'H15.50', service: 'CapNhatTienDoHoSoMC', data: [] },
+    }),
+    'POST /api/v1/integrations/dvcqg/DongBoHoSoMC': async () => ({
+      url: '/integrations/dvcqg/DongBoHoSoMC?MaDinhDanhDV=H15.50&isUpdating=False',
+      body: [],
+    }),
+    'POST /api/v1/integrations/dvcqg/create': async () => ({ url: '/integrations/dvcqg/create', body: [] }),
+    'POST /api/v1/integrations/dvcqg/update': async () => ({ url: '/integrations/dvcqg/update', body: [] }),
+    'POST /api/v1/integrations/dvcqg/progress': async () => ({ url: '/integrations/dvcqg/progress', body: [] }),
+    'GET /api/v1/portal-sync/failures': async () => ({ url: '/portal-sync/failures' }),
+    'POST /api/v1/portal-sync/failures/retry': async () => ({ url: '/portal-sync/failures/retry' }),
+    'POST /api/v1/portal-sync/failures/{dossierId}/retry': async () => ({
+      url: `/portal-sync/failures/${ids.failing}/retry`,
+    }),
+    'GET /api/v1/portal-sync/status': async () => ({ url: '/portal-sync/status' }),
   };
 
   beforeAll(async () => {
@@ -485,6 +540,25 @@ describe('authorization matrix: every operation × every role, owning and unrela
       }),
       'rating',
     );
+    // A source and a record it sent that could not be mapped (its procedure is unknown): kept, reprocessable.
+    const source = await asAdmin('POST', '/integrations/sources', { name: 'Nguồn thử', unitCodes: ['H15.50'] });
+    ids.source = source.id;
+    await ok(
+      api.request('POST', '/integrations/dvcqg/create', {
+        headers: { 'x-api-key': source.apiKey },
+        body: [{ MaHoSo: 'H15.50-260302-0950', MaTTHC: '9.999', NgayTiepNhan: '20260302080000', TrangThaiHoSo: '1' }],
+      }),
+      'feed',
+    );
+    ids.rejected = (await asAdmin('GET', '/integrations/rejected')).items[0].id;
+    // A dossier in the failed-sync list (the portal is not configured here: a failure recorded by hand).
+    await api.app
+      .get(DataSource)
+      .query(
+        `UPDATE portal_sync SET failing_since = now(), attempts = 1, last_error = 'HTTP 503' WHERE dossier_id = $1`,
+        [ids.dossier],
+      );
+    ids.failing = ids.dossier;
     ids.webhook = (
       await asAdmin('POST', '/webhooks', {
         url: 'http://127.0.0.1:9/hook',

@@ -43,6 +43,7 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     SLA_SCAN_CRON: '0 0 1 1 *',
     SWEEP_CRON: '0 0 1 1 *',
     REPORTS_COMPACT_CRON: '0 0 1 1 *',
+    PORTAL_SYNC_CRON: '0 0 1 1 *',
     // Tests edit the calendar on one instance and read it on another at once.
     CALENDAR_CACHE_MS: '0',
     ...overrides,

@@ -170,10 +170,10 @@ export class HttpClient {
   request(
     method: string,
     url: string,
-    opts: { token?: string; body?: unknown; json?: Buffer } = {},
+    opts: { token?: string; body?: unknown; json?: Buffer; headers?: Record<string, string> } = {},
   ): Promise<HttpResponse> {
     const payload = opts.json ?? (opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body)));
-    const headers: Record<string, string | number> = { accept: 'application/json' };
+    const headers: Record<string, string | number> = { accept: 'application/json', ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (payload) {
       headers['content-type'] = 'application/json';

@@ -1,0 +1,666 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { CalendarService } from 'src/calendar/calendar.service';
+import { Clock } from 'src/common/clock';
+import { ROOT_LOGGER } from 'src/common/logger';
+import { localDate } from 'src/common/time';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { projectState } from 'src/dossiers/dossier-projection';
+import { DossiersRepository, EventRow, NewDossier, ProjectionColumns } from 'src/dossiers/dossiers.repository';
+import { eventRow, hashLookupKey, toFoldEvent, unitIdsOf, DossiersService } from 'src/dossiers/dossiers.service';
+import { applyEvent, Channel, DossierEvent, DossierState, FoldContext, LifecycleError } from 'src/dossiers/lifecycle';
+import { portalFactsAfter } from 'src/dossiers/index-facts';
+import type { PortalFacts } from 'src/reports/portal-facts';
+import { ProcedureRulesService } from 'src/dossiers/procedure-rules.service';
+import {
+  APPLICANT_KIND_OF,
+  CHANNEL_OF,
+  DvcqgService,
+  eventsToReach,
+  fingerprint,
+  parseDvcqgDate,
+  recordFee,
+  recordFlags,
+  recordResultUrl,
+  redact,
+  statusCode,
+  StatusFacts,
+  text,
+  unitPrefixOf,
+} from 'src/integrations/dvcqg-format';
+import { IntegrationsRepository, SourceDossier, SourceRow } from 'src/integrations/integrations.repository';
+import { RecordSeal } from 'src/integrations/record-seal';
+
+export interface FeedRequest {
+  service: DvcqgService;
+  /** madonvi / MaDinhDanhDV: the unit the records are for (absent at the create/update/progress URLs). */
+  unitHint: string | null;
+  isUpdating: boolean | null;
+  data: unknown[];
+}
+
+export interface FeedResult {
+  /** Records or items that changed a dossier (created it, added events or facts). */
+  applied: number;
+  /** Repeats, and items whose status the dossier had already: nothing changed. */
+  unchanged: number;
+  /** Kept in the rejected list with their reason. */
+  rejected: number;
+}
+
+/** A record or item that cannot be mapped: kept whole in the rejected list with this reason. */
+class Unmappable extends Error {}
+
+/** One status change to apply to a dossier: from a progress item, or from a record's TrangThaiHoSo. */
+interface Step {
+  code: number;
+  at: number;
+  /** Instants for the events a status implies, when the record has them (NgayKetThucXuLy, NgayTra). */
+  atOf?: Partial<Record<string, number>>;
+  facts: StatusFacts;
+  /** integration_items fingerprint (progress items), null for a record's own status. */
+  fp: string | null;
+  raw: unknown;
+}
+
+type Outcome = 'applied' | 'unchanged' | { error: string };
+
+interface Placed {
+  e: DossierEvent;
+  /** Order among events of the same instant: existing by seq, new ones after, in arrival order. */
+  order: number;
+  existing: boolean;
+  ext: string | null;
+}
+
+const MS_CODE = /^(.+)-(\d{6})-(\d{4,})$/;
+
+/**
+ * Maps DongBoHoSoMC records and CapNhatTienDoHoSoMC items of a source system onto our dossiers and
+ * events, through the same fold as live actions and imports: statuses, due instants and outcomes are
+ * computed here, the sender's are only compared (NgayHenTra, the mismatch list). Repeats change
+ * nothing; items are placed by their instant (a late item is folded where it belongs); whatever
+ * cannot be mapped is kept, sealed, in the rejected list with its reason.
+ */
+@Injectable()
+export class FeedService {
+  private readonly seal: RecordSeal;
+
+  constructor(
+    private readonly repo: IntegrationsRepository,
+    private readonly dossierRepo: DossiersRepository,
+    private readonly dossiers: DossiersService,
+    private readonly rules: ProcedureRulesService,
+    private readonly calendars: CalendarService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.seal = new RecordSeal(config.JWT_SECRET, config.JWT_PREVIOUS_SECRETS);
+  }
+
+  get sealer(): RecordSeal {
+    return this.seal;
+  }
+
+  async receive(source: SourceRow, req: FeedRequest): Promise<FeedResult> {
+    const result: FeedResult = { applied: 0, unchanged: 0, rejected: 0 };
+    const count = (o: Outcome) => {
+      if (o === 'applied') result.applied++;
+      else if (o === 'unchanged') result.unchanged++;
+      else result.rejected++;
+    };
+    if (req.service === 'DongBoHoSoMC') {
+      for (const record of req.data) {
+        const o = await this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
+        if (typeof o === 'object') await this.keep(source, req, record, o.error);
+        count(o);
+      }
+    } else {
+      for (const [o, item] of await this.applyItems(source, req.data)) {
+        if (typeof o === 'object') await this.keep(source, req, item, o.error);
+        count(o);
+      }
+    }
+    this.logger.info({ sourceId: source.id, service: req.service, ...result }, 'integration feed');
+    return result;
+  }
+
+  /** Re-applies a kept record; returns whether it left the rejected list. */
+  async reapply(
+    source: SourceRow,
+    service: DvcqgService,
+    unitHint: string | null,
+    isUpdating: boolean | null,
+    record: unknown,
+  ): Promise<Outcome> {
+    const req: FeedRequest = { service, unitHint, isUpdating, data: [record] };
+    if (service === 'DongBoHoSoMC')
+      return this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
+    const [[o]] = await this.applyItems(source, [record]);
+    return o;
+  }
+
+  private failed(err: unknown): Outcome {
+    if (err instanceof Unmappable) return { error: err.message };
+    if ((err as { code?: string }).code === '23505') return 'unchanged'; // the same record, concurrently
+    throw err;
+  }
+
+  private async keep(source: SourceRow, req: FeedRequest, record: unknown, reason: string): Promise<void> {
+    await this.repo.reject({
+      id: randomUUID(),
+      source_id: source.id,
+      received_at: this.clock.now(),
+      service: req.service,
+      unit_hint: req.unitHint,
+      is_updating: req.isUpdating,
+      reason: reason.slice(0, 1000),
+      fingerprint: fingerprint(req.service, record),
+      record_redacted: redact(record),
+      record_sealed: this.seal.seal(record),
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Records (DongBoHoSoMC)
+
+  private async applyRecord(source: SourceRow, raw: unknown, req: FeedRequest): Promise<Outcome> {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new Unmappable('bản ghi không phải đối tượng JSON');
+    const r = raw as Record<string, unknown>;
+    const code = text(r.MaHoSo, 200);
+    if (!code || code.length > 80) throw new Unmappable('thiếu MaHoSo (hoặc dài quá 80 ký tự)');
+    const status = statusCode(r.TrangThaiHoSo);
+    if (status === null) throw new Unmappable(`TrangThaiHoSo "${String(r.TrangThaiHoSo)}" không thuộc bảng mã 1–10`);
+    const receivedAt = parseDvcqgDate(r.NgayTiepNhan);
+    if (receivedAt === null) throw new Unmappable('NgayTiepNhan không đúng dạng yyyyMMddHHmmss');
+    const theirDue = parseDvcqgDate(r.NgayHenTra);
+    const fp = fingerprint('DongBoHoSoMC', r);
+    const fee = recordFee(r);
+    const facts: StatusFacts = {
+      text: null,
+      amount: fee,
+      electronicResult: recordResultUrl(r) !== null,
+      resultFileUrl: recordResultUrl(r),
+    };
+    const ended = parseDvcqgDate(r.NgayKetThucXuLy);
+    const returned = parseDvcqgDate(r.NgayTra);
+    const refused = parseDvcqgDate(r.NgayTuChoi);
+    // The record's own instants for the events its status implies (never before the reception).
+    const atOf: Partial<Record<string, number>> = {};
+    const endAt = status === 3 ? (refused ?? ended) : (ended ?? (status === 10 ? returned : null));
+    for (const a of ['resolve', 'reject', 'stop', 'withdraw'])
+      if (endAt !== null) atOf[a] = Math.max(endAt, receivedAt);
+    if (returned !== null) atOf.return = Math.max(returned, atOf.resolve ?? receivedAt);
+
+    const existing = (await this.repo.dossiersByCodes([code])).get(code);
+    if (existing) {
+      if (existing.source_id !== source.id)
+        throw new Unmappable(`hồ sơ ${code} đã có trong hệ thống nhưng không do nguồn này gửi`);
+      if (existing.source_record_hash === fp) return 'unchanged';
+      const at = Math.max(receivedAt, Math.min(this.clock.now().getTime(), endAt ?? this.clock.now().getTime()));
+      const step: Step = { code: status, at, atOf, facts, fp: null, raw: r };
+      const [outcome] = await this.applySteps(source, existing, [step], {
+        recordHash: fp,
+        dueAt: theirDue === null ? null : new Date(theirDue),
+        fee,
+        flags: recordFlags(r),
+      });
+      // The record's facts are kept even when its status adds nothing.
+      return typeof outcome === 'object' ? outcome : 'applied';
+    }
+
+    // A new dossier: unit, procedure, applicant, then the events its status implies.
+    const unit = await this.unitOf(source, code, req.unitHint);
+    const theirCode = text(r.MaTTHC, 100);
+    if (!theirCode) throw new Unmappable('thiếu MaTTHC');
+    const ourCode = source.procedure_map[theirCode] ?? theirCode;
+    const procedure = await this.rules.versionAt(ourCode, new Date(receivedAt));
+    if (!procedure || !procedure.active)
+      throw new Unmappable(
+        `thủ tục ${theirCode}${ourCode !== theirCode ? ` (→ ${ourCode})` : ''} không có trong danh mục`,
+      );
+    const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
+    const channel: Channel = CHANNEL_OF[text(r.KenhThucHien) ?? '1'] ?? 'direct';
+    const ctx = this.dossiers.context(calendar, procedure, channel);
+    const intake: DossierEvent = {
+      action: 'intake',
+      at: receivedAt,
+      actorUserId: null,
+      payload: { source: source.name },
+    };
+    let state = this.fold(null, intake, ctx);
+    const events: DossierEvent[] = [intake];
+    const statuses: string[] = [state.status];
+    const plan = eventsToReach(state.status, atLastStep(state, ctx), status, facts);
+    if ('error' in plan) throw new Unmappable(plan.error);
+    for (const p of plan.events) {
+      const e: DossierEvent = {
+        action: p.action,
+        at: Math.max(atOf[p.action] ?? receivedAt, state.lastEventAt),
+        actorUserId: null,
+        payload: p.payload,
+      };
+      state = this.fold(state, e, ctx);
+      events.push(e);
+      statuses.push(state.status);
+    }
+    const id = randomUUID();
+    const row: NewDossier = {
+      id,
+      code,
+      procedure_id: procedure.procedureId,
+      procedure_version: procedure.version,
+      procedure_code: procedure.code,
+      receiving_unit_id: unit.id,
+      handling_unit_id: procedure.unitId,
+      unit_ids: unitIdsOf(unit.id, procedure),
+      channel,
+      applicant: applicantOf(r),
+      summary: text(r.TrichYeuHoSo),
+      // Nobody knows a lookup key of a fed dossier until the counter reissues one (as for imports).
+      lookup_key_hash: hashLookupKey(randomBytes(16).toString('hex')),
+      created_by: null,
+      ...projectState(state, calendar, this.dossiers.thresholds, {
+        calendarVersion,
+        flags: recordFlags(r),
+        stepUnitIds: procedure.steps.map((s) => s.unitId),
+      }),
+      portal_facts: portalFactsAfter(null, events, state, ctx),
+    };
+    await this.dossierRepo.transaction(async (m) => {
+      const ours = MS_CODE.exec(code);
+      if (ours && ours[1].toLowerCase() === unit.code.toLowerCase()) {
+        // A code in our own format moves the unit's daily sequence past it (as imports do).
+        await this.dossierRepo.reserveCodeNumbersMany(m, [
+          { unitId: unit.id, day: localDate(new Date(receivedAt)), need: 0, given: Number(ours[3]) },
+        ]);
+      }
+      await this.dossierRepo.insertMany(m, [row]);
+      // Before the events: the outbox trigger reads whether the dossier's source syncs it itself.
+      await this.repo.markSourced(m, id, {
+        sourceId: source.id,
+        dueAt: theirDue === null ? null : new Date(theirDue),
+        recordHash: fp,
+        fee,
+      });
+      await this.dossierRepo.appendEvents(
+        m,
+        events.map((e, k) =>
+          eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null),
+        ),
+      );
+    });
+    return 'applied';
+  }
+
+  private async unitOf(source: SourceRow, code: string, hint: string | null): Promise<{ id: string; code: string }> {
+    const ref = hint ?? unitPrefixOf(code);
+    let unit = ref ? await this.repo.unitByRef(ref) : null;
+    // A code that names no unit, at a URL without madonvi: the source's only unit, if it has one.
+    if (!unit && !hint && source.unit_ids.length === 1) unit = await this.repo.unitById(source.unit_ids[0]);
+    if (!unit || !unit.active) throw new Unmappable(`không xác định được đơn vị tiếp nhận${ref ? ` ${ref}` : ''}`);
+    if (!source.unit_ids.includes(unit.id))
+      throw new Unmappable(`đơn vị ${ref ?? unit.code} không thuộc các đơn vị nguồn này được gửi`);
+    return unit;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Progress items (CapNhatTienDoHoSoMC)
+
+  private async applyItems(source: SourceRow, items: unknown[]): Promise<[Outcome, unknown][]> {
+    const out: [Outcome, unknown][] = items.map((i) => [{ error: '' }, i]);
+    const byCode = new Map<string, { index: number; step: Step }[]>();
+    const fps = items.map((raw) => fingerprint('CapNhatTienDoHoSoMC', raw));
+    const known = await this.repo.knownItems(source.id, [...new Set(fps)]);
+    const seen = new Set<string>();
+    items.forEach((raw, index) => {
+      try {
+        if (known.has(fps[index]) || seen.has(fps[index])) {
+          out[index][0] = 'unchanged';
+          return;
+        }
+        seen.add(fps[index]);
+        const step = toStep(raw, fps[index]);
+        const code = text((raw as Record<string, unknown>).MaHoSo, 80)!;
+        byCode.set(code, [...(byCode.get(code) ?? []), { index, step }]);
+      } catch (err) {
+        out[index][0] = { error: (err as Error).message };
+      }
+    });
+    const dossiers = await this.repo.dossiersByCodes([...byCode.keys()]);
+    const groups: { d: SourceDossier; list: { index: number; step: Step }[] }[] = [];
+    for (const [code, list] of byCode) {
+      const d = dossiers.get(code);
+      const fail = (error: string) => list.forEach((x) => (out[x.index][0] = { error }));
+      if (!d) {
+        fail(`hồ sơ ${code} chưa được đồng bộ (chưa nhận DongBoHoSoMC)`);
+        continue;
+      }
+      if (d.source_id !== source.id) {
+        fail(`hồ sơ ${code} không do nguồn này gửi`);
+        continue;
+      }
+      const fee = d.source_fee === null ? null : Number(d.source_fee);
+      for (const x of list) x.step.facts.amount = fee;
+      groups.push({ d, list });
+    }
+    groups.sort((a, b) => (a.d.id < b.d.id ? -1 : 1));
+    let outcomes: Outcome[][];
+    try {
+      outcomes = await this.applyStepsMany(
+        source,
+        groups.map((g) => ({ d: g.d, steps: g.list.map((x) => x.step) })),
+      );
+    } catch (err) {
+      // A write refused for one dossier (a concurrent feed of the same items): dossier by dossier.
+      this.logger.warn({ sourceId: source.id, err: (err as Error).message }, 'feed batch retried dossier by dossier');
+      outcomes = [];
+      for (const g of groups) {
+        const steps = g.list.map((x) => x.step);
+        outcomes.push(
+          await this.applySteps(source, g.d, steps, null).catch((e: unknown) => steps.map(() => this.failed(e))),
+        );
+      }
+    }
+    groups.forEach((g, k) => g.list.forEach((x, j) => (out[x.index][0] = outcomes[k][j])));
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The fold
+
+  /**
+   * Applies status steps to a dossier in one transaction: each step, in the order of its instant,
+   * is mapped against the status the dossier had at that instant, placed among the known events by
+   * its instant, and the whole history is re-folded; a step whose events would break the history is
+   * refused alone. Returns one outcome per step (in the given order).
+   */
+  private async applySteps(
+    source: SourceRow,
+    d: SourceDossier,
+    steps: Step[],
+    record: { recordHash: string; dueAt: Date | null; fee: number | null; flags: Record<string, boolean> } | null,
+  ): Promise<Outcome[]> {
+    const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
+    const versioned = await this.calendars.currentVersioned();
+    const ctx = this.dossiers.context(versioned.calendar, procedure, d.channel);
+    return this.dossierRepo.transaction(async (m) => {
+      const row = (await this.dossierRepo.findById(d.id, m, true))!;
+      const known = await this.dossierRepo.events(d.id, m);
+      const plan = planSteps(d.id, known, row.version, steps, ctx, record?.recordHash ?? null);
+      if (plan.rows.length > 0) {
+        await this.dossierRepo.appendEvents(m, plan.rows);
+        await this.dossierRepo.update(
+          m,
+          d.id,
+          {
+            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+              calendarVersion: versioned.version,
+              flags: { ...row.flags, ...(record?.flags ?? {}) },
+              stepUnitIds: procedure.steps.map((x) => x.unitId),
+            }),
+            portal_facts: portalFactsOfRows([...known, ...plan.rows], plan.state!, ctx),
+          },
+        );
+      }
+      if (record) await this.repo.updateSourcedFacts(m, d.id, record);
+      await this.repo.recordItems(
+        m,
+        source.id,
+        plan.applied.map((fp) => ({ fp, dossierId: d.id })),
+      );
+      return plan.outcomes;
+    });
+  }
+
+  /**
+   * The progress items of several dossiers in one transaction: the rows locked in id order, their
+   * events read at once, each history planned in memory, then one INSERT of the new events, one
+   * UPDATE of the projections and one INSERT of the fingerprints. The statements per request do
+   * not grow with the number of dossiers (a sender's batch of 100 items is a handful of statements).
+   */
+  private async applyStepsMany(source: SourceRow, groups: { d: SourceDossier; steps: Step[] }[]): Promise<Outcome[][]> {
+    if (groups.length === 0) return [];
+    const versioned = await this.calendars.currentVersioned();
+    const ctxs = new Map<string, { ctx: FoldContext; stepUnitIds: string[] }>();
+    for (const { d } of groups) {
+      const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
+      ctxs.set(d.id, {
+        ctx: this.dossiers.context(versioned.calendar, procedure, d.channel),
+        stepUnitIds: procedure.steps.map((x) => x.unitId),
+      });
+    }
+    return this.dossierRepo.transaction(async (m) => {
+      const ids = groups.map((g) => g.d.id);
+      const locked = await this.repo.lockDossiers(m, ids);
+      const events = await this.repo.eventsOf(m, ids);
+      const rows: EventRow[] = [];
+      const projections: (ProjectionColumns & { id: string })[] = [];
+      const fps: { fp: string; dossierId: string }[] = [];
+      const out = groups.map(({ d, steps }) => {
+        const { ctx, stepUnitIds } = ctxs.get(d.id)!;
+        const row = locked.get(d.id)!;
+        const plan = planSteps(d.id, events.get(d.id) ?? [], row.version, steps, ctx, null);
+        if (plan.rows.length > 0) {
+          rows.push(...plan.rows);
+          projections.push({
+            id: d.id,
+            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+              calendarVersion: versioned.version,
+              flags: row.flags,
+              stepUnitIds,
+            }),
+            portal_facts: portalFactsOfRows([...(events.get(d.id) ?? []), ...plan.rows], plan.state!, ctx),
+          });
+        }
+        for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
+        return plan.outcomes;
+      });
+      for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
+      await this.repo.updateProjections(m, projections);
+      await this.repo.recordItems(m, source.id, fps);
+      return out;
+    });
+  }
+
+  private fold(state: DossierState | null, e: DossierEvent, ctx: FoldContext): DossierState {
+    try {
+      return applyEvent(state, e, ctx);
+    } catch (err) {
+      if (err instanceof LifecycleError || err instanceof RangeError)
+        throw new Unmappable(`${e.action}: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Applies status steps to a history in memory: each step, in the order of its instant, is mapped
+ * against the status the dossier had at that instant, placed among the known events by its instant,
+ * and the whole history re-folded; a step whose events would break the history is refused alone.
+ * Returns one outcome per step (in the given order), the new event rows, the final state and the
+ * fingerprints of the steps taken (applied, or true already).
+ */
+/** The index's portal facts of a dossier from all its event rows, in the order of the fold (instant, then arrival). */
+function portalFactsOfRows(rows: EventRow[], state: DossierState, ctx: FoldContext): PortalFacts {
+  const ordered = [...rows].sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
+  return portalFactsAfter(null, ordered.map(toFoldEvent), state, ctx);
+}
+
+function planSteps(
+  dossierId: string,
+  known: EventRow[],
+  version: number,
+  steps: Step[],
+  ctx: FoldContext,
+  recordHash: string | null,
+): { outcomes: Outcome[]; rows: EventRow[]; state: DossierState | null; applied: string[] } {
+  let placed: Placed[] = sortPlaced(
+    known.map((e) => ({ e: toFoldEvent(e), order: e.seq, existing: true, ext: e.external_id })),
+  );
+  const outcomes: Outcome[] = steps.map(() => 'unchanged');
+  const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
+  let next = version + 1;
+  const applied: string[] = [];
+  for (const { s, i } of order) {
+    if (s.at < placed[0].e.at) {
+      outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
+      continue;
+    }
+    let prefix: DossierState;
+    try {
+      prefix = foldPlaced(
+        placed.filter((p) => p.e.at <= s.at),
+        ctx,
+      ).state;
+    } catch (err) {
+      outcomes[i] = { error: (err as Error).message };
+      continue;
+    }
+    const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
+    if ('error' in plan) {
+      outcomes[i] = { error: plan.error };
+      continue;
+    }
+    if (plan.events.length === 0) {
+      if (s.fp) applied.push(s.fp);
+      continue;
+    }
+    const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+    const fresh: Placed[] = plan.events.map((p, k) => ({
+      e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+      order: next + k,
+      existing: false,
+      ext: `${tag}:${k}`,
+    }));
+    let candidate = sortPlaced([...placed, ...fresh]);
+    try {
+      candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
+    } catch (err) {
+      outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
+      continue;
+    }
+    placed = candidate;
+    next = Math.max(next, ...placed.map((p) => p.order + 1));
+    if (s.fp) applied.push(s.fp);
+    outcomes[i] = 'applied';
+  }
+  if (!placed.some((p) => !p.existing)) return { outcomes, rows: [], state: null, applied };
+  const { state, statuses } = foldPlaced(placed, ctx);
+  const rows: EventRow[] = [];
+  placed.forEach((p, k) => {
+    if (!p.existing) rows.push(eventRow(dossierId, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
+  });
+  return { outcomes, rows: rows.sort((a, b) => a.seq - b.seq), state, applied };
+}
+
+function toStep(raw: unknown, fp: string): Step {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('mục tiến độ không phải đối tượng JSON');
+  const r = raw as Record<string, unknown>;
+  if (!text(r.MaHoSo, 200) || text(r.MaHoSo, 200)!.length > 80) throw new Error('thiếu MaHoSo (hoặc dài quá 80 ký tự)');
+  const code = statusCode(r.TrangThai);
+  if (code === null) throw new Error(`TrangThai "${String(r.TrangThai)}" không thuộc bảng mã 1–10`);
+  const at = parseDvcqgDate(r.ThoiDiemXuLy);
+  if (at === null) throw new Error('ThoiDiemXuLy không đúng dạng yyyyMMddHHmmss');
+  return {
+    code,
+    at,
+    facts: { text: text(r.NoiDungXuLy), amount: null, electronicResult: false, resultFileUrl: null },
+    fp,
+    raw,
+  };
+}
+
+function atLastStep(state: DossierState, ctx: FoldContext): boolean {
+  return state.currentStep !== null && state.steps[state.currentStep].index >= ctx.rules.steps.length - 1;
+}
+
+function sortPlaced(list: Placed[]): Placed[] {
+  return [...list].sort((a, b) => a.e.at - b.e.at || a.order - b.order);
+}
+
+const RESUME: Partial<
+  Record<string, { action: 'receive_supplement' | 'confirm_payment'; payload: Record<string, unknown> }>
+> = {
+  awaiting_supplement: { action: 'receive_supplement', payload: { implied: true } },
+  awaiting_payment: { action: 'confirm_payment', payload: { implied: true, paidOnline: false } },
+};
+
+/**
+ * Folds a history with a late step placed in it. When a later known event no longer fits because
+ * the late step paused the dossier (a supplement or payment request arriving after the step that
+ * followed its answer), the answer is implied right before that event, as for a skipped status.
+ * Throws the lifecycle's error when the history still does not fold.
+ */
+function repairPlaced(list: Placed[], ctx: FoldContext, firstOrder: number, tag: string): Placed[] {
+  let out = list;
+  let order = firstOrder;
+  for (let tries = 0; tries < 20; tries++) {
+    let state: DossierState | null = null;
+    let failedAt = -1;
+    let error: unknown = null;
+    for (let k = 0; k < out.length; k++) {
+      try {
+        state = applyEvent(state, out[k].e, ctx);
+      } catch (err) {
+        failedAt = k;
+        error = err;
+        break;
+      }
+    }
+    if (failedAt < 0) return out;
+    const resume = state ? RESUME[state.status] : undefined;
+    const failing = out[failedAt];
+    if (
+      !resume ||
+      !(error instanceof LifecycleError) ||
+      ['receive_supplement', 'confirm_payment'].includes(failing.e.action)
+    )
+      throw error;
+    // Just before the event that needs it, so that the order by (instant, arrival) keeps it there.
+    const prevAt = failedAt > 0 ? out[failedAt - 1].e.at : failing.e.at;
+    const bridge: Placed = {
+      e: {
+        action: resume.action,
+        at: Math.max(prevAt, failing.e.at - 1),
+        actorUserId: null,
+        payload: { ...resume.payload },
+      },
+      order: order++,
+      existing: false,
+      ext: `${tag}:r${tries}`,
+    };
+    out = sortPlaced([...out.slice(0, failedAt), bridge, ...out.slice(failedAt)]);
+  }
+  throw new LifecycleError('RULE_VIOLATION', 'lịch sử không ghép được');
+}
+
+function foldPlaced(list: Placed[], ctx: FoldContext): { state: DossierState; statuses: string[] } {
+  let state: DossierState | null = null;
+  const statuses: string[] = [];
+  for (const p of list) {
+    state = applyEvent(state, p.e, ctx);
+    statuses.push(state.status);
+  }
+  return { state: state!, statuses };
+}
+
+/** The applicant as the intake has it; fields that do not pass the intake's rules are left out. */
+function applicantOf(r: Record<string, unknown>): Record<string, unknown> {
+  const ids = Array.isArray(r.DinhDanhCHS) ? (r.DinhDanhCHS as Record<string, unknown>[]) : [];
+  const idNumber = text(r.SoGiayToChuHoSo, 30) ?? text(ids.find((x) => x && typeof x === 'object')?.SoDinhDanh, 30);
+  const phone = text(r.SoDienThoai, 20);
+  const email = text(r.Email, 200);
+  return {
+    kind: APPLICANT_KIND_OF[text(r.LoaiDoiTuong) ?? '1'] ?? 'citizen',
+    fullName: text(r.ChuHoSo, 200) ?? '(không rõ)',
+    ...(idNumber && /^[A-Za-z0-9-]{1,30}$/.test(idNumber) ? { idNumber } : {}),
+    ...(phone && /^\+?[0-9 .-]{6,20}$/.test(phone) ? { phone } : {}),
+    ...(email && /^[^\s@]+@[^\s@]+$/.test(email) ? { email } : {}),
+  };
+}
+
+export type { Outcome as FeedOutcome };

@@ -1,0 +1,338 @@
+import type { Channel } from 'src/dossiers/lifecycle';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { EventRow, ProjectionColumns } from 'src/dossiers/dossiers.repository';
+
+export interface SourceRow {
+  id: string;
+  name: string;
+  unit_ids: string[];
+  procedure_map: Record<string, string>;
+  syncs_to_portal: boolean;
+  created_at: Date;
+  key_rotated_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface RejectedRow {
+  id: string;
+  source_id: string;
+  received_at: Date;
+  service: string;
+  unit_hint: string | null;
+  is_updating: boolean | null;
+  reason: string;
+  fingerprint: string;
+  record_redacted: unknown;
+  record_sealed: Buffer;
+}
+
+export interface SourceDossier {
+  id: string;
+  code: string;
+  source_id: string | null;
+  source_record_hash: string | null;
+  source_fee: string | null;
+  receiving_unit_id: string;
+  procedure_id: string;
+  procedure_version: number;
+  channel: Channel;
+}
+
+export interface MismatchRow {
+  id: string;
+  code: string;
+  source_id: string;
+  source_due_at: Date;
+  last_due_at: Date;
+}
+
+/** TypeORM answers an UPDATE … RETURNING with [rows, affected]; other statements with the rows. */
+export function returned<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (Array.isArray(r[0]) ? r[0] : r) as T[];
+}
+
+const SOURCE_COLUMNS = 'id, name, unit_ids, procedure_map, syncs_to_portal, created_at, key_rotated_at, revoked_at';
+
+/** The only file of the module that speaks SQL. */
+@Injectable()
+export class IntegrationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+
+  async createSource(s: {
+    id: string;
+    name: string;
+    unitIds: string[];
+    procedureMap: Record<string, string>;
+    syncsToPortal: boolean;
+    keyHash: string;
+  }): Promise<SourceRow> {
+    const rows: SourceRow[] = await this.dataSource.query(
+      `INSERT INTO integration_sources (id, name, unit_ids, procedure_map, syncs_to_portal, key_hash)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SOURCE_COLUMNS}`,
+      [s.id, s.name, s.unitIds, JSON.stringify(s.procedureMap), s.syncsToPortal, s.keyHash],
+    );
+    return rows[0];
+  }
+
+  async listSources(limit: number, after?: { c: string; i: string }): Promise<SourceRow[]> {
+    return this.dataSource.query(
+      `SELECT ${SOURCE_COLUMNS} FROM integration_sources
+       ${after ? 'WHERE (created_at, id) < ($2::timestamptz, $3::uuid)' : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $1`,
+      after ? [limit + 1, after.c, after.i] : [limit + 1],
+    );
+  }
+
+  async sourceById(id: string): Promise<SourceRow | null> {
+    const rows: SourceRow[] = await this.dataSource.query(
+      `SELECT ${SOURCE_COLUMNS} FROM integration_sources WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async sourceByKeyHash(hash: string): Promise<SourceRow | null> {
+    const rows: SourceRow[] = await this.dataSource.query(
+      `SELECT ${SOURCE_COLUMNS} FROM integration_sources WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async rotateKey(id: string, keyHash: string): Promise<SourceRow | null> {
+    const rows = returned<SourceRow>(
+      await this.dataSource.query(
+        `UPDATE integration_sources SET key_hash = $2, key_rotated_at = now()
+         WHERE id = $1 AND revoked_at IS NULL RETURNING ${SOURCE_COLUMNS}`,
+        [id, keyHash],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const rows = returned<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE integration_sources SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`,
+        [id],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /** A unit named by a record: by its portal identifier first, else by its code (ignoring case). */
+  async unitByRef(ref: string): Promise<{ id: string; code: string; active: boolean } | null> {
+    const rows: { id: string; code: string; active: boolean }[] = await this.dataSource.query(
+      `SELECT id, code, active FROM units WHERE lower(portal_code) = lower($1) OR lower(code) = lower($1)
+       ORDER BY (lower(portal_code) = lower($1)) DESC NULLS LAST LIMIT 1`,
+      [ref],
+    );
+    return rows[0] ?? null;
+  }
+
+  async unitById(id: string): Promise<{ id: string; code: string; active: boolean } | null> {
+    const rows: { id: string; code: string; active: boolean }[] = await this.dataSource.query(
+      `SELECT id, code, active FROM units WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  // ---- dossiers of sources ------------------------------------------------------------------
+
+  async dossiersByCodes(codes: string[]): Promise<Map<string, SourceDossier>> {
+    if (codes.length === 0) return new Map();
+    const rows: SourceDossier[] = await this.dataSource.query(
+      `SELECT id, code, source_id, source_record_hash, source_fee, receiving_unit_id, procedure_id, procedure_version, channel
+       FROM dossiers WHERE code = ANY($1)`,
+      [codes],
+    );
+    return new Map(rows.map((r) => [r.code, r]));
+  }
+
+  async markSourced(
+    m: EntityManager,
+    id: string,
+    s: { sourceId: string; dueAt: Date | null; recordHash: string; fee: number | null },
+  ): Promise<void> {
+    await m.query(
+      `UPDATE dossiers SET source_id = $2, source_due_at = $3, source_record_hash = $4, source_fee = $5 WHERE id = $1`,
+      [id, s.sourceId, s.dueAt, s.recordHash, s.fee],
+    );
+  }
+
+  async updateSourcedFacts(
+    m: EntityManager,
+    id: string,
+    s: { dueAt: Date | null; recordHash: string; fee: number | null; flags: Record<string, unknown> },
+  ): Promise<void> {
+    await m.query(
+      `UPDATE dossiers SET source_due_at = $2, source_record_hash = $3, source_fee = coalesce($4, source_fee),
+         flags = flags || $5::jsonb, updated_at = now() WHERE id = $1`,
+      [id, s.dueAt, s.recordHash, s.fee, JSON.stringify(s.flags)],
+    );
+  }
+
+  async knownItems(sourceId: string, fingerprints: string[]): Promise<Set<string>> {
+    if (fingerprints.length === 0) return new Set();
+    const rows: { fingerprint: string }[] = await this.dataSource.query(
+      `SELECT fingerprint FROM integration_items WHERE source_id = $1 AND fingerprint = ANY($2)`,
+      [sourceId, fingerprints],
+    );
+    return new Set(rows.map((r) => r.fingerprint));
+  }
+
+  async recordItems(m: EntityManager, sourceId: string, items: { fp: string; dossierId: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await m.query(
+      `INSERT INTO integration_items (source_id, fingerprint, dossier_id)
+       SELECT $1, f, d FROM unnest($2::text[], $3::uuid[]) AS t(f, d) ON CONFLICT DO NOTHING`,
+      [sourceId, items.map((i) => i.fp), items.map((i) => i.dossierId)],
+    );
+  }
+
+  /** Locks the dossiers (in id order, as every batch does: no deadlock between two batches). */
+  async lockDossiers(
+    m: EntityManager,
+    ids: string[],
+  ): Promise<Map<string, { version: number; flags: Record<string, unknown> }>> {
+    const rows: { id: string; version: number; flags: Record<string, unknown> }[] = await m.query(
+      `SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The events of several dossiers, each in the order of the fold (instant, then arrival). */
+  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+    const rows: EventRow[] = await m.query(
+      `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
+       FROM dossier_events WHERE dossier_id = ANY($1) ORDER BY dossier_id, at, seq`,
+      [ids],
+    );
+    const out = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      const list = out.get(r.dossier_id);
+      if (list) list.push(r);
+      else out.set(r.dossier_id, [r]);
+    }
+    return out;
+  }
+
+  /**
+   * Rewrites the projections of several dossiers in one statement: the rows as JSON, typed by the
+   * table's own row type (jsonb_populate_recordset), so every column keeps its type.
+   */
+  async updateProjections(m: EntityManager, rows: (ProjectionColumns & { id: string })[]): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = Object.keys(rows[0]).filter((c) => c !== 'id');
+    await m.query(
+      `UPDATE dossiers d SET ${cols.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = now()
+       FROM jsonb_populate_recordset(NULL::dossiers, $1::jsonb) r WHERE d.id = r.id`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  // ---- rejected -----------------------------------------------------------------------------
+
+  /** Keeps a rejected record; the same record again (same fingerprint) only refreshes the reason. */
+  async reject(r: Omit<RejectedRow, 'received_at'> & { received_at: Date }): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO integration_rejected
+         (id, source_id, received_at, service, unit_hint, is_updating, reason, fingerprint, record_redacted, record_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (source_id, fingerprint) DO UPDATE SET reason = EXCLUDED.reason`,
+      [
+        r.id,
+        r.source_id,
+        r.received_at,
+        r.service,
+        r.unit_hint,
+        r.is_updating,
+        r.reason,
+        r.fingerprint,
+        JSON.stringify(r.record_redacted),
+        r.record_sealed,
+      ],
+    );
+  }
+
+  async listRejected(
+    limit: number,
+    sourceId: string | undefined,
+    after?: { r: string; i: string },
+  ): Promise<RejectedRow[]> {
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    if (sourceId) where.push(`source_id = $${params.push(sourceId)}`);
+    if (after)
+      where.push(`(received_at, id) < ($${params.push(after.r)}::timestamptz, $${params.push(after.i)}::uuid)`);
+    return this.dataSource.query(
+      `SELECT * FROM integration_rejected ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY received_at DESC, id DESC LIMIT $1`,
+      params,
+    );
+  }
+
+  async rejectedById(id: string): Promise<RejectedRow | null> {
+    const rows: RejectedRow[] = await this.dataSource.query(`SELECT * FROM integration_rejected WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Oldest first: records are re-applied in the order they arrived. */
+  async rejectedBatch(
+    service: string,
+    sourceId: string | undefined,
+    afterReceived: Date | null,
+    afterId: string | null,
+    limit: number,
+  ): Promise<RejectedRow[]> {
+    const params: unknown[] = [limit, service];
+    const where: string[] = ['service = $2'];
+    if (sourceId) where.push(`source_id = $${params.push(sourceId)}`);
+    if (afterReceived && afterId)
+      where.push(`(received_at, id) > ($${params.push(afterReceived)}::timestamptz, $${params.push(afterId)}::uuid)`);
+    return this.dataSource.query(
+      `SELECT * FROM integration_rejected ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY received_at, id LIMIT $1`,
+      params,
+    );
+  }
+
+  async deleteRejected(id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM integration_rejected WHERE id = $1`, [id]);
+  }
+
+  async updateRejectedReason(id: string, reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE integration_rejected SET reason = $2 WHERE id = $1`, [id, reason]);
+  }
+
+  // ---- mismatches ---------------------------------------------------------------------------
+
+  async mismatches(
+    toleranceMinutes: number,
+    limit: number,
+    sourceId: string | undefined,
+    afterCode?: string,
+  ): Promise<MismatchRow[]> {
+    const params: unknown[] = [toleranceMinutes * 60, limit + 1];
+    const where = [
+      'source_id IS NOT NULL',
+      'source_due_at IS NOT NULL',
+      'abs(extract(epoch FROM source_due_at - last_due_at)) > $1',
+    ];
+    if (sourceId) where.push(`source_id = $${params.push(sourceId)}`);
+    if (afterCode) where.push(`code > $${params.push(afterCode)}`);
+    return this.dataSource.query(
+      `SELECT id, code, source_id, source_due_at, last_due_at FROM dossiers WHERE ${where.join(' AND ')}
+       ORDER BY code LIMIT $2`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Clock } from 'src/common/clock';
+import { ROOT_LOGGER } from 'src/common/logger';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { canonicalJson } from 'src/integrations/dvcqg-format';
+import type { JobPayloads } from 'src/jobs/job-catalogue';
+import type { JobHandler } from 'src/jobs/job-handler';
+import { PortalClient } from 'src/portal-sync/portal-client';
+import { toPortalRecord, toProgressItem } from 'src/portal-sync/portal-record';
+import { portalSyncTotal } from 'src/portal-sync/portal-sync.metrics';
+import { PortalSyncRepository } from 'src/portal-sync/portal-sync.repository';
+
+/** Progress items per CapNhatTienDoHoSoMC call (the field systems send at most 10). */
+export const ITEMS_PER_CALL = 10;
+
+/** Thrown to make BullMQ retry with backoff; the attempt is already recorded on the row. */
+export class PortalSyncRetry extends Error {
+  constructor(dossierId: string, attempts: number, error: string) {
+    super(`portal sync ${dossierId}: try ${attempts} failed (${error}); retrying`);
+    this.name = 'PortalSyncRetry';
+  }
+}
+
+export type PortalSyncOutcome =
+  | { result: 'off' | 'skipped' }
+  | { result: 'synced'; records: number; items: number }
+  | { result: 'failed'; attempts: number; error: string };
+
+/**
+ * Sends one dossier's pending sync: the DongBoHoSoMC record when it changed since the portal last
+ * took it ("False" the first time, "True" after; an "already exists" answer to "False" is sent again
+ * as "True"), then one CapNhatTienDoHoSoMC item per event not yet accepted, in event order. Each
+ * accepted call moves the row's marks, so a failure resumes where it stopped and nothing is sent
+ * out of order. Idempotent: it works from the portal_sync row, claimed for the duration.
+ */
+@Injectable()
+export class PortalSyncHandler implements JobHandler<'portal.sync'> {
+  readonly job = 'portal.sync' as const;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly repo: PortalSyncRepository,
+    private readonly client: PortalClient,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    // Login and resend included: a few calls of PORTAL_SYNC_TIMEOUT_MS per batch of items.
+    this.leaseMs = config.PORTAL_SYNC_TIMEOUT_MS * 4 + 30_000;
+  }
+
+  async handle({ dossierId }: JobPayloads['portal.sync']): Promise<PortalSyncOutcome> {
+    if (!this.client.configured) return { result: 'off' };
+    if (!/^[0-9a-f-]{36}$/i.test(dossierId)) return { result: 'skipped' };
+    const row = await this.repo.claim(dossierId, this.leaseMs);
+    if (!row) return { result: 'skipped' };
+    let records = 0;
+    let items = 0;
+    let error: string | null = null;
+    try {
+      const dossier = await this.repo.dossier(dossierId);
+      if (!dossier) {
+        await this.repo.release(dossierId);
+        return { result: 'skipped' };
+      }
+      const record = toPortalRecord(dossier, await this.repo.result(dossierId));
+      const hash = createHash('sha256').update(canonicalJson(record)).digest('hex');
+      if (hash !== row.record_hash) {
+        let answer = await this.client.send('DongBoHoSoMC', [record], row.record_hash !== null);
+        if (!answer.ok && answer.exists && row.record_hash === null)
+          answer = await this.client.send('DongBoHoSoMC', [record], true);
+        if (!answer.ok) error = `DongBoHoSoMC: ${answer.error}`;
+        else {
+          await this.repo.recordSent(dossierId, hash);
+          records++;
+        }
+      }
+      if (!error) {
+        const events = await this.repo.events(dossierId, row.synced_seq, row.target_seq);
+        for (let i = 0; i < events.length && !error; i += ITEMS_PER_CALL) {
+          const chunk = events.slice(i, i + ITEMS_PER_CALL);
+          const answer = await this.client.send(
+            'CapNhatTienDoHoSoMC',
+            chunk.map((e) => toProgressItem(dossier.code, e)),
+          );
+          if (!answer.ok) error = `CapNhatTienDoHoSoMC: ${answer.error}`;
+          else {
+            await this.repo.progressSent(dossierId, chunk[chunk.length - 1].seq);
+            items += chunk.length;
+          }
+        }
+      }
+    } catch (err) {
+      await this.repo.release(dossierId).catch(() => undefined);
+      throw err;
+    }
+    const now = this.clock.now();
+    if (!error) {
+      await this.repo.succeeded(dossierId, now);
+      portalSyncTotal.inc({ result: 'synced' });
+      return { result: 'synced', records, items };
+    }
+    const attempts = await this.repo.failed(dossierId, error, now);
+    portalSyncTotal.inc({ result: 'failed' });
+    this.logger.warn({ dossierId, attempts, error }, 'portal sync failed');
+    throw new PortalSyncRetry(dossierId, attempts, error);
+  }
+}

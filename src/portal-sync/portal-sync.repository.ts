@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { returned } from 'src/integrations/integrations.repository';
+import type { SyncDossier, SyncEvent } from 'src/portal-sync/portal-record';
+
+export interface SyncRow {
+  dossier_id: string;
+  target_seq: number;
+  synced_seq: number;
+  record_hash: string | null;
+  attempts: number;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  failing_since: Date | null;
+}
+
+export interface FailureRow extends SyncRow {
+  code: string;
+}
+
+/** The portal_sync outbox (written by the dossier_events trigger) and what a sync reads. */
+@Injectable()
+export class PortalSyncRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Claims a dossier's pending sync for `leaseMs` (one statement, committed at once): two workers
+   * never send the same dossier at the same time, and no lock is held while the portal is called.
+   */
+  async claim(dossierId: string, leaseMs: number): Promise<SyncRow | null> {
+    const rows = returned<SyncRow>(
+      await this.dataSource.query(
+        `UPDATE portal_sync SET claimed_until = now() + $2 * interval '1 millisecond'
+       WHERE dossier_id = $1 AND synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
+       RETURNING dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since`,
+        [dossierId, leaseMs],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async dossier(dossierId: string): Promise<SyncDossier | null> {
+    const rows: SyncDossier[] = await this.dataSource.query(
+      `SELECT d.code, d.procedure_code, v.name AS procedure_name, v.field AS procedure_field, d.channel, d.applicant,
+              d.summary, d.flags, d.state, hu.name AS handling_unit_name
+       FROM dossiers d
+       JOIN procedure_versions v ON v.procedure_id = d.procedure_id AND v.version = d.procedure_version
+       JOIN units hu ON hu.id = d.handling_unit_id
+       WHERE d.id = $1`,
+      [dossierId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async events(dossierId: string, afterSeq: number, toSeq: number): Promise<SyncEvent[]> {
+    return this.dataSource.query(
+      `SELECT e.seq, e.action, e.at, e.to_status, e.payload, u.full_name AS actor_name, un.name AS unit_name
+       FROM dossier_events e
+       LEFT JOIN users u ON u.id = e.actor_user_id
+       LEFT JOIN units un ON un.id = u.unit_id
+       WHERE e.dossier_id = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq`,
+      [dossierId, afterSeq, toSeq],
+    );
+  }
+
+  async result(dossierId: string): Promise<{ summary: string; url: string | null } | null> {
+    const rows: { payload: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT payload FROM dossier_events WHERE dossier_id = $1 AND action = 'resolve' ORDER BY seq DESC LIMIT 1`,
+      [dossierId],
+    );
+    const p = rows[0]?.payload;
+    if (!p) return null;
+    return {
+      summary: typeof p.resultSummary === 'string' ? p.resultSummary : '',
+      url: typeof p.resultFileUrl === 'string' ? p.resultFileUrl : null,
+    };
+  }
+
+  async recordSent(dossierId: string, hash: string): Promise<void> {
+    await this.dataSource.query(`UPDATE portal_sync SET record_hash = $2 WHERE dossier_id = $1`, [dossierId, hash]);
+  }
+
+  async progressSent(dossierId: string, seq: number): Promise<void> {
+    await this.dataSource.query(`UPDATE portal_sync SET synced_seq = GREATEST(synced_seq, $2) WHERE dossier_id = $1`, [
+      dossierId,
+      seq,
+    ]);
+  }
+
+  /** Everything up to the claimed target was accepted: off the failed list, and the dossier counts as synced. */
+  async succeeded(dossierId: string, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `WITH s AS (
+         UPDATE portal_sync SET attempts = 0, last_error = NULL, failing_since = NULL, claimed_until = NULL,
+           last_attempt_at = $2
+         WHERE dossier_id = $1 RETURNING dossier_id
+       )
+       UPDATE dossiers SET portal_synced_at = $2 FROM s WHERE dossiers.id = s.dossier_id`,
+      [dossierId, at],
+    );
+  }
+
+  async failed(dossierId: string, error: string, at: Date): Promise<number> {
+    const rows = returned<{ attempts: number }>(
+      await this.dataSource.query(
+        `UPDATE portal_sync SET attempts = attempts + 1, last_error = $2, last_attempt_at = $3,
+         failing_since = coalesce(failing_since, $3), claimed_until = NULL
+       WHERE dossier_id = $1 RETURNING attempts`,
+        [dossierId, error, at],
+      ),
+    );
+    return rows[0]?.attempts ?? 0;
+  }
+
+  async release(dossierId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE portal_sync SET claimed_until = NULL WHERE dossier_id = $1`, [dossierId]);
+  }
+
+  /** Dossiers waiting for the portal and not being sent right now, oldest first. */
+  async pending(limit: number, after: string | null): Promise<SyncRow[]> {
+    return this.dataSource.query(
+      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+       FROM portal_sync
+       WHERE synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
+         ${after ? 'AND dossier_id > $2' : ''}
+       ORDER BY dossier_id LIMIT $1`,
+      after ? [limit, after] : [limit],
+    );
+  }
+
+  async failures(limit: number, after?: { f: string; i: string }): Promise<FailureRow[]> {
+    return this.dataSource.query(
+      `SELECT p.dossier_id, p.target_seq, p.synced_seq, p.record_hash, p.attempts, p.last_error, p.last_attempt_at,
+              p.failing_since, d.code
+       FROM portal_sync p JOIN dossiers d ON d.id = p.dossier_id
+       WHERE p.failing_since IS NOT NULL
+         ${after ? 'AND (p.failing_since, p.dossier_id) > ($2::timestamptz, $3::uuid)' : ''}
+       ORDER BY p.failing_since, p.dossier_id LIMIT $1`,
+      after ? [limit + 1, after.f, after.i] : [limit + 1],
+    );
+  }
+
+  async failing(dossierId: string): Promise<SyncRow | null> {
+    const rows: SyncRow[] = await this.dataSource.query(
+      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+       FROM portal_sync WHERE dossier_id = $1 AND failing_since IS NOT NULL`,
+      [dossierId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async allFailing(): Promise<SyncRow[]> {
+    return this.dataSource.query(
+      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+       FROM portal_sync WHERE failing_since IS NOT NULL ORDER BY failing_since, dossier_id`,
+    );
+  }
+
+  async status(): Promise<{ pending: number; failed: number; oldest: Date | null }> {
+    const rows: { pending: string; failed: string; oldest: Date | null }[] = await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE synced_seq < target_seq) AS pending,
+              count(*) FILTER (WHERE failing_since IS NOT NULL) AS failed,
+              min(pending_since) FILTER (WHERE synced_seq < target_seq) AS oldest
+       FROM portal_sync`,
+    );
+    return { pending: Number(rows[0].pending), failed: Number(rows[0].failed), oldest: rows[0].oldest };
+  }
+}

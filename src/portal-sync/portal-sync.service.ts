@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, notFound } from 'src/common/domain-error';
+import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
+import { toLocalIso } from 'src/common/time';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { QueueService } from 'src/jobs/queue.service';
+import { portalSyncFailed, portalSyncPending } from 'src/portal-sync/portal-sync.metrics';
+import { PortalSyncRepository, SyncRow } from 'src/portal-sync/portal-sync.repository';
+
+export interface FailureDto {
+  dossierId: string;
+  dossierCode: string;
+  lastError: string | null;
+  attempts: number;
+  lastAttemptAt: string | null;
+  failingSince: string | null;
+}
+
+const isCursor = (v: unknown): v is { f: string; i: string } =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as { f: unknown }).f === 'string' &&
+  !Number.isNaN(Date.parse((v as { f: string }).f)) &&
+  typeof (v as { i: unknown }).i === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((v as { i: string }).i);
+
+/** The failed-sync list, the outbox's status, and handing dossiers to the worker. */
+@Injectable()
+export class PortalSyncService {
+  constructor(
+    private readonly repo: PortalSyncRepository,
+    private readonly queues: QueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Adds the sync job of each row; the job id names the row's state, so a repeat adds nothing. */
+  async enqueue(rows: SyncRow[], tag = ''): Promise<number> {
+    let queued = 0;
+    for (const r of rows) {
+      await this.queues.enqueue(
+        'portal.sync',
+        { dossierId: r.dossier_id },
+        `portal-sync-${r.dossier_id}-${r.target_seq}-${r.attempts}${tag}`,
+        {
+          attempts: this.config.PORTAL_SYNC_MAX_ATTEMPTS,
+          backoff: { type: 'exponential', delay: this.config.PORTAL_SYNC_BACKOFF_MS },
+        },
+      );
+      queued++;
+    }
+    return queued;
+  }
+
+  async failures(limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<FailureDto>> {
+    const after = decodeCursor(cursor, isCursor);
+    const rows = await this.repo.failures(limit, after);
+    return toPage(
+      rows,
+      limit,
+      (r) => ({
+        dossierId: r.dossier_id,
+        dossierCode: r.code,
+        lastError: r.last_error,
+        attempts: r.attempts,
+        lastAttemptAt: toLocalIso(r.last_attempt_at),
+        failingSince: toLocalIso(r.failing_since),
+      }),
+      (r) => ({ f: r.failing_since!.toISOString(), i: r.dossier_id }),
+    );
+  }
+
+  async retryOne(dossierId: string): Promise<{ queued: number }> {
+    const row = await this.repo.failing(dossierId);
+    if (!row) throw notFound('Hồ sơ đồng bộ lỗi');
+    return { queued: await this.handOver([row]) };
+  }
+
+  async retryAll(): Promise<{ queued: number }> {
+    return { queued: await this.handOver(await this.repo.allFailing()) };
+  }
+
+  private async handOver(rows: SyncRow[]): Promise<number> {
+    try {
+      // A retry asked by a person is a new job even if the last one for this state failed for good.
+      return await this.enqueue(rows, `-r${Date.now()}`);
+    } catch {
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Hàng đợi tạm thời không sẵn sàng; hãy thử lại sau.');
+    }
+  }
+
+  async status(): Promise<{ pending: number; failed: number; oldestPendingAt: string | null }> {
+    const s = await this.repo.status();
+    portalSyncFailed.set(s.failed);
+    portalSyncPending.set(s.pending);
+    return { pending: s.pending, failed: s.failed, oldestPendingAt: toLocalIso(s.oldest) };
+  }
+}

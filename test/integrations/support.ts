@@ -1,0 +1,96 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** A seeded PRNG (mulberry32): the feed is the same at every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** yyyyMMddHHmmss of a local (+07:00) wall-clock time given as 'YYYY-MM-DDTHH:mm'. */
+export function dvcqgDate(local: string): string {
+  return local.replace(/[-:T]/g, '').padEnd(14, '0');
+}
+
+export interface PortalCall {
+  service: string;
+  isUpdating?: string;
+  madonvi: string;
+  session: string;
+  data: Record<string, unknown>[];
+}
+
+/**
+ * A fake national portal speaking the adapter's documented shapes: POST /login {username, password}
+ * → {error_code, session}; POST /integration with the envelope {session, madonvi, service,
+ * isUpdating?, data} → {error_code, message}. Its behaviour is switched by the test: "ok", "down"
+ * (HTTP 503), "slow" (answers after `slowMs`), "error" (error_code -1), "expire" (the session is no
+ * longer valid: every session issued so far is refused once), "exists" (a first DongBoHoSoMC with
+ * isUpdating False is answered "đã tồn tại").
+ */
+export class FakePortal {
+  mode: 'ok' | 'down' | 'slow' | 'error' | 'exists' = 'ok';
+  slowMs = 2000;
+  readonly accepted: PortalCall[] = [];
+  readonly refused: PortalCall[] = [];
+  logins = 0;
+  private sessions = new Set<string>();
+  private server!: Server;
+  url = '';
+
+  expireSessions(): void {
+    this.sessions.clear();
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw || 'null') as Record<string, unknown>;
+    const reply = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (this.mode === 'down') return reply(503, { message: 'Service Unavailable' });
+    if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
+    if (req.url === '/login') {
+      if (body.username !== 'portal-user' || body.password !== 'portal-pass')
+        return reply(200, { error_code: -1, message: 'Sai tài khoản' });
+      this.logins++;
+      const session = `S${this.logins}`;
+      this.sessions.add(session);
+      return reply(200, { error_code: 0, session });
+    }
+    const call = body as unknown as PortalCall;
+    if (!this.sessions.has(call.session)) {
+      this.refused.push(call);
+      return reply(200, { error_code: '-1', message: 'Phiên làm việc không hợp lệ hoặc đã hết hạn' });
+    }
+    if (this.mode === 'error') {
+      this.refused.push(call);
+      return reply(200, { error_code: '-1', message: 'Dữ liệu không hợp lệ: MaTTHC' });
+    }
+    if (this.mode === 'exists' && call.service === 'DongBoHoSoMC' && call.isUpdating === 'False') {
+      this.refused.push(call);
+      return reply(200, { error_code: '0', message: 'Hồ sơ đã tồn tại trên hệ thống' });
+    }
+    this.accepted.push(call);
+    return reply(200, { error_code: '0', message: 'Đồng bộ thành công' });
+  }
+}
