@@ -339,7 +339,13 @@ export class DossiersService {
       // The 766 index's facts: folded on from the stored ones (replayed for rows written before them).
       const facts = row.portal_facts
         ? portalFactsAfter(row.portal_facts, [event], state, ctx)
-        : portalFactsAfter(null, [...(await this.repo.events(id, m)).map(toFoldEvent), event], state, ctx);
+        : portalFactsAfter(
+            null,
+            // The history before this action (its event is appended above), then the action.
+            [...(await this.repo.events(id, m)).filter((e) => e.seq <= row.version).map(toFoldEvent), event],
+            state,
+            ctx,
+          );
       const projection = {
         ...projectState(state, versioned.calendar, this.thresholds, {
           calendarVersion: versioned.version,

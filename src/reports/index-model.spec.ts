@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { indicator, parseReportsConfig, points, rankUnits, IndicatorModel } from 'src/reports/index-model';
+import {
+  indicator,
+  parseReportsConfig,
+  points,
+  rankUnits,
+  resolveFollows,
+  IndicatorModel,
+} from 'src/reports/index-model';
 
 const raw = () => JSON.parse(readFileSync(join(__dirname, '../../config/reports.json'), 'utf8'));
 
@@ -68,6 +75,44 @@ describe('index model', () => {
       ['B', 2, 'Trung bình'],
       ['C', 2, 'Trung bình'],
       ['D', 4, 'Yếu'],
+    ]);
+  });
+
+  it("carries the portal's number and the method of every indicator, and checks them", () => {
+    const c = parseReportsConfig(raw());
+    const all = c.groups.flatMap((g) => g.indicators);
+    expect(all.find((i) => i.key === 'on_time')).toMatchObject({ portalRef: '2.1' });
+    expect(all.filter((i) => i.portalRef === null).map((i) => i.key)).toEqual([
+      'fee_procedures_paid_online',
+      'e_certified_copies',
+    ]);
+    expect(all.every((i) => i.method.length > 20)).toBe(true);
+    const r = raw();
+    r.groups[1].indicators[0].portalRef = '2.x';
+    expect(() => parseReportsConfig(r)).toThrow(/groups\[1\]\.indicators\[0\]\.portalRef/);
+    const r2 = raw();
+    delete r2.groups[1].indicators[0].method;
+    expect(() => parseReportsConfig(r2)).toThrow(/groups\[1\]\.indicators\[0\]\.method/);
+    const r3 = raw();
+    r3.groups[5].indicators[0].follows = 'feedback_satisfaction';
+    expect(() => parseReportsConfig(r3)).toThrow(/feedback_on_time\.follows/);
+  });
+
+  it("scores 'follow' indicators with nothing to measure as the share their target scored", () => {
+    const c = parseReportsConfig(raw());
+    const models = c.groups.flatMap((g) => g.indicators);
+    const sat = models.filter((m) => m.key.startsWith('feedback_') || m.key === 'dossier_satisfaction');
+    const none = { numerator: 0, denominator: 0 };
+    const out = resolveFollows(sat, [
+      indicator(sat[0], none, null),
+      indicator(sat[1], { numerator: 1, denominator: 4 }, null),
+      indicator(sat[2], { numerator: 3, denominator: 4 }, null),
+    ]);
+    // 5.4: 75%, full at 90% → 5 of 6; 5.2 has nothing to measure → 5; 5.3 measured → 6 × 0.25.
+    expect(out.map((i) => [i.key, i.points])).toEqual([
+      ['feedback_on_time', 5],
+      ['feedback_satisfaction', 1.5],
+      ['dossier_satisfaction', 5],
     ]);
   });
 });

@@ -309,6 +309,17 @@ describe('766 index: the portal method, indicator by indicator', () => {
     expect(ind(await index('2026-06'), 'dossiers_synced')).toMatchObject({ numerator: 2, denominator: 5 });
   });
 
+  it('folds the portal facts of a dossier written before them from its whole history at its next action', async () => {
+    const db = api.app.get(DataSource);
+    await receive('Y', '2026-08-03T08:00:00');
+    await run('Y', [['2026-08-03T09:00:00', 'request_supplement', 'head', supplement]]);
+    await db.query(`UPDATE dossiers SET portal_facts = NULL WHERE id = $1`, [d.Y.id]);
+    await run('Y', [['2026-08-03T10:00:00', 'receive_supplement', 'clerk']]);
+    const [{ f }] = await db.query(`SELECT portal_facts AS f FROM dossiers WHERE id = $1`, [d.Y.id]);
+    // One request (not two: the action is not folded twice), one hour of supplement time.
+    expect(f).toMatchObject({ requests: 1, pendingSince: null, supplementMs: 3_600_000, endedAt: null });
+  });
+
   it('refuses a result file link that is not an http(s) URL, and facts that are not booleans', async () => {
     await receive('Z', '2026-08-03T08:00:00');
     const bad = await api.request('POST', `/dossiers/${d.Z.id}/actions/resolve`, {
