@@ -144,7 +144,7 @@ const contributions = (extra: string, synced: string, res: string, syncedColumn 
         SELECT m.rd, CASE WHEN d.channel = 'online' THEN 'recv_online' ELSE 'recv_direct' END, 1
         UNION ALL SELECT m.rd, 'open_n', 1
         UNION ALL SELECT m.ed, 'open_n', -1 WHERE m.ed IS NOT NULL
-        UNION ALL SELECT m.ed, 'res_' || d.outcome, 1 WHERE m.res
+        UNION ALL SELECT m.ed, 'res_' || coalesce(d.outcome, 'on_time'), 1 WHERE m.res
         UNION ALL SELECT m.ed, CASE WHEN d.outcome = 'late' THEN 'wd_late' ELSE 'wd_good' END, 1 WHERE m.wd
         UNION ALL SELECT report_day(m.o), 'overdue_n', 1 WHERE m.o IS NOT NULL AND (d.ended_at IS NULL OR m.o < d.ended_at)
         UNION ALL SELECT m.ed, 'overdue_n', -1 WHERE m.o IS NOT NULL AND d.ended_at IS NOT NULL AND m.o < d.ended_at
