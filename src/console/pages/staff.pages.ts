@@ -322,6 +322,7 @@ export function queuePage(v: QueueView): Html {
     'rejected',
     'stopped',
     'withdrawn',
+    'closed',
   ];
   const f = v.filters;
   const counter = v.role === 'counter_staff';
