@@ -532,12 +532,13 @@ export class DossiersService {
   // ------------------------------------------------------------------------------------------
   // Helpers
 
-  context(calendar: WorkingCalendar, procedure: ProcedureView, channel: string): FoldContext {
+  /** `channel`: the dossier's (the Decree 118 rules for online and paper dossiers need it). */
+  context(calendar: WorkingCalendar, procedure: ProcedureView, channel?: string): FoldContext {
     return {
       calendar,
       rules: { timeLimit: procedure.timeLimit, intakeCutoff: procedure.intakeCutoff, steps: procedure.steps },
       policy: this.foldPolicy,
-      channel: channel as Channel,
+      channel: channel as Channel | undefined,
     };
   }
 

@@ -495,7 +495,10 @@ export async function replayMismatches(app: INestApplication, pg: ClientBase): P
   const problems: string[] = [];
   for (const row of rows) {
     const procedure = await rules.version(row.procedure_id, row.procedure_version);
-    const state = dossiers.replayRow(events.get(row.id) ?? [], dossiers.context(versioned.calendar, procedure, row.channel));
+    const state = dossiers.replayRow(
+      events.get(row.id) ?? [],
+      dossiers.context(versioned.calendar, procedure, row.channel),
+    );
     const cols = projectState(state, versioned.calendar, dossiers.thresholds, {
       calendarVersion: versioned.version,
       flags: row.flags,
