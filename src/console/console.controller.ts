@@ -749,10 +749,14 @@ export class ConsoleController {
       'newPromisedAt',
       'resultSummary',
       'responsibleUnitCode',
+      'text',
+      'dueAt',
+      'documentRef',
     ])
       if (one(f, k)) typed.values[k] = one(f, k).slice(0, 4000);
     const payload: Record<string, unknown> = { expectedVersion: Number(one(f, 'expectedVersion')) };
-    for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode']) if (one(f, k)) payload[k] = one(f, k);
+    for (const k of ['note', 'reason', 'resultSummary', 'responsibleUnitCode', 'text', 'documentRef'])
+      if (one(f, k)) payload[k] = one(f, k);
     if (action === 'request_supplement')
       payload.items = one(f, 'items')
         .split(/\r?\n/)
@@ -767,6 +771,7 @@ export class ConsoleController {
     // The 766 facts: a form that shows them says each one (ticked or not), as the dossier now has them.
     if (one(f, 'facts') === '1') for (const k of DOSSIER_FACT_KEYS) payload[k] = one(f, k) === 'true';
     if (action === 'extend') payload.newPromisedAt = localInstant(one(f, 'newPromisedAt'));
+    if (action === 'correct_deadline') payload.dueAt = localInstant(one(f, 'dueAt'));
     const formKey = /^[0-9a-f-]{36}$/i.test(one(f, 'formKey')) ? `console-action:${one(f, 'formKey')}` : undefined;
     try {
       const dto = validateDto(ACTION_DTOS[action as LiveAction] as new () => { expectedVersion: number }, payload);

@@ -73,6 +73,10 @@ export const ACTION_LABELS: Record<string, string> = {
   stop: 'Dừng giải quyết',
   withdraw: 'Công dân rút hồ sơ',
   close: 'Đóng hồ sơ',
+  comment: 'Ý kiến chỉ đạo',
+  reassign: 'Giao lại cán bộ xử lý',
+  recall: 'Thu hồi về bước trước',
+  correct_deadline: 'Đính chính thời hạn',
 };
 
 export const ALERT_LABELS: Record<string, string> = {
@@ -83,6 +87,7 @@ export const ALERT_LABELS: Record<string, string> = {
   feedback_overdue: 'Phản ánh quá hạn xử lý',
   calendar_horizon: 'Lịch làm việc chưa được xác nhận',
   supplement_expired: 'Quá hạn bổ sung hồ sơ (có thể đóng hồ sơ)',
+  directive_comment: 'Ý kiến chỉ đạo',
 };
 
 export const CLOCK_START_REASONS: Record<string, string> = {

@@ -253,6 +253,8 @@ export class DossiersService {
     return ACTIONS.filter(
       (a): a is LiveAction =>
         a !== 'intake' &&
+        // Reassigning names another officer by id: an API call (the console has no officer picker yet).
+        a !== 'reassign' &&
         ALLOWED_FROM[a].includes(row.state.status) &&
         (a === 'extend'
           ? row.unit_ids.some((u) => mayAct(user, a, { ...units, responsibleUnitId: u }, scope))

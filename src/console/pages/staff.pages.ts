@@ -561,6 +561,22 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
         action !== 'withdraw' && action !== 'close',
       );
       break;
+    case 'comment':
+      fields = field(
+        id('text'),
+        'Nội dung chỉ đạo',
+        html`<textarea id="${id('text')}" name="text" rows="3" required maxlength="4000">${v('text')}</textarea>`,
+        true,
+      );
+      break;
+    case 'recall':
+      fields = field(id('reason'), 'Lý do thu hồi', text('reason', true), true);
+      break;
+    case 'correct_deadline':
+      fields = html`${field(id('dueAt'), 'Thời hạn đúng', html`<input id="${id('dueAt')}" name="dueAt" type="datetime-local" required value="${v('dueAt')}" />`, true)}
+      ${field(id('reason'), 'Lý do đính chính', text('reason', true), true)}
+      ${field(id('documentRef'), 'Văn bản làm căn cứ', text('documentRef', true), true)}`;
+      break;
     default:
       fields = field(id('note'), 'Ghi chú', text('note'));
   }
@@ -587,6 +603,10 @@ function eventNotes(e: DossierEventDto): Html {
   if (str('newPromisedAt')) parts.push(html`<span class="note">Hẹn mới: ${dateTime(str('newPromisedAt'))}</span>`);
   if (str('resultSummary')) parts.push(html`<span class="note">Kết quả: ${str('resultSummary')}</span>`);
   if (str('note')) parts.push(html`<span class="note">Ghi chú: ${str('note')}</span>`);
+  if (str('text')) parts.push(html`<span class="note">Ý kiến chỉ đạo: ${str('text')}</span>`);
+  if (e.action === 'correct_deadline' && str('dueAt'))
+    parts.push(html`<span class="note">Thời hạn đính chính: ${dateTime(str('dueAt'))}</span>`);
+  if (str('documentRef')) parts.push(html`<span class="note">Căn cứ: ${str('documentRef')}</span>`);
   return html`${parts}`;
 }
 

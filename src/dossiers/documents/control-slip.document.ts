@@ -100,12 +100,25 @@ export function slipRows(
 }
 
 /**
- * The hand-over note of each step record, by position: the intake opens record 0 and every
- * forward opens the next one (lifecycle.ts), so the k-th forward's note belongs to record k.
+ * The note of each step record, by position: the intake opens record 0 and every forward or recall
+ * opens the next one (lifecycle.ts). A record's note is its forward's note or its recall's reason,
+ * followed by the directive comments written while it was the current one.
  */
 export function handOverNotes(events: { action: string; payload: Record<string, unknown> }[]): (string | null)[] {
-  const forwards = events.filter((e) => e.action === 'forward');
-  return [null, ...forwards.map((e) => (typeof e.payload.note === 'string' && e.payload.note ? e.payload.note : null))];
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
+  const notes: (string | null)[] = [null];
+  for (const e of events) {
+    if (e.action === 'forward') notes.push(text(e.payload.note));
+    else if (e.action === 'recall') {
+      const reason = text(e.payload.reason);
+      notes.push(reason && `${M.recalled}: ${reason}`);
+    } else if (e.action === 'comment' && text(e.payload.text)) {
+      const last = notes.length - 1;
+      const line = `${M.comment}: ${String(e.payload.text)}`;
+      notes[last] = notes[last] ? `${notes[last]}\n${line}` : line;
+    }
+  }
+  return notes;
 }
 
 /** Widths in points for the 770 pt of a landscape A4 page between 36 pt margins (scaled if that changes). */

@@ -16,6 +16,8 @@ export const DOCUMENT_MESSAGES = {
 
   slip: {
     title: 'PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ',
+    comment: 'Ý kiến chỉ đạo',
+    recalled: 'Thu hồi',
     code: 'Mã hồ sơ',
     procedure: 'Thủ tục hành chính',
     applicant: 'Tổ chức, cá nhân nộp hồ sơ',

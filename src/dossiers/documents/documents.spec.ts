@@ -6,6 +6,27 @@ import { fitWidths, groupSpans } from 'src/dossiers/documents/pdf-layout';
 
 const at = (local: string) => new Date(`${local}+07:00`).getTime();
 
+describe('control slip notes', () => {
+  it("puts a forward's note, a recall's reason and the directive comments on the record they belong to", () => {
+    expect(
+      handOverNotes([
+        { action: 'intake', payload: {} },
+        { action: 'comment', payload: { text: 'Ưu tiên giải quyết' } },
+        { action: 'forward', payload: { note: 'Chuyển thẩm định' } },
+        { action: 'comment', payload: { text: 'Khẩn' } },
+        { action: 'comment', payload: { text: 'Báo cáo trước 16:00' } },
+        { action: 'recall', payload: { reason: 'Thẩm định chưa đạt' } },
+        { action: 'forward', payload: {} },
+      ]),
+    ).toEqual([
+      'Ý kiến chỉ đạo: Ưu tiên giải quyết',
+      'Chuyển thẩm định\nÝ kiến chỉ đạo: Khẩn\nÝ kiến chỉ đạo: Báo cáo trước 16:00',
+      'Thu hồi: Thẩm định chưa đạt',
+      null,
+    ]);
+  });
+});
+
 describe('document formatting', () => {
   it('writes instants as dd/MM/yyyy HH:mm in +07:00 whatever the machine time zone', () => {
     expect(formatInstant(new Date('2026-02-25T03:00:00Z'))).toBe('25/02/2026 10:00');
