@@ -174,6 +174,8 @@ export function lifecyclePolicyAt(policy: SlaPolicy, receivedAt: number): Lifecy
 let cached: SlaPolicy | null = null;
 
 export function loadSlaPolicy(): SlaPolicy {
-  cached ??= parseSlaPolicy(JSON.parse(readFileSync(configFile('sla-policy.json'), 'utf8')));
+  // SLA_POLICY_FILE: another policy file (a province's own thresholds, or a test's policy versions).
+  const file = process.env.SLA_POLICY_FILE || configFile('sla-policy.json');
+  cached ??= parseSlaPolicy(JSON.parse(readFileSync(file, 'utf8')));
   return cached;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CRITERIA } from '../../src/public/citizen-rules';
 import { Api, startApi } from '../support/http';
@@ -14,6 +15,20 @@ import { act, citizen, clockOf, intake, Intaken } from '../public/support';
  * paper result required, no statutory parts) and NP (3 working days, fee-bearing, no paper
  * result, every statutory part).
  */
+// The fixtures need histories only the Decree 61/2018 rules allow (several supplement requests on
+// one dossier, pause and resume): the index is judged by the portal's method whatever the lifecycle
+// says, and the Decree 118/2025 lifecycle has its own suite (test/dossiers/decree-118.e2e-spec.ts).
+process.env.SLA_POLICY_FILE = join(__dirname, '../support/policies/nd61-only.json');
+
+/** Records the portal's acceptance of the dossiers declared synchronised, as the portal sync does. */
+async function markSynced(api: Api): Promise<void> {
+  const db = api.app.get(DataSource);
+  await db.query(
+    `UPDATE dossiers SET portal_synced_at = received_at + interval '1 hour'
+     WHERE (flags ->> 'syncedToNationalPortal') = 'true'`,
+  );
+}
+
 describe('766 index: the portal method, indicator by indicator', () => {
   let api: Api;
   let p: Province;
@@ -209,6 +224,9 @@ describe('766 index: the portal method, indicator by indicator', () => {
     });
     expect(rated.status).toBe(201);
     setNow('2026-08-03T10:00:00');
+    // The dossiers the fixture calls synchronised reached the portal: the portal sync records its
+    // acceptance in portal_synced_at (test/integrations/exchange.e2e-spec.ts); the index reads that.
+    await markSynced(api);
   });
   afterAll(() => api.close());
 
@@ -289,22 +307,23 @@ describe('766 index: the portal method, indicator by indicator', () => {
     expect(ind(u, 'feedback_satisfaction')).toMatchObject({ numerator: 0, denominator: 0, ratio: null, points: 6 });
   });
 
-  it('1.4 counts the dossiers that reached the portal once dossiers.portal_synced_at exists', async () => {
+  it('1.4 counts the dossiers that reached the portal (portal_synced_at), not the flag declared at intake', async () => {
     const db = api.app.get(DataSource);
     try {
-      // The column of the exchange with the portal: nothing has reached the portal yet.
-      await db.query(`ALTER TABLE dossiers ADD COLUMN portal_synced_at timestamptz`);
+      // Nothing has reached the portal: 0 / 5, whatever was declared.
+      await db.query(`UPDATE dossiers SET portal_synced_at = NULL`);
       await db.query(`SELECT report_rebuild()`);
       let u = await index('2026-06');
       expect(ind(u, 'dossiers_synced')).toMatchObject({ numerator: 0, denominator: 5 });
       // Q2 reaches the portal (declared or not): 1 / 5; 3.3: (Q1 + Q3) × 1/5 = 0.4 over 5.
       await db.query(`UPDATE dossiers SET portal_synced_at = now() WHERE id = $1`, [d.Q2.id]);
+      await db.query(`SELECT report_rebuild()`);
       u = await index('2026-06');
       expect(ind(u, 'dossiers_synced')).toMatchObject({ numerator: 1, denominator: 5, points: 1.2 });
       expect(ind(u, 'online_share')).toMatchObject({ numerator: 0.4, denominator: 5 });
     } finally {
-      await db.query(`ALTER TABLE dossiers DROP COLUMN IF EXISTS portal_synced_at`);
-      await db.query(`SELECT report_rebuild()`);
+      await db.query(`UPDATE dossiers SET portal_synced_at = NULL`);
+      await markSynced(api);
     }
     expect(ind(await index('2026-06'), 'dossiers_synced')).toMatchObject({ numerator: 2, denominator: 5 });
   });

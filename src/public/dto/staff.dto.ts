@@ -122,7 +122,7 @@ export class FeedbackDto {
 
 export class AnswerFeedbackDto {
   @ApiPropertyOptional({ maxLength: 4000, description: 'the answer to the citizen' })
-  @ValidateIf((o: AnswerFeedbackDto) => o.answer === undefined || o.content !== undefined)
+  @ValidateIf((o: AnswerFeedbackDto) => o.answer === undefined || o.answer === null || o.content !== undefined)
   @IsString()
   @Matches(/\S/, { message: 'content must not be blank' })
   @MaxLength(4000)
