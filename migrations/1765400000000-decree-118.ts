@@ -56,7 +56,7 @@ const contributions = (ended: string, outcome: string) => `
       $$`;
 
 const STATUSES_BEFORE = `'received','in_progress','awaiting_supplement','awaiting_payment','resolved','returned','rejected','stopped','withdrawn'`;
-const KINDS_BEFORE = `'due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue'`;
+const KINDS_BEFORE = `'due_soon', 'overdue', 'stalled', 'escalated', 'feedback_overdue', 'calendar_horizon'`;
 
 /**
  * Decree 118/2025/NĐ-CP for dossiers received since 01/07/2025 (docs/domain.md, "Decree 118/2025"):

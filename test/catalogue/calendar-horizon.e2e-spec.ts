@@ -296,21 +296,18 @@ describe('A calendar that never runs out', () => {
       { date: '2026-02-22', kind: 'weekend', name: 'Chủ nhật' },
     ]);
 
-    // A supplement pause and an extension appear, and the working time still adds up to the limit.
+    // A payment pause (Decree 118/2025 restarts the clock after a supplement, but payment waits
+    // still pause it) and an extension appear, and the working time still adds up to the limit.
     setNow('2026-02-23T08:00:00');
-    const v1 = await act(api, d.id, 'request_supplement', p.tokens.head, {
-      expectedVersion: 1,
-      reason: 'Thiếu bản vẽ',
-      items: ['Bản vẽ mặt bằng'],
-    });
+    const v1 = await act(api, d.id, 'request_payment', p.tokens.head, { expectedVersion: 1, amount: 500000 });
     setNow('2026-02-24T08:00:00');
-    const v2 = await act(api, d.id, 'receive_supplement', p.tokens.clerk, { expectedVersion: v1.version });
+    const v2 = await act(api, d.id, 'confirm_payment', p.tokens.clerk, { expectedVersion: v1.version, paidOnline: false });
     const after = (await get(`/dossiers/${d.id}/deadline`)).body;
     expect(after.pauses).toEqual([
       {
         from: '2026-02-23T08:00:00+07:00',
         to: '2026-02-24T08:00:00+07:00',
-        reason: 'awaiting_supplement',
+        reason: 'awaiting_payment',
         workingMinutes: 480,
       },
     ]);

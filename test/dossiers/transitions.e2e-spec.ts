@@ -20,6 +20,15 @@ const PAYLOADS: Record<string, Record<string, unknown>> = {
   stop: { reason: 'Theo đề nghị' },
   withdraw: { reason: 'Rút' },
   close: { reason: 'Quá hạn bổ sung' },
+  // Leaders' tools (the assignee of a reassignment is chosen in the test: an officer of the step's unit).
+  comment: { text: 'Đề nghị khẩn trương xử lý' },
+  reassign: { reason: 'Cán bộ nghỉ phép' },
+  recall: { reason: 'Thẩm định chưa đạt' },
+  correct_deadline: {
+    dueAt: new Date(Date.now() + 120 * 86_400_000).toISOString(),
+    reason: 'Sự cố hệ thống',
+    documentRef: 'Công văn 45/STTTT',
+  },
 };
 
 describe('the full transition table over HTTP', () => {
@@ -95,7 +104,15 @@ describe('the full transition table over HTTP', () => {
         const events = (await api.request('GET', `/dossiers/${id}/events`, { token: p.admin })).body.length;
         const res = await api.request('POST', `/dossiers/${id}/actions/${action}`, {
           token: p.admin,
-          body: { expectedVersion: before.version, ...PAYLOADS[action] },
+          body: {
+            expectedVersion: before.version,
+            ...PAYLOADS[action],
+            // Only in_progress dossiers were forwarded (to the appraisal's unit); the others are at
+            // the counter's step, whose unit is the clerk's.
+            ...(action === 'reassign'
+              ? { assigneeUserId: status === 'in_progress' ? p.userIds.officer : p.userIds.clerk }
+              : {}),
+          },
         });
         const after = (await api.request('GET', `/dossiers/${id}`, { token: p.admin })).body;
         const afterEvents = (await api.request('GET', `/dossiers/${id}/events`, { token: p.admin })).body.length;

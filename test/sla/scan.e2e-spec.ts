@@ -230,7 +230,8 @@ describe('SLA scan and alerts', () => {
             receivedAt: '2026-05-11T08:00:00+07:00',
             code: 'H15.50-260511-0901',
             events: [
-              { action: 'request_supplement', at: '2026-05-14T10:00:00+07:00', reason: 'Thiếu', items: ['Bản vẽ'] },
+              // A payment wait pauses the clock (a supplement restarts it under Decree 118/2025).
+              { action: 'request_payment', at: '2026-05-14T10:00:00+07:00', amount: 500000 },
             ],
           },
         ],
@@ -253,9 +254,9 @@ describe('SLA scan and alerts', () => {
     ]);
     // Resumed: the due instant was already past, so the deadline is the same and nothing fires again.
     setNow('2026-05-18T09:00:00');
-    const resumed = await api.request('POST', `/dossiers/${ids.pausedLate}/actions/receive_supplement`, {
+    const resumed = await api.request('POST', `/dossiers/${ids.pausedLate}/actions/confirm_payment`, {
       token: p.tokens.clerk,
-      body: { expectedVersion: 2 },
+      body: { expectedVersion: 2, paidOnline: false },
     });
     expect(resumed.status).toBe(200);
     expect(resumed.body.dueAt).toBe('2026-05-14T08:00:00+07:00');
