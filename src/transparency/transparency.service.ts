@@ -49,7 +49,7 @@ export class TransparencyService implements BeforeApplicationShutdown {
     private readonly units: UnitsRepository,
     private readonly clock: Clock,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'producer');
+    this.redis = createRedis(config, 'producer');
     this.cache = new SharedCache(this.redis, { intervalMs: config.TRANSPARENCY_CACHE_SECONDS * 1000 });
   }
 
