@@ -412,6 +412,44 @@ describe('CSV', () => {
     expect(records[3]).toEqual(['Tổng cộng', '', '', '', '120', '70', '42', '8', '0.9333']);
   });
 
+  it("officials of a year: the annual evaluation's columns, with their total, in csv, xlsx and pdf", async () => {
+    const annual = (a: number[]) => ({
+      supplementRequests: a[0],
+      supplementBreaches: a[1],
+      ratedVerySatisfied: a[2],
+      ratedSatisfied: a[3],
+      ratedDissatisfied: a[4],
+      conductFeedback: a[5],
+      conductFeedbackUpheld: a[6],
+      extensionsCaused: a[7],
+    });
+    const report: OfficialsReport = {
+      ...officials,
+      rows: [
+        { ...officials.rows[0], ...annual([9, 2, 30, 11, 1, 2, 1, 0]) },
+        { ...officials.rows[1], ...annual([1, 0, 0, 3, 2, 1, 0, 1]) },
+      ],
+    };
+    const { records } = await csvOf(renderOfficials(report, 'csv'));
+    expect(records[0].slice(9)).toEqual([
+      'Đánh giá năm - Yêu cầu bổ sung',
+      'Đánh giá năm - Vi phạm quy định bổ sung',
+      'Đánh giá năm - Rất hài lòng',
+      'Đánh giá năm - Hài lòng',
+      'Đánh giá năm - Không hài lòng',
+      'Đánh giá năm - Phản ánh về thái độ',
+      'Đánh giá năm - Phản ánh đúng',
+      'Đánh giá năm - Gia hạn do chậm',
+    ]);
+    expect(records[1].slice(9)).toEqual(['9', '2', '30', '11', '1', '2', '1', '0']);
+    expect(records[3].slice(9)).toEqual(['10', '2', '30', '14', '3', '3', '1', '1']);
+    const wb = await workbookOf((await renderOfficials(report, 'xlsx')).body);
+    const cells = wb.worksheets[0].getSheetValues().flat().map(String);
+    expect(cells).toEqual(expect.arrayContaining(['Vi phạm quy định bổ sung', 'Gia hạn do chậm']));
+    const text = pdfText((await renderOfficials(report, 'pdf')).body, 'officials-annual.pdf');
+    expect(text).toContain('Đánh giá năm');
+  });
+
   it('prefixes every formula trigger (= + - @ tab CR) and quotes CR', async () => {
     const names = ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', 'a-b'];
     const report: OfficialsReport = {

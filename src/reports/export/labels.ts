@@ -98,6 +98,15 @@ export const REPORT_LABELS = {
     onTime: 'Đúng hạn',
     late: 'Quá hạn',
     onTimeRate: 'Tỷ lệ đúng hạn',
+    annual: 'Đánh giá năm',
+    supplementRequests: 'Yêu cầu bổ sung',
+    supplementBreaches: 'Vi phạm quy định bổ sung',
+    ratedVerySatisfied: 'Rất hài lòng',
+    ratedSatisfied: 'Hài lòng',
+    ratedDissatisfied: 'Không hài lòng',
+    conductFeedback: 'Phản ánh về thái độ',
+    conductFeedbackUpheld: 'Phản ánh đúng',
+    extensionsCaused: 'Gia hạn do chậm',
   },
 } as const;
 

@@ -10,6 +10,7 @@ import {
   IndexGroupKey,
   IndexReport,
   IndexUnit,
+  OfficialRow,
   OfficialsReport,
   ProcessingReport,
   ProcessingRow,
@@ -307,6 +308,10 @@ export function officialsTable(r: OfficialsReport): ReportTable {
     step(O.late),
     { title: O.onTimeRate, kind: 'ratio', width: 12 },
   ];
+  // The annual evaluation's figures (GET /reports/officials?year=), when the report carries them.
+  const annual = r.rows.some((o) => o.supplementRequests !== undefined);
+  if (annual) columns.push(...ANNUAL_KEYS.map((k): ReportColumn => ({ title: O[k], group: O.annual, kind: 'int', width: 10 })));
+  const annualOf = (o: OfficialRow) => (annual ? ANNUAL_KEYS.map((k) => o[k] ?? 0) : []);
   const t = r.total;
   return {
     columns,
@@ -320,8 +325,31 @@ export function officialsTable(r: OfficialsReport): ReportTable {
       o.stepsOnTime,
       o.stepsLate,
       o.onTimeRate,
+      ...annualOf(o),
     ]),
-    total: [null, null, null, null, t.stepsHandled, t.stepsEarly, t.stepsOnTime, t.stepsLate, t.onTimeRate],
+    total: [
+      null,
+      null,
+      null,
+      null,
+      t.stepsHandled,
+      t.stepsEarly,
+      t.stepsOnTime,
+      t.stepsLate,
+      t.onTimeRate,
+      ...(annual ? ANNUAL_KEYS.map((k) => r.rows.reduce((sum, o) => sum + (o[k] ?? 0), 0)) : []),
+    ],
     keyColumns: 2,
   };
 }
+
+const ANNUAL_KEYS = [
+  'supplementRequests',
+  'supplementBreaches',
+  'ratedVerySatisfied',
+  'ratedSatisfied',
+  'ratedDissatisfied',
+  'conductFeedback',
+  'conductFeedbackUpheld',
+  'extensionsCaused',
+] as const;
