@@ -48,10 +48,11 @@ describe('766 index: the portal method, indicator by indicator', () => {
     setNow(at);
     d[key] = { ...(await intake(api, p, over)), version: 1 };
   };
+  let files = 0;
   const result = (file: boolean, extra: Record<string, unknown> = {}) => ({
     resultSummary: 'Đã có kết quả',
     electronicResult: true,
-    ...(file ? { resultFileUrl: `https://ketqua.example.gov.vn/${Math.random().toString(36).slice(2)}.pdf` } : {}),
+    ...(file ? { resultFileUrl: `https://ketqua.example.gov.vn/ket-qua-${++files}.pdf` } : {}),
     ...extra,
   });
   const supplement = { reason: 'Thiếu bản vẽ', items: ['Bản vẽ mặt bằng'] };
