@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { ProceduresController } from 'src/catalogue/procedures.controller';
 import { ProceduresRepository } from 'src/catalogue/procedures.repository';
 import { ProceduresService } from 'src/catalogue/procedures.service';
@@ -13,7 +14,7 @@ import { UnitsService } from 'src/catalogue/units.service';
 @Global()
 @Module({
   controllers: [UnitsController, ProceduresController],
-  providers: [UnitsRepository, UnitsService, ProceduresRepository, ProceduresService],
-  exports: [UnitsService, ProceduresService],
+  providers: [CatalogueCache, UnitsRepository, UnitsService, ProceduresRepository, ProceduresService],
+  exports: [CatalogueCache, UnitsService, ProceduresService],
 })
 export class CatalogueModule {}

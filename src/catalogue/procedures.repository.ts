@@ -1,3 +1,4 @@
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { TimeLimitUnit } from 'src/calendar/working-time';
@@ -128,10 +129,23 @@ const toRecord = (r: Row): ProcedureRecord => ({
 
 @Injectable()
 export class ProceduresRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: CatalogueCache,
+  ) {}
 
+  /** Every change to procedures runs here: this instance's catalogue cache is renewed once it ended. */
   transaction<T>(fn: (tx: ProcedureTx) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
+    return this.dataSource.transaction(fn).finally(() => this.cache.invalidate());
+  }
+
+  /** When the next version after `at` takes effect (ms), or Infinity. */
+  async nextEffectiveAfter(id: string, at: Date): Promise<number> {
+    const rows: { t: Date | null }[] = await this.dataSource.query(
+      `SELECT min(effective_from) AS t FROM procedure_versions WHERE procedure_id = $1 AND effective_from > $2`,
+      [id, at],
+    );
+    return rows[0]?.t ? new Date(rows[0].t).getTime() : Infinity;
   }
 
   /** The procedure's id by id or by code (case-insensitive); null when unknown. */

@@ -1,3 +1,4 @@
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { AuthUser } from 'src/auth/auth-user';
 import type { TimeLimit } from 'src/calendar/working-time';
@@ -110,9 +111,15 @@ export class ProceduresService implements OnModuleInit {
     private readonly unitsService: UnitsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly cache: CatalogueCache,
   ) {}
 
   onModuleInit(): void {
+    // The cache asks the catalogue's own rule for "the version in force at", and when it ends.
+    this.cache.useProcedureLoader(async (code, at) => {
+      const rules = await this.versionAt(code, at);
+      return rules ? { rules, until: await this.procedures.nextEffectiveAfter(rules.procedureId, at) } : null;
+    });
     // A unit named by any version of a procedure (handling unit or a step's unit) cannot be deleted.
     this.unitsService.registerUsageCheck({
       key: 'procedures',

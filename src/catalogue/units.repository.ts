@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { UnitEntity } from 'src/catalogue/unit.entity';
 import { ReadReplicas } from 'src/database/read-replicas';
 
@@ -15,12 +16,14 @@ export class UnitsRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reads: ReadReplicas,
+    private readonly cache: CatalogueCache,
   ) {
     this.repo = dataSource.getRepository(UnitEntity);
   }
 
+  /** Every change to units runs here: this instance's catalogue cache is renewed once it ended. */
   transaction<T>(fn: (tx: UnitTx) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
+    return this.dataSource.transaction(fn).finally(() => this.cache.invalidate());
   }
 
   findById(id: string, tx: UnitTx = this.dataSource.manager): Promise<UnitEntity | null> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from 'src/auth/auth-user';
 import { UsersRepository } from 'src/auth/users.repository';
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { CATALOGUE_MESSAGES as M } from 'src/catalogue/catalogue.messages';
 import { FOREIGN_KEY_VIOLATION, pgConstraint, pgErrorCode, UNIQUE_VIOLATION } from 'src/catalogue/db-errors';
 import type { CreateUnitDto, UnitDto, UpdateUnitDto } from 'src/catalogue/dto/unit.dto';
@@ -27,6 +28,16 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const invalid = (field: string, message: string) =>
   new DomainError('VALIDATION_FAILED', M.invalid, [{ field, message }]);
 
+const unitDto = (u: UnitEntity, parentCode: string | null): UnitDto => ({
+  id: u.id,
+  code: u.code,
+  name: u.name,
+  portalCode: u.portalCode,
+  parentCode,
+  headUserId: u.headUserId,
+  active: u.active,
+});
+
 @Injectable()
 export class UnitsService {
   private readonly usageChecks: UnitUsageCheck[];
@@ -35,6 +46,7 @@ export class UnitsService {
     private readonly units: UnitsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly cache: CatalogueCache,
   ) {
     this.usageChecks = [
       { key: 'children', label: M.usageChildren, count: (id, tx) => this.units.countChildren(id, tx) },
@@ -49,15 +61,7 @@ export class UnitsService {
 
   async toDtos(units: UnitEntity[]): Promise<UnitDto[]> {
     const codes = await this.units.codesById(units.map((u) => u.parentId));
-    return units.map((u) => ({
-      id: u.id,
-      code: u.code,
-      name: u.name,
-      portalCode: u.portalCode,
-      parentCode: u.parentId ? (codes.get(u.parentId) ?? null) : null,
-      headUserId: u.headUserId,
-      active: u.active,
-    }));
+    return units.map((u) => unitDto(u, u.parentId ? (codes.get(u.parentId) ?? null) : null));
   }
 
   async toDto(unit: UnitEntity): Promise<UnitDto> {
@@ -70,23 +74,34 @@ export class UnitsService {
     return unit;
   }
 
+  /** By code, from the catalogue cache (a province has thousands of units, not millions). */
   async list(opts: { limit?: number; cursor?: string; parentCode?: string }): Promise<Page<UnitDto>> {
     const limit = opts.limit ?? DEFAULT_LIMIT;
     const after = decodeCursor(opts.cursor, isString);
     let parentId: string | undefined;
     if (opts.parentCode !== undefined) {
-      const parent = await this.units.findByCode(opts.parentCode);
+      const parent = await this.cache.unitByCode(opts.parentCode);
       if (!parent) return { items: [], nextCursor: null };
       parentId = parent.id;
     }
-    const rows = await this.units.list({ limit, afterCode: after, parentId });
+    const all = await this.cache.units();
+    const rows: UnitEntity[] = [];
+    for (const u of all) {
+      if (rows.length > limit) break;
+      if ((after === undefined || u.code > after) && (parentId === undefined || u.parentId === parentId)) rows.push(u);
+    }
     const page = toPage(
       rows,
       limit,
       (r) => r,
       (r) => r.code,
     );
-    return { items: await this.toDtos(page.items), nextCursor: page.nextCursor };
+    const items: UnitDto[] = [];
+    for (const u of page.items) {
+      const parent = u.parentId ? await this.cache.unitById(u.parentId) : null;
+      items.push(unitDto(u, parent?.code ?? null));
+    }
+    return { items, nextCursor: page.nextCursor };
   }
 
   async create(dto: CreateUnitDto, actor: AuthUser): Promise<UnitEntity> {

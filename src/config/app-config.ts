@@ -217,6 +217,13 @@ export class EnvironmentVariables {
   @Max(60_000)
   CALENDAR_CACHE_MS = 1000;
 
+  /** How long (ms) a process reuses the catalogue (units, procedures) it holds before re-reading its version; 0 on every use. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  CATALOGUE_CACHE_MS = 1000;
+
   /** Port of the worker's Prometheus endpoint (GET /metrics: jobs, deliveries, scans); 0 = off. */
   @Transform(toInt)
   @IsInt()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { namedQuery } from 'src/database/named-query';
 import { ReadReplicas } from 'src/database/read-replicas';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import type { PortalFacts } from 'src/reports/portal-facts';
@@ -306,45 +307,85 @@ export class DossiersRepository {
   }
 
   /**
-   * Intake in one statement: the unit's daily number, the dossier with its code, and its first
-   * event. The counter row stays locked from this statement to COMMIT only, so concurrent intakes
-   * of one unit queue for as short a time as possible. Returns the code.
+   * The unit's next daily number, in a transaction of its own committed without waiting for the
+   * disk (migration 1766200000000): concurrent intakes of one unit hold the counter row for the
+   * statement only, not for each other's disk flush. The number is durable once the dossier that
+   * carries it commits (its commit record follows the counter's in the WAL). Never inside a
+   * transaction.
    */
-  async insertIntake(
-    m: EntityManager,
-    d: Omit<NewDossier, 'code'>,
-    code: { unitId: string; day: string; prefix: string },
-    event: Omit<EventRow, 'dossier_id'>,
-  ): Promise<string> {
-    const cols = NEW_COLUMNS.filter((c) => c !== 'code');
-    const params: unknown[] = cols.map((c) => json(d[c as keyof typeof d]));
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const unit = p(code.unitId);
-    const day = p(code.day);
-    const prefix = p(code.prefix);
-    const ev = EVENT_COLUMNS.filter((c) => c !== 'dossier_id').map((c) => p(json(event[c as keyof typeof event])));
-    const rows: { code: string }[] = await m.query(
-      `WITH n AS (
-         INSERT INTO dossier_code_sequences AS s (unit_id, day, last) VALUES (${unit}, ${day}, 1)
-         ON CONFLICT (unit_id, day) DO UPDATE SET last = s.last + 1 RETURNING last
-       ),
-       d AS (
-         INSERT INTO dossiers (${cols.join(', ')}, code)
-         SELECT ${cols.map((_, i) => `$${i + 1}`).join(', ')},
-                ${prefix}::text || CASE WHEN n.last < 10000 THEN lpad(n.last::text, 4, '0') ELSE n.last::text END
-         FROM n RETURNING id, code
-       ),
-       e AS (
-         INSERT INTO dossier_events (dossier_id, ${EVENT_COLUMNS.filter((c) => c !== 'dossier_id').join(', ')})
-         SELECT d.id, ${ev.join(', ')} FROM d
-       )
-       SELECT code FROM d`,
-      params,
+  async nextCodeNumber(unitId: string, day: string): Promise<number> {
+    const rows = await namedQuery<{ n: number }>(
+      this.dataSource,
+      'dossier_next_number',
+      `CALL next_dossier_number($1, $2::date, NULL)`,
+      [unitId, day],
     );
-    return rows[0].code;
+    return rows[0].n;
+  }
+
+  /**
+   * The dossier and its first event in one statement: on its own (no `m`) a prepared statement in
+   * autocommit, one round trip; with `m`, inside that transaction.
+   */
+  async insertIntake(m: EntityManager | null, d: NewDossier, event: Omit<EventRow, 'dossier_id'>): Promise<void> {
+    const params: unknown[] = NEW_COLUMNS.map((c) => json(d[c]));
+    const evCols = EVENT_COLUMNS.filter((c) => c !== 'dossier_id');
+    for (const c of evCols) params.push(json(event[c as keyof typeof event]));
+    const n = NEW_COLUMNS.length;
+    const sql = `WITH d AS (
+         INSERT INTO dossiers (${NEW_COLUMNS.join(', ')}) VALUES (${NEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+         RETURNING id
+       )
+       INSERT INTO dossier_events (dossier_id, ${evCols.join(', ')})
+       SELECT d.id, ${evCols.map((_, i) => `$${n + i + 1}`).join(', ')} FROM d`;
+    if (m) await m.query(sql, params);
+    else await namedQuery(this.dataSource, 'dossier_intake', sql, params);
+  }
+
+  /**
+   * A live action's write in one statement: the projection, only if the row is still at
+   * `fromVersion` (optimistic concurrency, no row lock held across round trips), and its event.
+   * False when the row moved (or is gone). Without `m`, a prepared statement in autocommit.
+   */
+  async applyAction(
+    m: EntityManager | null,
+    id: string,
+    fromVersion: number,
+    p: ProjectionColumns,
+    event: Omit<EventRow, 'dossier_id'>,
+  ): Promise<boolean> {
+    const params: unknown[] = [id, fromVersion, ...PROJECTION_COLUMNS.map((c) => json(p[c]))];
+    const sets = PROJECTION_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ');
+    const evCols = EVENT_COLUMNS.filter((c) => c !== 'dossier_id');
+    const base = params.length;
+    for (const c of evCols) params.push(json(event[c as keyof typeof event]));
+    const sql = `WITH u AS (
+         UPDATE dossiers SET ${sets}, updated_at = now() WHERE id = $1 AND version = $2 RETURNING id
+       )
+       INSERT INTO dossier_events (dossier_id, ${evCols.join(', ')})
+       SELECT u.id, ${evCols.map((_, i) => `$${base + i + 1}`).join(', ')} FROM u RETURNING seq`;
+    const rows: unknown[] = m ? await m.query(sql, params) : await namedQuery(this.dataSource, 'dossier_action', sql, params);
+    return rows.length > 0;
+  }
+
+  async currentVersion(id: string): Promise<number | null> {
+    const rows: { version: number }[] = await this.dataSource.query(`SELECT version FROM dossiers WHERE id = $1`, [id]);
+    return rows[0]?.version ?? null;
+  }
+
+  /** The row an action starts from, and whether the citizen consented to messages (a milestone then writes them). */
+  async findForAction(id: string): Promise<(DossierRow & { has_consent: boolean }) | null> {
+    const rows = await namedQuery<DossierRow & { has_consent: boolean }>(
+      this.dataSource,
+      'dossier_for_action',
+      `${SELECT.replace(
+        ' FROM dossiers d',
+        `, EXISTS (SELECT 1 FROM message_consents c WHERE c.dossier_id = d.id AND (c.sms OR c.zalo OR c.email_on)) AS has_consent
+  FROM dossiers d`,
+      )} WHERE d.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   async insert(m: EntityManager, d: NewDossier): Promise<void> {

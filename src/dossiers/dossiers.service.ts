@@ -7,7 +7,7 @@ import { UnitScopeService } from 'src/auth/unit-scope.service';
 import { UsersRepository } from 'src/auth/users.repository';
 import { CalendarService } from 'src/calendar/calendar.service';
 import type { WorkingCalendar } from 'src/calendar/working-time';
-import { UnitsRepository } from 'src/catalogue/units.repository';
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { Clock } from 'src/common/clock';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
@@ -50,6 +50,7 @@ import {
 } from 'src/dossiers/lifecycle';
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
 import { MessagesOutbox } from 'src/messages/messages-outbox.service';
+import { MILESTONE_OF_ACTION } from 'src/messages/milestones';
 
 const HOUR_MS = 3_600_000;
 /** Lookup keys: 12 characters without look-alikes (0/O, 1/I/L), about 60 bits. */
@@ -130,7 +131,7 @@ export class DossiersService {
     private readonly repo: DossiersRepository,
     private readonly calendars: CalendarService,
     private readonly procedures: ProcedureRulesService,
-    private readonly units: UnitsRepository,
+    private readonly catalogue: CatalogueCache,
     private readonly users: UsersRepository,
     private readonly scope: UnitScopeService,
     private readonly clock: Clock,
@@ -142,7 +143,7 @@ export class DossiersService {
   // Intake
 
   async intake(dto: IntakeDto, user: AuthUser, idempotencyKey?: string): Promise<Result<DossierDto>> {
-    const unit = await this.units.findByCode(dto.receivingUnitCode);
+    const unit = await this.catalogue.unitByCode(dto.receivingUnitCode);
     if (!unit || !unit.active)
       throw invalid('receivingUnitCode', `unit ${dto.receivingUnitCode} does not exist or is inactive`);
     const scope = await this.actingScope(user);
@@ -157,36 +158,52 @@ export class DossiersService {
     // pooled connection (20 concurrent requests would otherwise exhaust the pool and deadlock).
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
     const phone = this.messages.checkConsent(dto.notify, dto.applicant);
+    const consent = !!dto.notify && !!(dto.notify.sms || dto.notify.zalo || dto.notify.email);
+    const ctx = this.context(calendar, procedure, dto.channel);
+    const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
+    // The fold first: a refused intake takes no number.
+    const state = this.fold(null, event, ctx);
+    const lookupKey = newLookupKey();
+    const id = randomUUID();
+    const buildRow = (code: string): NewDossier => ({
+      id,
+      code,
+      procedure_id: procedure.procedureId,
+      procedure_version: procedure.version,
+      procedure_code: procedure.code,
+      receiving_unit_id: unit.id,
+      handling_unit_id: procedure.unitId,
+      unit_ids: unitIdsOf(unit.id, procedure),
+      channel: dto.channel,
+      applicant: { ...dto.applicant },
+      summary: dto.summary ?? null,
+      lookup_key_hash: hashLookupKey(lookupKey),
+      created_by: user.id,
+      ...projectState(state, calendar, this.thresholds, {
+        calendarVersion,
+        flags: { ...(dto.flags ?? {}) },
+        stepUnitIds: procedure.steps.map((s) => s.unitId),
+      }),
+      portal_facts: portalFactsAfter(null, [event], state, ctx),
+    });
+    const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
+    // The response is built from what was written: no read-back round trip.
+    const respond = (row: NewDossier) => ({
+      ...this.toDto({ ...row, receiving_unit_code: unit.code }, calendar, now),
+      lookupKey,
+    });
+    // The daily number in its own short transaction, before any other: a failure after it leaves a
+    // gap in the day's sequence (allowed), never a number given twice (docs/domain.md).
+    const n = await this.repo.nextCodeNumber(unit.id, localDate(now));
+    const row = buildRow(dossierCode(codeIdentifier(unit, now.getTime()), now, n));
+    if (!idempotencyKey && !consent) {
+      // The usual intake: one statement in autocommit.
+      await this.repo.insertIntake(null, row, first);
+      return { status: 201, body: respond(row) };
+    }
     let messageIds: string[] = [];
     const result = await this.idempotent(user, idempotencyKey, ['intake', dto], 201, async (m) => {
-      const ctx = this.context(calendar, procedure, dto.channel);
-      const event: DossierEvent = { action: 'intake', at: now.getTime(), actorUserId: user.id, payload: {} };
-      const state = this.fold(null, event, ctx);
-      const lookupKey = newLookupKey();
-      const id = randomUUID();
-      const row: Omit<NewDossier, 'code'> = {
-        id,
-        procedure_id: procedure.procedureId,
-        procedure_version: procedure.version,
-        procedure_code: procedure.code,
-        receiving_unit_id: unit.id,
-        handling_unit_id: procedure.unitId,
-        unit_ids: unitIdsOf(unit.id, procedure),
-        channel: dto.channel,
-        applicant: { ...dto.applicant },
-        summary: dto.summary ?? null,
-        lookup_key_hash: hashLookupKey(lookupKey),
-        created_by: user.id,
-        ...projectState(state, calendar, this.thresholds, {
-          calendarVersion,
-          flags: { ...(dto.flags ?? {}) },
-          stepUnitIds: procedure.steps.map((s) => s.unitId),
-        }),
-        portal_facts: portalFactsAfter(null, [event], state, ctx),
-      };
-      const prefix = dossierCode(codeIdentifier(unit, now.getTime()), now, 0).slice(0, -4);
-      const { dossier_id: _d, ...first } = eventRow(id, 1, event, null, state.status, null);
-      const code = await this.repo.insertIntake(m, row, { unitId: unit.id, day: localDate(now), prefix }, first);
+      await this.repo.insertIntake(m, row, first);
       // Messages to the citizen: the consent, then the `received` milestone's rows, in this transaction.
       await this.messages.recordConsent(m, id, dto.notify, phone, dto.applicant.email);
       messageIds = await this.messages.onEvent(m, {
@@ -201,9 +218,7 @@ export class DossiersService {
         calendar,
         lookupKey,
       });
-      // The response is built from what was written: no read-back round trip.
-      const dossier: DossierRow = { ...row, code, receiving_unit_code: unit.code, received_at: row.received_at };
-      return { ...this.toDto(dossier, calendar, now), lookupKey };
+      return respond(row);
     });
     await this.messages.enqueue(messageIds);
     return result;
@@ -272,36 +287,41 @@ export class DossiersService {
     user: AuthUser,
     idempotencyKey?: string,
   ): Promise<Result<DossierDto>> {
-    const seen = await this.visibleRow(id, user);
+    // The row is read without a lock; the write below applies only if it is still at this version
+    // (optimistic concurrency), so nothing read here can have changed under the decision.
+    const row = await this.repo.findForAction(id);
+    if (!row) throw notFound('Hồ sơ');
+    const visible = await this.scope.visibleUnitIds(user);
+    if (visible && !row.unit_ids.some((u) => visible.includes(u))) throw notFound('Hồ sơ');
     const { expectedVersion, ...rest } = payload;
     const eventPayload = stripUndefined(rest);
     const conflict = (current: number) =>
       new DomainError('VERSION_CONFLICT', 'Hồ sơ đã được người khác cập nhật; hãy tải lại rồi thử lại.', [
         { field: 'expectedVersion', message: `current version is ${current}`, currentVersion: current },
       ]);
-    // Reads outside the transaction (see intake); the procedure version of a dossier never changes.
-    const procedure = await this.procedures.version(seen.procedure_id, seen.procedure_version);
+    // The procedure version of a dossier never changes (kept in memory for good).
+    const procedure = await this.procedures.version(row.procedure_id, row.procedure_version);
     const scope = await this.actingScope(user);
     const versioned = await this.calendars.currentVersioned();
     let responsibleUnitId: string | null = null;
     if (action === 'extend') {
-      const unit = await this.units.findByCode(String(eventPayload.responsibleUnitCode));
+      const unit = await this.catalogue.unitByCode(String(eventPayload.responsibleUnitCode));
       if (!unit) throw invalid('responsibleUnitCode', 'unit does not exist');
-      if (!seen.unit_ids.includes(unit.id))
+      if (!row.unit_ids.includes(unit.id))
         throw invalid('responsibleUnitCode', 'must be the receiving unit or the unit of a step of this dossier');
       responsibleUnitId = unit.id;
     }
-    // The assignee is read here; whether they belong to the target step's unit is checked on the
-    // locked row inside the transaction, after an Idempotency-Key replay (a retry must replay even
-    // though the dossier has since moved to that step).
+    // The assignee is read here; whether they belong to the target step's unit is checked in the
+    // work below, after an Idempotency-Key replay (a retry must replay even though the dossier has
+    // since moved to that step).
     const assignee =
       (action === 'forward' || action === 'reassign') && typeof eventPayload.assigneeUserId === 'string'
         ? { found: await this.users.findById(eventPayload.assigneeUserId) }
         : null;
     let messageIds: string[] = [];
-    const result = await this.idempotent(user, idempotencyKey, [id, action, payload], 200, async (m) => {
-      const row = await this.repo.findById(id, m, true);
-      if (!row) throw notFound('Hồ sơ');
+    // `m`: the transaction when there is more to write than the action itself; else null and the
+    // write is one statement in autocommit.
+    const work = async (m: EntityManager | null): Promise<DossierDto> => {
       if (row.version !== expectedVersion) throw conflict(row.version);
       if (assignee && action === 'forward')
         checkAssignee(assignee.found, procedure, row.state, eventPayload.toStepIndex);
@@ -321,6 +341,10 @@ export class DossiersService {
       }
       const now = this.clock.now();
       const ctx = this.context(versioned.calendar, procedure, row.channel);
+      // The history up to the version read (events are append-only: later ones would fail the write).
+      let history: EventRow[] | null = null;
+      const events = async () =>
+        (history ??= (await this.repo.events(id, m ?? undefined)).filter((e) => e.seq <= row.version));
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
       // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
@@ -329,7 +353,7 @@ export class DossiersService {
       const base =
         (row.calendar_version === versioned.version && samePolicy) || row.state.endedAt !== null
           ? row.state
-          : this.replayRow(await this.repo.events(id, m), ctx);
+          : this.replayRow(await events(), ctx);
       const event: DossierEvent = {
         action,
         at: Math.max(now.getTime(), base.lastEventAt),
@@ -337,17 +361,10 @@ export class DossiersService {
         payload: eventPayload,
       };
       const state = this.fold(base, event, ctx);
-      await this.repo.appendEvents(m, [eventRow(id, row.version + 1, event, row.status, state.status, null)]);
       // The 766 index's facts: folded on from the stored ones (replayed for rows written before them).
       const facts = row.portal_facts
         ? portalFactsAfter(row.portal_facts, [event], state, ctx)
-        : portalFactsAfter(
-            null,
-            // The history before this action (its event is appended above), then the action.
-            [...(await this.repo.events(id, m)).filter((e) => e.seq <= row.version).map(toFoldEvent), event],
-            state,
-            ctx,
-          );
+        : portalFactsAfter(null, [...(await events()).map(toFoldEvent), event], state, ctx);
       const projection = {
         ...projectState(state, versioned.calendar, this.thresholds, {
           calendarVersion: versioned.version,
@@ -356,24 +373,37 @@ export class DossiersService {
         }),
         portal_facts: facts,
       };
-      await this.repo.update(m, id, projection);
-      // A directive comment alerts the current assignee and the head of the unit now handling it.
-      if (action === 'comment') await this.repo.insertCommentAlerts(m, id, state, projection, user.id, event.at);
-      // A milestone messages the citizen: its rows in this transaction (docs/http-api.md "Messages to citizens").
-      messageIds = await this.messages.onEvent(m, {
-        dossierId: id,
-        action,
-        seq: row.version + 1,
-        at: new Date(event.at),
-        payload: eventPayload,
-        state,
-        previous: base,
-        procedureName: procedure.name,
-        calendar: versioned.calendar,
-      });
+      const { dossier_id: _d, ...ev } = eventRow(id, row.version + 1, event, row.status, state.status, null);
+      if (!(await this.repo.applyAction(m, id, row.version, projection, ev))) {
+        const current = await this.repo.currentVersion(id);
+        if (current === null) throw notFound('Hồ sơ');
+        throw conflict(current);
+      }
+      if (m) {
+        // A directive comment alerts the current assignee and the head of the unit now handling it.
+        if (action === 'comment') await this.repo.insertCommentAlerts(m, id, state, projection, user.id, event.at);
+        // A milestone messages the citizen: its rows in this transaction (docs/http-api.md "Messages to citizens").
+        if (row.has_consent)
+          messageIds = await this.messages.onEvent(m, {
+            dossierId: id,
+            action,
+            seq: row.version + 1,
+            at: new Date(event.at),
+            payload: eventPayload,
+            state,
+            previous: base,
+            procedureName: procedure.name,
+            calendar: versioned.calendar,
+          });
+      }
       // The response is built from what was written: no read-back round trip.
       return this.toDto({ ...row, ...projection }, versioned.calendar, now);
-    });
+    };
+    // Only the action itself to write (no key to store, no alert, no message): one statement.
+    if (!idempotencyKey && action !== 'comment' && !(row.has_consent && MILESTONE_OF_ACTION[action])) {
+      return { status: 200, body: await work(null) };
+    }
+    const result = await this.idempotent(user, idempotencyKey, [id, action, payload], 200, (m) => work(m));
     await this.messages.enqueue(messageIds);
     return result;
   }
@@ -398,7 +428,7 @@ export class DossiersService {
     const afterUrgency = urgency ? decodeCursor(q.cursor, isUrgencyCursor) : undefined;
     let unitId: string | undefined;
     if (q.unitCode) {
-      const unit = await this.units.findByCode(q.unitCode);
+      const unit = await this.catalogue.unitByCode(q.unitCode);
       if (!unit) return { items: [], nextCursor: null };
       unitId = unit.id;
     }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { ProcedureRules, ProceduresService } from 'src/catalogue/procedures.service';
 
 export type ProcedureView = ProcedureRules;
@@ -12,10 +13,14 @@ export class ProcedureRulesService {
   private readonly versions = new Map<string, ProcedureRules>();
   private static readonly MAX = 5_000;
 
-  constructor(private readonly procedures: ProceduresService) {}
+  constructor(
+    private readonly procedures: ProceduresService,
+    private readonly catalogue: CatalogueCache,
+  ) {}
 
+  /** From the catalogue cache (the procedure's activity and current version are fresh as it is). */
   async versionAt(code: string, at: Date): Promise<ProcedureRules | null> {
-    const rules = await this.procedures.versionAt(code, at);
+    const rules = await this.catalogue.procedureAt(code, at);
     if (rules) this.remember(rules);
     return rules;
   }

@@ -46,6 +46,7 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     PORTAL_SYNC_CRON: '0 0 1 1 *',
     // Tests edit the calendar on one instance and read it on another at once.
     CALENDAR_CACHE_MS: '0',
+    CATALOGUE_CACHE_MS: '0',
     ...overrides,
   };
 }
