@@ -364,7 +364,9 @@ export class DossiersRepository {
        )
        INSERT INTO dossier_events (dossier_id, ${evCols.join(', ')})
        SELECT u.id, ${evCols.map((_, i) => `$${base + i + 1}`).join(', ')} FROM u RETURNING seq`;
-    const rows: unknown[] = m ? await m.query(sql, params) : await namedQuery(this.dataSource, 'dossier_action', sql, params);
+    const rows: unknown[] = m
+      ? await m.query(sql, params)
+      : await namedQuery(this.dataSource, 'dossier_action', sql, params);
     return rows.length > 0;
   }
 

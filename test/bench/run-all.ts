@@ -25,8 +25,7 @@ function discover(): string[] {
 function expectedSeconds(bench: string): number {
   const d = Number(process.env.BENCH_DURATION_S ?? 20);
   const w = Number(process.env.BENCH_WARMUP_S ?? 3);
-  const short = Math.max(5, Math.round(d / 2));
-  if (bench === 'actions') return 15 + w + d + 5 + 8 + 1 + short + d + 2 * short;
+  if (bench === 'actions') return 30 + 5 * (w + 2 * d) + 5;
   if (bench === 'import') return 25 * (Number(process.env.BENCH_IMPORT_TOTAL ?? 10_000) / 10_000);
   if (bench === 'calendar') return 5;
   if (bench === 'recovery') return 240;

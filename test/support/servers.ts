@@ -70,11 +70,12 @@ export class PostgresServer {
     readonly url: string,
   ) {}
 
-  static start(): PostgresServer {
+  /** `fsync: 'on'` for a test of what survives a crash (durable commits, as in production). */
+  static start(opts: { fsync?: 'on' | 'off' } = {}): PostgresServer {
     const dir = mkdtempSync(join(tmpdir(), 'sla-pg-'));
     execFileSync('bash', [services, 'start', dir, 'temp'], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PG_FSYNC: 'off' },
+      env: { ...process.env, PG_FSYNC: opts.fsync ?? 'off' },
     });
     // This helper wants PostgreSQL only; services.sh also started a Redis for the folder.
     execFileSync('bash', [services, 'stop-redis', dir]);
@@ -93,6 +94,29 @@ export class PostgresServer {
 
   restart(): void {
     execFileSync('bash', [services, 'start-postgres', this.dir], { stdio: 'ignore' });
+  }
+
+  /**
+   * kill -9 of the postmaster: a crash (no checkpoint, WAL buffers not yet written are lost). Its
+   * backends exit once they notice; the next start runs crash recovery from the WAL.
+   */
+  kill9(): void {
+    const pid = Number(readFileSync(join(this.dir, 'pg/data/postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+  }
+
+  /** Starts again after kill9(), retrying while the dead server's backends still hold its shared memory. */
+  async restartAfterCrash(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        this.restart();
+        return;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   destroy(): void {

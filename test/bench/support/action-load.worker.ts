@@ -1,25 +1,28 @@
-// Load generator of the actions benchmark, in its own thread (own event loop) so that the API's
-// work does not delay the clock of the requests it measures. N clients, each looping over its own
-// dossiers: intake (counter clerk) -> forward (clerk) -> forward (officer) -> resolve (signer),
-// one request at a time on a keep-alive socket. With `existing` ids (a diagnostic), the clients
-// skip the intake and take the next received dossier of the list instead. Only requests that
-// complete inside the measured window count; the warm-up before it is discarded.
+// Load generator of the write-path benchmark, in its own thread (own event loop) so that the API's
+// work does not delay the clock of the requests it measures. N closed-loop clients on keep-alive
+// sockets, one request at a time each:
+// - `intake`: POST /dossiers, client i with the token and body of intakes[i % intakes.length];
+// - `actions`: forward (counter clerk) -> forward (officer) -> resolve (signer) of the next received
+//   dossier of `existing`;
+// - `get`: GET `path` with `token`.
+// Only requests that complete inside the measured window count; the warm-up before it is discarded.
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpClient, HttpResponse } from './bench-kit';
 
-export interface LoadInput {
+export type LoadKind =
+  | { kind: 'intake'; intakes: { token: string; body: Record<string, unknown> }[] }
+  | { kind: 'actions'; existing: string[]; tokens: { clerk: string; officer: string; signer: string } }
+  | { kind: 'get'; path: string; token: string };
+
+export type LoadInput = LoadKind & {
   baseUrl: string;
   clients: number;
   warmupMs: number;
   durationMs: number;
-  tokens: { clerk: string; officer: string; signer: string };
-  intakeBody: Record<string, unknown>;
-  /** Received dossiers (version 1) to act on instead of making new ones. */
-  existing?: string[];
-}
+};
 
-export const STEPS = ['intake', 'forward_counter', 'forward_officer', 'resolve'] as const;
+export const STEPS = ['intake', 'forward_counter', 'forward_officer', 'resolve', 'get'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface LoadOutput {
@@ -29,7 +32,8 @@ export interface LoadOutput {
   errors: number;
   errorsTotal: number;
   errorSamples: string[];
-  cyclesCompleted: number;
+  /** Codes of the intakes answered 201 (all of them, warm-up included). */
+  codes: string[];
   /** The `existing` list ran out before the window ended. */
   exhausted: boolean;
 }
@@ -43,11 +47,11 @@ async function main(input: LoadInput): Promise<void> {
   const windowEnd = windowStart + input.durationMs;
   const out: LoadOutput = {
     windowMs: input.durationMs,
-    latencies: { intake: [], forward_counter: [], forward_officer: [], resolve: [] },
+    latencies: { intake: [], forward_counter: [], forward_officer: [], resolve: [], get: [] },
     errors: 0,
     errorsTotal: 0,
     errorSamples: [],
-    cyclesCompleted: 0,
+    codes: [],
     exhausted: false,
   };
   let nextExisting = 0;
@@ -78,23 +82,28 @@ async function main(input: LoadInput): Promise<void> {
     return res;
   };
 
-  const client = async () => {
+  const client = async (i: number) => {
+    if (input.kind === 'intake') {
+      const { token, body } = input.intakes[i % input.intakes.length];
+      const json = Buffer.from(JSON.stringify(body));
+      while (performance.now() < windowEnd) {
+        const d = await send('intake', 201, () => http.request('POST', '/dossiers', { token, json }));
+        if (d) out.codes.push(d.body.code as string);
+      }
+      return;
+    }
+    if (input.kind === 'get') {
+      while (performance.now() < windowEnd)
+        await send('get', 200, () => http.request('GET', input.path, { token: input.token }));
+      return;
+    }
     const { clerk, officer, signer } = input.tokens;
     while (performance.now() < windowEnd) {
-      let id: string;
-      if (input.existing) {
-        if (nextExisting >= input.existing.length) {
-          out.exhausted = true;
-          break;
-        }
-        id = input.existing[nextExisting++];
-      } else {
-        const d = await send('intake', 201, () =>
-          http.request('POST', '/dossiers', { token: clerk, body: input.intakeBody }),
-        );
-        if (!d || performance.now() >= windowEnd) continue;
-        id = d.body.id as string;
+      if (nextExisting >= input.existing.length) {
+        out.exhausted = true;
+        break;
       }
+      const id = input.existing[nextExisting++];
       const f1 = await send('forward_counter', 200, () =>
         http.request('POST', `/dossiers/${id}/actions/forward`, { token: clerk, body: { expectedVersion: 1 } }),
       );
@@ -103,16 +112,15 @@ async function main(input: LoadInput): Promise<void> {
         http.request('POST', `/dossiers/${id}/actions/forward`, { token: officer, body: { expectedVersion: 2 } }),
       );
       if (!f2 || performance.now() >= windowEnd) continue;
-      const r = await send('resolve', 200, () =>
+      await send('resolve', 200, () =>
         http.request('POST', `/dossiers/${id}/actions/resolve`, {
           token: signer,
           body: { expectedVersion: 3, resultSummary: 'Cấp giấy phép xây dựng', electronicResult: true },
         }),
       );
-      if (r && performance.now() <= windowEnd) out.cyclesCompleted++;
     }
   };
-  await Promise.all(Array.from({ length: input.clients }, client));
+  await Promise.all(Array.from({ length: input.clients }, (_, i) => client(i)));
   http.close();
   parentPort!.postMessage({ type: 'result', result: out } satisfies LoadMessage);
 }

@@ -1,131 +1,17 @@
-// pgbench as a baseline: custom scripts built from statements the API really sent (recorded at the
-// driver), run against the same database, with per-transaction logs for percentiles and
-// per-statement average latencies (-r).
+// pgbench as a baseline: short hand-written scripts doing the minimal work of an operation
+// (the least the database must do for the same result), run against the same server, with per-transaction logs for
+// percentiles and per-statement average latencies (-r).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RecordedStatement } from './pg-recorder';
 import { percentile, sortedNumbers } from './bench-kit';
 
 export interface PgbenchScript {
   name: string;
   /** Script text (pgbench syntax). */
   text: string;
-  /** Variables passed with -D (long literal parameters: JSON documents, timestamps...). */
+  /** Variables passed with -D (long literal parameters: JSON documents...). */
   defines: Record<string, string>;
-  /** SQL statements the script runs per transaction, and how many of them reproduce the API's. */
-  statements: number;
-  reproduced: number;
-}
-
-export interface ScriptOptions {
-  name: string;
-  /** The id of the dossier the recorded request acted on (or created). */
-  dossierId: string;
-  /** Intake: the code given to the new dossier (rebuilt from the sequence number). */
-  code?: string;
-  /** Actions: pick a random existing dossier from bench_ids (n = 1..:nids) per transaction. */
-  pickFromBenchIds: boolean;
-}
-
-const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-
-/** Column list of `INSERT INTO t (a, b, ...) VALUES ($1, $2, ...)`: parameter number of each column. */
-function insertParams(sql: string): Map<string, number> {
-  const m = /^INSERT INTO\s+\S+(?:\s+AS\s+\S+)?\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)/i.exec(sql);
-  const out = new Map<string, number>();
-  if (!m) return out;
-  const cols = m[1].split(',').map((c) => c.trim());
-  const vals = m[2].split(',').map((v) => v.trim());
-  cols.forEach((c, i) => {
-    const p = /^\$(\d+)$/.exec(vals[i] ?? '');
-    if (p) out.set(c, Number(p[1]));
-  });
-  return out;
-}
-
-/** `UPDATE t SET a = $2, b = $3 ...`: parameter number of each assigned column. */
-function updateParams(sql: string): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!/^UPDATE\s/i.test(sql)) return out;
-  for (const m of sql.matchAll(/(\w+)\s*=\s*\$(\d+)/g)) out.set(m[1], Number(m[2]));
-  return out;
-}
-
-/**
- * Turns one request's recorded statements into a pgbench script that sends the same statements
- * with the same parameter values, except what must differ per transaction: the dossier (a random
- * existing one, or a new id and code for intake) and the version / event sequence (read from the
- * locked row, as the service does). NULL parameters are written as NULL literals (pgbench has no
- * NULL variables); everything else stays a bind parameter.
- */
-export function scriptFromStatements(recorded: RecordedStatement[], o: ScriptOptions): PgbenchScript {
-  const lines: string[] = [`-- ${o.name}: the statements of one API request, recorded at the driver`];
-  const defines: Record<string, string> = {};
-  let statements = 0;
-  if (o.pickFromBenchIds) {
-    lines.push('\\set n random(1, :nids)');
-    lines.push('SELECT id AS did FROM bench_ids WHERE n = :n \\gset');
-    statements++;
-  }
-  let created = false;
-  let haveSeq = false;
-  let haveRow = false;
-  recorded.forEach((st, si) => {
-    const sql = oneLine(st.text);
-    const byColumn = new Map<number, string>();
-    const isInsertDossier = /^INSERT INTO dossiers\s*\(/i.test(sql);
-    const isInsertEvents = /^INSERT INTO dossier_events\s*\(/i.test(sql);
-    // The service's intake is one statement: the daily number, the dossier and its first event.
-    const isIntakeStatement = /^WITH n AS \(\s*INSERT INTO dossier_code_sequences/i.test(sql);
-    if (isInsertEvents) {
-      const seq = insertParams(sql).get('seq');
-      if (seq && haveRow) byColumn.set(seq, ':nextv');
-    }
-    if (/^UPDATE dossiers\s/i.test(sql)) {
-      const version = updateParams(sql).get('version');
-      if (version && haveRow) byColumn.set(version, ':nextv');
-    }
-    let suffix = ';';
-    if (/RETURNING last$/i.test(sql)) {
-      suffix = ' \\gset seq_';
-      haveSeq = true;
-    }
-    let text = sql;
-    const replacement = (n: number): string => {
-      const fixed = byColumn.get(n);
-      if (fixed) return fixed;
-      const v = st.values[n - 1];
-      if (v === null) return 'NULL';
-      if (v === o.dossierId) {
-        if (isIntakeStatement) return 'gen_random_uuid()';
-        if (isInsertDossier && !created) {
-          created = true;
-          suffix = ' RETURNING id AS did \\gset';
-          return 'gen_random_uuid()';
-        }
-        return ':did';
-      }
-      if (o.code && v === o.code && haveSeq) {
-        const m = /^(.*-)(\d+)$/.exec(o.code)!;
-        // As padStart: at least this many digits, never truncated.
-        return `'${m[1].replace(/'/g, "''")}' || lpad(:seq_last::text, greatest(${m[2].length}, length(:seq_last::text)), '0')`;
-      }
-      const name = `${o.name}_${si}_${n}`;
-      defines[name] = v;
-      return `:${name}`;
-    };
-    // Highest numbers first, so $1 never matches the start of $12.
-    for (let n = st.values.length; n >= 1; n--) text = text.split(`$${n}`).join(replacement(n));
-    if (/\sFOR UPDATE\b/i.test(sql)) {
-      suffix = ' \\gset row_';
-      haveRow = true;
-    }
-    lines.push(text + suffix);
-    statements++;
-    if (suffix === ' \\gset row_') lines.push('\\set nextv :row_version + 1');
-  });
-  return { name: o.name, text: lines.join('\n') + '\n', defines, statements, reproduced: recorded.length };
 }
 
 export interface PgbenchRun {
