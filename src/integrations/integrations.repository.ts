@@ -167,6 +167,21 @@ export class IntegrationsRepository {
     );
   }
 
+  /** markSourced for many new dossiers in one statement. */
+  async markSourcedMany(
+    m: EntityManager,
+    sourceId: string,
+    rows: { id: string; dueAt: Date | null; recordHash: string; fee: number | null }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE dossiers d SET source_id = $1, source_due_at = t.due, source_record_hash = t.hash, source_fee = t.fee
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::numeric[]) AS t(id, due, hash, fee)
+       WHERE d.id = t.id`,
+      [sourceId, rows.map((r) => r.id), rows.map((r) => r.dueAt), rows.map((r) => r.recordHash), rows.map((r) => r.fee)],
+    );
+  }
+
   async updateSourcedFacts(
     m: EntityManager,
     id: string,
