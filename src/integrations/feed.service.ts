@@ -586,18 +586,14 @@ export class FeedService {
       const plan = planSteps(d.id, known, row.version, steps, ctx, record?.recordHash ?? null);
       if (plan.rows.length > 0) {
         await this.dossierRepo.appendEvents(m, plan.rows);
-        await this.dossierRepo.update(
-          m,
-          d.id,
-          {
-            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
-              calendarVersion: versioned.version,
-              flags: { ...row.flags, ...(record?.flags ?? {}) },
-              stepUnitIds: procedure.steps.map((x) => x.unitId),
-            }),
-            portal_facts: portalFactsOfRows([...known, ...plan.rows], plan.state!, ctx),
-          },
-        );
+        await this.dossierRepo.update(m, d.id, {
+          ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+            calendarVersion: versioned.version,
+            flags: { ...row.flags, ...(record?.flags ?? {}) },
+            stepUnitIds: procedure.steps.map((x) => x.unitId),
+          }),
+          portal_facts: portalFactsOfRows([...known, ...plan.rows], plan.state!, ctx),
+        });
       }
       if (record) await this.repo.updateSourcedFacts(m, d.id, record);
       await this.repo.recordItems(

@@ -47,6 +47,21 @@ export interface MismatchRow {
   last_due_at: Date;
 }
 
+export interface BookKey {
+  fileHash: string;
+  sourceId: string;
+  mappingHash: string;
+}
+
+export interface BookCheckpoint {
+  rows_done: number;
+  applied: number;
+  unchanged: number;
+  refused: number;
+  refused_bytes: number;
+  finished_at: Date | null;
+}
+
 /** TypeORM answers an UPDATE … RETURNING with [rows, affected]; other statements with the rows. */
 export function returned<T>(result: unknown): T[] {
   const r = result as unknown[];
@@ -178,7 +193,13 @@ export class IntegrationsRepository {
       `UPDATE dossiers d SET source_id = $1, source_due_at = t.due, source_record_hash = t.hash, source_fee = t.fee
        FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::numeric[]) AS t(id, due, hash, fee)
        WHERE d.id = t.id`,
-      [sourceId, rows.map((r) => r.id), rows.map((r) => r.dueAt), rows.map((r) => r.recordHash), rows.map((r) => r.fee)],
+      [
+        sourceId,
+        rows.map((r) => r.id),
+        rows.map((r) => r.dueAt),
+        rows.map((r) => r.recordHash),
+        rows.map((r) => r.fee),
+      ],
     );
   }
 
@@ -326,6 +347,61 @@ export class IntegrationsRepository {
 
   async updateRejectedReason(id: string, reason: string): Promise<void> {
     await this.dataSource.query(`UPDATE integration_rejected SET reason = $2 WHERE id = $1`, [id, reason]);
+  }
+
+  // ---- backfill from the tracking book's files -------------------------------------------------
+
+  async sourcesByRef(ref: string | null): Promise<SourceRow[]> {
+    return this.dataSource.query(
+      `SELECT ${SOURCE_COLUMNS} FROM integration_sources WHERE revoked_at IS NULL
+       ${ref === null ? '' : 'AND (id::text = $1 OR lower(name) = lower($1))'} ORDER BY created_at`,
+      ref === null ? [] : [ref],
+    );
+  }
+
+  /** Every unit's code, portal identifier and name (a book names units in words). */
+  async unitNames(): Promise<{ code: string; portal_code: string | null; name: string }[]> {
+    return this.dataSource.query(`SELECT code, portal_code, name FROM units WHERE active`);
+  }
+
+  /** Every active procedure's code with the names of its versions (a book may name procedures only). */
+  async procedureNames(): Promise<{ code: string; name: string }[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT p.code, v.name FROM procedures p JOIN procedure_versions v ON v.procedure_id = p.id WHERE p.active`,
+    );
+  }
+
+  async bookCheckpoint(key: BookKey): Promise<BookCheckpoint | null> {
+    const rows: BookCheckpoint[] = await this.dataSource.query(
+      `SELECT rows_done, applied, unchanged, refused, refused_bytes::float8 AS refused_bytes, finished_at
+       FROM book_imports WHERE file_hash = $1 AND source_id = $2 AND mapping_hash = $3`,
+      [key.fileHash, key.sourceId, key.mappingHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async saveBookCheckpoint(key: BookKey, fileName: string, c: BookCheckpoint, restart = false): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO book_imports AS b (file_hash, source_id, mapping_hash, file_name, rows_done, applied, unchanged,
+         refused, refused_bytes, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (file_hash, source_id, mapping_hash) DO UPDATE SET file_name = EXCLUDED.file_name,
+         rows_done = EXCLUDED.rows_done, applied = EXCLUDED.applied, unchanged = EXCLUDED.unchanged,
+         refused = EXCLUDED.refused, refused_bytes = EXCLUDED.refused_bytes, finished_at = EXCLUDED.finished_at,
+         updated_at = now()${restart ? ', started_at = now()' : ''}`,
+      [
+        key.fileHash,
+        key.sourceId,
+        key.mappingHash,
+        fileName,
+        c.rows_done,
+        c.applied,
+        c.unchanged,
+        c.refused,
+        c.refused_bytes,
+        c.finished_at,
+      ],
+    );
   }
 
   // ---- mismatches ---------------------------------------------------------------------------
