@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReadReplicas } from 'src/database/read-replicas';
 import type { DossierState } from 'src/dossiers/lifecycle';
-import { INDEX_FEEDBACK_KINDS, CRITERIA, FeedbackKind, RatingTotals, Verdict } from 'src/public/citizen-rules';
+import {
+  INDEX_FEEDBACK_KINDS,
+  CRITERIA,
+  FeedbackKind,
+  RatingTotals,
+  Verdict,
+} from 'src/public/citizen-rules';
 
 export interface RatingRow {
   id: string;

@@ -301,10 +301,7 @@ describe('A calendar that never runs out', () => {
     setNow('2026-02-23T08:00:00');
     const v1 = await act(api, d.id, 'request_payment', p.tokens.head, { expectedVersion: 1, amount: 500000 });
     setNow('2026-02-24T08:00:00');
-    const v2 = await act(api, d.id, 'confirm_payment', p.tokens.clerk, {
-      expectedVersion: v1.version,
-      paidOnline: false,
-    });
+    const v2 = await act(api, d.id, 'confirm_payment', p.tokens.clerk, { expectedVersion: v1.version, paidOnline: false });
     const after = (await get(`/dossiers/${d.id}/deadline`)).body;
     expect(after.pauses).toEqual([
       {

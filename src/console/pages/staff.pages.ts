@@ -513,9 +513,9 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
       break;
     case 'confirm_payment':
       fields = html`<label
-          ><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} />
-          Đã thanh toán trực tuyến</label
-        >
+        ><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} /> Đã
+        thanh toán trực tuyến</label
+      >
         ${facts}`;
       break;
     case 'extend': {
@@ -546,13 +546,7 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
         ${field(
           id('resultFileUrl'),
           'Đường dẫn tệp kết quả điện tử (bắt buộc để được tính là kết quả điện tử, chỉ số 766 4.1)',
-          html`<input
-            id="${id('resultFileUrl')}"
-            name="resultFileUrl"
-            type="url"
-            placeholder="https://"
-            value="${v('resultFileUrl')}"
-          />`,
+          html`<input id="${id('resultFileUrl')}" name="resultFileUrl" type="url" placeholder="https://" value="${v('resultFileUrl')}" />`,
         )}
         ${facts}`;
       break;

@@ -310,8 +310,7 @@ export function officialsTable(r: OfficialsReport): ReportTable {
   ];
   // The annual evaluation's figures (GET /reports/officials?year=), when the report carries them.
   const annual = r.rows.some((o) => o.supplementRequests !== undefined);
-  if (annual)
-    columns.push(...ANNUAL_KEYS.map((k): ReportColumn => ({ title: O[k], group: O.annual, kind: 'int', width: 10 })));
+  if (annual) columns.push(...ANNUAL_KEYS.map((k): ReportColumn => ({ title: O[k], group: O.annual, kind: 'int', width: 10 })));
   const annualOf = (o: OfficialRow) => (annual ? ANNUAL_KEYS.map((k) => o[k] ?? 0) : []);
   const t = r.total;
   return {
