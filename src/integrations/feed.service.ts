@@ -624,8 +624,7 @@ export class FeedService {
     }
     return this.dossierRepo.transaction(async (m) => {
       const ids = groups.map((g) => g.d.id);
-      const locked = await this.repo.lockDossiers(m, ids);
-      const events = await this.repo.eventsOf(m, ids);
+      const { locked, events } = await this.repo.lockWithEvents(m, ids);
       const rows: EventRow[] = [];
       const projections: (ProjectionColumns & { id: string })[] = [];
       const fps: { fp: string; dossierId: string }[] = [];
@@ -648,9 +647,12 @@ export class FeedService {
         for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
         return plan.outcomes;
       });
-      for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
-      await this.repo.updateProjections(m, projections);
-      await this.repo.recordItems(m, source.id, fps);
+      if (rows.length <= 5000) await this.repo.writeFeedBatch(m, source.id, rows, projections, fps);
+      else {
+        for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
+        await this.repo.updateProjections(m, projections);
+        await this.repo.recordItems(m, source.id, fps);
+      }
       return out;
     });
   }
@@ -694,56 +696,121 @@ function planSteps(
   const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
   let next = version + 1;
   const applied: string[] = [];
+  // The fold of the whole history so far, kept while steps only add events after its last one (a
+  // sender's items in order, the usual case): each such step costs the fold of its own events, not
+  // a re-fold of the history. A step placed earlier (out of order) re-folds, and drops this.
+  const foldOrNull = (list: Placed[]) => {
+    try {
+      return foldPlaced(list, ctx);
+    } catch {
+      return null;
+    }
+  };
+  let tail: { state: DossierState; statuses: string[] } | null = foldOrNull(placed);
   for (const { s, i } of order) {
     if (s.at < placed[0].e.at) {
       outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
       continue;
     }
-    let prefix: DossierState;
-    try {
-      prefix = foldPlaced(
-        placed.filter((p) => p.e.at <= s.at),
-        ctx,
-      ).state;
-    } catch (err) {
-      outcomes[i] = { error: (err as Error).message };
+    const lastAt = placed[placed.length - 1].e.at;
+    if (tail && s.at >= lastAt) {
+      const plan = eventsToReach(tail.state.status, atLastStep(tail.state, ctx), s.code, s.facts);
+      if ('error' in plan) {
+        outcomes[i] = { error: plan.error };
+        continue;
+      }
+      if (plan.events.length === 0) {
+        if (s.fp) applied.push(s.fp);
+        continue;
+      }
+      const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+      const fresh: Placed[] = plan.events.map((p, k) => ({
+        e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+        order: next + k,
+        existing: false,
+        ext: `${tag}:${k}`,
+      }));
+      if (fresh.every((f, k) => f.e.at >= (k ? fresh[k - 1].e.at : lastAt))) {
+        let state = tail.state;
+        const statuses: string[] = [];
+        let folded = true;
+        try {
+          for (const f of fresh) {
+            state = applyEvent(state, f.e, ctx);
+            statuses.push(state.status);
+          }
+        } catch {
+          folded = false; // the general path below decides (and names the error)
+        }
+        if (folded) {
+          placed = [...placed, ...fresh];
+          tail = { state, statuses: [...tail.statuses, ...statuses] };
+          next += fresh.length;
+          if (s.fp) applied.push(s.fp);
+          outcomes[i] = 'applied';
+          continue;
+        }
+      }
+    }
+    const r = placeStep(placed, s, ctx, next, recordHash);
+    if ('error' in r) {
+      outcomes[i] = { error: r.error };
       continue;
     }
-    const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
-    if ('error' in plan) {
-      outcomes[i] = { error: plan.error };
-      continue;
+    if (r.placed !== placed) {
+      placed = r.placed;
+      next = Math.max(next, ...placed.map((p) => p.order + 1));
+      tail = foldOrNull(placed);
+      outcomes[i] = 'applied';
     }
-    if (plan.events.length === 0) {
-      if (s.fp) applied.push(s.fp);
-      continue;
-    }
-    const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
-    const fresh: Placed[] = plan.events.map((p, k) => ({
-      e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
-      order: next + k,
-      existing: false,
-      ext: `${tag}:${k}`,
-    }));
-    let candidate = sortPlaced([...placed, ...fresh]);
-    try {
-      candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
-    } catch (err) {
-      outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
-      continue;
-    }
-    placed = candidate;
-    next = Math.max(next, ...placed.map((p) => p.order + 1));
     if (s.fp) applied.push(s.fp);
-    outcomes[i] = 'applied';
   }
   if (!placed.some((p) => !p.existing)) return { outcomes, rows: [], state: null, applied };
-  const { state, statuses } = foldPlaced(placed, ctx);
+  const { state, statuses } = tail ?? foldPlaced(placed, ctx);
   const rows: EventRow[] = [];
   placed.forEach((p, k) => {
     if (!p.existing) rows.push(eventRow(dossierId, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
   });
   return { outcomes, rows: rows.sort((a, b) => a.seq - b.seq), state, applied };
+}
+
+/**
+ * One step placed by its instant anywhere in the history: mapped against the status the dossier
+ * had at that instant, its events placed among the known ones, the whole history re-folded (and
+ * repaired where a later event needs the answer to a request placed before it). The same list back
+ * when the step adds nothing.
+ */
+function placeStep(
+  placed: Placed[],
+  s: Step,
+  ctx: FoldContext,
+  next: number,
+  recordHash: string | null,
+): { placed: Placed[] } | { error: string } {
+  let prefix: DossierState;
+  try {
+    prefix = foldPlaced(
+      placed.filter((p) => p.e.at <= s.at),
+      ctx,
+    ).state;
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
+  if ('error' in plan) return { error: plan.error };
+  if (plan.events.length === 0) return { placed };
+  const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+  const fresh: Placed[] = plan.events.map((p, k) => ({
+    e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+    order: next + k,
+    existing: false,
+    ext: `${tag}:${k}`,
+  }));
+  try {
+    return { placed: repairPlaced(sortPlaced([...placed, ...fresh]), ctx, next + fresh.length, tag) };
+  } catch (err) {
+    return { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
+  }
 }
 
 function toStep(raw: unknown, fp: string): Step {

@@ -245,6 +245,87 @@ export class IntegrationsRepository {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
+  /**
+   * lockDossiers and eventsOf in one round trip: the rows locked in id order (as every batch does),
+   * then each one's events in the order of the fold.
+   */
+  async lockWithEvents(
+    m: EntityManager,
+    ids: string[],
+  ): Promise<{
+    locked: Map<string, { version: number; flags: Record<string, unknown> }>;
+    events: Map<string, EventRow[]>;
+  }> {
+    const rows: (EventRow & { id: string; version: number; flags: Record<string, unknown> })[] = await m.query(
+      `WITH l AS (SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+       SELECT l.id, l.version, l.flags, e.dossier_id, e.seq, e.action, e.at, e.actor_user_id, e.from_status,
+              e.to_status, e.payload, e.external_id
+       FROM l LEFT JOIN dossier_events e ON e.dossier_id = l.id ORDER BY l.id, e.at, e.seq`,
+      [ids],
+    );
+    const locked = new Map<string, { version: number; flags: Record<string, unknown> }>();
+    const events = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      if (!locked.has(r.id)) locked.set(r.id, { version: r.version, flags: r.flags });
+      if (r.dossier_id === null) continue;
+      const { id: _id, version: _v, flags: _f, ...e } = r;
+      const list = events.get(r.id);
+      if (list) list.push(e);
+      else events.set(r.id, [e]);
+    }
+    return { locked, events };
+  }
+
+  /**
+   * A feed batch's writes in one statement: the new events, the projections and the applied items'
+   * fingerprints (data-modifying CTEs all run; the events' statement-level outbox trigger fires at
+   * its end as for a plain INSERT).
+   */
+  async writeFeedBatch(
+    m: EntityManager,
+    sourceId: string,
+    events: EventRow[],
+    projections: (ProjectionColumns & { id: string })[],
+    items: { fp: string; dossierId: string }[],
+  ): Promise<void> {
+    const cols = projections.length ? Object.keys(projections[0]).filter((c) => c !== 'id') : [];
+    const ev = [
+      'dossier_id',
+      'seq',
+      'action',
+      'at',
+      'actor_user_id',
+      'from_status',
+      'to_status',
+      'payload',
+      'external_id',
+    ];
+    await m.query(
+      `WITH e AS (
+         INSERT INTO dossier_events (${ev.join(', ')})
+         SELECT ${ev.join(', ')} FROM jsonb_populate_recordset(NULL::dossier_events, $1::jsonb)
+       ), p AS (
+         ${
+           cols.length
+             ? `UPDATE dossiers d SET ${cols.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = now()
+                FROM jsonb_populate_recordset(NULL::dossiers, $2::jsonb) r WHERE d.id = r.id`
+             : `SELECT $2::jsonb`
+         }
+       ), i AS (
+         INSERT INTO integration_items (source_id, fingerprint, dossier_id)
+         SELECT $3, f, d FROM unnest($4::text[], $5::uuid[]) AS t(f, d) ON CONFLICT DO NOTHING
+       )
+       SELECT 1`,
+      [
+        JSON.stringify(events),
+        JSON.stringify(projections),
+        sourceId,
+        items.map((i) => i.fp),
+        items.map((i) => i.dossierId),
+      ],
+    );
+  }
+
   /** The events of several dossiers, each in the order of the fold (instant, then arrival). */
   async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
     const rows: EventRow[] = await m.query(
