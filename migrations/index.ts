@@ -19,6 +19,8 @@ import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transpar
 import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 import { Exchange1765600000000 } from './1765600000000-exchange';
 import { WritePath1766200000000 } from './1766200000000-write-path';
+import { BookImports1766400000000 } from './1766400000000-book-imports';
+import { PortalSyncAlert1766400000001 } from './1766400000001-portal-sync-alert';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -43,4 +45,6 @@ export const MIGRATIONS = [
   TransparencyClosedPeriods1765800000000,
   CounterSearch1765900000000,
   WritePath1766200000000,
+  BookImports1766400000000,
+  PortalSyncAlert1766400000001,
 ];

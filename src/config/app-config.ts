@@ -360,6 +360,13 @@ export class EnvironmentVariables {
   /** Cron expression of the sweep handing dossiers waiting for the portal to the worker (default every minute). */
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'PORTAL_SYNC_CRON must be a 5- or 6-field cron expression' })
   PORTAL_SYNC_CRON = '* * * * *';
+
+  /** The failed-sync list may hold this many dossiers; past it, admins get a portal_sync_failing alert. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  PORTAL_SYNC_ALERT_THRESHOLD = 20;
 }
 
 export type AppConfig = Readonly<EnvironmentVariables>;

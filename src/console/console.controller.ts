@@ -22,6 +22,7 @@ import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
 import { citizenIdProblem, explainError, invalidFields, matchProcedure } from 'src/console/forms';
 import { page } from 'src/console/layout';
+import { portalSyncPage } from 'src/console/pages/portal-sync.page';
 import { receiptPrintPage } from 'src/console/pages/receipt.page';
 import { publicPage, PublicTyped } from 'src/console/pages/public.page';
 import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
@@ -57,6 +58,7 @@ import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/expo
 import { IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/reports.dto';
 import type { ExportFormat } from 'src/reports/report.types';
 import { ReportsService } from 'src/reports/reports.service';
+import { PortalSyncService } from 'src/portal-sync/portal-sync.service';
 import { AlertsService } from 'src/sla/alerts.service';
 import { AlertDto, ListAlertsQuery } from 'src/sla/dto/alert.dto';
 
@@ -78,6 +80,8 @@ function explain(err: unknown): string {
   if (err instanceof DomainError) return explainError(err);
   throw err;
 }
+
+const notFoundSync = () => new DomainError('NOT_FOUND', 'Không tìm thấy hồ sơ đồng bộ lỗi.');
 
 function send(reply: FastifyReply, body: Html, status = 200): FastifyReply {
   void reply.header('cache-control', 'private, no-store');
@@ -129,6 +133,7 @@ export class ConsoleController {
     private readonly clock: Clock,
     private readonly scope: UnitScopeService,
     private readonly deadlines: DeadlineService,
+    private readonly portalSync: PortalSyncService,
   ) {}
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
@@ -866,6 +871,71 @@ export class ConsoleController {
     }
     // Back to the same row, with a confirmation.
     return reply.redirect(`/console/alerts?ack=${encodeURIComponent(id)}#alert-${encodeURIComponent(id)}`, 303);
+  }
+
+  // ---- admins: the failed-sync list (hồ sơ đồng bộ lỗi) ----
+
+  private async portalSyncView(
+    reply: FastifyReply,
+    user: AuthUser,
+    cursor: string | undefined,
+    flash: { kind: 'ok' | 'error'; text: string } | null,
+    status = 200,
+  ) {
+    let list;
+    try {
+      list = await this.portalSync.failures(100, cursor || undefined);
+    } catch (err) {
+      list = await this.portalSync.failures(100);
+      flash = { kind: 'error', text: explain(err) };
+    }
+    return this.render(
+      reply,
+      user,
+      'Hồ sơ đồng bộ lỗi',
+      '/console/portal-sync',
+      portalSyncPage(list.items, await this.portalSync.status(), list.nextCursor),
+      flash,
+      status,
+    );
+  }
+
+  @Get('portal-sync')
+  async portalSyncList(@Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['admin']);
+    if (!user) return reply;
+    const n = Number(q.queued);
+    const flash =
+      q.queued !== undefined && Number.isInteger(n) && n >= 0
+        ? { kind: 'ok' as const, text: `Đã đưa ${n} hồ sơ vào hàng đợi đồng bộ lại.` }
+        : null;
+    return this.portalSyncView(reply, user, q.cursor, flash);
+  }
+
+  @Post('portal-sync/retry')
+  async portalSyncRetryAll(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['admin']);
+    if (!user) return reply;
+    try {
+      const { queued } = await this.portalSync.retryAll();
+      return reply.redirect(`/console/portal-sync?queued=${queued}`, 303);
+    } catch (err) {
+      return this.portalSyncView(reply, user, undefined, { kind: 'error', text: explain(err) }, 503);
+    }
+  }
+
+  @Post('portal-sync/:dossierId/retry')
+  async portalSyncRetry(@Param('dossierId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['admin']);
+    if (!user) return reply;
+    try {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFoundSync();
+      const { queued } = await this.portalSync.retryOne(id);
+      return reply.redirect(`/console/portal-sync?queued=${queued}`, 303);
+    } catch (err) {
+      const status = err instanceof DomainError && err.code === 'NOT_FOUND' ? 404 : 503;
+      return this.portalSyncView(reply, user, undefined, { kind: 'error', text: explain(err) }, status);
+    }
   }
 
   @Get('boards')

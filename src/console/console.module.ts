@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConsoleController, PublicPageController } from 'src/console/console.controller';
 import { ConsoleSession } from 'src/console/session';
 import { DossiersModule } from 'src/dossiers/dossiers.module';
+import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
 import { PublicModule } from 'src/public/public.module';
 import { ReportsModule } from 'src/reports/reports.module';
 import { SlaModule } from 'src/sla/sla.module';
@@ -13,7 +14,7 @@ import { SlaModule } from 'src/sla/sla.module';
  * are the API's own. Forms post as application/x-www-form-urlencoded (@fastify/formbody).
  */
 @Module({
-  imports: [DossiersModule, SlaModule, PublicModule, ReportsModule],
+  imports: [DossiersModule, SlaModule, PublicModule, ReportsModule, PortalSyncModule],
   controllers: [ConsoleController, PublicPageController],
   providers: [ConsoleSession],
 })

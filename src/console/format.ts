@@ -88,6 +88,7 @@ export const ALERT_LABELS: Record<string, string> = {
   calendar_horizon: 'Lịch làm việc chưa được xác nhận',
   supplement_expired: 'Quá hạn bổ sung hồ sơ (có thể đóng hồ sơ)',
   directive_comment: 'Ý kiến chỉ đạo',
+  portal_sync_failing: 'Nhiều hồ sơ đồng bộ lỗi lên Cổng DVC quốc gia',
 };
 
 export const CLOCK_START_REASONS: Record<string, string> = {

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { WorkingCalendar } from 'src/calendar/working-time';
+import { ProcedureRules, ProceduresService } from 'src/catalogue/procedures.service';
 import { CalendarService } from 'src/calendar/calendar.service';
 import { Clock } from 'src/common/clock';
 import { ROOT_LOGGER } from 'src/common/logger';
@@ -75,6 +78,69 @@ interface Placed {
 }
 
 const MS_CODE = /^(.+)-(\d{6})-(\d{4,})$/;
+/** Records planned and written together (one transaction per batch). */
+const RECORD_BATCH = 250;
+
+/** A record's header, checked: what both the batch and the single-record paths start from. */
+interface ParsedRecord {
+  r: Record<string, unknown>;
+  code: string;
+  status: number;
+  receivedAt: number;
+  theirDue: number | null;
+  fp: string;
+  fee: number | null;
+  facts: StatusFacts;
+  /** The record's own instants for the events its status implies (never before the reception). */
+  atOf: Partial<Record<string, number>>;
+  endAt: number | null;
+}
+
+interface NewPlan {
+  row: NewDossier;
+  sequence: { unitId: string; day: string; given: number } | null;
+  sourced: { id: string; dueAt: Date | null; recordHash: string; fee: number | null };
+  events: EventRow[];
+}
+
+function parseRecord(raw: unknown): ParsedRecord {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Unmappable('bản ghi không phải đối tượng JSON');
+  const r = raw as Record<string, unknown>;
+  const code = text(r.MaHoSo, 200);
+  if (!code || code.length > 80) throw new Unmappable('thiếu MaHoSo (hoặc dài quá 80 ký tự)');
+  const status = statusCode(r.TrangThaiHoSo);
+  if (status === null) throw new Unmappable(`TrangThaiHoSo "${String(r.TrangThaiHoSo)}" không thuộc bảng mã 1–10`);
+  const receivedAt = parseDvcqgDate(r.NgayTiepNhan);
+  if (receivedAt === null) throw new Unmappable('NgayTiepNhan không đúng dạng yyyyMMddHHmmss');
+  const fee = recordFee(r);
+  const resultUrl = recordResultUrl(r);
+  const ended = parseDvcqgDate(r.NgayKetThucXuLy);
+  const returned = parseDvcqgDate(r.NgayTra);
+  const refused = parseDvcqgDate(r.NgayTuChoi);
+  const atOf: Partial<Record<string, number>> = {};
+  const endAt = status === 3 ? (refused ?? ended) : (ended ?? (status === 10 ? returned : null));
+  for (const a of ['resolve', 'reject', 'stop', 'withdraw']) if (endAt !== null) atOf[a] = Math.max(endAt, receivedAt);
+  if (returned !== null) atOf.return = Math.max(returned, atOf.resolve ?? receivedAt);
+  return {
+    r,
+    code,
+    status,
+    receivedAt,
+    theirDue: parseDvcqgDate(r.NgayHenTra),
+    fp: fingerprint('DongBoHoSoMC', r),
+    fee,
+    facts: { text: null, amount: fee, electronicResult: resultUrl !== null, resultFileUrl: resultUrl },
+    atOf,
+    endAt,
+  };
+}
+
+/** The latest version effective at the reception instant; the first one for older history. */
+function versionInForce(versions: ProcedureRules[], at: number): ProcedureRules {
+  let chosen = versions[0];
+  for (const v of versions) if (v.effectiveFrom.getTime() <= at) chosen = v;
+  return chosen;
+}
 
 /**
  * Maps DongBoHoSoMC records and CapNhatTienDoHoSoMC items of a source system onto our dossiers and
@@ -92,6 +158,7 @@ export class FeedService {
     private readonly dossierRepo: DossiersRepository,
     private readonly dossiers: DossiersService,
     private readonly rules: ProcedureRulesService,
+    private readonly procedures: ProceduresService,
     private readonly calendars: CalendarService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -112,10 +179,16 @@ export class FeedService {
       else result.rejected++;
     };
     if (req.service === 'DongBoHoSoMC') {
-      for (const record of req.data) {
-        const o = await this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
-        if (typeof o === 'object') await this.keep(source, req, record, o.error);
-        count(o);
+      for (let i = 0; i < req.data.length; i += RECORD_BATCH) {
+        const chunk = req.data.slice(i, i + RECORD_BATCH);
+        const outcomes = await this.applyRecords(
+          source,
+          chunk.map((record) => ({ record, unitHint: req.unitHint })),
+        );
+        for (const [k, o] of outcomes.entries()) {
+          if (typeof o === 'object') await this.keep(source, req, chunk[k], o.error);
+          count(o);
+        }
       }
     } else {
       for (const [o, item] of await this.applyItems(source, req.data)) {
@@ -135,9 +208,9 @@ export class FeedService {
     isUpdating: boolean | null,
     record: unknown,
   ): Promise<Outcome> {
-    const req: FeedRequest = { service, unitHint, isUpdating, data: [record] };
+    void isUpdating;
     if (service === 'DongBoHoSoMC')
-      return this.applyRecord(source, record, req).catch((err: unknown) => this.failed(err));
+      return this.applyRecord(source, record, unitHint).catch((err: unknown) => this.failed(err));
     const [[o]] = await this.applyItems(source, [record]);
     return o;
   }
@@ -166,54 +239,141 @@ export class FeedService {
   // ------------------------------------------------------------------------------------------
   // Records (DongBoHoSoMC)
 
-  private async applyRecord(source: SourceRow, raw: unknown, req: FeedRequest): Promise<Outcome> {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-      throw new Unmappable('bản ghi không phải đối tượng JSON');
-    const r = raw as Record<string, unknown>;
-    const code = text(r.MaHoSo, 200);
-    if (!code || code.length > 80) throw new Unmappable('thiếu MaHoSo (hoặc dài quá 80 ký tự)');
-    const status = statusCode(r.TrangThaiHoSo);
-    if (status === null) throw new Unmappable(`TrangThaiHoSo "${String(r.TrangThaiHoSo)}" không thuộc bảng mã 1–10`);
-    const receivedAt = parseDvcqgDate(r.NgayTiepNhan);
-    if (receivedAt === null) throw new Unmappable('NgayTiepNhan không đúng dạng yyyyMMddHHmmss');
-    const theirDue = parseDvcqgDate(r.NgayHenTra);
-    const fp = fingerprint('DongBoHoSoMC', r);
-    const fee = recordFee(r);
-    const facts: StatusFacts = {
-      text: null,
-      amount: fee,
-      electronicResult: recordResultUrl(r) !== null,
-      resultFileUrl: recordResultUrl(r),
-    };
-    const ended = parseDvcqgDate(r.NgayKetThucXuLy);
-    const returned = parseDvcqgDate(r.NgayTra);
-    const refused = parseDvcqgDate(r.NgayTuChoi);
-    // The record's own instants for the events its status implies (never before the reception).
-    const atOf: Partial<Record<string, number>> = {};
-    const endAt = status === 3 ? (refused ?? ended) : (ended ?? (status === 10 ? returned : null));
-    for (const a of ['resolve', 'reject', 'stop', 'withdraw'])
-      if (endAt !== null) atOf[a] = Math.max(endAt, receivedAt);
-    if (returned !== null) atOf.return = Math.max(returned, atOf.resolve ?? receivedAt);
+  /**
+   * Several records at once (a sender's batch, a file's rows). New dossiers are planned in memory
+   * and written in one transaction (code sequences, dossier rows, source facts, events: a handful of
+   * statements for the whole batch); records of known dossiers, and a code repeated in the batch,
+   * go one by one after it through the single-record path. Returns one outcome per entry.
+   */
+  async applyRecords(
+    source: SourceRow,
+    entries: { record: unknown; unitHint: string | null }[],
+    opts: { mark?: (m: EntityManager) => Promise<void> } = {},
+  ): Promise<Outcome[]> {
+    const out: Outcome[] = entries.map(() => 'unchanged');
+    const parsed: (ParsedRecord | null)[] = entries.map((e, i) => {
+      try {
+        return parseRecord(e.record);
+      } catch (err) {
+        out[i] = this.failed(err);
+        return null;
+      }
+    });
+    const existing = await this.repo.dossiersByCodes([...new Set(parsed.filter((p) => p).map((p) => p!.code))]);
+    const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
+    const units = new Map<string, Promise<{ id: string; code: string }>>();
+    const procedures = new Map<string, Promise<ProcedureRules[] | null>>();
+    const later: number[] = [];
+    const fresh: { index: number; plan: NewPlan }[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < entries.length; i++) {
+      const p = parsed[i];
+      if (!p) continue;
+      const known = existing.get(p.code);
+      if (seen.has(p.code) || (known && known.source_record_hash !== p.fp)) {
+        later.push(i);
+        continue;
+      }
+      seen.add(p.code);
+      if (known) {
+        out[i] =
+          known.source_id === source.id
+            ? 'unchanged'
+            : { error: `hồ sơ ${p.code} đã có trong hệ thống nhưng không do nguồn này gửi` };
+        continue;
+      }
+      try {
+        const hint = entries[i].unitHint;
+        const unitKey = `${hint ?? ''}|${hint ? '' : (unitPrefixOf(p.code) ?? '')}`;
+        if (!units.has(unitKey)) {
+          const u = this.unitOf(source, p.code, hint);
+          u.catch(() => undefined);
+          units.set(unitKey, u);
+        }
+        const unit = await units.get(unitKey)!;
+        const theirCode = text(p.r.MaTTHC, 100);
+        if (!theirCode) throw new Unmappable('thiếu MaTTHC');
+        const ourCode = source.procedure_map[theirCode] ?? theirCode;
+        if (!procedures.has(ourCode)) procedures.set(ourCode, this.versionsOf(ourCode));
+        const versions = await procedures.get(ourCode)!;
+        const procedure = versions && versionInForce(versions, p.receivedAt);
+        if (!procedure || !procedure.active)
+          throw new Unmappable(
+            `thủ tục ${theirCode}${ourCode !== theirCode ? ` (→ ${ourCode})` : ''} không có trong danh mục`,
+          );
+        fresh.push({ index: i, plan: this.planNew(source, p, unit, procedure, calendar, calendarVersion) });
+      } catch (err) {
+        out[i] = this.failed(err);
+      }
+    }
+    if (fresh.length > 0) {
+      try {
+        await this.dossierRepo.transaction(async (m) => {
+          await opts.mark?.(m);
+          await this.writeNew(
+            m,
+            source,
+            fresh.map((f) => f.plan),
+          );
+        });
+        for (const f of fresh) out[f.index] = 'applied';
+      } catch {
+        // A code written meanwhile (a concurrent feed): one by one, each in its own transaction.
+        for (const f of fresh) later.push(f.index);
+        later.sort((a, b) => a - b);
+      }
+    }
+    for (const i of later) {
+      out[i] = await this.applyRecord(source, entries[i].record, entries[i].unitHint, opts.mark).catch((err: unknown) =>
+        this.failed(err),
+      );
+    }
+    return out;
+  }
 
+  /** Every version of a procedure (by code), oldest first; null when unknown. */
+  private async versionsOf(code: string): Promise<ProcedureRules[] | null> {
+    const current = await this.procedures.currentVersion(code);
+    if (!current) return null;
+    const versions: ProcedureRules[] = [];
+    for (let v = 1; v <= current.currentVersion; v++) versions.push(await this.rules.version(current.procedureId, v));
+    return versions;
+  }
+
+  private async applyRecord(
+    source: SourceRow,
+    raw: unknown,
+    unitHint: string | null,
+    mark?: (m: EntityManager) => Promise<void>,
+  ): Promise<Outcome> {
+    const p = parseRecord(raw);
+    const { code, r, receivedAt, fp } = p;
     const existing = (await this.repo.dossiersByCodes([code])).get(code);
     if (existing) {
       if (existing.source_id !== source.id)
         throw new Unmappable(`hồ sơ ${code} đã có trong hệ thống nhưng không do nguồn này gửi`);
       if (existing.source_record_hash === fp) return 'unchanged';
-      const at = Math.max(receivedAt, Math.min(this.clock.now().getTime(), endAt ?? this.clock.now().getTime()));
-      const step: Step = { code: status, at, atOf, facts, fp: null, raw: r };
-      const [outcome] = await this.applySteps(source, existing, [step], {
-        recordHash: fp,
-        dueAt: theirDue === null ? null : new Date(theirDue),
-        fee,
-        flags: recordFlags(r),
-      });
+      const now = this.clock.now().getTime();
+      const at = Math.max(receivedAt, Math.min(now, p.endAt ?? now));
+      const step: Step = { code: p.status, at, atOf: p.atOf, facts: p.facts, fp: null, raw: r };
+      const [outcome] = await this.applySteps(
+        source,
+        existing,
+        [step],
+        {
+          recordHash: fp,
+          dueAt: p.theirDue === null ? null : new Date(p.theirDue),
+          fee: p.fee,
+          flags: recordFlags(r),
+        },
+        mark,
+      );
       // The record's facts are kept even when its status adds nothing.
       return typeof outcome === 'object' ? outcome : 'applied';
     }
 
     // A new dossier: unit, procedure, applicant, then the events its status implies.
-    const unit = await this.unitOf(source, code, req.unitHint);
+    const unit = await this.unitOf(source, code, unitHint);
     const theirCode = text(r.MaTTHC, 100);
     if (!theirCode) throw new Unmappable('thiếu MaTTHC');
     const ourCode = source.procedure_map[theirCode] ?? theirCode;
@@ -223,6 +383,24 @@ export class FeedService {
         `thủ tục ${theirCode}${ourCode !== theirCode ? ` (→ ${ourCode})` : ''} không có trong danh mục`,
       );
     const { calendar, version: calendarVersion } = await this.calendars.currentVersioned();
+    const plan = this.planNew(source, p, unit, procedure, calendar, calendarVersion);
+    await this.dossierRepo.transaction(async (m) => {
+      await mark?.(m);
+      await this.writeNew(m, source, [plan]);
+    });
+    return 'applied';
+  }
+
+  /** A new dossier from a record, folded in memory: its row, events and the sequence its code moves. */
+  private planNew(
+    source: SourceRow,
+    p: ParsedRecord,
+    unit: { id: string; code: string },
+    procedure: ProcedureRules,
+    calendar: WorkingCalendar,
+    calendarVersion: number,
+  ): NewPlan {
+    const { r, code, receivedAt, status, facts, atOf, fp } = p;
     const channel: Channel = CHANNEL_OF[text(r.KenhThucHien) ?? '1'] ?? 'direct';
     const ctx = this.dossiers.context(calendar, procedure, channel);
     const intake: DossierEvent = {
@@ -236,12 +414,12 @@ export class FeedService {
     const statuses: string[] = [state.status];
     const plan = eventsToReach(state.status, atLastStep(state, ctx), status, facts);
     if ('error' in plan) throw new Unmappable(plan.error);
-    for (const p of plan.events) {
+    for (const pe of plan.events) {
       const e: DossierEvent = {
-        action: p.action,
-        at: Math.max(atOf[p.action] ?? receivedAt, state.lastEventAt),
+        action: pe.action,
+        at: Math.max(atOf[pe.action] ?? receivedAt, state.lastEventAt),
         actorUserId: null,
-        payload: p.payload,
+        payload: pe.payload,
       };
       state = this.fold(state, e, ctx);
       events.push(e);
@@ -270,30 +448,43 @@ export class FeedService {
       }),
       portal_facts: portalFactsAfter(null, events, state, ctx),
     };
-    await this.dossierRepo.transaction(async (m) => {
-      const ours = MS_CODE.exec(code);
-      if (ours && ours[1].toLowerCase() === unit.code.toLowerCase()) {
-        // A code in our own format moves the unit's daily sequence past it (as imports do).
-        await this.dossierRepo.reserveCodeNumbersMany(m, [
-          { unitId: unit.id, day: localDate(new Date(receivedAt)), need: 0, given: Number(ours[3]) },
-        ]);
-      }
-      await this.dossierRepo.insertMany(m, [row]);
-      // Before the events: the outbox trigger reads whether the dossier's source syncs it itself.
-      await this.repo.markSourced(m, id, {
-        sourceId: source.id,
-        dueAt: theirDue === null ? null : new Date(theirDue),
-        recordHash: fp,
-        fee,
-      });
-      await this.dossierRepo.appendEvents(
+    const ours = MS_CODE.exec(code);
+    return {
+      row,
+      // A code in our own format moves the unit's daily sequence past it (as imports do).
+      sequence:
+        ours && ours[1].toLowerCase() === unit.code.toLowerCase()
+          ? { unitId: unit.id, day: localDate(new Date(receivedAt)), given: Number(ours[3]) }
+          : null,
+      sourced: { id, dueAt: p.theirDue === null ? null : new Date(p.theirDue), recordHash: fp, fee: p.fee },
+      events: events.map((e, k) =>
+        eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null),
+      ),
+    };
+  }
+
+  private async writeNew(m: EntityManager, source: SourceRow, plans: NewPlan[]): Promise<void> {
+    const sequences = new Map<string, { unitId: string; day: string; need: number; given: number }>();
+    for (const { sequence: s } of plans) {
+      if (!s) continue;
+      const key = `${s.unitId}|${s.day}`;
+      const seen = sequences.get(key);
+      sequences.set(key, { unitId: s.unitId, day: s.day, need: 0, given: Math.max(seen?.given ?? 0, s.given) });
+    }
+    await this.dossierRepo.reserveCodeNumbersMany(m, [...sequences.values()]);
+    for (let i = 0; i < plans.length; i += 250)
+      await this.dossierRepo.insertMany(
         m,
-        events.map((e, k) =>
-          eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null),
-        ),
+        plans.slice(i, i + 250).map((p) => p.row),
       );
-    });
-    return 'applied';
+    // Before the events: the outbox trigger reads whether the dossier's source syncs it itself.
+    await this.repo.markSourcedMany(
+      m,
+      source.id,
+      plans.map((p) => p.sourced),
+    );
+    const rows = plans.flatMap((p) => p.events);
+    for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
   }
 
   private async unitOf(source: SourceRow, code: string, hint: string | null): Promise<{ id: string; code: string }> {
@@ -383,28 +574,26 @@ export class FeedService {
     d: SourceDossier,
     steps: Step[],
     record: { recordHash: string; dueAt: Date | null; fee: number | null; flags: Record<string, boolean> } | null,
+    mark?: (m: EntityManager) => Promise<void>,
   ): Promise<Outcome[]> {
     const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
     const versioned = await this.calendars.currentVersioned();
     const ctx = this.dossiers.context(versioned.calendar, procedure, d.channel);
     return this.dossierRepo.transaction(async (m) => {
+      await mark?.(m);
       const row = (await this.dossierRepo.findById(d.id, m, true))!;
       const known = await this.dossierRepo.events(d.id, m);
       const plan = planSteps(d.id, known, row.version, steps, ctx, record?.recordHash ?? null);
       if (plan.rows.length > 0) {
         await this.dossierRepo.appendEvents(m, plan.rows);
-        await this.dossierRepo.update(
-          m,
-          d.id,
-          {
-            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
-              calendarVersion: versioned.version,
-              flags: { ...row.flags, ...(record?.flags ?? {}) },
-              stepUnitIds: procedure.steps.map((x) => x.unitId),
-            }),
-            portal_facts: portalFactsOfRows([...known, ...plan.rows], plan.state!, ctx),
-          },
-        );
+        await this.dossierRepo.update(m, d.id, {
+          ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+            calendarVersion: versioned.version,
+            flags: { ...row.flags, ...(record?.flags ?? {}) },
+            stepUnitIds: procedure.steps.map((x) => x.unitId),
+          }),
+          portal_facts: portalFactsOfRows([...known, ...plan.rows], plan.state!, ctx),
+        });
       }
       if (record) await this.repo.updateSourcedFacts(m, d.id, record);
       await this.repo.recordItems(
@@ -435,8 +624,7 @@ export class FeedService {
     }
     return this.dossierRepo.transaction(async (m) => {
       const ids = groups.map((g) => g.d.id);
-      const locked = await this.repo.lockDossiers(m, ids);
-      const events = await this.repo.eventsOf(m, ids);
+      const { locked, events } = await this.repo.lockWithEvents(m, ids);
       const rows: EventRow[] = [];
       const projections: (ProjectionColumns & { id: string })[] = [];
       const fps: { fp: string; dossierId: string }[] = [];
@@ -459,9 +647,12 @@ export class FeedService {
         for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
         return plan.outcomes;
       });
-      for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
-      await this.repo.updateProjections(m, projections);
-      await this.repo.recordItems(m, source.id, fps);
+      if (rows.length <= 5000) await this.repo.writeFeedBatch(m, source.id, rows, projections, fps);
+      else {
+        for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
+        await this.repo.updateProjections(m, projections);
+        await this.repo.recordItems(m, source.id, fps);
+      }
       return out;
     });
   }
@@ -505,56 +696,121 @@ function planSteps(
   const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
   let next = version + 1;
   const applied: string[] = [];
+  // The fold of the whole history so far, kept while steps only add events after its last one (a
+  // sender's items in order, the usual case): each such step costs the fold of its own events, not
+  // a re-fold of the history. A step placed earlier (out of order) re-folds, and drops this.
+  const foldOrNull = (list: Placed[]) => {
+    try {
+      return foldPlaced(list, ctx);
+    } catch {
+      return null;
+    }
+  };
+  let tail: { state: DossierState; statuses: string[] } | null = foldOrNull(placed);
   for (const { s, i } of order) {
     if (s.at < placed[0].e.at) {
       outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
       continue;
     }
-    let prefix: DossierState;
-    try {
-      prefix = foldPlaced(
-        placed.filter((p) => p.e.at <= s.at),
-        ctx,
-      ).state;
-    } catch (err) {
-      outcomes[i] = { error: (err as Error).message };
+    const lastAt = placed[placed.length - 1].e.at;
+    if (tail && s.at >= lastAt) {
+      const plan = eventsToReach(tail.state.status, atLastStep(tail.state, ctx), s.code, s.facts);
+      if ('error' in plan) {
+        outcomes[i] = { error: plan.error };
+        continue;
+      }
+      if (plan.events.length === 0) {
+        if (s.fp) applied.push(s.fp);
+        continue;
+      }
+      const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+      const fresh: Placed[] = plan.events.map((p, k) => ({
+        e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+        order: next + k,
+        existing: false,
+        ext: `${tag}:${k}`,
+      }));
+      if (fresh.every((f, k) => f.e.at >= (k ? fresh[k - 1].e.at : lastAt))) {
+        let state = tail.state;
+        const statuses: string[] = [];
+        let folded = true;
+        try {
+          for (const f of fresh) {
+            state = applyEvent(state, f.e, ctx);
+            statuses.push(state.status);
+          }
+        } catch {
+          folded = false; // the general path below decides (and names the error)
+        }
+        if (folded) {
+          placed = [...placed, ...fresh];
+          tail = { state, statuses: [...tail.statuses, ...statuses] };
+          next += fresh.length;
+          if (s.fp) applied.push(s.fp);
+          outcomes[i] = 'applied';
+          continue;
+        }
+      }
+    }
+    const r = placeStep(placed, s, ctx, next, recordHash);
+    if ('error' in r) {
+      outcomes[i] = { error: r.error };
       continue;
     }
-    const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
-    if ('error' in plan) {
-      outcomes[i] = { error: plan.error };
-      continue;
+    if (r.placed !== placed) {
+      placed = r.placed;
+      next = Math.max(next, ...placed.map((p) => p.order + 1));
+      tail = foldOrNull(placed);
+      outcomes[i] = 'applied';
     }
-    if (plan.events.length === 0) {
-      if (s.fp) applied.push(s.fp);
-      continue;
-    }
-    const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
-    const fresh: Placed[] = plan.events.map((p, k) => ({
-      e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
-      order: next + k,
-      existing: false,
-      ext: `${tag}:${k}`,
-    }));
-    let candidate = sortPlaced([...placed, ...fresh]);
-    try {
-      candidate = repairPlaced(candidate, ctx, next + fresh.length, tag);
-    } catch (err) {
-      outcomes[i] = { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
-      continue;
-    }
-    placed = candidate;
-    next = Math.max(next, ...placed.map((p) => p.order + 1));
     if (s.fp) applied.push(s.fp);
-    outcomes[i] = 'applied';
   }
   if (!placed.some((p) => !p.existing)) return { outcomes, rows: [], state: null, applied };
-  const { state, statuses } = foldPlaced(placed, ctx);
+  const { state, statuses } = tail ?? foldPlaced(placed, ctx);
   const rows: EventRow[] = [];
   placed.forEach((p, k) => {
     if (!p.existing) rows.push(eventRow(dossierId, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
   });
   return { outcomes, rows: rows.sort((a, b) => a.seq - b.seq), state, applied };
+}
+
+/**
+ * One step placed by its instant anywhere in the history: mapped against the status the dossier
+ * had at that instant, its events placed among the known ones, the whole history re-folded (and
+ * repaired where a later event needs the answer to a request placed before it). The same list back
+ * when the step adds nothing.
+ */
+function placeStep(
+  placed: Placed[],
+  s: Step,
+  ctx: FoldContext,
+  next: number,
+  recordHash: string | null,
+): { placed: Placed[] } | { error: string } {
+  let prefix: DossierState;
+  try {
+    prefix = foldPlaced(
+      placed.filter((p) => p.e.at <= s.at),
+      ctx,
+    ).state;
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
+  if ('error' in plan) return { error: plan.error };
+  if (plan.events.length === 0) return { placed };
+  const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+  const fresh: Placed[] = plan.events.map((p, k) => ({
+    e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
+    order: next + k,
+    existing: false,
+    ext: `${tag}:${k}`,
+  }));
+  try {
+    return { placed: repairPlaced(sortPlaced([...placed, ...fresh]), ctx, next + fresh.length, tag) };
+  } catch (err) {
+    return { error: `không ghép được vào lịch sử hồ sơ: ${(err as Error).message}` };
+  }
 }
 
 function toStep(raw: unknown, fp: string): Step {

@@ -47,6 +47,21 @@ export interface MismatchRow {
   last_due_at: Date;
 }
 
+export interface BookKey {
+  fileHash: string;
+  sourceId: string;
+  mappingHash: string;
+}
+
+export interface BookCheckpoint {
+  rows_done: number;
+  applied: number;
+  unchanged: number;
+  refused: number;
+  refused_bytes: number;
+  finished_at: Date | null;
+}
+
 /** TypeORM answers an UPDATE … RETURNING with [rows, affected]; other statements with the rows. */
 export function returned<T>(result: unknown): T[] {
   const r = result as unknown[];
@@ -167,6 +182,27 @@ export class IntegrationsRepository {
     );
   }
 
+  /** markSourced for many new dossiers in one statement. */
+  async markSourcedMany(
+    m: EntityManager,
+    sourceId: string,
+    rows: { id: string; dueAt: Date | null; recordHash: string; fee: number | null }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE dossiers d SET source_id = $1, source_due_at = t.due, source_record_hash = t.hash, source_fee = t.fee
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::numeric[]) AS t(id, due, hash, fee)
+       WHERE d.id = t.id`,
+      [
+        sourceId,
+        rows.map((r) => r.id),
+        rows.map((r) => r.dueAt),
+        rows.map((r) => r.recordHash),
+        rows.map((r) => r.fee),
+      ],
+    );
+  }
+
   async updateSourcedFacts(
     m: EntityManager,
     id: string,
@@ -207,6 +243,87 @@ export class IntegrationsRepository {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /**
+   * lockDossiers and eventsOf in one round trip: the rows locked in id order (as every batch does),
+   * then each one's events in the order of the fold.
+   */
+  async lockWithEvents(
+    m: EntityManager,
+    ids: string[],
+  ): Promise<{
+    locked: Map<string, { version: number; flags: Record<string, unknown> }>;
+    events: Map<string, EventRow[]>;
+  }> {
+    const rows: (EventRow & { id: string; version: number; flags: Record<string, unknown> })[] = await m.query(
+      `WITH l AS (SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+       SELECT l.id, l.version, l.flags, e.dossier_id, e.seq, e.action, e.at, e.actor_user_id, e.from_status,
+              e.to_status, e.payload, e.external_id
+       FROM l LEFT JOIN dossier_events e ON e.dossier_id = l.id ORDER BY l.id, e.at, e.seq`,
+      [ids],
+    );
+    const locked = new Map<string, { version: number; flags: Record<string, unknown> }>();
+    const events = new Map<string, EventRow[]>();
+    for (const r of rows) {
+      if (!locked.has(r.id)) locked.set(r.id, { version: r.version, flags: r.flags });
+      if (r.dossier_id === null) continue;
+      const { id: _id, version: _v, flags: _f, ...e } = r;
+      const list = events.get(r.id);
+      if (list) list.push(e);
+      else events.set(r.id, [e]);
+    }
+    return { locked, events };
+  }
+
+  /**
+   * A feed batch's writes in one statement: the new events, the projections and the applied items'
+   * fingerprints (data-modifying CTEs all run; the events' statement-level outbox trigger fires at
+   * its end as for a plain INSERT).
+   */
+  async writeFeedBatch(
+    m: EntityManager,
+    sourceId: string,
+    events: EventRow[],
+    projections: (ProjectionColumns & { id: string })[],
+    items: { fp: string; dossierId: string }[],
+  ): Promise<void> {
+    const cols = projections.length ? Object.keys(projections[0]).filter((c) => c !== 'id') : [];
+    const ev = [
+      'dossier_id',
+      'seq',
+      'action',
+      'at',
+      'actor_user_id',
+      'from_status',
+      'to_status',
+      'payload',
+      'external_id',
+    ];
+    await m.query(
+      `WITH e AS (
+         INSERT INTO dossier_events (${ev.join(', ')})
+         SELECT ${ev.join(', ')} FROM jsonb_populate_recordset(NULL::dossier_events, $1::jsonb)
+       ), p AS (
+         ${
+           cols.length
+             ? `UPDATE dossiers d SET ${cols.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = now()
+                FROM jsonb_populate_recordset(NULL::dossiers, $2::jsonb) r WHERE d.id = r.id`
+             : `SELECT $2::jsonb`
+         }
+       ), i AS (
+         INSERT INTO integration_items (source_id, fingerprint, dossier_id)
+         SELECT $3, f, d FROM unnest($4::text[], $5::uuid[]) AS t(f, d) ON CONFLICT DO NOTHING
+       )
+       SELECT 1`,
+      [
+        JSON.stringify(events),
+        JSON.stringify(projections),
+        sourceId,
+        items.map((i) => i.fp),
+        items.map((i) => i.dossierId),
+      ],
+    );
   }
 
   /** The events of several dossiers, each in the order of the fold (instant, then arrival). */
@@ -311,6 +428,61 @@ export class IntegrationsRepository {
 
   async updateRejectedReason(id: string, reason: string): Promise<void> {
     await this.dataSource.query(`UPDATE integration_rejected SET reason = $2 WHERE id = $1`, [id, reason]);
+  }
+
+  // ---- backfill from the tracking book's files -------------------------------------------------
+
+  async sourcesByRef(ref: string | null): Promise<SourceRow[]> {
+    return this.dataSource.query(
+      `SELECT ${SOURCE_COLUMNS} FROM integration_sources WHERE revoked_at IS NULL
+       ${ref === null ? '' : 'AND (id::text = $1 OR lower(name) = lower($1))'} ORDER BY created_at`,
+      ref === null ? [] : [ref],
+    );
+  }
+
+  /** Every unit's code, portal identifier and name (a book names units in words). */
+  async unitNames(): Promise<{ code: string; portal_code: string | null; name: string }[]> {
+    return this.dataSource.query(`SELECT code, portal_code, name FROM units WHERE active`);
+  }
+
+  /** Every active procedure's code with the names of its versions (a book may name procedures only). */
+  async procedureNames(): Promise<{ code: string; name: string }[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT p.code, v.name FROM procedures p JOIN procedure_versions v ON v.procedure_id = p.id WHERE p.active`,
+    );
+  }
+
+  async bookCheckpoint(key: BookKey): Promise<BookCheckpoint | null> {
+    const rows: BookCheckpoint[] = await this.dataSource.query(
+      `SELECT rows_done, applied, unchanged, refused, refused_bytes::float8 AS refused_bytes, finished_at
+       FROM book_imports WHERE file_hash = $1 AND source_id = $2 AND mapping_hash = $3`,
+      [key.fileHash, key.sourceId, key.mappingHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async saveBookCheckpoint(key: BookKey, fileName: string, c: BookCheckpoint, restart = false): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO book_imports AS b (file_hash, source_id, mapping_hash, file_name, rows_done, applied, unchanged,
+         refused, refused_bytes, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (file_hash, source_id, mapping_hash) DO UPDATE SET file_name = EXCLUDED.file_name,
+         rows_done = EXCLUDED.rows_done, applied = EXCLUDED.applied, unchanged = EXCLUDED.unchanged,
+         refused = EXCLUDED.refused, refused_bytes = EXCLUDED.refused_bytes, finished_at = EXCLUDED.finished_at,
+         updated_at = now()${restart ? ', started_at = now()' : ''}`,
+      [
+        key.fileHash,
+        key.sourceId,
+        key.mappingHash,
+        fileName,
+        c.rows_done,
+        c.applied,
+        c.unchanged,
+        c.refused,
+        c.refused_bytes,
+        c.finished_at,
+      ],
+    );
   }
 
   // ---- mismatches ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ const BATCH = 500;
  * Every PORTAL_SYNC_CRON tick: a portal.sync job for every dossier with changes the portal has not
  * accepted (the outbox rows the dossier_events trigger wrote in the change's transaction). Failed
  * ones come back at every tick after their job's own retries ran out, so an outage of the portal
- * delays the sync, never loses it. Off while the portal is not configured.
+ * delays the sync, never loses it. Off while the portal is not configured. Each tick also watches
+ * the failed-sync list's length (the portal_sync_failing alert to admins).
  */
 @Injectable()
 export class PortalSyncSweepHandler implements JobHandler<'portal.sweep'> {
@@ -27,7 +28,7 @@ export class PortalSyncSweepHandler implements JobHandler<'portal.sweep'> {
   ) {}
 
   async handle(_payload: JobPayloads['portal.sweep']): Promise<{ queued: number }> {
-    await this.sync.status();
+    await this.sync.watch();
     if (!this.client.configured) return { queued: 0 };
     let queued = 0;
     let after: string | null = null;

@@ -156,6 +156,32 @@ export class PortalSyncRepository {
     );
   }
 
+  /**
+   * While the failed-sync list is past the threshold, one open `portal_sync_failing` alert per
+   * active admin (raised once per episode: none while one is open); back under it, they close.
+   */
+  async alertFailing(failed: number, threshold: number, now: Date): Promise<{ raised: number; closed: number }> {
+    if (failed <= threshold) {
+      const closed: unknown[] = await this.dataSource.query(
+        `WITH c AS (UPDATE alerts SET closed_at = $1 WHERE kind = 'portal_sync_failing' AND closed_at IS NULL
+           RETURNING id) SELECT id FROM c`,
+        [now],
+      );
+      return { raised: 0, closed: closed.length };
+    }
+    const raised: unknown[] = await this.dataSource.query(
+      `INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+       SELECT 'portal_sync_failing', NULL, NULL, u.id, $1, $1 FROM users u
+       WHERE u.active AND u.role = 'admin'
+         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.kind = 'portal_sync_failing' AND a.closed_at IS NULL
+                         AND a.recipient_user_id = u.id)
+       ON CONFLICT (kind, deadline_at, recipient_user_id) WHERE dossier_id IS NULL DO NOTHING
+       RETURNING id`,
+      [now],
+    );
+    return { raised: raised.length, closed: 0 };
+  }
+
   async status(): Promise<{ pending: number; failed: number; oldest: Date | null }> {
     const rows: { pending: string; failed: string; oldest: Date | null }[] = await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE synced_seq < target_seq) AS pending,

@@ -1,10 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Clock } from 'src/common/clock';
+import { ROOT_LOGGER } from 'src/common/logger';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { toLocalIso } from 'src/common/time';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { QueueService } from 'src/jobs/queue.service';
-import { portalSyncFailed, portalSyncPending } from 'src/portal-sync/portal-sync.metrics';
+import { portalSyncFailed, portalSyncPending, readPortalSyncWith } from 'src/portal-sync/portal-sync.metrics';
 import { PortalSyncRepository, SyncRow } from 'src/portal-sync/portal-sync.repository';
 
 export interface FailureDto {
@@ -26,12 +29,40 @@ const isCursor = (v: unknown): v is { f: string; i: string } =>
 
 /** The failed-sync list, the outbox's status, and handing dossiers to the worker. */
 @Injectable()
-export class PortalSyncService {
+export class PortalSyncService implements OnModuleInit {
+  private scrape: Promise<{ pending: number; failed: number }> | null = null;
+
   constructor(
     private readonly repo: PortalSyncRepository,
     private readonly queues: QueueService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
+
+  onModuleInit(): void {
+    // Every scrape of /metrics (API and worker alike) reads the outbox: the figures are Postgres's,
+    // not what one process last saw. Both gauges share one query per scrape.
+    readPortalSyncWith(() => {
+      this.scrape ??= this.repo.status().finally(() => setImmediate(() => (this.scrape = null)));
+      return this.scrape;
+    });
+  }
+
+  /**
+   * The sweep's watch over the failed-sync list: past PORTAL_SYNC_ALERT_THRESHOLD dossiers, admins
+   * get a portal_sync_failing alert (once per episode); back under it, the alert closes.
+   */
+  async watch(): Promise<{ failed: number; raised: number; closed: number }> {
+    const s = await this.status();
+    const r = await this.repo.alertFailing(s.failed, this.config.PORTAL_SYNC_ALERT_THRESHOLD, this.clock.now());
+    if (r.raised)
+      this.logger.warn(
+        { failed: s.failed, threshold: this.config.PORTAL_SYNC_ALERT_THRESHOLD, raised: r.raised },
+        'failed-sync list past its threshold: admins alerted',
+      );
+    return { failed: s.failed, ...r };
+  }
 
   /** Adds the sync job of each row; the job id names the row's state, so a repeat adds nothing. */
   async enqueue(rows: SyncRow[], tag = ''): Promise<number> {

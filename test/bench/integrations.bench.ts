@@ -34,8 +34,12 @@ const TARGET_RATIO = 0.5;
 
 const stamp = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
-/** Ten valid progress statuses per dossier: forwards, a supplement round, a payment round, the result. */
-const STATUSES = ['4', '5', '4', '6', '4', '4', '4', '5', '4', '9'];
+/**
+ * Ten valid progress statuses per dossier: forwards, a supplement round (one only: Decree 118 allows
+ * one request), a payment round, the result and its return; the third forward at the last step and
+ * the repeated return change nothing (answered as unchanged, as a sender's repeats are).
+ */
+const STATUSES = ['4', '5', '4', '6', '4', '4', '4', '9', '10', '10'];
 
 function feed(n: number): { records: Record<string, unknown>[]; items: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];

@@ -12,6 +12,7 @@ export const ALERT_KINDS = [
   'calendar_horizon',
   'supplement_expired',
   'directive_comment',
+  'portal_sync_failing',
 ] as const;
 
 export class ListAlertsQuery extends ListQueryDto {
@@ -28,7 +29,12 @@ export class ListAlertsQuery extends ListQueryDto {
 export class AlertDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ALERT_KINDS }) kind!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null for calendar_horizon' })
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'null for calendar_horizon and portal_sync_failing',
+  })
   dossierId!: string | null;
   @ApiProperty({ nullable: true, type: String }) dossierCode!: string | null;
   @ApiProperty({ nullable: true, type: String }) unitCode!: string | null;
