@@ -18,6 +18,8 @@ import { CitizenMessages1765700000000 } from './1765700000000-citizen-messages';
 import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transparency-closed-periods';
 import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 import { Exchange1765600000000 } from './1765600000000-exchange';
+import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-closed-period-index-adjustments';
+import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-citizen-messages-batch';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -41,4 +43,6 @@ export const MIGRATIONS = [
   CitizenMessages1765700000000,
   TransparencyClosedPeriods1765800000000,
   CounterSearch1765900000000,
+  ClosedPeriodIndexAdjustments1766500000000,
+  ClaimCitizenMessagesBatch1766500000001,
 ];
