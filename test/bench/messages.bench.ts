@@ -184,7 +184,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       SMS_BRANDNAME: esms.brandname,
     };
     const worker = spawn(process.execPath, [path.join(DIST, 'src/worker.js')], {
-      env: { PATH: process.env.PATH ?? '', ...workerEnv, LOG_LEVEL: 'info' },
+      // BENCH_WORKER_NODE_OPTIONS profiles the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...workerEnv,
+        LOG_LEVEL: 'info',
+        ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -219,7 +225,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     }
     const deliveryMs = performance.now() - t0;
     const workerCpu = workerCpuMs(worker.pid) - cpu0;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.kill('SIGTERM');
+    await exited;
     await queue.close();
     const accepted = esms.delivered.length;
     console.log(
