@@ -21,6 +21,8 @@ import { Exchange1765600000000 } from './1765600000000-exchange';
 import { WritePath1766200000000 } from './1766200000000-write-path';
 import { BookImports1766400000000 } from './1766400000000-book-imports';
 import { PortalSyncAlert1766400000001 } from './1766400000001-portal-sync-alert';
+import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-closed-period-index-adjustments';
+import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-citizen-messages-batch';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -47,4 +49,6 @@ export const MIGRATIONS = [
   WritePath1766200000000,
   BookImports1766400000000,
   PortalSyncAlert1766400000001,
+  ClosedPeriodIndexAdjustments1766500000000,
+  ClaimCitizenMessagesBatch1766500000001,
 ];

@@ -306,6 +306,13 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(60_000)
   MESSAGES_TIMEOUT_MS = 10_000;
+
+  /** Calls to one provider (SMS gateway, Zalo, SMTP for citizens) a worker has in flight at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MESSAGES_PROVIDER_CONCURRENCY = 64;
   /** A fed dossier whose sender's NgayHenTra differs from our due instant by more than this is listed (minutes). */
   @Transform(toInt)
   @IsInt()

@@ -37,6 +37,7 @@ import {
   intakePage,
   IntakePreview,
   loginPage,
+  NOTIFY_CHANNELS,
   messagePage,
   queuePage,
   TypedAction,
@@ -51,6 +52,7 @@ import { DossiersService } from 'src/dossiers/dossiers.service';
 import { DeadlineService } from 'src/dossiers/deadline.service';
 import { ACTION_DTOS, DossierDto, IntakeDto, ListDossiersQuery } from 'src/dossiers/dto/dossier.dto';
 import type { LiveAction } from 'src/dossiers/lifecycle';
+import { normaliseVnMobile } from 'src/messages/message-rules';
 import { LodgeFeedbackDto, RateDossierDto } from 'src/public/dto/public.dto';
 import { PublicRateLimitGuard } from 'src/public/public-rate-limit.guard';
 import { PublicService } from 'src/public/public.service';
@@ -307,6 +309,7 @@ export class ConsoleController {
       address: one(f, 'address'),
       summary: one(f, 'summary'),
       facts: DOSSIER_FACT_KEYS.filter((k) => one(f, k) === 'true'),
+      notify: NOTIFY_CHANNELS.filter((c) => one(f, `notify_${c}`) === 'true'),
       formKey,
     };
     const options = await this.procedureOptions();
@@ -351,6 +354,7 @@ export class ConsoleController {
       },
       ...(form.summary ? { summary: form.summary } : {}),
       ...(form.facts.length ? { flags: Object.fromEntries(form.facts.map((k) => [k, true])) } : {}),
+      notify: Object.fromEntries(NOTIFY_CHANNELS.map((c) => [c, form.notify.includes(c)])),
     };
     let dto: IntakeDto;
     try {
@@ -360,6 +364,23 @@ export class ConsoleController {
     }
     const idProblem = citizenIdProblem(form.kind, form.idNumber);
     if (idProblem) return again([idProblem], null, new Set(['applicant.idNumber']));
+    // The consent's contacts, checked before the appointment is shown (intake checks them again).
+    if ((form.notify.includes('sms') || form.notify.includes('zalo')) && !normaliseVnMobile(form.phone))
+      return again(
+        [
+          form.phone
+            ? 'Điện thoại: không phải số di động Việt Nam (0xx…, +84…); tin nhắn SMS và Zalo cần số di động. Nếu người nộp không có số di động, bỏ chọn SMS và Zalo.'
+            : 'Điện thoại: tin nhắn SMS và Zalo cần số di động của người nộp.',
+        ],
+        null,
+        new Set(['applicant.phone']),
+      );
+    if (form.notify.includes('email') && !form.email)
+      return again(
+        ['Thư điện tử: thông báo qua thư điện tử cần địa chỉ thư điện tử của người nộp.'],
+        null,
+        new Set(['applicant.email']),
+      );
     const due = await this.calendar.due(this.clock.now(), procedure.timeLimit, procedure.intakeCutoff);
     const preview: IntakePreview = {
       procedureCode: procedure.code,

@@ -61,6 +61,7 @@ figcaption { font-weight: 700; margin-bottom: 6px; }
 .savebar .flash { margin-bottom: 4px; }
 .scroll { overflow-x: auto; max-width: 100%; } .scroll > table { min-width: 760px; }
 tr.ended { background: #f1f3f5; } tr.acked td { outline: 2px solid #11512a; }
+fieldset.notify label { display: inline-block; margin: 0 16px 0 0; font-weight: 400; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 8px 0; } dl.facts dt { font-weight: 700; } dl.facts dd { margin: 0; }
 ol.timeline .note { display: block; color: #33404d; }
 @media print { header, .noprint { display: none; } body { background: #fff; } }

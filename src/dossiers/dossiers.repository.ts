@@ -469,10 +469,12 @@ export class DossiersRepository {
   }
 
   /**
-   * In-app alerts of a directive comment (leaders' tools), in the action's transaction: to the
-   * current step's assignee and to the head of the unit handling the dossier now (the current
-   * step's unit, else the handling unit; without a head, its nearest ancestor's), never to the
-   * comment's author.
+   * Alerts of a directive comment (leaders' tools), in the action's transaction: to the current
+   * step's assignee and to the head of the unit handling the dossier now (the current step's unit,
+   * else the handling unit; without a head, its nearest ancestor's), never to the comment's author.
+   * Like every alert, each goes out through the delivery outbox too: an e-mail to a recipient who
+   * has an address (when `emailEnabled`), and a signed POST to each active webhook subscribed to
+   * `directive_comment`. Returns the alert_deliveries ids, to enqueue once committed.
    */
   async insertCommentAlerts(
     m: EntityManager,
@@ -481,9 +483,10 @@ export class DossiersRepository {
     p: { current_step_unit_id: string | null },
     authorId: string,
     at: number,
-  ): Promise<void> {
+    emailEnabled: boolean,
+  ): Promise<string[]> {
     const assignee = state.currentStep === null ? null : state.steps[state.currentStep].assigneeUserId;
-    await m.query(
+    const rows: unknown = await m.query(
       `WITH RECURSIVE u AS (
          SELECT coalesce($2::uuid, d.handling_unit_id) AS unit_id FROM dossiers d WHERE d.id = $1
        ),
@@ -497,13 +500,29 @@ export class DossiersRepository {
        r AS (
          (SELECT head AS user_id FROM up WHERE head IS NOT NULL ORDER BY depth LIMIT 1)
          UNION SELECT $3::uuid WHERE $3::uuid IS NOT NULL
+       ),
+       ins AS (
+         INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+         SELECT 'directive_comment', $1, u.unit_id, r.user_id, $5, $5
+         FROM u CROSS JOIN r WHERE r.user_id <> $4::uuid
+         ON CONFLICT DO NOTHING
+         RETURNING id, kind, recipient_user_id
+       ),
+       em AS (
+         INSERT INTO alert_deliveries (alert_id, channel, target)
+         SELECT ins.id, 'email', us.email FROM ins JOIN users us ON us.id = ins.recipient_user_id
+         WHERE $6::boolean AND us.email IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING id
+       ),
+       wh AS (
+         INSERT INTO alert_deliveries (alert_id, channel, target)
+         SELECT ins.id, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
+         ON CONFLICT DO NOTHING RETURNING id
        )
-       INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
-       SELECT 'directive_comment', $1, u.unit_id, r.user_id, $5, $5
-       FROM u CROSS JOIN r WHERE r.user_id <> $4::uuid
-       ON CONFLICT DO NOTHING`,
-      [dossierId, p.current_step_unit_id, assignee, authorId, new Date(at)],
+       SELECT id::text AS id FROM em UNION ALL SELECT id::text FROM wh`,
+      [dossierId, p.current_step_unit_id, assignee, authorId, new Date(at), emailEnabled],
     );
+    return (rows as { id: string }[]).map((r) => r.id);
   }
 
   async appendEvents(m: EntityManager, events: EventRow[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -14,6 +14,7 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { searchTerms } from 'src/common/search-fold';
 import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination';
 import { localDate, parseInstant, toLocalIso } from 'src/common/time';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { LifecyclePolicyVersion, lifecyclePolicyAt, loadSlaPolicy } from 'src/config/sla-policy';
 import { mayAct } from 'src/dossiers/dossier-permissions';
 import { liveFigures, overdueMsAt, projectState, Thresholds } from 'src/dossiers/dossier-projection';
@@ -51,6 +52,7 @@ import {
 import { ProcedureRulesService, ProcedureView } from 'src/dossiers/procedure-rules.service';
 import { MessagesOutbox } from 'src/messages/messages-outbox.service';
 import { MILESTONE_OF_ACTION } from 'src/messages/milestones';
+import { DELIVERY_ENQUEUER, type DeliveryEnqueuer } from 'src/sla/delivery-port';
 
 const HOUR_MS = 3_600_000;
 /** Lookup keys: 12 characters without look-alikes (0/O, 1/I/L), about 60 bits. */
@@ -137,6 +139,8 @@ export class DossiersService {
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly messages: MessagesOutbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(DELIVERY_ENQUEUER) private readonly delivery?: DeliveryEnqueuer,
   ) {}
 
   // ------------------------------------------------------------------------------------------
@@ -319,6 +323,7 @@ export class DossiersService {
         ? { found: await this.users.findById(eventPayload.assigneeUserId) }
         : null;
     let messageIds: string[] = [];
+    let deliveryIds: string[] = [];
     // `m`: the transaction when there is more to write than the action itself; else null and the
     // write is one statement in autocommit.
     const work = async (m: EntityManager | null): Promise<DossierDto> => {
@@ -381,7 +386,17 @@ export class DossiersService {
       }
       if (m) {
         // A directive comment alerts the current assignee and the head of the unit now handling it.
-        if (action === 'comment') await this.repo.insertCommentAlerts(m, id, state, projection, user.id, event.at);
+        // Its alerts go by e-mail and webhook as every alert does (the delivery outbox).
+        if (action === 'comment')
+          deliveryIds = await this.repo.insertCommentAlerts(
+            m,
+            id,
+            state,
+            projection,
+            user.id,
+            event.at,
+            !!this.config.SMTP_URL,
+          );
         // A milestone messages the citizen: its rows in this transaction (docs/http-api.md "Messages to citizens").
         if (row.has_consent)
           messageIds = await this.messages.onEvent(m, {
@@ -405,6 +420,7 @@ export class DossiersService {
     }
     const result = await this.idempotent(user, idempotencyKey, [id, action, payload], 200, (m) => work(m));
     await this.messages.enqueue(messageIds);
+    if (deliveryIds.length && this.delivery) await this.delivery.enqueue(deliveryIds);
     return result;
   }
 

@@ -18,9 +18,11 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
  * (replicas share the work through SKIP LOCKED; more in one process would only contend).
  * Citizens' messages spend their time waiting for the SMS gateway or Zalo (hundreds of ms each):
  * a queue of their own with many at once, so 10,000 results ready in a minute are messaged within
- * the next one, and alert deliveries never wait behind them.
+ * the next one, and alert deliveries never wait behind them. Twice MESSAGES_PROVIDER_CONCURRENCY's
+ * default: while one provider's slots are all waiting for answers, the next jobs are already
+ * claimed (in batches) and ready to send.
  */
-export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { recompute: 1, messages: 32 };
+export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = { recompute: 1, messages: 128 };
 
 export interface JobPayloads {
   /** Proves the pipeline end to end: writes a row in job_probes. holdMs keeps the job in flight (shutdown drills). */

@@ -19,6 +19,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiProduces,
+  ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -110,6 +111,25 @@ export class MessagesReportController {
 @Controller('integrations')
 export class MessageCallbacksController {
   constructor(private readonly messages: MessagesService) {}
+
+  /**
+   * eSMS.vn reports delivery with an HTTP GET to the CallbackUrl given with each SMS, its fields
+   * appended to the query string (developers.esms.vn, "Callback Url"); the same check as the POST.
+   */
+  @Get(':provider/callback')
+  @ApiParam({ name: 'provider', enum: ['sms'] })
+  @ApiQuery({
+    name: 'token',
+    required: false,
+    description:
+      'sms: the token of the CallbackUrl, with `id` (our message id) and eSMS’s fields (RequestId, SMSID, SendStatus, …) beside it',
+  })
+  @ApiOkResponse({ type: CallbackAckDto })
+  @ApiUnauthorizedResponse({ description: 'token missing or wrong' })
+  @ApiNotFoundResponse({ description: 'unknown provider, or one that does not report by GET' })
+  callbackGet(@Param('provider') provider: string, @Req() req: FastifyRequest): Promise<CallbackAckDto> {
+    return this.messages.callbackGet(provider, req.url);
+  }
 
   @Post(':provider/callback')
   @HttpCode(200)

@@ -154,45 +154,66 @@ export class MessagesRepository {
   }
 
   /**
-   * Claims a queued message for `leaseMs` in one statement that commits at once (nothing is held
-   * while the provider is talked to): the function claim_citizen_message (migration
-   * 1765700000000). Not yet: a message scheduled later (quiet hours), or over the daily cap of its
-   * number (it moves to the next morning): the caller waits until then. A channel the citizen has
-   * since turned off: skipped. The cap is counted under a lock per number, so two workers cannot
-   * both send the eleventh message of the day.
+   * Claims queued messages for `leaseMs` in one statement that commits at once (nothing is held
+   * while the providers are talked to): claim_citizen_messages (migration 1766500000001), the
+   * rules of claim_citizen_message (migration 1765700000000) per message. Not yet: a message
+   * scheduled later (quiet hours), or over the daily cap of its number (it moves to the next
+   * morning): the caller waits until then. A channel the citizen has since turned off: skipped. The
+   * cap is counted under a lock per number, so two workers cannot both send the eleventh message
+   * of the day. Returns one result per distinct id.
    */
-  async claim(
-    id: string,
+  async claimMany(
+    ids: string[],
     o: { leaseMs: number; now: Date; dayStart: Date; nextMorning: Date; cap: number },
-  ): Promise<ClaimResult> {
-    const [r]: { kind: ClaimResult['kind']; wait_until: Date | null; message: ClaimedMessage | null }[] =
+  ): Promise<Map<string, ClaimResult>> {
+    const rows: { id: string; kind: ClaimResult['kind']; wait_until: Date | null; message: ClaimedMessage | null }[] =
       await this.dataSource.query(
-        `SELECT kind, wait_until, message FROM claim_citizen_message($1, $2, $3, $4, $5, $6)`,
-        [id, o.leaseMs, o.now, o.dayStart, o.nextMorning, o.cap],
+        `SELECT id, kind, wait_until, message FROM claim_citizen_messages($1::uuid[], $2, $3, $4, $5, $6)`,
+        [ids, o.leaseMs, o.now, o.dayStart, o.nextMorning, o.cap],
       );
-    if (r.kind === 'claimed') return { kind: 'claimed', row: r.message! };
-    if (r.kind === 'wait') return { kind: 'wait', until: r.wait_until! };
-    return { kind: r.kind === 'skipped' ? 'skipped' : 'none' };
+    const out = new Map<string, ClaimResult>();
+    for (const r of rows) {
+      out.set(
+        r.id,
+        r.kind === 'claimed'
+          ? { kind: 'claimed', row: r.message! }
+          : r.kind === 'wait'
+            ? { kind: 'wait', until: r.wait_until! }
+            : { kind: r.kind === 'skipped' ? 'skipped' : 'none' },
+      );
+    }
+    return out;
   }
 
-  /** Records an accepted send (and forgets the lookup key the received message carried). */
-  async markSent(
-    id: string,
-    r: {
+  /** Records accepted sends in one statement (and forgets the lookup key the received message carried). */
+  async markSentMany(
+    items: {
+      id: string;
       attempts: number;
       at: Date;
       providerMessageId: string | null;
       segments: number;
       costVnd: number;
       templateVersion: string;
-    },
+    }[],
   ): Promise<void> {
+    if (items.length === 0) return;
     await this.dataSource.query(
-      `UPDATE citizen_messages SET status = 'sent', attempts = $2, sent_at = $3, last_attempt_at = $3,
-         provider_message_id = $4, segments = $5, cost_vnd = $6, template_version = $7, claimed_until = NULL,
-         error = NULL, params = params - 'lookupKey'
-       WHERE id = $1`,
-      [id, r.attempts, r.at, r.providerMessageId, r.segments, r.costVnd, r.templateVersion],
+      `UPDATE citizen_messages cm SET status = 'sent', attempts = s.attempts, sent_at = s.at, last_attempt_at = s.at,
+         provider_message_id = s.provider_message_id, segments = s.segments, cost_vnd = s.cost_vnd,
+         template_version = s.template_version, claimed_until = NULL, error = NULL, params = cm.params - 'lookupKey'
+       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[])
+         AS s (id, attempts, at, provider_message_id, segments, cost_vnd, template_version)
+       WHERE cm.id = s.id`,
+      [
+        items.map((i) => i.id),
+        items.map((i) => i.attempts),
+        items.map((i) => i.at),
+        items.map((i) => i.providerMessageId),
+        items.map((i) => i.segments),
+        items.map((i) => i.costVnd),
+        items.map((i) => i.templateVersion),
+      ],
     );
   }
 

@@ -151,6 +151,20 @@ export class MessagesService {
     throw new DomainError('NOT_FOUND', 'Nhà cung cấp không tồn tại.');
   }
 
+  /**
+   * A delivery report by GET: eSMS.vn's (`sms`) documented way. eSMS appends its fields to our
+   * CallbackUrl, which already has a query string (`id`, `token`); whether it joins them with `&` or
+   * with a second `?`, every `?` after the first is read as `&`. Other providers report by POST.
+   */
+  async callbackGet(provider: string, url: string): Promise<CallbackAckDto> {
+    if (provider !== 'sms') throw new DomainError('NOT_FOUND', 'Nhà cung cấp không tồn tại.');
+    const at = url.indexOf('?');
+    const query = new URLSearchParams(at < 0 ? '' : url.slice(at + 1).replace(/\?/g, '&'));
+    const fields: Record<string, string> = {};
+    for (const [k, v] of query) if (!(k in fields)) fields[k] = v;
+    return this.smsCallback({ query: fields, body: undefined });
+  }
+
   private async zaloCallback(input: {
     headers: Record<string, unknown>;
     body: unknown;
@@ -191,7 +205,14 @@ export class MessagesService {
       ...input.query,
     };
     const token = typeof fields.token === 'string' ? fields.token : '';
-    const requestId = typeof fields.RequestId === 'string' ? fields.RequestId : '';
+    // Our message id: `id` of the CallbackUrl (signed by its token), else eSMS's RequestId (ours too;
+    // eSMS's own samples show it empty, so the URL carries the id itself).
+    const requestId =
+      typeof fields.id === 'string' && fields.id
+        ? fields.id
+        : typeof fields.RequestId === 'string'
+          ? fields.RequestId
+          : '';
     if (!secret || !token || !/^[0-9a-f-]{36}$/i.test(requestId)) throw unauthorized();
     if (!safeEqualHex(token.toLowerCase(), smsCallbackToken(secret, requestId))) throw unauthorized();
     const status = String(fields.SendStatus ?? '');

@@ -1,22 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit, { type Limit } from 'p-limit';
 import type { Logger } from 'pino';
 import { Clock } from 'src/common/clock';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import type { JobPayloads } from 'src/jobs/job-catalogue';
+import { type JobPayloads, QUEUE_CONCURRENCY } from 'src/jobs/job-catalogue';
 import type { JobHandler } from 'src/jobs/job-handler';
 import { CircuitBreaker } from 'src/messages/circuit-breaker';
 import { localDayStart, nextDayMorning } from 'src/messages/message-rules';
 import { MessagesOutbox } from 'src/messages/messages-outbox.service';
 import { citizenMessagesCostVnd, citizenMessagesTotal } from 'src/messages/messages.metrics';
-import { type ClaimedMessage, MessagesRepository } from 'src/messages/messages.repository';
+import { type ClaimedMessage, type ClaimResult, MessagesRepository } from 'src/messages/messages.repository';
+import { MicroBatcher } from 'src/messages/micro-batcher';
 import { CitizenEmailSender } from 'src/messages/providers/citizen-email.sender';
 import { providerFailure, type ProviderResult } from 'src/messages/providers/provider-result';
 import { SMS_GATEWAY, type SmsGateway } from 'src/messages/providers/sms-gateway';
 import { ZaloZnsClient } from 'src/messages/providers/zalo-zns.client';
 import { loadTemplates, renderEmail, renderSms, renderZalo } from 'src/messages/templates';
+
+/** Claims (and records of sends) gathered into one statement at most. */
+const CLAIM_BATCH = 200;
 
 /** Thrown to make BullMQ retry the job with backoff; the try is already recorded on the row. */
 export class MessageRetry extends Error {
@@ -54,12 +59,21 @@ function connectionLost(err: unknown): boolean {
  *
  * Zalo that cannot reach the person (no account, number refused, quota, Zalo off, or every try
  * failed) hands the message to SMS: a fallback row for the same milestone occurrence.
+ *
+ * Throughput: the worker runs many of these jobs at once (QUEUE_CONCURRENCY.messages). Their claims
+ * made in the same turn of the event loop go to the database as one claim_citizen_messages call
+ * (one round trip, one commit), and so do their records of accepted sends; the provider calls of
+ * each channel are at most MESSAGES_PROVIDER_CONCURRENCY at a time (over Node's keep-alive
+ * connections), so a slow provider is not flooded and its answers are awaited in parallel.
  */
 @Injectable()
 export class SendMessageHandler implements JobHandler<'messages.send'> {
   readonly job = 'messages.send' as const;
   private readonly leaseMs: number;
   private readonly breakers = { sms: new CircuitBreaker(), zalo: new CircuitBreaker(), email: new CircuitBreaker() };
+  private readonly limits: Record<ClaimedMessage['channel'], Limit>;
+  private readonly claims: MicroBatcher<string, ClaimResult>;
+  private readonly sentRecords: MicroBatcher<Parameters<MessagesRepository['markSentMany']>[0][number], void>;
 
   constructor(
     private readonly repo: MessagesRepository,
@@ -71,21 +85,45 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    // A Zalo send may refresh the token first: two provider calls and the OAuth call.
-    this.leaseMs = 3 * config.MESSAGES_TIMEOUT_MS + 5_000;
+    // A Zalo send may refresh the token first: two provider calls and the OAuth call; before it, a
+    // claimed message may wait for a free provider slot while the jobs ahead of it run.
+    const bound = config.MESSAGES_PROVIDER_CONCURRENCY;
+    const inFlight = QUEUE_CONCURRENCY.messages ?? config.WORKER_CONCURRENCY;
+    this.leaseMs = (3 + Math.ceil(inFlight / bound)) * config.MESSAGES_TIMEOUT_MS + 5_000;
+    this.limits = { sms: pLimit(bound), zalo: pLimit(bound), email: pLimit(bound) };
+    this.claims = new MicroBatcher((ids) => this.claimBatch(ids), CLAIM_BATCH);
+    this.sentRecords = new MicroBatcher<Parameters<MessagesRepository['markSentMany']>[0][number], void>(
+      async (items) => {
+        await this.repo.markSentMany(items);
+        return items.map(() => undefined);
+      },
+      CLAIM_BATCH,
+    );
   }
 
-  async handle({ messageId }: JobPayloads['messages.send']): Promise<SendOutcome> {
-    if (!/^[0-9a-f-]{36}$/i.test(messageId)) return { result: 'none' };
+  /** One claim for the ids of a batch; an id twice in it (two jobs of one message) is claimed once. */
+  private async claimBatch(ids: string[]): Promise<ClaimResult[]> {
     const now = this.clock.now();
-    const claimedAt = Date.now();
-    const claim = await this.repo.claim(messageId, {
+    const results = await this.repo.claimMany([...new Set(ids)], {
       leaseMs: this.leaseMs,
       now,
       dayStart: localDayStart(now),
       nextMorning: nextDayMorning(now),
       cap: this.config.MESSAGES_DAILY_CAP_PER_PHONE,
     });
+    const answered = new Set<string>();
+    return ids.map((id) => {
+      if (answered.has(id)) return { kind: 'none' };
+      answered.add(id);
+      return results.get(id) ?? { kind: 'none' };
+    });
+  }
+
+  async handle({ messageId }: JobPayloads['messages.send']): Promise<SendOutcome> {
+    if (!/^[0-9a-f-]{36}$/i.test(messageId)) return { result: 'none' };
+    const now = this.clock.now();
+    const claimedAt = Date.now();
+    const claim = await this.claims.add(messageId);
     if (claim.kind === 'none') return { result: 'none' };
     if (claim.kind === 'skipped') return { result: 'skipped' };
     if (claim.kind === 'wait') {
@@ -101,7 +139,7 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
     }
     let sent: { result: ProviderResult; segments: number; costVnd: number; version: string };
     try {
-      sent = await this.attempt(row);
+      sent = await this.limits[row.channel](() => this.attempt(row));
     } catch (err) {
       await this.repo.release(row.id).catch(() => undefined);
       throw err;
@@ -113,7 +151,8 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
     const unit = row.unit_id;
     if (r.ok) {
       await this.record(claimedAt, () =>
-        this.repo.markSent(row.id, {
+        this.sentRecords.add({
+          id: row.id,
           attempts,
           at,
           providerMessageId: r.providerMessageId,
@@ -157,7 +196,7 @@ export class SendMessageHandler implements JobHandler<'messages.send'> {
         const sms = renderSms(t, row.milestone, row.params);
         const callbackUrl =
           this.config.PUBLIC_BASE_URL && this.config.SMS_SECRET_KEY
-            ? `${this.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/integrations/sms/callback?token=${smsCallbackToken(this.config.SMS_SECRET_KEY, row.id)}`
+            ? `${this.config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/integrations/sms/callback?id=${row.id}&token=${smsCallbackToken(this.config.SMS_SECRET_KEY, row.id)}`
             : null;
         const result = await this.sms.send({
           id: row.id,

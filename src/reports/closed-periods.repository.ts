@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { CarriedAdjustment } from 'src/reports/report.types';
 
 export interface PeriodRow {
   period: string;
@@ -22,6 +23,7 @@ export interface AdjustmentRow {
   dossier_id: string;
   dossier_code: string;
   figure: string;
+  part: 'numerator' | 'denominator' | null;
   delta: number;
   cause_action: string;
   cause_at: Date | null;
@@ -107,24 +109,26 @@ export class ClosedPeriodsRepository {
 
   async adjustments(period: string): Promise<AdjustmentRow[]> {
     return this.dataSource.query(
-      `SELECT period, version, dossier_id, dossier_code, figure, delta, cause_action, cause_at, cause_actor, recorded_at
+      `SELECT period, version, dossier_id, dossier_code, figure, part, delta, cause_action, cause_at, cause_actor, recorded_at
        FROM period_adjustments WHERE period = $1 ORDER BY id`,
       [period],
     );
   }
 
-  /** Adjustments of the closed periods that end the day before `from`: the note of the next report. */
-  async carried(
-    from: string,
-  ): Promise<{ period: string; version: number; figure: string; delta: number; dossiers: number }[]> {
-    return this.dataSource.query(
-      `SELECT a.period, a.version, a.figure, sum(a.delta)::int AS delta, count(DISTINCT a.dossier_id)::int AS dossiers
+  /**
+   * Adjustments of the closed periods that end the day before `from`: the note of the next report,
+   * of form 06a (`index` false) or of the index (`index:` figures, with their part).
+   */
+  async carried(from: string, index = false): Promise<CarriedAdjustment[]> {
+    const rows: (CarriedAdjustment & { part: 'numerator' | 'denominator' | null })[] = await this.dataSource.query(
+      `SELECT a.period, a.version, a.figure, a.part, sum(a.delta)::int AS delta, count(DISTINCT a.dossier_id)::int AS dossiers
        FROM period_adjustments a
        JOIN report_periods p ON p.period = a.period AND p.version = a.version AND p.status = 'closed'
-       WHERE p.to_date = $1::date - 1
-       GROUP BY 1, 2, 3 HAVING sum(a.delta) <> 0 ORDER BY 1, 3`,
-      [from],
+       WHERE p.to_date = $1::date - 1 AND (a.figure LIKE 'index:%') = $2
+       GROUP BY 1, 2, 3, 4 HAVING sum(a.delta) <> 0 ORDER BY 1, 3, 4 DESC`,
+      [from, index],
     );
+    return rows.map(({ part, ...r }) => (part ? { ...r, part } : r));
   }
 
   /** Deadline corrections (leaders' tools) made in [fromAt, toAt), on dossiers of `unitIds` (null: all). */

@@ -72,7 +72,9 @@ export class ClosedPeriodsService {
     const scope = await this.reports.scope(q.unitCode, user);
     const frozen = await this.frozen(period.from, period.to, q.version, indexKey(scope.code));
     if (frozen) return frozen as IndexReport;
-    return this.reports.index(q, user);
+    const report = await this.reports.index(q, user);
+    const carried = await this.repo.carried(period.from, true);
+    return carried.length ? { ...report, carriedAdjustments: carried } : report;
   }
 
   private async frozen(from: string, to: string, version: number | undefined, key: string): Promise<unknown> {
@@ -184,6 +186,7 @@ export class ClosedPeriodsService {
         dossierId: a.dossier_id,
         dossierCode: a.dossier_code,
         figure: a.figure,
+        part: a.part,
         delta: a.delta,
         cause: { action: a.cause_action, at: toLocalIso(a.cause_at), actorUserId: a.cause_actor },
         recordedAt: toLocalIso(a.recorded_at)!,

@@ -58,6 +58,8 @@ export interface CarriedAdjustment {
   period: string;
   version: number;
   figure: string;
+  /** Index figures: the part of the fraction that changes. */
+  part?: 'numerator' | 'denominator';
   delta: number;
   dossiers: number;
 }
@@ -122,6 +124,8 @@ export interface IndexReport {
   frozen?: boolean;
   version?: number;
   hash?: string;
+  /** The period right after a closed one: the index adjustments carried from it. */
+  carriedAdjustments?: CarriedAdjustment[];
   closedAt?: string;
 }
 

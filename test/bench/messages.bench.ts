@@ -9,6 +9,7 @@
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // node dist/test/bench/messages.bench.js
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
@@ -30,6 +31,8 @@ import {
 } from './support/bench-kit';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
+/** The gateway's answer time: a real one takes a few hundred ms (0: answers at once). */
+const LATENCY_MS = Number(process.env.BENCH_MESSAGES_LATENCY_MS ?? 200);
 const CLIENTS = 8;
 
 async function seed(c: Client): Promise<{ unit: string; ids: string[] }> {
@@ -89,6 +92,18 @@ function row(dossierId: string, unitId: string, phone: string, occurrence: strin
   };
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc; 0 where there is none). */
+function workerCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs `work(i)` for i in [0, n) on `clients` concurrent lanes; returns the wall time in ms. */
 async function lanes(n: number, clients: number, work: (i: number, lane: number) => Promise<void>): Promise<number> {
   let next = 0;
@@ -109,6 +124,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
   const ds = new DataSource({ ...dataSourceOptions(db.url, CLIENTS), migrations: [] });
   await ds.initialize();
   const esms = await new FakeEsms().start();
+  esms.latencyMs = LATENCY_MS;
   try {
     const { unit, ids } = await seed(c);
     const phones = new Map<string, string>(
@@ -168,7 +184,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       SMS_BRANDNAME: esms.brandname,
     };
     const worker = spawn(process.execPath, [path.join(DIST, 'src/worker.js')], {
-      env: { PATH: process.env.PATH ?? '', ...workerEnv, LOG_LEVEL: 'info' },
+      // BENCH_WORKER_NODE_OPTIONS profiles the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...workerEnv,
+        LOG_LEVEL: 'info',
+        ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -180,6 +202,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const messageIds = (await c.query(`SELECT id FROM citizen_messages`)).rows.map((r: { id: string }) => r.id);
+    const cpu0 = workerCpuMs(worker.pid);
     const queue = new Queue('messages', {
       connection: { url: env.redisUrl },
       prefix: (workerEnv as Record<string, string>).QUEUE_PREFIX,
@@ -201,11 +224,14 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       sent = (await c.query(`SELECT count(*)::int AS n FROM citizen_messages WHERE status = 'sent'`)).rows[0].n;
     }
     const deliveryMs = performance.now() - t0;
+    const workerCpu = workerCpuMs(worker.pid) - cpu0;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.kill('SIGTERM');
+    await exited;
     await queue.close();
     const accepted = esms.delivered.length;
     console.log(
-      `  delivery: ${fmt(sent)} sent in ${fmt(deliveryMs / 1000, 1)} s by one worker (${fmt(sent / (deliveryMs / 1000))} msg/s); gateway accepted ${fmt(accepted)}`,
+      `  delivery: ${fmt(sent)} sent in ${fmt(deliveryMs / 1000, 1)} s by one worker (${fmt(sent / (deliveryMs / 1000))} msg/s); gateway accepted ${fmt(accepted)} over ${fmt(esms.connections)} TCP connections, answering in ${LATENCY_MS} ms; the worker used ${fmt(workerCpu / 1000, 1)} s of CPU (${fmt((workerCpu * 1000) / Math.max(sent, 1))} µs a message)`,
     );
     const checks = [
       check('messages sent', fmt(sent), fmt(N), sent === N),
@@ -221,12 +247,15 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         outboxToPlainInsert: round(ratio, 2),
         deliveryMs: round(deliveryMs),
         messagesPerSecond: round(sent / (deliveryMs / 1000)),
+        gatewayLatencyMs: LATENCY_MS,
+        gatewayConnections: esms.connections,
+        workerCpuMs: round(workerCpu),
       },
       checks,
       pass: checks.every((x) => x.ok),
       notes: [
         'Outbox vs plain INSERT: one transaction per dossier on 8 clients, the same row; the outbox adds the consent read and the ON CONFLICT guard.',
-        "Delivery goes through the real eSMS adapter to a local HTTP server answering at once: the provider's own latency is not in the figure.",
+        `Delivery goes through the real eSMS adapter to a local HTTP server that answers each accepted message after ${LATENCY_MS} ms (BENCH_MESSAGES_LATENCY_MS), as a real gateway takes a while.`,
       ],
     };
   } finally {

@@ -280,6 +280,63 @@ describe('the console at a busy one-stop counter', () => {
     await check(clerk, 'counter-intake-done');
   });
 
+  it('intake asks which channels the applicant consents to be messaged on, and a landline cannot take SMS', async () => {
+    now = at('2026-03-11T09:10:00');
+    const clerk = await signIn('clerk');
+    await clerk.goto(`${base}/console/intake`);
+    // Nothing is ticked until the citizen says yes.
+    for (const c of ['sms', 'zalo', 'email']) expect(await clerk.isChecked(`#notify-${c}`)).toBe(false);
+    await clerk.fill('#procedureCode', '2.000123');
+    await clerk.fill('#fullName', 'Trương Thị Lan');
+    await clerk.fill('#phone', '0234 3822 123');
+    await clerk.fill('#email', 'lan.truong@example.vn');
+    await clerk.check('#notify-sms');
+    await clerk.check('#notify-email');
+    await submit(clerk, () => clerk.press('#fullName', 'Enter'));
+    // A landline with SMS ticked: refused before the appointment is shown, the ticks kept.
+    const errors = (await clerk.textContent('#intake-errors'))!;
+    expect(errors).toContain('Điện thoại: không phải số di động Việt Nam');
+    expect(await clerk.getAttribute('#phone', 'aria-invalid')).toBe('true');
+    expect(await clerk.locator('#appointment').count()).toBe(0);
+    expect(await clerk.isChecked('#notify-sms')).toBe(true);
+    expect(await clerk.isChecked('#notify-email')).toBe(true);
+    expect(await clerk.isChecked('#notify-zalo')).toBe(false);
+    await check(clerk, 'counter-intake-notify-error');
+    await clerk.fill('#phone', '+84 912 345 678');
+    await submit(clerk, () => clerk.press('#fullName', 'Enter'));
+    expect(await clerk.textContent('#appointment')).toContain('2.000123');
+    expect(await clerk.isChecked('#notify-sms')).toBe(true);
+    await submit(clerk, () => clerk.click('button[value=save]'));
+    const code = (await clerk.textContent('#dossier-code'))!.trim();
+    const lookupKey = (await clerk.textContent('#lookup-key'))!.trim();
+    const id = (await clerk.getAttribute('.card a[href^="/console/dossiers/"]', 'href'))!.split('/').pop()!;
+    // The consent stored is what was ticked (read back with the citizen's key, changing nothing)…
+    const consent = await api.request('POST', `/public/dossiers/${code}/notifications`, { body: { lookupKey } });
+    expect(consent.status).toBe(200);
+    expect(consent.body).toEqual({ code, sms: true, zalo: false, email: true });
+    // …and the `received` milestone has one message per consented channel, to the numbers typed.
+    const messages = await api.request('GET', `/dossiers/${id}/messages`, { token: p.tokens.clerk });
+    expect(
+      messages.body.items
+        .map((m: { milestone: string; channel: string; to: string }) => [m.milestone, m.channel, m.to])
+        .sort(),
+    ).toEqual([
+      ['received', 'email', 'la…@example.vn'],
+      ['received', 'sms', '0912…678'],
+    ]);
+
+    // Nothing ticked: no consent, no message.
+    await clerk.goto(`${base}/console/intake`);
+    await clerk.fill('#procedureCode', '2.000123');
+    await clerk.fill('#fullName', 'Phan Văn Đức');
+    await clerk.fill('#phone', '0912 000 111');
+    await submit(clerk, () => clerk.press('#fullName', 'Enter'));
+    await submit(clerk, () => clerk.click('button[value=save]'));
+    const quiet = (await clerk.getAttribute('.card a[href^="/console/dossiers/"]', 'href'))!.split('/').pop()!;
+    const none = await api.request('GET', `/dossiers/${quiet}/messages`, { token: p.tokens.clerk });
+    expect(none.body.items).toEqual([]);
+  });
+
   it('6. the receipt prints itself, is reprinted from the dossier page, and its QR code opens the lookup page', async () => {
     now = at('2026-03-11T09:30:00');
     // window.print is recorded rather than opening the dialog headless Chromium cannot show.

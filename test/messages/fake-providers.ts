@@ -177,6 +177,10 @@ export class FakeEsms {
   /** Accepts the next N requests but answers after `slowMs` (past the client's timeout). */
   slowNext = 0;
   slowMs = 1500;
+  /** Every answer to an accepted message leaves after this many ms (a real gateway's latency). */
+  latencyMs = 0;
+  /** TCP connections opened to this server (keep-alive: far fewer than requests). */
+  connections = 0;
   /** Called when a message is accepted, before the answer leaves (a test may kill the sender then). */
   onAccept: ((d: SmsDelivery) => Promise<void>) | null = null;
 
@@ -208,7 +212,7 @@ export class FakeEsms {
         if (b.Brandname !== this.brandname || b.SmsType !== '2')
           return send(200, { CodeResult: '104', ErrorMessage: 'Brandname chua dang ky' });
         const seen = this.byRequest.get(b.RequestId);
-        const delay = this.slowNext > 0 ? (this.slowNext--, this.slowMs) : 0;
+        const delay = this.slowNext > 0 ? (this.slowNext--, this.slowMs) : this.latencyMs;
         if (seen) return send(200, { CodeResult: '100', SMSID: seen, CountRegenerate: 0 }, delay);
         const smsId = `sms-${this.delivered.length + 1}`;
         this.byRequest.set(b.RequestId, smsId);
@@ -227,8 +231,48 @@ export class FakeEsms {
         send(200, { CodeResult: '100', SMSID: smsId, CountRegenerate: 0 }, delay);
       });
     });
+    this.server.on('connection', () => this.connections++);
     this.url = await listen(this.server);
     return this;
+  }
+
+  /**
+   * A delivery report as eSMS sends it (developers.esms.vn, "Callback Url"): an HTTP GET to the
+   * message's CallbackUrl with the documented fields appended to its query string (`join` between
+   * the URL and them: eSMS's samples show `?`). `origin` stands in for DNS: the URL names the
+   * service's public address, the test's API listens on loopback. `requestId` false: sent empty,
+   * as eSMS's samples show it.
+   */
+  async report(
+    d: SmsDelivery,
+    sendStatus: '4' | '5',
+    o: { origin: string; join?: '&' | '?'; requestId?: boolean },
+  ): Promise<{ status: number; body: unknown }> {
+    const target = new URL(d.callbackUrl!);
+    const ok = sendStatus === '5';
+    const fields = new URLSearchParams({
+      SMSID: d.smsId,
+      SendFailed: ok ? '0' : '1',
+      SendStatus: sendStatus,
+      SendSuccess: ok ? '1' : '0',
+      TotalPrice: ok ? '800.0000' : '0.0000',
+      TotalReceiver: '1',
+      TotalSent: '1',
+      RequestId: o.requestId === false ? '' : d.requestId,
+      TypeId: d.smsType,
+      telcoid: '1',
+      phonenumber: `0${d.phone.slice(2)}`,
+      switchsmsid: '',
+    });
+    const res = await fetch(`${o.origin}${target.pathname}${target.search}${o.join ?? '&'}${fields.toString()}`);
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body };
   }
 
   close(): Promise<void> {

@@ -413,6 +413,46 @@ describe('messages to citizens: SMS and Zalo at every milestone', () => {
     expect((await post('viber', '{}')).status).toBe(404);
   });
 
+  it('takes eSMS delivery reports as eSMS sends them: an HTTP GET to the CallbackUrl, its fields appended', async () => {
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = api.app.getHttpServer().address() as { port: number };
+    const origin = `http://127.0.0.1:${address.port}`;
+    const [a, b, c] = [await intake(), await intake(), await intake()];
+    const sent = async (d: { id: string }) => {
+      const [m] = await settled(d.id, 1);
+      return { m, sms: esms.delivered.find((x) => x.requestId === m.id)! };
+    };
+    const [sa, sb, sc] = [await sent(a), await sent(b), await sent(c)];
+    // The CallbackUrl names our message id and its token: eSMS's own samples leave RequestId empty.
+    const callback = new URL(sa.sms.callbackUrl!);
+    expect(callback.searchParams.get('id')).toBe(sa.m.id);
+    expect(callback.searchParams.get('token')).toMatch(/^[0-9a-f]{64}$/);
+    // Delivered, with the fields joined by `?` as in eSMS's samples and RequestId empty.
+    const delivered = await esms.report(sa.sms, '5', { origin, join: '?', requestId: false });
+    expect(delivered).toEqual({ status: 200, body: { received: true, updated: 1 } });
+    // Refused by the network (SendStatus 4), joined by `&`.
+    const refused = await esms.report(sb.sms, '4', { origin, join: '&' });
+    expect(refused).toEqual({ status: 200, body: { received: true, updated: 1 } });
+    expect((await messages(a.id))[0].status).toBe('delivered');
+    expect((await messages(b.id))[0]).toMatchObject({ status: 'failed', error: 'eSMS SendStatus 4: refused' });
+    // A report whose URL was not ours: another message's id under this token, or no token.
+    const forged = { ...sc.sms, callbackUrl: sa.sms.callbackUrl!.replace(sa.m.id, sc.m.id) };
+    expect((await esms.report(forged, '5', { origin })).status).toBe(401);
+    const bare = {
+      ...sc.sms,
+      callbackUrl: `https://dichvucong.example.gov.vn/api/v1/integrations/sms/callback?id=${sc.m.id}`,
+    };
+    expect((await esms.report(bare, '5', { origin })).status).toBe(401);
+    expect((await messages(c.id))[0].status).toBe('sent');
+    // A repeated report (eSMS retries up to 5 times) changes nothing more.
+    expect(await esms.report(sa.sms, '5', { origin, join: '?' })).toEqual({
+      status: 200,
+      body: { received: true, updated: 0 },
+    });
+    // Zalo reports by POST only.
+    expect((await fetch(`${origin}/api/v1/integrations/zalo/callback?x=1`)).status).toBe(404);
+  });
+
   it('reports messages per unit and channel for the board: sent, delivered, failed, fallback, segments, cost', async () => {
     const res = await api.request('GET', '/reports/messages?period=2026-03', { token: p.tokens.board });
     expect(res.status).toBe(200);

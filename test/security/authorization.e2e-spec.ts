@@ -114,6 +114,7 @@ GET    /api/v1/dossiers/{id}/messages                    401  ok    ok    ok   4
 POST   /api/v1/public/dossiers/{code}/notifications      ok   ok    ok    ok   ok    ok      ok       ok    ok
 GET    /api/v1/reports/messages                          401  ok    ok    403  403   403     403      403   403
 POST   /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/integrations/{provider}/callback          ok   ok    ok    ok   ok    ok      ok       ok    ok
 POST   /api/v1/integrations/sources                      401  ok    403   403  403   403     403      403   403
 GET    /api/v1/integrations/sources                      401  ok    403   403  403   403     403      403   403
 POST   /api/v1/integrations/sources/{id}/rotate-key      401  ok    403   403  403   403     403      403   403
@@ -433,6 +434,12 @@ describe('authorization matrix: every operation × every role, owning and unrela
       const requestId = randomUUID();
       const token = createHmac('sha256', MATRIX_SMS_SECRET).update(requestId).digest('hex');
       return { url: `/integrations/sms/callback?token=${token}&RequestId=${requestId}&SendStatus=5`, body: {} };
+    },
+    'GET /api/v1/integrations/{provider}/callback': async () => {
+      // The same report as eSMS sends it: a GET with the CallbackUrl's id and token, its fields appended.
+      const id = randomUUID();
+      const token = createHmac('sha256', MATRIX_SMS_SECRET).update(id).digest('hex');
+      return { url: `/integrations/sms/callback?id=${id}&token=${token}?SMSID=x&SendStatus=5&RequestId=` };
     },
     'POST /api/v1/integrations/sources': async () => ({
       url: '/integrations/sources',

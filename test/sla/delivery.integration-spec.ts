@@ -268,6 +268,75 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     expect(mails).toHaveLength(1);
   });
 
+  it('sends a directive comment’s alerts like every alert: e-mail to the assignee and the unit head, and subscribed webhooks', async () => {
+    const OFFICER_EMAIL = 'chuyen.vien.tham.dinh@example.gov.vn';
+    expect(
+      (await api.request('PATCH', `/users/${p.userIds.officer}`, { token: p.admin, body: { email: OFFICER_EMAIL } }))
+        .status,
+    ).toBe(200);
+    // The head of H15.50 heads its divisions too (the nearest ancestor with a head).
+    const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as {
+      id: string;
+      code: string;
+    }[];
+    const unit = units.find((u) => u.code === 'H15.50')!;
+    expect(
+      (await api.request('PATCH', `/units/${unit.id}`, { token: p.admin, body: { headUserId: headId } })).status,
+    ).toBe(200);
+    const hook = await addWebhook('comments', ['directive_comment']);
+    const other = await addWebhook('overdue-only', ['overdue']);
+    const created = await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() });
+    const d = created.body as { id: string; code: string; version: number };
+    const forwarded = await api.request('POST', `/dossiers/${d.id}/actions/forward`, {
+      token: p.tokens.clerk,
+      body: { expectedVersion: d.version, assigneeUserId: p.userIds.officer },
+    });
+    expect(forwarded.status).toBe(200);
+    const before = mails.length;
+    const commented = await api.request('POST', `/dossiers/${d.id}/actions/comment`, {
+      token: p.tokens.board,
+      body: { expectedVersion: forwarded.body.version, text: 'Đề nghị thẩm định xong trong ngày 09/03.' },
+    });
+    expect(commented.status).toBe(200);
+
+    // Two in-app alerts, and for each an e-mail; one signed POST per alert to the subscribed webhook.
+    const alerts = (await api.request('GET', `/alerts?kind=directive_comment&dossierId=${d.id}`, { token: p.admin }))
+      .body.items as { id: string; recipientUserId: string }[];
+    expect(alerts.map((a) => a.recipientUserId).sort()).toEqual([headId, p.userIds.officer].sort());
+    const received = await waitFor(
+      () => (mails.length - before >= 2 && (hits.get(hook.path)?.length ?? 0) >= 2 ? mails.slice(before) : null),
+      30_000,
+      'comment alerts delivered',
+    );
+    expect(received.map((m) => m.to[0]).sort()).toEqual([HEAD_EMAIL, OFFICER_EMAIL].sort());
+    for (const mail of received) {
+      expect(mail.subject).toBe(`[Cảnh báo] Hồ sơ ${d.code} có ý kiến chỉ đạo`);
+      expect(mail.text).toContain('- Ý kiến chỉ đạo: “Đề nghị thẩm định xong trong ngày 09/03.”');
+      expect(mail.text).toContain('- Thời điểm cho ý kiến: 06/03/2026 09:00 (giờ Việt Nam, GMT+07:00)');
+      expect(mail.text).toContain('Đề nghị nghiên cứu, thực hiện ý kiến chỉ đạo.');
+    }
+    const posts = hits.get(hook.path)!;
+    expect(posts).toHaveLength(2);
+    for (const post of posts) {
+      expect(post.headers['x-signature']).toBe(hmac(hook.secret, post.body));
+      const body = JSON.parse(post.body);
+      expect(body).toMatchObject({
+        kind: 'directive_comment',
+        dossierCode: d.code,
+        comment: { text: 'Đề nghị thẩm định xong trong ngày 09/03.', authorUserId: p.userIds.board },
+      });
+    }
+    expect(posts.map((x) => JSON.parse(x.body).recipientUserId).sort()).toEqual([headId, p.userIds.officer].sort());
+    // A webhook not subscribed to directive comments gets nothing; the author is never alerted.
+    expect(hits.get(other.path)).toBeUndefined();
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM alert_deliveries ad JOIN alerts a ON a.id = ad.alert_id
+       WHERE a.dossier_id = $1 AND ad.status = 'sent'`,
+      [d.id],
+    );
+    expect(n).toBe(4);
+  });
+
   it('retries a webhook that fails twice with backoff: one delivery accepted, signed, with the same id each time', async () => {
     const hook = hooks.flaky;
     const { alertId, deadline, ids } = await alertWithDeliveries([{ channel: 'webhook', target: hook.id }]);

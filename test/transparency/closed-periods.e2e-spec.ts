@@ -13,6 +13,11 @@ import { act, clockOf, intake, pdfText } from '../public/support';
  *  A received 02/02 08:00, resolved 03/02 10:00 (due 05/02 08:00)   -> February: direct 1, early 1
  *  B received 24/02 08:00, still open at the end of February          -> February: in progress, within
  *  C imported later: received 10/02 08:00, resolved 20/02 09:00 (due 13/02 08:00) -> late
+ *  B resolved in March, declaring that it reused digitised data: no 06a figure of February moves,
+ *  but February's index does (4.3 counts dossiers received in the period).
+ *
+ * The index's adjustments (`index:<indicatorKey>`, numerator or denominator) are checked against
+ * what reopening shows: the live February index less the frozen one is the sum of the adjustments.
  */
 describe('closed periods: frozen figures, adjustments, the next period note, reopening', () => {
   let api: Api;
@@ -25,6 +30,29 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     return res.body;
   };
   let closedHash = '';
+  type Adjustment = {
+    dossierCode: string;
+    figure: string;
+    part: 'numerator' | 'denominator' | null;
+    delta: number;
+    cause: { action: string };
+  };
+  type IndexBody = {
+    units: { groups: { indicators: { key: string; numerator: number | null; denominator: number | null }[] }[] }[];
+  };
+  /** Every indicator's numerator and denominator summed over the reporting units. */
+  const indexSums = (r: IndexBody) => {
+    const out = new Map<string, number>();
+    for (const u of r.units)
+      for (const g of u.groups)
+        for (const i of g.indicators)
+          for (const part of ['numerator', 'denominator'] as const) {
+            const k = `index:${i.key}/${part}`;
+            out.set(k, (out.get(k) ?? 0) + (i[part] ?? 0));
+          }
+    return out;
+  };
+  let frozenIndex: IndexBody;
 
   beforeAll(async () => {
     api = await startApi(process.env.DEBUG_LOG ? { LOG_LEVEL: 'error' } : {});
@@ -119,25 +147,58 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     expect(r.total).toMatchObject({ receivedTotal: 2, resolvedTotal: 1, resolvedLate: 0 });
 
     const adj = await get('/reports/periods/2026-02/adjustments');
-    const items = adj.items as { dossierCode: string; figure: string; delta: number; cause: { action: string } }[];
-    expect(items.map((i) => [i.dossierCode, i.figure, i.delta, i.cause.action]).sort()).toEqual(
+    const items = adj.items as Adjustment[];
+    const form = items.filter((i) => !i.figure.startsWith('index:'));
+    expect(form.map((i) => [i.dossierCode, i.figure, i.part, i.delta, i.cause.action]).sort()).toEqual(
       [
-        [code, 'receivedDirect', 1, 'import'],
-        [code, 'resolvedLate', 1, 'import'],
+        [code, 'receivedDirect', null, 1, 'import'],
+        [code, 'resolvedLate', null, 1, 'import'],
       ].sort(),
     );
+    // The index: C adds one to every "received in the period" denominator, including 2.1's, and to
+    // 5.4's population; 5.4's numerator does not move (resolved and late: +1 −1); population data
+    // was used (4.5b); a fee and a paper result are due (3.6 and 4.1's denominators).
+    const index = items.filter((i) => i.figure.startsWith('index:'));
+    expect(index.every((i) => i.dossierCode === code && i.cause.action === 'import')).toBe(true);
+    expect(index.map((i) => [i.figure, i.part, i.delta]).sort()).toEqual(
+      [
+        ['index:dossiers_synced', 'denominator', 1],
+        ['index:online_share', 'denominator', 1],
+        ['index:digitised', 'denominator', 1],
+        ['index:e_certified_copies', 'denominator', 1],
+        ['index:reused_data', 'denominator', 1],
+        ['index:personal_data_store', 'denominator', 1],
+        ['index:population_data', 'denominator', 1],
+        ['index:population_data', 'numerator', 1],
+        ['index:on_time', 'denominator', 1],
+        ['index:paid_online', 'denominator', 1],
+        ['index:electronic_result', 'denominator', 1],
+        ['index:dossier_satisfaction', 'denominator', 1],
+      ].sort(),
+    );
+    frozenIndex = await get('/reports/index?period=2026-02');
+    expect(frozenIndex).toMatchObject({ frozen: true, version: 1, hash: closedHash });
   });
 
-  it('records no adjustment for a change that leaves the closed figures alone (a March resolution)', async () => {
+  it('a March resolution leaves the 06a figures alone; the fact it declares moves the index (4.3), recorded', async () => {
     const before = (await get('/reports/periods/2026-02/adjustments')).items.length;
     const list = await get('/dossiers?receivedFrom=2026-02-24T00:00:00%2B07:00&receivedTo=2026-02-25T00:00:00%2B07:00');
     const b = list.items[0];
+    setNow('2026-03-09T10:00:00');
     await act(api, b.id, 'resolve', p.tokens.head, {
       expectedVersion: b.version,
       resultSummary: 'Đã cấp phép',
       electronicResult: false,
+      reusedDigitisedData: true,
     });
-    expect((await get('/reports/periods/2026-02/adjustments')).items.length).toBe(before);
+    const items = (await get('/reports/periods/2026-02/adjustments')).items as Adjustment[];
+    expect(items.slice(before).map((i) => [i.dossierCode, i.figure, i.part, i.delta, i.cause.action])).toEqual([
+      [b.code, 'index:reused_data', 'numerator', 1, 'resolve'],
+    ]);
+    // The frozen index does not move.
+    const index = await get('/reports/index?period=2026-02');
+    expect(index.hash).toBe(closedHash);
+    expect(indexSums(index)).toEqual(indexSums(frozenIndex));
   });
 
   it("carries the adjustments into March's report as a note, and stamps the closed period's exports", async () => {
@@ -149,6 +210,21 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
         { period: '2026-02', version: 1, figure: 'receivedDirect', delta: 1, dossiers: 1 },
       ]),
     );
+    // The index's adjustments go in the note of March's index, not in the 06a's.
+    expect(march.carriedAdjustments.some((a: { figure: string }) => a.figure.startsWith('index:'))).toBe(false);
+    const marchIndex = await get('/reports/index?period=2026-03');
+    expect(marchIndex.frozen).toBeUndefined();
+    expect(marchIndex.carriedAdjustments).toEqual(
+      expect.arrayContaining([
+        { period: '2026-02', version: 1, figure: 'index:on_time', part: 'denominator', delta: 1, dossiers: 1 },
+        { period: '2026-02', version: 1, figure: 'index:reused_data', part: 'numerator', delta: 1, dossiers: 1 },
+      ]),
+    );
+    expect(marchIndex.carriedAdjustments.every((a: { figure: string }) => a.figure.startsWith('index:'))).toBe(true);
+    const marchIndexCsv = await api.request('GET', '/reports/index?period=2026-03&format=csv', {
+      token: p.tokens.board,
+    });
+    expect(String(marchIndexCsv.body).split('\r\n')[0]).toContain('(mẫu số) +1 (1 hồ sơ)');
     const csv = await api.request('GET', '/reports/processing?period=2026-02&format=csv', { token: p.tokens.board });
     expect(csv.status).toBe(200);
     const firstLine = String(csv.body)
@@ -202,6 +278,33 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     const live = await get('/reports/processing?period=2026-02');
     expect(live.frozen).toBeUndefined();
     expect(live.total).toMatchObject({ receivedTotal: 3, resolvedLate: 1 });
+    // The live index less the frozen one is what the adjustments say, indicator by indicator (the
+    // ones measured from dossiers; 3.3's numerator is scaled by the sync rate, its count adjusted).
+    const liveIndex = await get('/reports/index?period=2026-02');
+    expect(liveIndex.frozen).toBeUndefined();
+    const adjusted = new Map<string, number>();
+    for (const a of (await get('/reports/periods/2026-02/adjustments')).items as Adjustment[])
+      if (a.part) adjusted.set(`${a.figure}/${a.part}`, (adjusted.get(`${a.figure}/${a.part}`) ?? 0) + a.delta);
+    const [now, then] = [indexSums(liveIndex), indexSums(frozenIndex)];
+    const measured = new Set(
+      [
+        'dossiers_synced',
+        'on_time',
+        'online_share',
+        'paid_online',
+        'electronic_result',
+        'digitised',
+        'e_certified_copies',
+        'reused_data',
+        'personal_data_store',
+        'population_data',
+        'dossier_satisfaction',
+      ].flatMap((k) => [`index:${k}/numerator`, `index:${k}/denominator`]),
+    );
+    measured.delete('index:online_share/numerator');
+    const moved = [...measured].map((k) => [k, (now.get(k) ?? 0) - (then.get(k) ?? 0)]).filter(([, d]) => d !== 0);
+    expect(moved.sort()).toEqual([...adjusted].filter(([k]) => measured.has(k)).sort());
+    expect(moved.length).toBeGreaterThan(5);
 
     const v2 = await api.request('POST', '/reports/periods/2026-02/close', { token: p.admin });
     expect(v2.body).toMatchObject({ version: 2, status: 'closed' });

@@ -53,6 +53,8 @@ export interface IntakeForm {
   summary: string;
   /** The 766 facts ticked (DOSSIER_FACT_KEYS). */
   facts: string[];
+  /** The channels the applicant consents to be messaged on (NOTIFY_CHANNELS). */
+  notify: string[];
   /** The form's own key: the Idempotency-Key of its save. */
   formKey: string;
 }
@@ -65,6 +67,39 @@ export const FACT_LABELS: Record<DossierFactKey, string> = {
   usedPopulationData: 'Sử dụng dữ liệu dân cư (VNeID, CSDL quốc gia về dân cư)',
   eCertifiedCopies: 'Sử dụng bản sao chứng thực điện tử',
 };
+
+/** The channels of messages to the applicant, as the intake body's `notify` names them. */
+export const NOTIFY_CHANNELS = ['sms', 'zalo', 'email'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+const NOTIFY_LABELS: Record<NotifyChannel, string> = {
+  sms: 'Tin nhắn SMS (cần số di động)',
+  zalo: 'Tin nhắn Zalo (cần số di động có Zalo)',
+  email: 'Thư điện tử (cần địa chỉ thư điện tử)',
+};
+
+/**
+ * The applicant's consent to messages at the dossier's milestones: asked at the counter, nothing
+ * ticked by default (no message without the citizen's yes).
+ */
+function notifyBoxes(ticked: readonly string[]): Html {
+  return html`<fieldset class="notify" id="notify">
+    <legend>Người nộp đồng ý nhận thông báo về hồ sơ qua</legend>
+    ${NOTIFY_CHANNELS.map(
+      (c) =>
+        html`<label
+          ><input
+            type="checkbox"
+            id="notify-${c}"
+            name="notify_${c}"
+            value="true"
+            ${ticked.includes(c) ? html`checked` : ''}
+          />
+          ${NOTIFY_LABELS[c]}</label
+        >`,
+    )}
+    <span class="muted">(không gửi từ 21 giờ đến 7 giờ; dừng được bằng mã tra cứu)</span>
+  </fieldset>`;
+}
 
 /** Checkboxes of the facts, ticked as given; a hidden marker says the form carried them. */
 function factBoxes(prefix: string, ticked: (k: DossierFactKey) => boolean): Html {
@@ -92,6 +127,7 @@ export const EMPTY_INTAKE: IntakeForm = {
   address: '',
   summary: '',
   facts: [],
+  notify: [],
   formKey: '',
 };
 
@@ -230,7 +266,7 @@ export function intakePage(
       />
       <label for="summary">Nội dung hồ sơ</label
       ><textarea id="summary" name="summary" rows="2">${form.summary}</textarea>
-      ${factBoxes('intake', (k) => form.facts.includes(k))}
+      ${notifyBoxes(form.notify)} ${factBoxes('intake', (k) => form.facts.includes(k))}
       <div class="savebar">
         ${
           preview
@@ -513,9 +549,9 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
       break;
     case 'confirm_payment':
       fields = html`<label
-        ><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} /> Đã
-        thanh toán trực tuyến</label
-      >
+          ><input type="checkbox" name="paidOnline" value="true" ${v('paidOnline') === 'true' ? html`checked` : ''} />
+          Đã thanh toán trực tuyến</label
+        >
         ${facts}`;
       break;
     case 'extend': {
@@ -546,7 +582,13 @@ function actionForm(d: DossierDto, action: LiveAction, c: ActionContext): Html {
         ${field(
           id('resultFileUrl'),
           'Đường dẫn tệp kết quả điện tử (bắt buộc để được tính là kết quả điện tử, chỉ số 766 4.1)',
-          html`<input id="${id('resultFileUrl')}" name="resultFileUrl" type="url" placeholder="https://" value="${v('resultFileUrl')}" />`,
+          html`<input
+            id="${id('resultFileUrl')}"
+            name="resultFileUrl"
+            type="url"
+            placeholder="https://"
+            value="${v('resultFileUrl')}"
+          />`,
         )}
         ${facts}`;
       break;

@@ -46,7 +46,18 @@ export class AdjustmentDto {
   @ApiProperty({ description: 'the closed version the adjustment is against' }) version!: number;
   @ApiProperty({ format: 'uuid' }) dossierId!: string;
   @ApiProperty() dossierCode!: string;
-  @ApiProperty({ example: 'resolvedLate', description: 'a form-06a count name' }) figure!: string;
+  @ApiProperty({
+    example: 'resolvedLate',
+    description: 'a form-06a count name, or `index:<indicatorKey>` for an index indicator measured from dossiers',
+  })
+  figure!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['numerator', 'denominator'],
+    description: 'index figures: the part of the indicator’s fraction that changes; null for a form-06a count',
+  })
+  part!: 'numerator' | 'denominator' | null;
   @ApiProperty({ description: 'by how much the figure would have changed' }) delta!: number;
   @ApiProperty({ type: AdjustmentCauseDto }) cause!: AdjustmentCauseDto;
   @ApiProperty() recordedAt!: string;

@@ -156,7 +156,12 @@ export class ProcessingRowDto extends Counts06aDto {
 export class CarriedAdjustmentDto {
   @ApiProperty({ example: '2026-Q1', description: 'the closed period the adjustment is about' }) period!: string;
   @ApiProperty() version!: number;
-  @ApiProperty({ example: 'resolvedLate' }) figure!: string;
+  @ApiProperty({ example: 'resolvedLate', description: 'a form-06a count, or `index:<indicatorKey>`' }) figure!: string;
+  @ApiPropertyOptional({
+    enum: ['numerator', 'denominator'],
+    description: 'index figures: the part of the fraction that changes',
+  })
+  part?: 'numerator' | 'denominator';
   @ApiProperty() delta!: number;
   @ApiProperty({ description: 'dossiers behind the adjustment' }) dossiers!: number;
 }
@@ -235,6 +240,11 @@ export class IndexReportDto {
   @ApiPropertyOptional({ description: 'closed periods: the snapshot version' }) version?: number;
   @ApiPropertyOptional({ description: 'closed periods: SHA-256 of the snapshot' }) hash?: string;
   @ApiPropertyOptional({ description: 'closed periods: when it was closed' }) closedAt?: string;
+  @ApiPropertyOptional({
+    type: [CarriedAdjustmentDto],
+    description: 'the period right after a closed one: index adjustments recorded against it (the note)',
+  })
+  carriedAdjustments?: CarriedAdjustmentDto[];
 }
 
 export class IndexInputResultDto {

@@ -2,7 +2,15 @@
  * Everything a person reads on the report exports (form 06a, the Decision 766 index, officials),
  * in Vietnamese, in one place. Pure; no Nest.
  */
+import { loadReportsConfig } from 'src/reports/index-model';
 import type { CountKey, GroupBy, IndexIndicator } from 'src/reports/report.types';
+
+let labelsByKey: Map<string, string> | null = null;
+/** The index's indicator labels by key (config/reports.json), read once. */
+function indicatorLabels(): Map<string, string> {
+  labelsByKey ??= new Map(loadReportsConfig().groups.flatMap((g) => g.indicators.map((i) => [i.key, i.label])));
+  return labelsByKey;
+}
 
 /** The form-06a count columns: their shared header (if any) and their own title, in COUNT_KEYS order. */
 export const COUNT_COLUMNS: Record<CountKey, { group?: string; title: string }> = {
@@ -34,7 +42,12 @@ export const REPORT_LABELS = {
     `Số liệu đã chốt ngày ${date} (phiên bản ${version}, mã kiểm tra SHA-256 ${hash.slice(0, 16)}…)`,
   /** The note of the report after a closed period: the adjustments carried from it. */
   carried: (period: string, items: string) => `Ghi chú: điều chỉnh số liệu kỳ ${period} đã chốt: ${items}`,
-  figure: (figure: string) => {
+  figure: (figure: string, part?: string) => {
+    if (figure.startsWith('index:')) {
+      const key = figure.slice('index:'.length);
+      const label = indicatorLabels().get(key) ?? key;
+      return `Chỉ số ${label}${part === 'numerator' ? ' (tử số)' : part === 'denominator' ? ' (mẫu số)' : ''}`;
+    }
     const c = COUNT_COLUMNS[figure as keyof typeof COUNT_COLUMNS];
     return c ? `${c.group} - ${c.title}` : figure;
   },

@@ -218,7 +218,7 @@ export function stampLines(r: {
   closedAt?: string;
   version?: number;
   hash?: string;
-  carriedAdjustments?: { period: string; figure: string; delta: number; dossiers: number }[];
+  carriedAdjustments?: { period: string; figure: string; part?: string; delta: number; dossiers: number }[];
 }): string[] {
   const lines =
     r.frozen && r.closedAt && r.version !== undefined && r.hash
@@ -227,7 +227,7 @@ export function stampLines(r: {
   const byPeriod = new Map<string, string[]>();
   for (const a of r.carriedAdjustments ?? []) {
     const list = byPeriod.get(a.period) ?? [];
-    list.push(`${L.figure(a.figure)} ${a.delta > 0 ? '+' : ''}${a.delta} (${a.dossiers} hồ sơ)`);
+    list.push(`${L.figure(a.figure, a.part)} ${a.delta > 0 ? '+' : ''}${a.delta} (${a.dossiers} hồ sơ)`);
     byPeriod.set(a.period, list);
   }
   for (const [period, items] of byPeriod) lines.push(L.carried(period, items.join('; ')));
@@ -310,7 +310,8 @@ export function officialsTable(r: OfficialsReport): ReportTable {
   ];
   // The annual evaluation's figures (GET /reports/officials?year=), when the report carries them.
   const annual = r.rows.some((o) => o.supplementRequests !== undefined);
-  if (annual) columns.push(...ANNUAL_KEYS.map((k): ReportColumn => ({ title: O[k], group: O.annual, kind: 'int', width: 10 })));
+  if (annual)
+    columns.push(...ANNUAL_KEYS.map((k): ReportColumn => ({ title: O[k], group: O.annual, kind: 'int', width: 10 })));
   const annualOf = (o: OfficialRow) => (annual ? ANNUAL_KEYS.map((k) => o[k] ?? 0) : []);
   const t = r.total;
   return {

@@ -151,6 +151,9 @@ export class DeliverHandler implements JobHandler<'sla.deliver'> {
           recipientUserId: alert.recipient_user_id,
           deadlineAt: toLocalIso(alert.deadline_at),
           createdAt: toLocalIso(alert.created_at),
+          ...(alert.comment_text !== null
+            ? { comment: { text: alert.comment_text, authorUserId: alert.comment_author_id } }
+            : {}),
         });
       }
     }
@@ -168,5 +171,6 @@ function messageInput(a: AlertContext): AlertMessageInput {
     unit: { code: a.unit_code, name: a.unit_name },
     step: a.step_name ? { name: a.step_name, unitCode: a.step_unit_code, unitName: a.step_unit_name } : null,
     recipientName: a.recipient_name,
+    comment: a.comment_text !== null ? { text: a.comment_text, authorName: a.comment_author } : null,
   };
 }

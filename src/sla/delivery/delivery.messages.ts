@@ -2,7 +2,7 @@
 // locale can be added beside it).
 import { toLocalIso } from 'src/common/time';
 
-export type AlertKind = 'due_soon' | 'overdue' | 'stalled' | 'escalated' | 'feedback_overdue';
+export type AlertKind = 'due_soon' | 'overdue' | 'stalled' | 'escalated' | 'feedback_overdue' | 'directive_comment';
 
 /** What the e-mail says about one alert; read from Postgres when the delivery is sent. */
 export interface AlertMessageInput {
@@ -18,6 +18,8 @@ export interface AlertMessageInput {
   /** The current step; null once the dossier has ended. */
   step: { name: string; unitCode: string | null; unitName: string | null } | null;
   recipientName: string | null;
+  /** A directive comment's text and its author (the alert's instant is the comment's). */
+  comment?: { text: string; authorName: string | null } | null;
 }
 
 /** dd/MM/yyyy HH:mm in Asia/Ho_Chi_Minh (+07:00), the way Vietnamese documents write an instant. */
@@ -39,6 +41,8 @@ function situation(m: AlertMessageInput): string {
       return 'quá hạn kéo dài – báo cáo Ban chỉ đạo';
     case 'feedback_overdue':
       return 'có phản ánh, kiến nghị quá hạn xử lý';
+    case 'directive_comment':
+      return 'có ý kiến chỉ đạo';
   }
 }
 
@@ -54,6 +58,8 @@ function request(kind: AlertKind): string {
       return 'Hồ sơ vẫn quá hạn sau thời gian cho phép; thông báo này gửi Ban chỉ đạo để theo dõi, đôn đốc.';
     case 'feedback_overdue':
       return 'Đề nghị khẩn trương xử lý phản ánh, kiến nghị.';
+    case 'directive_comment':
+      return 'Đề nghị nghiên cứu, thực hiện ý kiến chỉ đạo.';
   }
 }
 
@@ -61,7 +67,12 @@ export const DELIVERY_MESSAGES = {
   subject: (m: AlertMessageInput) => `[Cảnh báo] Hồ sơ ${m.dossierCode} ${situation(m)}`,
 
   body(m: AlertMessageInput): string {
-    const deadlineLabel = m.kind === 'stalled' ? 'Hạn của bước' : 'Hạn giải quyết';
+    const deadlineLabel =
+      m.kind === 'stalled'
+        ? 'Hạn của bước'
+        : m.kind === 'directive_comment'
+          ? 'Thời điểm cho ý kiến'
+          : 'Hạn giải quyết';
     const procedure = m.procedureName ? `${m.procedureName} (mã ${m.procedureCode})` : `mã ${m.procedureCode}`;
     const step = m.step
       ? `${m.step.name}${m.step.unitName ? ` – ${m.step.unitName}${m.step.unitCode ? ` (${m.step.unitCode})` : ''}` : ''}`
@@ -74,6 +85,12 @@ export const DELIVERY_MESSAGES = {
       `- Mã hồ sơ: ${m.dossierCode}`,
       `- Thủ tục: ${procedure}`,
       `- ${deadlineLabel}: ${formatVnInstant(m.deadlineAt)} (giờ Việt Nam, GMT+07:00)`,
+      ...(m.comment
+        ? [
+            `- Ý kiến chỉ đạo: “${m.comment.text}”`,
+            ...(m.comment.authorName ? [`- Người cho ý kiến: ${m.comment.authorName}`] : []),
+          ]
+        : []),
       `- Bước hiện tại: ${step}`,
       `- Đơn vị phụ trách: ${m.unit.name} (${m.unit.code})`,
       ...(m.statusLabel ? [`- Trạng thái: ${m.statusLabel}`] : []),

@@ -30,6 +30,10 @@ export interface AlertContext {
   step_name: string | null;
   step_unit_code: string | null;
   step_unit_name: string | null;
+  /** directive_comment: the comment's text and author (the comment event at the alert's instant). */
+  comment_text: string | null;
+  comment_author: string | null;
+  comment_author_id: string | null;
 }
 
 export interface WebhookTarget {
@@ -68,13 +72,20 @@ export class DeliveryRepository {
               d.status, au.code AS unit_code, au.name AS unit_name, a.recipient_user_id, r.full_name AS recipient_name,
               a.deadline_at, a.created_at,
               d.state->'steps'->((d.state->>'currentStep')::int)->>'name' AS step_name,
-              su.code AS step_unit_code, su.name AS step_unit_name
+              su.code AS step_unit_code, su.name AS step_unit_name,
+              c.text AS comment_text, c.author AS comment_author, c.author_id AS comment_author_id
        FROM alerts a
        JOIN dossiers d ON d.id = a.dossier_id
        JOIN units au ON au.id = a.unit_id
        LEFT JOIN procedure_versions pv ON pv.procedure_id = d.procedure_id AND pv.version = d.procedure_version
        LEFT JOIN units su ON su.id = d.current_step_unit_id
        LEFT JOIN users r ON r.id = a.recipient_user_id
+       LEFT JOIN LATERAL (
+         SELECT e.payload ->> 'text' AS text, cu.full_name AS author, e.actor_user_id AS author_id
+         FROM dossier_events e LEFT JOIN users cu ON cu.id = e.actor_user_id
+         WHERE e.dossier_id = a.dossier_id AND e.action = 'comment' AND e.at = a.created_at
+         ORDER BY e.seq DESC LIMIT 1
+       ) c ON a.kind = 'directive_comment'
        WHERE a.id = $1`,
       [alertId],
     );

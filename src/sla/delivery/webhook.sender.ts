@@ -14,6 +14,8 @@ export interface WebhookPayload {
   recipientUserId: string | null;
   deadlineAt: string;
   createdAt: string;
+  /** directive_comment: the comment and who wrote it. */
+  comment?: { text: string; authorUserId: string | null };
 }
 
 /** `sha256=<hex HMAC-SHA256 of the exact body bytes with the webhook's secret>`. */

@@ -7,6 +7,6 @@ export const WEBHOOK_MESSAGES = {
   kindsEmpty: 'Phải chọn ít nhất một loại cảnh báo.',
   kindsUnique: 'Mỗi loại cảnh báo chỉ được chọn một lần.',
   kindsAllowed:
-    'Loại cảnh báo chỉ gồm: due_soon (sắp đến hạn), overdue (quá hạn), stalled (chậm ở bước), escalated (quá hạn kéo dài).',
+    'Loại cảnh báo chỉ gồm: due_soon (sắp đến hạn), overdue (quá hạn), stalled (chậm ở bước), escalated (quá hạn kéo dài), supplement_expired (hết hạn bổ sung), directive_comment (ý kiến chỉ đạo).',
   status: 'Trạng thái gửi chỉ gồm: pending (đang chờ gửi), sent (đã gửi), failed (gửi thất bại).',
 } as const;

@@ -15,7 +15,7 @@ import { SCAN_KINDS } from 'src/sla/sla-scan.repository';
 import { WEBHOOK_MESSAGES as M } from 'src/sla/webhooks/webhooks.messages';
 
 /** The alert kinds a webhook can subscribe to. */
-export const WEBHOOK_KINDS = SCAN_KINDS;
+export const WEBHOOK_KINDS = [...SCAN_KINDS, 'directive_comment'] as const;
 export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'] as const;
 
 export class CreateWebhookDto {
