@@ -18,6 +18,7 @@ import { CitizenMessages1765700000000 } from './1765700000000-citizen-messages';
 import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transparency-closed-periods';
 import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 import { Exchange1765600000000 } from './1765600000000-exchange';
+import { PartitionedLedgers1766300000000 } from './1766300000000-partitioned-ledgers';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   CitizenMessages1765700000000,
   TransparencyClosedPeriods1765800000000,
   CounterSearch1765900000000,
+  PartitionedLedgers1766300000000,
 ];
