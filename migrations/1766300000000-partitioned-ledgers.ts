@@ -43,8 +43,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * original definitions are kept in partitioned_tables.restore for the down migration.
  *
  * partition_create_month(month) creates one month of every registered table in one transaction
- * (moving that month's rows out of the DEFAULT partitions first), partition_retention(cutoff)
- * drops old partitions by each table's policy; the worker calls both (src/database/partitions.*).
+ * (moving that month's rows out of the DEFAULT partitions first), partition_retention(cutoff,
+ * drained_before) drops old partitions by each table's policy; the worker calls both (src/database/partitions.*).
  */
 
 interface TableSpec {
@@ -349,7 +349,7 @@ export class PartitionedLedgers1766300000000 implements MigrationInterface {
       q,
       `SELECT table_name, key_column, restore FROM partitioned_tables ORDER BY position DESC`,
     );
-    await q.query(`DROP FUNCTION partition_retention(timestamptz)`);
+    await q.query(`DROP FUNCTION partition_retention(timestamptz, timestamptz)`);
     await q.query(`DROP FUNCTION partition_create_month(timestamptz)`);
     // Foreign keys between the partitioned tables go first.
     const names = rows.map((r) => r.table_name);
@@ -409,10 +409,11 @@ function nextMonth(m: string): string {
  *   DEFAULT partition; then the rows leave the DEFAULT partitions (children first, user triggers of
  *   the DEFAULT partition off meanwhile: dossier_events refuses deletes), then the partitions are
  *   attached (parents first: foreign keys are checked against them). Returns the tables done.
- * - partition_retention(cutoff): drops the partitions whose whole month is before `cutoff`:
- *   'ledger' tables (alert_deliveries, then alerts) unless a row is still live (an open alert, a
- *   pending delivery) or still referenced; 'drained' tables (report_deltas) once empty; 'never'
- *   tables (dossier_events) never. Rows of such months in a DEFAULT partition are deleted likewise.
+ * - partition_retention(cutoff, drained_before): drops the partitions whose whole month is before
+ *   `cutoff` of 'ledger' tables (alert_deliveries, then alerts) unless a row is still live (an open
+ *   alert, a pending delivery) or still referenced, and those before `drained_before` of 'drained'
+ *   tables (report_deltas) once empty; 'never' tables (dossier_events) never. A null cutoff skips
+ *   its tables. Ledger rows of such months in a DEFAULT partition are deleted likewise.
  *   Returns one row per partition dropped or kept, with the reason.
  */
 async function partitionFunctions(q: QueryRunner): Promise<void> {
@@ -467,16 +468,19 @@ async function partitionFunctions(q: QueryRunner): Promise<void> {
     END $$`);
 
   await q.query(`
-    CREATE FUNCTION partition_retention(p_cutoff timestamptz)
+    CREATE FUNCTION partition_retention(p_cutoff timestamptz, p_drained_before timestamptz)
     RETURNS TABLE (partition_name text, action text, reason text) LANGUAGE plpgsql AS $$
     DECLARE
       r record;
       p record;
+      cut timestamptz;
       m_to timestamptz;
       live boolean;
       n bigint;
     BEGIN
       FOR r IN SELECT * FROM partitioned_tables WHERE retention <> 'never' ORDER BY position DESC LOOP
+        cut := CASE WHEN r.retention = 'drained' THEN p_drained_before ELSE p_cutoff END;
+        CONTINUE WHEN cut IS NULL;
         FOR p IN
           SELECT c.relname::text AS name, to_date(substring(c.relname from '_p(\\d{4}_\\d{2})$'), 'YYYY_MM') AS m
           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -485,7 +489,7 @@ async function partitionFunctions(q: QueryRunner): Promise<void> {
         LOOP
           -- The end of the partition's local month.
           m_to := (p.m + interval '1 month') AT TIME ZONE 'Asia/Ho_Chi_Minh';
-          CONTINUE WHEN m_to > p_cutoff;
+          CONTINUE WHEN m_to > cut;
           IF r.retention = 'drained' THEN
             EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', p.name) INTO live;
           ELSIF r.live_rows IS NOT NULL THEN

@@ -34,12 +34,18 @@ export class PartitionsRepository {
     });
   }
 
-  /** Drops the ledgers' partitions whose whole month is before `cutoff` (see partition_retention()). */
-  async applyRetention(cutoff: Date, lockTimeoutMs = 5000): Promise<RetentionOutcome[]> {
+  /**
+   * Drops the ledgers' partitions whose whole month is before `cutoff` (null: none), and the emptied
+   * months of report_deltas before `drainedBefore` (see partition_retention()).
+   */
+  async applyRetention(cutoff: Date | null, drainedBefore: Date, lockTimeoutMs = 5000): Promise<RetentionOutcome[]> {
     return this.dataSource.transaction(async (m) => {
       await m.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
       const rows: { partition_name: string; action: RetentionOutcome['action']; reason: string | null }[] =
-        await m.query(`SELECT partition_name, action, reason FROM partition_retention($1)`, [cutoff]);
+        await m.query(`SELECT partition_name, action, reason FROM partition_retention($1, $2)`, [
+          cutoff,
+          drainedBefore,
+        ]);
       return rows.map((r) => ({ partition: r.partition_name, action: r.action, reason: r.reason }));
     });
   }
