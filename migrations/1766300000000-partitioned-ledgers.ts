@@ -432,6 +432,8 @@ async function partitionFunctions(q: QueryRunner): Promise<void> {
       moved text[] := '{}';
       n bigint;
     BEGIN
+      -- One maintenance at a time (two workers, or a person running it by hand).
+      PERFORM pg_advisory_xact_lock(hashtext('partition_maintenance'));
       FOR r IN SELECT * FROM partitioned_tables ORDER BY position LOOP
         part := r.table_name || suffix;
         CONTINUE WHEN to_regclass(quote_ident(part)) IS NOT NULL;
@@ -478,6 +480,7 @@ async function partitionFunctions(q: QueryRunner): Promise<void> {
       live boolean;
       n bigint;
     BEGIN
+      PERFORM pg_advisory_xact_lock(hashtext('partition_maintenance'));
       FOR r IN SELECT * FROM partitioned_tables WHERE retention <> 'never' ORDER BY position DESC LOOP
         cut := CASE WHEN r.retention = 'drained' THEN p_drained_before ELSE p_cutoff END;
         CONTINUE WHEN cut IS NULL;

@@ -261,21 +261,6 @@ describe('monthly partitions of the append-only tables', () => {
   });
 
   it('creates the current month and three ahead, once, and the worker does it on its tick', async () => {
-    const now = new Date('2031-05-10T03:00:00Z');
-    const first = await maintain(now);
-    expect(first.created.sort()).toEqual(
-      TABLES.flatMap((t) => ['2031_05', '2031_06', '2031_07', '2031_08'].map((m) => `${t}_p${m}`)).sort(),
-    );
-    expect((await maintain(now)).created).toEqual([]);
-    // A month ahead is a real partition: its rows go there, not to the DEFAULT partition.
-    const [{ id }] = await ds.query(`SELECT id FROM dossiers LIMIT 1`);
-    await ds.query(
-      `INSERT INTO alerts (kind, dossier_id, unit_id, deadline_at) SELECT 'overdue', id, handling_unit_id, '2031-08-31T16:59:59Z'
-       FROM dossiers WHERE id = $1`,
-      [id],
-    );
-    expect(await whereIs('alerts', `deadline_at = '2031-08-31T16:59:59Z'`, [])).toEqual(['alerts_p2031_08']);
-
     // The worker process, on its own tick and clock, re-creates a month ahead that is missing.
     const ahead = suffix(localMonthStart(new Date(), 3));
     for (const t of [...TABLES].reverse()) {
@@ -296,6 +281,21 @@ describe('monthly partitions of the append-only tables', () => {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
+
+    const now = new Date('2031-05-10T03:00:00Z');
+    const first = await maintain(now);
+    expect(first.created.sort()).toEqual(
+      TABLES.flatMap((t) => ['2031_05', '2031_06', '2031_07', '2031_08'].map((m) => `${t}_p${m}`)).sort(),
+    );
+    expect((await maintain(now)).created).toEqual([]);
+    // A month ahead is a real partition: its rows go there, not to the DEFAULT partition.
+    const [{ id }] = await ds.query(`SELECT id FROM dossiers LIMIT 1`);
+    await ds.query(
+      `INSERT INTO alerts (kind, dossier_id, unit_id, deadline_at) SELECT 'overdue', id, handling_unit_id, '2031-08-31T16:59:59Z'
+       FROM dossiers WHERE id = $1`,
+      [id],
+    );
+    expect(await whereIs('alerts', `deadline_at = '2031-08-31T16:59:59Z'`, [])).toEqual(['alerts_p2031_08']);
   });
 
   it('accepts late rows: an imported history of last year, and its overdue alerts, with no month left behind', async () => {

@@ -124,10 +124,10 @@ describe('webhook subscriptions (admin)', () => {
     const dossier = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
     const db = api.app.get(DataSource);
     // Alerts and their outbox rows as the scan and the worker leave them.
-    const alerts: { id: string; deadline_at: Date }[] = await db.query(
+    const alerts: { id: string }[] = await db.query(
       `INSERT INTO alerts (kind, dossier_id, unit_id, deadline_at)
        SELECT 'overdue', d.id, d.handling_unit_id, now() + make_interval(mins => g) FROM dossiers d, generate_series(1, 5) g
-       WHERE d.id = $1 RETURNING id, deadline_at`,
+       WHERE d.id = $1 RETURNING id`,
       [dossier.id],
     );
     const rows: [string, string, number, string | null, string][] = [
@@ -141,8 +141,9 @@ describe('webhook subscriptions (admin)', () => {
     for (const [i, [status, target, attempts, error, ago]] of rows.entries()) {
       const [r] = await db.query(
         `INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target, status, attempts, last_error, last_attempt_at)
-         VALUES ($1, $7, 'webhook', $2, $3, $4, $5, now() - $6::interval) RETURNING id::text AS id`,
-        [alerts[i].id, target, status, attempts, error, ago, alerts[i].deadline_at],
+         SELECT $1, a.deadline_at, 'webhook', $2, $3, $4, $5, now() - $6::interval FROM alerts a WHERE a.id = $1
+         RETURNING id::text AS id`,
+        [alerts[i].id, target, status, attempts, error, ago],
       );
       ids.push(r.id);
     }
