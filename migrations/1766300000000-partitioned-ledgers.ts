@@ -281,14 +281,16 @@ export class PartitionedLedgers1766300000000 implements MigrationInterface {
           spec.carries ? `, ${ident(spec.carries.column)} timestamptz NOT NULL` : ''
         }) PARTITION BY RANGE (${ident(spec.key)})`,
       );
-      // The months that have rows (of the carried key, through the referenced table), the current one and 3 ahead.
-      const keyExpr = spec.carries
-        ? `(SELECT r.${ident(spec.carries.refColumn)} FROM ${ident(spec.carries.table)} r WHERE r.id = o.${ident(spec.carries.via)})`
-        : `o.${ident(spec.key)}`;
+      // The months that have rows (of the carried key, through the referenced table: a join, the
+      // referenced table has no index yet), the current one and 3 ahead.
+      const source = spec.carries
+        ? `${ident(t)} o JOIN ${ident(spec.carries.table)} r ON r.id = o.${ident(spec.carries.via)}`
+        : `${ident(t)} o`;
+      const keyExpr = spec.carries ? `r.${ident(spec.carries.refColumn)}` : `o.${ident(spec.key)}`;
       const months = await q1<{ m: string }>(
         q,
         `SELECT DISTINCT to_char(m, 'YYYY-MM-DD') AS m FROM (
-           SELECT date_trunc('month', ${keyExpr} AT TIME ZONE 'Asia/Ho_Chi_Minh') AS m FROM ${ident(t)} o
+           SELECT date_trunc('month', ${keyExpr} AT TIME ZONE 'Asia/Ho_Chi_Minh') AS m FROM ${source}
            UNION SELECT date_trunc('month', now() AT TIME ZONE 'Asia/Ho_Chi_Minh') + make_interval(months => k)
            FROM generate_series(0, $1::int) k
          ) x ORDER BY 1`,
