@@ -12,7 +12,7 @@ export class PortalSyncAlert1766400000001 implements MigrationInterface {
 
   private async kinds(q: QueryRunner): Promise<Set<string>> {
     const [{ def }]: { def: string }[] = await q.query(
-      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'alerts_kind_check'`,
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'alerts_kind_check' AND conrelid = 'alerts'::regclass`,
     );
     return new Set([...def.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]));
   }

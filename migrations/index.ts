@@ -19,6 +19,7 @@ import { TransparencyClosedPeriods1765800000000 } from './1765800000000-transpar
 import { CounterSearch1765900000000 } from './1765900000000-counter-search';
 import { Exchange1765600000000 } from './1765600000000-exchange';
 import { WritePath1766200000000 } from './1766200000000-write-path';
+import { PartitionedLedgers1766300000000 } from './1766300000000-partitioned-ledgers';
 import { BookImports1766400000000 } from './1766400000000-book-imports';
 import { PortalSyncAlert1766400000001 } from './1766400000001-portal-sync-alert';
 import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-closed-period-index-adjustments';
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   TransparencyClosedPeriods1765800000000,
   CounterSearch1765900000000,
   WritePath1766200000000,
+  PartitionedLedgers1766300000000,
   BookImports1766400000000,
   PortalSyncAlert1766400000001,
   ClosedPeriodIndexAdjustments1766500000000,

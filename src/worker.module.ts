@@ -14,6 +14,8 @@ import { DeliveryModule } from 'src/sla/delivery/delivery.module';
 import { CommonModule } from 'src/common/common.module';
 import { ConfigModule } from 'src/config/config.module';
 import { DatabaseModule } from 'src/database/database.module';
+import { PartitionsMaintainHandler } from 'src/database/partitions-maintain.handler';
+import { PartitionsRepository } from 'src/database/partitions.repository';
 import { JOB_HANDLERS, JobHandler } from 'src/jobs/job-handler';
 import { JobMetrics } from 'src/jobs/job-metrics';
 import { JobsModule } from 'src/jobs/jobs.module';
@@ -41,6 +43,7 @@ const HANDLERS = [
   MessagesSweepHandler,
   PortalSyncHandler,
   PortalSyncSweepHandler,
+  PartitionsMaintainHandler,
 ];
 
 /** The worker process: BullMQ processors and the periodic triggers that enqueue their jobs. */
@@ -63,6 +66,8 @@ const HANDLERS = [
   ],
   providers: [
     ProbeHandler,
+    PartitionsRepository,
+    PartitionsMaintainHandler,
     { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...h: JobHandler[]) => h },
     JobMetrics,
     WorkerService,

@@ -64,4 +64,12 @@ describe('configuration', () => {
   it('refuses a cron expression that is not one', () => {
     expect(() => loadConfig({ ...valid, SLA_SCAN_CRON: 'often' })).toThrow(/SLA_SCAN_CRON/);
   });
+
+  it('keeps the ledgers for ever unless LEDGER_RETENTION_MONTHS says otherwise, and refuses a bad one', () => {
+    expect(loadConfig(valid).LEDGER_RETENTION_MONTHS).toBe(0);
+    expect(loadConfig({ ...valid, LEDGER_RETENTION_MONTHS: '24' }).LEDGER_RETENTION_MONTHS).toBe(24);
+    for (const bad of ['-1', '1.5', 'two years', '1201']) {
+      expect(() => loadConfig({ ...valid, LEDGER_RETENTION_MONTHS: bad })).toThrow(/LEDGER_RETENTION_MONTHS/);
+    }
+  });
 });

@@ -313,6 +313,18 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   MESSAGES_PROVIDER_CONCURRENCY = 64;
+
+  /**
+   * Months of the alert and delivery ledgers kept: the worker drops their monthly partitions once the
+   * whole month is older than this (open alerts and pending deliveries are kept); 0 keeps everything.
+   * Dossier events are the record and are never dropped.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'LEDGER_RETENTION_MONTHS must be a whole number of months (0 = keep the ledgers for ever)' })
+  @Min(0)
+  @Max(1200)
+  LEDGER_RETENTION_MONTHS = 0;
+
   /** A fed dossier whose sender's NgayHenTra differs from our due instant by more than this is listed (minutes). */
   @Transform(toInt)
   @IsInt()

@@ -506,17 +506,17 @@ export class DossiersRepository {
          SELECT 'directive_comment', $1, u.unit_id, r.user_id, $5, $5
          FROM u CROSS JOIN r WHERE r.user_id <> $4::uuid
          ON CONFLICT DO NOTHING
-         RETURNING id, kind, recipient_user_id
+         RETURNING id, kind, recipient_user_id, deadline_at
        ),
        em AS (
-         INSERT INTO alert_deliveries (alert_id, channel, target)
-         SELECT ins.id, 'email', us.email FROM ins JOIN users us ON us.id = ins.recipient_user_id
+         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+         SELECT ins.id, ins.deadline_at, 'email', us.email FROM ins JOIN users us ON us.id = ins.recipient_user_id
          WHERE $6::boolean AND us.email IS NOT NULL
          ON CONFLICT DO NOTHING RETURNING id
        ),
        wh AS (
-         INSERT INTO alert_deliveries (alert_id, channel, target)
-         SELECT ins.id, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
+         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+         SELECT ins.id, ins.deadline_at, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
          ON CONFLICT DO NOTHING RETURNING id
        )
        SELECT id::text AS id FROM em UNION ALL SELECT id::text FROM wh`,

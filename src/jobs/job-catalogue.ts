@@ -47,6 +47,8 @@ export interface JobPayloads {
   'portal.sync': { dossierId: string };
   /** Enqueues a portal.sync for every dossier waiting in portal_sync (a tick of PORTAL_SYNC_CRON). */
   'portal.sweep': { tickId?: string };
+  /** Creates the monthly partitions ahead and drops the ledgers' partitions past LEDGER_RETENTION_MONTHS. */
+  'partitions.maintain': { tickId?: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -106,6 +108,10 @@ export const JOBS: { [K in JobName]: JobDefinition } = {
     queue: 'portal',
     options: { attempts: 1, ...KEEP },
   },
+  'partitions.maintain': {
+    queue: 'system',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP },
+  },
 };
 
 /** Periodic triggers: each tick enqueues one job whose id is derived from the tick instant. */
@@ -128,4 +134,6 @@ export const TICKS: TickDefinition[] = [
   // Every minute by default: the "three working hours before the appointment" notice is on time.
   { name: 'messages-sweep', cron: 'SLA_SCAN_CRON', job: 'messages.sweep', payload: (tickId) => ({ tickId }) },
   { name: 'portal-sync-sweep', cron: 'PORTAL_SYNC_CRON', job: 'portal.sweep', payload: (tickId) => ({ tickId }) },
+  // Cheap when there is nothing to do (a catalog look-up); DDL only at a month's turn.
+  { name: 'partitions-maintain', cron: 'SWEEP_CRON', job: 'partitions.maintain', payload: (tickId) => ({ tickId }) },
 ];

@@ -139,17 +139,17 @@ export class SlaScanRepository {
         FROM cand d ${r.recipients}
         WHERE d.ended_at IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
         ON CONFLICT DO NOTHING
-        RETURNING id, kind, recipient_user_id
+        RETURNING id, kind, recipient_user_id, deadline_at
       ),
       em AS (
-        INSERT INTO alert_deliveries (alert_id, channel, target)
-        SELECT ins.id, 'email', u.email FROM ins JOIN users u ON u.id = ins.recipient_user_id
+        INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+        SELECT ins.id, ins.deadline_at, 'email', u.email FROM ins JOIN users u ON u.id = ins.recipient_user_id
         WHERE $4::boolean AND u.email IS NOT NULL
         ON CONFLICT DO NOTHING RETURNING id
       ),
       wh AS (
-        INSERT INTO alert_deliveries (alert_id, channel, target)
-        SELECT ins.id, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
+        INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+        SELECT ins.id, ins.deadline_at, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
         ON CONFLICT DO NOTHING RETURNING id
       )
       SELECT (SELECT count(*)::int FROM ins) AS created,
@@ -178,16 +178,16 @@ export class SlaScanRepository {
   async deliveriesFor(alertIds: string[], emailEnabled: boolean): Promise<string[]> {
     if (alertIds.length === 0) return [];
     const rows: { id: string }[] = await this.dataSource.query(
-      `WITH a AS (SELECT id, kind, recipient_user_id FROM alerts WHERE id = ANY($1::uuid[])),
+      `WITH a AS (SELECT id, kind, recipient_user_id, deadline_at FROM alerts WHERE id = ANY($1::uuid[])),
        em AS (
-         INSERT INTO alert_deliveries (alert_id, channel, target)
-         SELECT a.id, 'email', u.email FROM a JOIN users u ON u.id = a.recipient_user_id
+         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+         SELECT a.id, a.deadline_at, 'email', u.email FROM a JOIN users u ON u.id = a.recipient_user_id
          WHERE $2::boolean AND u.email IS NOT NULL
          ON CONFLICT DO NOTHING RETURNING id
        ),
        wh AS (
-         INSERT INTO alert_deliveries (alert_id, channel, target)
-         SELECT a.id, 'webhook', w.id::text FROM a JOIN webhooks w ON w.active AND a.kind = ANY(w.kinds)
+         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+         SELECT a.id, a.deadline_at, 'webhook', w.id::text FROM a JOIN webhooks w ON w.active AND a.kind = ANY(w.kinds)
          ON CONFLICT DO NOTHING RETURNING id
        )
        SELECT id::text FROM em UNION ALL SELECT id::text FROM wh`,

@@ -145,8 +145,8 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     const ids: string[] = [];
     for (const t of targets) {
       const [row] = await db.query(
-        `INSERT INTO alert_deliveries (alert_id, channel, target) VALUES ($1, $2, $3) RETURNING id::text AS id`,
-        [alert.id, t.channel, t.target],
+        `INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target) VALUES ($1, $4, $2, $3) RETURNING id::text AS id`,
+        [alert.id, t.channel, t.target, deadline],
       );
       ids.push(row.id);
     }
@@ -423,8 +423,9 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
     // Two statements: two created_at values, 60 rows each (ids crossing 99 -> 100 and beyond).
     const insert = () =>
       db.query(
-        `INSERT INTO alert_deliveries (alert_id, channel, target)
-         SELECT $1, 'webhook', 'keyset-' || g || '-' || clock_timestamp() FROM generate_series(1, 60) g RETURNING id::text AS id`,
+        `INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
+         SELECT $1, a.deadline_at, 'webhook', 'keyset-' || g || '-' || clock_timestamp()
+         FROM generate_series(1, 60) g, alerts a WHERE a.id = $1 RETURNING id::text AS id`,
         [alertId],
       ) as Promise<{ id: string }[]>;
     const ids = [...(await insert()), ...(await insert())].map((r) => r.id);

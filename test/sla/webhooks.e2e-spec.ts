@@ -140,8 +140,9 @@ describe('webhook subscriptions (admin)', () => {
     const ids: string[] = [];
     for (const [i, [status, target, attempts, error, ago]] of rows.entries()) {
       const [r] = await db.query(
-        `INSERT INTO alert_deliveries (alert_id, channel, target, status, attempts, last_error, last_attempt_at)
-         VALUES ($1, 'webhook', $2, $3, $4, $5, now() - $6::interval) RETURNING id::text AS id`,
+        `INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target, status, attempts, last_error, last_attempt_at)
+         SELECT $1, a.deadline_at, 'webhook', $2, $3, $4, $5, now() - $6::interval FROM alerts a WHERE a.id = $1
+         RETURNING id::text AS id`,
         [alerts[i].id, target, status, attempts, error, ago],
       );
       ids.push(r.id);
