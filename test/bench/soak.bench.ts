@@ -22,6 +22,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +46,7 @@ import {
   sortedNumbers,
 } from './support/bench-kit';
 import { cpuWindow, describeCpu, postmasterPid } from './support/cpu';
-import { longestBusyStretches, PgActivitySampler } from './support/stalls';
+import { longestBusyStretches, PgActivitySampler, profileTotals } from './support/stalls';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60);
@@ -281,6 +282,8 @@ interface Sample {
   p99: number;
   errors: number;
   apiRssMb: number;
+  /** The least of the API's resident memory read during the sample (every LAG_EVERY_MS): its floor between collections. */
+  apiRssFloorMb: number;
   apiHeapMb: number;
   workerRssMb: number;
   late: number;
@@ -302,7 +305,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     HOST: '127.0.0.1',
     WORKER_METRICS_PORT: String(metricsPort),
   };
-  const profDir = CPU_PROF ? fs.mkdtempSync(path.join(env.workDir, 'api-prof-')) : null;
+  // Outside the run's temp dir (removed at the end), so the profile can be opened afterwards.
+  const profDir = CPU_PROF ? fs.mkdtempSync(path.join(os.tmpdir(), 'soak-api-prof-')) : null;
   const api = startNode('src/main.js', processEnv, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   const worker = startNode('src/worker.js', processEnv);
   const sql = new Client({ connectionString: db.url });
@@ -383,11 +387,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     // each read): the largest per sample, and the timeline to set against the slow seconds.
     const lagTimeline: { at: number; maxMs: number }[] = [];
     let windowLagMax = 0;
+    let windowRssFloor = Infinity;
     const readLag = async () => {
       const text = await client
         .request('GET', '/metrics')
         .then((r) => String(r.body))
         .catch(() => '');
+      windowRssFloor = Math.min(windowRssFloor, rssBytes(api.child.pid!));
       const ms = gauge(text, 'nodejs_eventloop_lag_max_seconds') * 1000;
       if (Number.isFinite(ms)) {
         lagTimeline.push({ at: performance.now() - began, maxMs: ms });
@@ -415,6 +421,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         p99: round(percentile(lat, 99), 2),
         errors: t.errorCount - windowErrors,
         apiRssMb: round(rssBytes(api.child.pid!) / 2 ** 20, 1),
+        apiRssFloorMb: round(windowRssFloor / 2 ** 20, 1),
         apiHeapMb: round(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
         workerRssMb: round(rssBytes(worker.child.pid!) / 2 ** 20, 1),
         late: windowLate,
@@ -422,11 +429,12 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         loopLagMaxMs: round(windowLagMax, 1),
       };
       windowLagMax = 0;
+      windowRssFloor = Infinity;
       gcBefore = total(metrics, 'nodejs_gc_duration_seconds_sum');
       samples.push(s);
       console.log(
         `  ${s.minute.toFixed(2).padStart(6)} min: ${fmt(s.opsPerSec, 1)} ops/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ` +
-          `errors ${s.errors}  API RSS ${s.apiRssMb} MB, heap ${s.apiHeapMb} MB, GC ${s.gcSeconds} s, loop delay max ${s.loopLagMaxMs} ms; worker RSS ${s.workerRssMb} MB`,
+          `errors ${s.errors}  API RSS ${s.apiRssMb} MB (floor ${s.apiRssFloorMb}), heap ${s.apiHeapMb} MB, GC ${s.gcSeconds} s, loop delay max ${s.loopLagMaxMs} ms; worker RSS ${s.workerRssMb} MB`,
       );
       window = [];
       windowLate = 0;
@@ -478,7 +486,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     // --- Report: the second sample against the last (the first includes warm-up).
     const second = samples[Math.min(1, samples.length - 1)];
     const last = samples[samples.length - 1];
-    const rssRatio = last.apiRssMb / second.apiRssMb;
+    // Resident memory moves with garbage collection (a collection can return 100 MB): compare the
+    // floors of the samples (the least read in each), which a leak raises and collection does not.
+    const rssRatio = last.apiRssFloorMb / second.apiRssFloorMb;
     const p99Ratio = last.p99 / second.p99;
     const soakOps = completed;
     const soakErrors = traffic.errorCount - errorsBeforeSoak;
@@ -495,7 +505,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const maxLag = Math.max(...samples.map((x) => x.loopLagMaxMs));
     const checks = [
       check(
-        `API resident memory, last sample vs second (${second.apiRssMb} -> ${last.apiRssMb} MB)`,
+        `API resident memory floor, last sample vs second (${second.apiRssFloorMb} -> ${last.apiRssFloorMb} MB)`,
         `${rssRatio.toFixed(2)}x`,
         `<= ${TARGET_RSS_RATIO}x`,
         rssRatio <= TARGET_RSS_RATIO,
@@ -581,6 +591,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       figures[`s${i + 1}P50Ms`] = s.p50;
       figures[`s${i + 1}P99Ms`] = s.p99;
       figures[`s${i + 1}ApiRssMb`] = s.apiRssMb;
+      figures[`s${i + 1}ApiRssFloorMb`] = s.apiRssFloorMb;
       figures[`s${i + 1}ApiHeapMb`] = s.apiHeapMb;
       figures[`s${i + 1}WorkerRssMb`] = s.workerRssMb;
       figures[`s${i + 1}ApiGcSeconds`] = s.gcSeconds;
@@ -592,7 +603,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       `API (dist/src/main.js, pool ${POOL_SIZE}) and worker (dist/src/worker.js, default ticks: SLA scan and report compaction every minute) as child processes; the load generator is this process (keep-alive node:http, up to ${MAX_INFLIGHT} requests in flight).`,
       `Mix by weight: ${OPS.map((o) => `${o} ${WEIGHTS[o]}`).join(', ')}; an action takes the next dossier waiting for it (an intake when none waits). Public lookups come from rotating loopback addresses (the public rate limit is per address).`,
       `Peak: closed loop, ${ramp.map((r) => `${r.clients} clients ${fmt(r.opsPerSec, 1)}/s`).join(', ')} (${RAMP_S} s each). Soak: open loop at ${fmt(rate, 1)}/s; latency = client-side time of each operation.`,
-      `Memory: VmRSS of the API process; heap = nodejs_heap_size_used_bytes from its /metrics (moves with garbage collection). The first sample includes warm-up (JIT, caches, pools), so the drift compares the last sample with the second; with BENCH_SOAK_MINUTES=2 and 60 s samples these are the same minute (ratio 1): use the default 10 minutes, or shorter samples (BENCH_SOAK_SAMPLE_S).`,
+      `Memory: VmRSS of the API process (at the sample, and its floor: the least of the reads every ${LAG_EVERY_MS / 1000} s in the sample, which the drift compares); heap = nodejs_heap_size_used_bytes from its /metrics (moves with garbage collection). The first sample includes warm-up (JIT, caches, pools), so the drift compares the last sample with the second; with BENCH_SOAK_MINUTES=2 and 60 s samples these are the same minute (ratio 1): use the default 10 minutes, or shorter samples (BENCH_SOAK_SAMPLE_S).`,
       `The database grows by the intakes during the soak (${fmt(dossiers)} dossiers at the end, ${fmt(SEED)} seeded).`,
     ];
     return { name: 'soak', figures, checks, pass: checks.every((c) => c.ok), notes };

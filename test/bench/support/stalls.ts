@@ -189,3 +189,37 @@ export function longestBusyStretches(file: string, n = 5, gapMs = 2): BusyStretc
       };
     });
 }
+
+/** Where the API's main thread spent the whole profile: idle, garbage collection, and by package or app folder. */
+export function profileTotals(file: string, top = 10): { seconds: number; idle: number; gc: number; areas: string[] } {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  let total = 0;
+  let idle = 0;
+  let gc = 0;
+  const areas = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    const f = byId.get(p.samples[i])!.callFrame;
+    if (f.functionName === '(idle)') idle += dt;
+    else if (f.functionName === '(garbage collector)') gc += dt;
+    else {
+      const url = f.url.replace(/^file:\/\//, '');
+      const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+      const app = /\/dist\/(src\/[^/]+)/.exec(url);
+      const a = nm ? nm[1] : app ? app[1] : url.startsWith('node:') ? 'node core' : url ? 'other' : f.functionName;
+      areas.set(a, (areas.get(a) ?? 0) + dt);
+    }
+  }
+  const busy = Math.max(1, total - idle);
+  return {
+    seconds: total / 1000,
+    idle: idle / Math.max(1, total),
+    gc: gc / busy,
+    areas: [...areas.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([a, ms]) => `${a} ${((100 * ms) / busy).toFixed(0)}%`),
+  };
+}
