@@ -351,6 +351,11 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       ),
     );
     const postmaster = await postmasterPid((q) => sql.query(q));
+    // Experiments: SQL run on the soak's database before the soak (e.g. index storage settings).
+    if (process.env.BENCH_SOAK_SQL) {
+      console.log(`  before the soak: ${process.env.BENCH_SOAK_SQL}`);
+      await sql.query(process.env.BENCH_SOAK_SQL);
+    }
 
     // --- 1. The peak: closed-loop ramp.
     const ramp: { clients: number; opsPerSec: number }[] = [];
@@ -383,6 +388,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     // A scrape now: GC time and the loop-delay histogram count from the start of the soak.
     let gcBefore = total(String((await client.request('GET', '/metrics')).body), 'nodejs_gc_duration_seconds_sum');
     sampler = await PgActivitySampler.start(db.url, began);
+    await sampler.watchGin();
     // The API's event-loop delay, read every LAG_EVERY_MS (prom-client resets its histogram at
     // each read): the largest per sample, and the timeline to set against the slow seconds.
     const lagTimeline: { at: number; maxMs: number }[] = [];
@@ -555,6 +561,16 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         `    ${x.ms.toFixed(0).padStart(6)} ms  ${x.wait.padEnd(22)} at ${(x.at / 1000).toFixed(0)} s  ${x.query}` +
           (x.blockedBy ? `  [blocked by: ${x.blockedBy}]` : ''),
       );
+    for (const index of new Set(sampler.gin.map((g) => g.index))) {
+      const g = sampler.gin.filter((x) => x.index === index);
+      // A drop of the pending list is a flush into the index proper: by autovacuum/analyze, or by
+      // the insert or update that found the list past gin_pending_list_limit (that statement waits).
+      const flushes = g.flatMap((x, i) => (i > 0 && x.pendingPages < g[i - 1].pendingPages ? [x] : []));
+      console.log(
+        `  GIN ${index}: pending list up to ${Math.max(0, ...g.map((x) => x.pendingPages))} pages; flushed at ` +
+          (flushes.length ? flushes.map((x) => `${(x.at / 1000).toFixed(0)} s`).join(', ') : 'no time'),
+      );
+    }
     const worst = [...bySecond.entries()].sort((a, b) => b[1].maxMs - a[1].maxMs).slice(0, 8);
     console.log('  the slowest seconds (slowest answer; API loop delay of that 5 s window; statements running then):');
     for (const [sec, w] of worst.sort((a, b) => a[0] - b[0])) {
@@ -625,9 +641,12 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     if (profDir) {
       // Written by the API when it exited.
       for (const f of fs.readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
+        const all = profileTotals(path.join(profDir, f));
         console.log(
-          `  API CPU profile ${path.join(profDir, f)}: the longest stretches with its main thread never idle:`,
+          `  API CPU profile ${path.join(profDir, f)}: ${all.seconds.toFixed(0)} s, main thread idle ${(100 * all.idle).toFixed(0)}%; ` +
+            `of the busy time: garbage collection ${(100 * all.gc).toFixed(0)}%, ${all.areas.join(', ')}`,
         );
+        console.log('  the longest stretches with its main thread never idle:');
         for (const b of longestBusyStretches(path.join(profDir, f), 6)) {
           console.log(
             `    ${b.ms.toFixed(0).padStart(5)} ms at ${(b.startMs / 1000).toFixed(1)} s of the profile; under ${b.roots.join(', ')}`,
