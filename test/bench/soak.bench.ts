@@ -307,8 +307,15 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
   };
   // Outside the run's temp dir (removed at the end), so the profile can be opened afterwards.
   const profDir = CPU_PROF ? fs.mkdtempSync(path.join(os.tmpdir(), 'soak-api-prof-')) : null;
-  const api = startNode('src/main.js', processEnv, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
-  const worker = startNode('src/worker.js', processEnv);
+  // Experiments: node options for both processes (e.g. V8 heap settings).
+  const nodeArgs = (process.env.BENCH_SOAK_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (nodeArgs.length) console.log(`  node options of the API and the worker: ${nodeArgs.join(' ')}`);
+  const api = startNode(
+    'src/main.js',
+    processEnv,
+    profDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`] : nodeArgs,
+  );
+  const worker = startNode('src/worker.js', processEnv, nodeArgs);
   const sql = new Client({ connectionString: db.url });
   await sql.connect();
   const client = new HttpClient(`http://127.0.0.1:${port}`, MAX_INFLIGHT);
