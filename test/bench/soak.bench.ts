@@ -16,7 +16,10 @@
 // Where slow answers come from (printed after the figures): PostgreSQL's active statements and
 // their waits, sampled every 250 ms; the worst seconds of latency with the statements running then;
 // with BENCH_SOAK_CPU_PROF=1 the API runs under `node --cpu-prof` and the longest stretches during
-// which its main thread never went idle are printed with the functions that ran.
+// which its main thread never went idle are printed with the functions that ran. The pending lists
+// of the GIN indexes on dossiers are read every second (pgstattuple) to show when they are flushed.
+// Experiments: BENCH_SOAK_SQL runs on the soak's database before the soak (an index setting, say);
+// BENCH_SOAK_NODE_ARGS are extra node options for the API and the worker (V8 heap flags, say).
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // BENCH_SOAK_MINUTES=2 node dist/test/bench/soak.bench.js
 import { ChildProcess, spawn } from 'node:child_process';
