@@ -1,10 +1,11 @@
-import { redisConnectionOptions } from './redis';
+import { redisConnectionOptions, SentinelConnectorWithoutStaleDetector } from './redis';
 
 describe('Redis connection options', () => {
   it('connects to the URL when no Sentinel is named', () => {
     const o = redisConnectionOptions({ REDIS_URL: 'redis://:s%40cret@10.0.0.9:6380/2' });
     expect(o).toMatchObject({ host: '10.0.0.9', port: 6380, db: 2, password: 's@cret' });
     expect(o.sentinels).toBeUndefined();
+    expect(o.Connector).toBeUndefined();
   });
 
   it('asks the Sentinels for the named master, keeping the URL only for password and database', () => {
@@ -20,6 +21,8 @@ describe('Redis connection options', () => {
     ]);
     expect(o).toMatchObject({ name: 'sla-queues', password: 'pw', db: 3, failoverDetector: true });
     expect(o.host).toBeUndefined();
+    // ioredis 5's own connector can end the client for good in a failover (issue 18): use the fixed one.
+    expect(o.Connector).toBe(SentinelConnectorWithoutStaleDetector);
     // A demoted master refuses writes with READONLY: reconnect and resend; other errors are the caller's.
     const reconnect = o.reconnectOnError as (e: Error) => boolean | 1 | 2;
     expect(reconnect(new Error("READONLY You can't write against a read only replica."))).toBe(2);

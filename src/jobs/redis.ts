@@ -1,4 +1,29 @@
-import IORedis, { RedisOptions } from 'ioredis';
+import IORedis, { RedisOptions, SentinelConnector } from 'ioredis';
+
+/**
+ * ioredis 5's Sentinel connector with one fix (the same one ioredis 6.1 made upstream; drop this
+ * class when the project moves to ioredis 6). With `failoverDetector`, each connection subscribes to
+ * +switch-master on the Sentinels, and that subscription outlived the connection when the server
+ * closed it (a master killed). The Sentinels announce the new master a second or more later, while
+ * the client is usually reconnecting: when the announcement landed during the reconnect's question
+ * to a Sentinel ("where is the master?"), the stale detector called disconnect(), the connect in
+ * progress gave up with "Connection is closed", and ioredis set the client to `end`, for good. The
+ * more loaded the machine, the longer that question takes and the likelier the loss. Here a connect
+ * first retires the previous connection's detector; the new connection makes its own.
+ */
+export class SentinelConnectorWithoutStaleDetector extends SentinelConnector {
+  // ioredis passes the client's whole options (ConnectorConstructor takes `unknown`).
+  constructor(options: unknown) {
+    super(options as ConstructorParameters<typeof SentinelConnector>[0]);
+  }
+
+  override connect(eventEmitter: Parameters<SentinelConnector['connect']>[0]) {
+    const self = this as unknown as { failoverDetector: { cleanup(): void } | null };
+    self.failoverDetector?.cleanup();
+    self.failoverDetector = null;
+    return super.connect(eventEmitter);
+  }
+}
 
 /** Where Redis is: a URL, or Sentinels naming the current master (the URL then gives password and db). */
 export interface RedisTarget {
@@ -35,6 +60,7 @@ export function redisConnectionOptions(target: RedisTarget | string): RedisOptio
     // Ask the Sentinels again at once when they announce a new master (+switch-master), rather
     // than waiting for the old master's connection to fail.
     failoverDetector: true,
+    Connector: SentinelConnectorWithoutStaleDetector,
     sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
     // A demoted master answers writes with READONLY: reconnect (to the new master, found through
     // the Sentinels) and send the command again.

@@ -9,13 +9,23 @@
 //   answer does not slow the arrivals down).
 //   Sampled every BENCH_SOAK_SAMPLE_S (60) s: the API's resident memory (/proc) and V8 heap (its
 //   own /metrics), the worker's resident memory, operations per second, p50/p99 latency, errors.
-// Targets: resident memory of the last sample <= 1.2 x the second's (the first is warm-up);
-// p99 of the last sample <= 1.5 x the second's; no errors; the API keeps up with the arrival rate.
+// Targets (issue 18): for every operation p99 <= 10 x p50 over the soak; the API's event-loop delay
+// <= 50 ms in every sample; resident memory of the last sample <= 1.1 x the second's (the first is
+// warm-up); p99 of the last sample <= 1.5 x the second's; no errors; the API keeps up with the
+// arrival rate.
+// Where slow answers come from (printed after the figures): PostgreSQL's active statements and
+// their waits, sampled every 250 ms; the worst seconds of latency with the statements running then;
+// with BENCH_SOAK_CPU_PROF=1 the API runs under `node --cpu-prof` and the longest stretches during
+// which its main thread never went idle are printed with the functions that ran. The pending lists
+// of the GIN indexes on dossiers are read every second (pgstattuple) to show when they are flushed.
+// Experiments: BENCH_SOAK_SQL runs on the soak's database before the soak (an index setting, say);
+// BENCH_SOAK_NODE_ARGS are extra node options for the API and the worker (V8 heap flags, say).
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // BENCH_SOAK_MINUTES=2 node dist/test/bench/soak.bench.js
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,6 +49,7 @@ import {
   sortedNumbers,
 } from './support/bench-kit';
 import { cpuWindow, describeCpu, postmasterPid } from './support/cpu';
+import { longestBusyStretches, PgActivitySampler, profileTotals } from './support/stalls';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60);
@@ -47,8 +58,13 @@ const RAMP_CLIENTS = [2, 4, 8, 16, 32];
 const SEED = Number(process.env.BENCH_SOAK_SEED ?? 3000);
 const POOL_SIZE = 20;
 const MAX_INFLIGHT = 256;
-const TARGET_RSS_RATIO = 1.2;
+const TARGET_RSS_RATIO = 1.1;
 const TARGET_P99_RATIO = 1.5;
+const TARGET_TAIL_RATIO = 10;
+const TARGET_LOOP_DELAY_MS = 50;
+const CPU_PROF = process.env.BENCH_SOAK_CPU_PROF === '1';
+/** How often the API's event-loop delay is read (each read resets its histogram). */
+const LAG_EVERY_MS = 5000;
 
 const OPS = ['intake', 'forward_counter', 'forward_officer', 'resolve', 'list', 'lookup', 'report'] as const;
 type Op = (typeof OPS)[number];
@@ -70,8 +86,12 @@ interface Done {
 }
 
 /** A child process of the build with its output kept (for the error message if it dies). */
-function startNode(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [path.join(DIST, entry)], {
+function startNode(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, entry)], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -265,6 +285,8 @@ interface Sample {
   p99: number;
   errors: number;
   apiRssMb: number;
+  /** The least of the API's resident memory read during the sample (every LAG_EVERY_MS): its floor between collections. */
+  apiRssFloorMb: number;
   apiHeapMb: number;
   workerRssMb: number;
   late: number;
@@ -286,12 +308,23 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     HOST: '127.0.0.1',
     WORKER_METRICS_PORT: String(metricsPort),
   };
-  const api = startNode('src/main.js', processEnv);
-  const worker = startNode('src/worker.js', processEnv);
+  // Outside the run's temp dir (removed at the end), so the profile can be opened afterwards.
+  const profDir = CPU_PROF ? fs.mkdtempSync(path.join(os.tmpdir(), 'soak-api-prof-')) : null;
+  // Experiments: node options for both processes (e.g. V8 heap settings).
+  const nodeArgs = (process.env.BENCH_SOAK_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (nodeArgs.length) console.log(`  node options of the API and the worker: ${nodeArgs.join(' ')}`);
+  const api = startNode(
+    'src/main.js',
+    processEnv,
+    profDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profDir}`] : nodeArgs,
+  );
+  const worker = startNode('src/worker.js', processEnv, nodeArgs);
   const sql = new Client({ connectionString: db.url });
   await sql.connect();
   const client = new HttpClient(`http://127.0.0.1:${port}`, MAX_INFLIGHT);
   let traffic: Traffic | null = null;
+  let sampler: PgActivitySampler | null = null;
+  let lagTimer: NodeJS.Timeout | null = null;
   try {
     const until = Date.now() + 60_000;
     for (;;) {
@@ -328,6 +361,11 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       ),
     );
     const postmaster = await postmasterPid((q) => sql.query(q));
+    // Experiments: SQL run on the soak's database before the soak (e.g. index storage settings).
+    if (process.env.BENCH_SOAK_SQL) {
+      console.log(`  before the soak: ${process.env.BENCH_SOAK_SQL}`);
+      await sql.query(process.env.BENCH_SOAK_SQL);
+    }
 
     // --- 1. The peak: closed-loop ramp.
     const ramp: { clients: number; opsPerSec: number }[] = [];
@@ -359,12 +397,38 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const t = traffic;
     // A scrape now: GC time and the loop-delay histogram count from the start of the soak.
     let gcBefore = total(String((await client.request('GET', '/metrics')).body), 'nodejs_gc_duration_seconds_sum');
-    const sample = async (index: number, seconds: number) => {
-      const lat = sortedNumbers(window.filter((d) => d.ok).map((d) => d.ms));
-      const metrics = await client
+    sampler = await PgActivitySampler.start(db.url, began);
+    await sampler.watchGin();
+    // The API's event-loop delay, read every LAG_EVERY_MS (prom-client resets its histogram at
+    // each read): the largest per sample, and the timeline to set against the slow seconds.
+    const lagTimeline: { at: number; maxMs: number }[] = [];
+    let windowLagMax = 0;
+    let windowRssFloor = Infinity;
+    const readLag = async () => {
+      const text = await client
         .request('GET', '/metrics')
         .then((r) => String(r.body))
         .catch(() => '');
+      windowRssFloor = Math.min(windowRssFloor, rssBytes(api.child.pid!));
+      const ms = gauge(text, 'nodejs_eventloop_lag_max_seconds') * 1000;
+      if (Number.isFinite(ms)) {
+        lagTimeline.push({ at: performance.now() - began, maxMs: ms });
+        windowLagMax = Math.max(windowLagMax, ms);
+      }
+      return text;
+    };
+    let lagBusy = false;
+    lagTimer = setInterval(() => {
+      if (lagBusy) return;
+      lagBusy = true;
+      void readLag().finally(() => (lagBusy = false));
+    }, LAG_EVERY_MS);
+    // Per second of the soak: operations, the slowest and which it was.
+    const bySecond = new Map<number, { n: number; maxMs: number; op: Op }>();
+    const sample = async (index: number, seconds: number) => {
+      const lat = sortedNumbers(window.filter((d) => d.ok).map((d) => d.ms));
+      while (lagBusy) await sleep(5);
+      const metrics = await readLag();
       const s: Sample = {
         minute: round((index * SAMPLE_S) / 60, 2),
         ops: window.length,
@@ -373,17 +437,20 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         p99: round(percentile(lat, 99), 2),
         errors: t.errorCount - windowErrors,
         apiRssMb: round(rssBytes(api.child.pid!) / 2 ** 20, 1),
+        apiRssFloorMb: round(windowRssFloor / 2 ** 20, 1),
         apiHeapMb: round(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
         workerRssMb: round(rssBytes(worker.child.pid!) / 2 ** 20, 1),
         late: windowLate,
         gcSeconds: round(total(metrics, 'nodejs_gc_duration_seconds_sum') - gcBefore, 2),
-        loopLagMaxMs: round(gauge(metrics, 'nodejs_eventloop_lag_max_seconds') * 1000, 1),
+        loopLagMaxMs: round(windowLagMax, 1),
       };
+      windowLagMax = 0;
+      windowRssFloor = Infinity;
       gcBefore = total(metrics, 'nodejs_gc_duration_seconds_sum');
       samples.push(s);
       console.log(
         `  ${s.minute.toFixed(2).padStart(6)} min: ${fmt(s.opsPerSec, 1)} ops/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ` +
-          `errors ${s.errors}  API RSS ${s.apiRssMb} MB, heap ${s.apiHeapMb} MB, GC ${s.gcSeconds} s, loop delay max ${s.loopLagMaxMs} ms; worker RSS ${s.workerRssMb} MB`,
+          `errors ${s.errors}  API RSS ${s.apiRssMb} MB (floor ${s.apiRssFloorMb}), heap ${s.apiHeapMb} MB, GC ${s.gcSeconds} s, loop delay max ${s.loopLagMaxMs} ms; worker RSS ${s.workerRssMb} MB`,
       );
       window = [];
       windowLate = 0;
@@ -407,6 +474,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
           completed++;
           window.push(d);
           if (d.ok) byOp.get(d.op)!.push(d.ms);
+          const sec = Math.floor((d.end - d.ms - began) / 1000);
+          const cur = bySecond.get(sec);
+          if (!cur) bySecond.set(sec, { n: 1, maxMs: d.ms, op: d.op });
+          else {
+            cur.n++;
+            if (d.ms > cur.maxMs) Object.assign(cur, { maxMs: d.ms, op: d.op });
+          }
         });
       }
       if (now2 >= nextSample) {
@@ -421,11 +495,16 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     if (performance.now() - lastSampleAt >= (SAMPLE_S * 1000) / 2)
       await sample(sampleIndex, (performance.now() - lastSampleAt) / 1000);
     const usage = cpu();
+    clearInterval(lagTimer);
+    lagTimer = null;
+    await sampler.stop();
 
     // --- Report: the second sample against the last (the first includes warm-up).
     const second = samples[Math.min(1, samples.length - 1)];
     const last = samples[samples.length - 1];
-    const rssRatio = last.apiRssMb / second.apiRssMb;
+    // Resident memory moves with garbage collection (a collection can return 100 MB): compare the
+    // floors of the samples (the least read in each), which a leak raises and collection does not.
+    const rssRatio = last.apiRssFloorMb / second.apiRssFloorMb;
     const p99Ratio = last.p99 / second.p99;
     const soakOps = completed;
     const soakErrors = traffic.errorCount - errorsBeforeSoak;
@@ -439,9 +518,10 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       console.log(
         `    ${x.op.padEnd(16)} ${fmt(x.n).padStart(8)} ops  p50 ${x.p50.toFixed(1)} ms  p99 ${x.p99.toFixed(1)} ms  max ${x.max.toFixed(0)} ms`,
       );
+    const maxLag = Math.max(...samples.map((x) => x.loopLagMaxMs));
     const checks = [
       check(
-        `API resident memory, last sample vs second (${second.apiRssMb} -> ${last.apiRssMb} MB)`,
+        `API resident memory floor, last sample vs second (${second.apiRssFloorMb} -> ${last.apiRssFloorMb} MB)`,
         `${rssRatio.toFixed(2)}x`,
         `<= ${TARGET_RSS_RATIO}x`,
         rssRatio <= TARGET_RSS_RATIO,
@@ -452,6 +532,20 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         `<= ${TARGET_P99_RATIO}x`,
         p99Ratio <= TARGET_P99_RATIO,
       ),
+      ...perOp.map((x) =>
+        check(
+          `${x.op}: p99 vs p50 (${x.p50.toFixed(1)} -> ${x.p99.toFixed(1)} ms)`,
+          `${(x.p99 / x.p50).toFixed(1)}x`,
+          `<= ${TARGET_TAIL_RATIO}x`,
+          x.p99 <= TARGET_TAIL_RATIO * x.p50,
+        ),
+      ),
+      check(
+        `API event-loop delay, largest of the samples (${samples.map((x) => x.loopLagMaxMs).join(', ')} ms)`,
+        `${maxLag} ms`,
+        `<= ${TARGET_LOOP_DELAY_MS} ms`,
+        maxLag <= TARGET_LOOP_DELAY_MS,
+      ),
       check('errors during the soak', String(soakErrors), '0', soakErrors === 0),
       check(
         'operations/s achieved vs arrival rate',
@@ -461,6 +555,44 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       ),
     ];
     if (traffic.errors.length) console.log(`  first errors: ${traffic.errors.join(' | ')}`);
+    // --- Where the slow answers came from.
+    const waits = [...sampler.waits.entries()].sort((a, b) => b[1] - a[1]);
+    const waitTotal = waits.reduce((a, [, n]) => a + n, 0);
+    console.log(
+      `  PostgreSQL, ${sampler.samples} samples of the active statements: ${fmt(waitTotal / Math.max(1, sampler.samples), 2)} active on average; ` +
+        `by wait: ${waits
+          .slice(0, 8)
+          .map(([w, n]) => `${w} ${((100 * n) / Math.max(1, waitTotal)).toFixed(0)}%`)
+          .join(', ')}`,
+    );
+    console.log('  longest-running statements seen:');
+    for (const x of sampler.longest(8))
+      console.log(
+        `    ${x.ms.toFixed(0).padStart(6)} ms  ${x.wait.padEnd(22)} at ${(x.at / 1000).toFixed(0)} s  ${x.query}` +
+          (x.blockedBy ? `  [blocked by: ${x.blockedBy}]` : ''),
+      );
+    for (const index of new Set(sampler.gin.map((g) => g.index))) {
+      const g = sampler.gin.filter((x) => x.index === index);
+      // A drop of the pending list is a flush into the index proper: by autovacuum/analyze, or by
+      // the insert or update that found the list past gin_pending_list_limit (that statement waits).
+      const flushes = g.flatMap((x, i) => (i > 0 && x.pendingPages < g[i - 1].pendingPages ? [x] : []));
+      console.log(
+        `  GIN ${index}: pending list up to ${Math.max(0, ...g.map((x) => x.pendingPages))} pages; flushed at ` +
+          (flushes.length ? flushes.map((x) => `${(x.at / 1000).toFixed(0)} s`).join(', ') : 'no time'),
+      );
+    }
+    const worst = [...bySecond.entries()].sort((a, b) => b[1].maxMs - a[1].maxMs).slice(0, 8);
+    console.log('  the slowest seconds (slowest answer; API loop delay of that 5 s window; statements running then):');
+    for (const [sec, w] of worst.sort((a, b) => a[0] - b[0])) {
+      const lag = lagTimeline.find((l) => l.at >= sec * 1000)?.maxMs;
+      const during = sampler.during(sec * 1000, sec * 1000 + 1000 + w.maxMs, 2);
+      console.log(
+        `    ${String(sec).padStart(5)} s: ${w.op} ${w.maxMs.toFixed(0)} ms (${w.n} ops that second); loop delay ${lag?.toFixed(0) ?? '?'} ms; ` +
+          (during.length
+            ? during.map((d) => `${d.ms.toFixed(0)} ms ${d.wait} ${d.query.slice(0, 70)}`).join(' | ')
+            : 'no statement seen'),
+      );
+    }
     const figures: Record<string, number> = {
       minutes: MINUTES,
       sampleSeconds: SAMPLE_S,
@@ -485,6 +617,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       figures[`s${i + 1}P50Ms`] = s.p50;
       figures[`s${i + 1}P99Ms`] = s.p99;
       figures[`s${i + 1}ApiRssMb`] = s.apiRssMb;
+      figures[`s${i + 1}ApiRssFloorMb`] = s.apiRssFloorMb;
       figures[`s${i + 1}ApiHeapMb`] = s.apiHeapMb;
       figures[`s${i + 1}WorkerRssMb`] = s.workerRssMb;
       figures[`s${i + 1}ApiGcSeconds`] = s.gcSeconds;
@@ -496,11 +629,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       `API (dist/src/main.js, pool ${POOL_SIZE}) and worker (dist/src/worker.js, default ticks: SLA scan and report compaction every minute) as child processes; the load generator is this process (keep-alive node:http, up to ${MAX_INFLIGHT} requests in flight).`,
       `Mix by weight: ${OPS.map((o) => `${o} ${WEIGHTS[o]}`).join(', ')}; an action takes the next dossier waiting for it (an intake when none waits). Public lookups come from rotating loopback addresses (the public rate limit is per address).`,
       `Peak: closed loop, ${ramp.map((r) => `${r.clients} clients ${fmt(r.opsPerSec, 1)}/s`).join(', ')} (${RAMP_S} s each). Soak: open loop at ${fmt(rate, 1)}/s; latency = client-side time of each operation.`,
-      `Memory: VmRSS of the API process; heap = nodejs_heap_size_used_bytes from its /metrics (moves with garbage collection). The first sample includes warm-up (JIT, caches, pools), so the drift compares the last sample with the second; with BENCH_SOAK_MINUTES=2 and 60 s samples these are the same minute (ratio 1): use the default 10 minutes, or shorter samples (BENCH_SOAK_SAMPLE_S).`,
+      `Memory: VmRSS of the API process (at the sample, and its floor: the least of the reads every ${LAG_EVERY_MS / 1000} s in the sample, which the drift compares); heap = nodejs_heap_size_used_bytes from its /metrics (moves with garbage collection). The first sample includes warm-up (JIT, caches, pools), so the drift compares the last sample with the second; with BENCH_SOAK_MINUTES=2 and 60 s samples these are the same minute (ratio 1): use the default 10 minutes, or shorter samples (BENCH_SOAK_SAMPLE_S).`,
       `The database grows by the intakes during the soak (${fmt(dossiers)} dossiers at the end, ${fmt(SEED)} seeded).`,
     ];
     return { name: 'soak', figures, checks, pass: checks.every((c) => c.ok), notes };
   } finally {
+    if (lagTimer) clearInterval(lagTimer);
+    await sampler?.stop();
     traffic?.close();
     client.close();
     for (const p of [api, worker]) {
@@ -513,6 +648,23 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     }
     await sql.end().catch(() => undefined);
     await db.drop().catch(() => undefined);
+    if (profDir) {
+      // Written by the API when it exited.
+      for (const f of fs.readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
+        const all = profileTotals(path.join(profDir, f));
+        console.log(
+          `  API CPU profile ${path.join(profDir, f)}: ${all.seconds.toFixed(0)} s, main thread idle ${(100 * all.idle).toFixed(0)}%; ` +
+            `of the busy time: garbage collection ${(100 * all.gc).toFixed(0)}%, ${all.areas.join(', ')}`,
+        );
+        console.log('  the longest stretches with its main thread never idle:');
+        for (const b of longestBusyStretches(path.join(profDir, f), 6)) {
+          console.log(
+            `    ${b.ms.toFixed(0).padStart(5)} ms at ${(b.startMs / 1000).toFixed(1)} s of the profile; under ${b.roots.join(', ')}`,
+          );
+          console.log(`          self: ${b.top.map((t) => `${t.name} ${t.where} ${t.ms.toFixed(0)} ms`).join('; ')}`);
+        }
+      }
+    }
   }
 }
 

@@ -85,6 +85,17 @@ export class SentinelGroup {
     throw new Error('no Sentinel answered');
   }
 
+  /** Makes a Sentinel announce another port to its peers (and so to clients), e.g. a relay in front of it. */
+  announcePort(sentinelPort: number, announced: number): void {
+    cli(sentinelPort, 'sentinel', 'config', 'set', 'announce-port', String(announced));
+  }
+
+  /** The ports of the other Sentinels as this one lists them (SENTINEL SENTINELS). */
+  peerPorts(sentinelPort: number): number[] {
+    const lines = cli(sentinelPort, 'sentinel', 'sentinels', MASTER_NAME).split('\n');
+    return lines.flatMap((l, i) => (l === 'port' ? [Number(lines[i + 1])] : []));
+  }
+
   role(port: number): string {
     return /role:(\w+)/.exec(cli(port, 'info', 'replication'))?.[1] ?? 'unknown';
   }
