@@ -505,7 +505,13 @@ export class FeedService {
     const out: [Outcome, unknown][] = items.map((i) => [{ error: '' }, i]);
     const byCode = new Map<string, { index: number; step: Step }[]>();
     const fps = items.map((raw) => fingerprint('CapNhatTienDoHoSoMC', raw));
-    const known = await this.repo.knownItems(source.id, [...new Set(fps)]);
+    // The codes of every item that names one (those refused below are looked up for nothing).
+    const codes = new Set<string>();
+    for (const raw of items) {
+      const code = raw && typeof raw === 'object' ? text((raw as Record<string, unknown>).MaHoSo, 80) : null;
+      if (code) codes.add(code);
+    }
+    const { known, dossiers } = await this.repo.knownItemsAndDossiers(source.id, [...new Set(fps)], [...codes]);
     const seen = new Set<string>();
     items.forEach((raw, index) => {
       try {
@@ -521,7 +527,6 @@ export class FeedService {
         out[index][0] = { error: (err as Error).message };
       }
     });
-    const dossiers = await this.repo.dossiersByCodes([...byCode.keys()]);
     const groups: { d: SourceDossier; list: { index: number; step: Step }[] }[] = [];
     for (const [code, list] of byCode) {
       const d = dossiers.get(code);

@@ -215,13 +215,32 @@ export class IntegrationsRepository {
     );
   }
 
-  async knownItems(sourceId: string, fingerprints: string[]): Promise<Set<string>> {
-    if (fingerprints.length === 0) return new Set();
-    const rows: { fingerprint: string }[] = await this.dataSource.query(
-      `SELECT fingerprint FROM integration_items WHERE source_id = $1 AND fingerprint = ANY($2)`,
-      [sourceId, fingerprints],
+  /**
+   * The fingerprints and dossiers a progress request needs, in one round trip (a progress request reads both before its
+   * transaction): the fingerprints this source already sent, and the dossiers of these codes.
+   */
+  async knownItemsAndDossiers(
+    sourceId: string,
+    fingerprints: string[],
+    codes: string[],
+  ): Promise<{ known: Set<string>; dossiers: Map<string, SourceDossier> }> {
+    const rows: { fp: string | null; d: SourceDossier | null }[] = await this.dataSource.query(
+      `SELECT fingerprint AS fp, NULL::json AS d FROM integration_items WHERE source_id = $1 AND fingerprint = ANY($2)
+       UNION ALL
+       SELECT NULL, json_build_object('id', id, 'code', code, 'source_id', source_id,
+                'source_record_hash', source_record_hash, 'source_fee', source_fee::text,
+                'receiving_unit_id', receiving_unit_id, 'procedure_id', procedure_id,
+                'procedure_version', procedure_version, 'channel', channel)
+       FROM dossiers WHERE code = ANY($3)`,
+      [sourceId, fingerprints, codes],
     );
-    return new Set(rows.map((r) => r.fingerprint));
+    const known = new Set<string>();
+    const dossiers = new Map<string, SourceDossier>();
+    for (const r of rows) {
+      if (r.d) dossiers.set(r.d.code, r.d);
+      else if (r.fp !== null) known.add(r.fp);
+    }
+    return { known, dossiers };
   }
 
   async recordItems(m: EntityManager, sourceId: string, items: { fp: string; dossierId: string }[]): Promise<void> {
