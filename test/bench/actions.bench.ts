@@ -134,7 +134,7 @@ const intakeScript = (units: number, applicant: string): PgbenchScript => ({
   text: `\\set u 1 + :client_id % ${units}
 BEGIN;
 INSERT INTO bench_min_counters AS s (unit_id, day, last) VALUES (:u, current_date, 1) ON CONFLICT (unit_id, day) DO UPDATE SET last = s.last + 1 RETURNING last \\gset
-INSERT INTO bench_min_dossiers (code, unit_id, status, version, received_at, updated_at, applicant) VALUES (:u || '-' || to_char(current_date, 'YYMMDD') || '-' || lpad(:last::text, 4, '0'), :u, 'received', 1, now(), now(), :applicant::jsonb) RETURNING id \\gset
+INSERT INTO bench_min_dossiers (code, unit_id, status, version, received_at, updated_at, applicant) VALUES (:u || '-' || to_char(current_date, 'YYMMDD') || '-' || lpad(:last::text, greatest(4, length(:last::text)), '0'), :u, 'received', 1, now(), now(), :applicant::jsonb) RETURNING id \\gset
 INSERT INTO bench_min_events (dossier_id, seq, action, at, payload) VALUES (:id, 1, 'intake', now(), '{}');
 END;
 `,
