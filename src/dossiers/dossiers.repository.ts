@@ -190,7 +190,8 @@ const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.proc
   d.portal_facts
   FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
 
-const EVENT_COLUMNS = [
+/** The event log's written columns, in insert order (the feed's batch write uses them too). */
+export const EVENT_COLUMNS = [
   'dossier_id',
   'seq',
   'action',

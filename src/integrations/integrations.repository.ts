@@ -1,7 +1,7 @@
 import type { Channel } from 'src/dossiers/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { EventRow, ProjectionColumns } from 'src/dossiers/dossiers.repository';
+import { EVENT_COLUMNS, type EventRow, type ProjectionColumns } from 'src/dossiers/dossiers.repository';
 
 export interface SourceRow {
   id: string;
@@ -308,17 +308,7 @@ export class IntegrationsRepository {
     items: { fp: string; dossierId: string }[],
   ): Promise<void> {
     const cols = projections.length ? Object.keys(projections[0]).filter((c) => c !== 'id') : [];
-    const ev = [
-      'dossier_id',
-      'seq',
-      'action',
-      'at',
-      'actor_user_id',
-      'from_status',
-      'to_status',
-      'payload',
-      'external_id',
-    ];
+    const ev = EVENT_COLUMNS;
     await m.query(
       `WITH e AS (
          INSERT INTO dossier_events (${ev.join(', ')})
