@@ -24,6 +24,7 @@ import { BookImports1766400000000 } from './1766400000000-book-imports';
 import { PortalSyncAlert1766400000001 } from './1766400000001-portal-sync-alert';
 import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-closed-period-index-adjustments';
 import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-citizen-messages-batch';
+import { ClosedPeriodItemAdjustments1766800000000 } from './1766800000000-closed-period-item-adjustments';
 import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-report-contributions-synced-column';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ClosedPeriodIndexAdjustments1766500000000,
   ClaimCitizenMessagesBatch1766500000001,
   ReportContributionsSyncedColumn1766700000000,
+  ClosedPeriodItemAdjustments1766800000000,
 ];

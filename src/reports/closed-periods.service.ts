@@ -7,7 +7,8 @@ import { AuditService } from 'src/common/audit.service';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { localDate, toLocalIso } from 'src/common/time';
-import { ClosedPeriodsRepository, PeriodRow } from 'src/reports/closed-periods.repository';
+import { CRITERIA } from 'src/public/citizen-rules';
+import { ClosedPeriodsRepository, ItemMeasureAt, PeriodRow } from 'src/reports/closed-periods.repository';
 import type {
   AdjustmentsDto,
   ClosedPeriodDto,
@@ -16,6 +17,7 @@ import type {
 } from 'src/reports/dto/closed-periods.dto';
 import type { IndexQuery, ProcessingQuery } from 'src/reports/dto/reports.dto';
 import type { IndexReport, ProcessingReport } from 'src/reports/report.types';
+import type { Period } from 'src/reports/periods';
 import { GROUP_BYS } from 'src/reports/report.types';
 import { ReportsRepository } from 'src/reports/reports.repository';
 import { ReportsService } from 'src/reports/reports.service';
@@ -73,6 +75,7 @@ export class ClosedPeriodsService {
     const frozen = await this.frozen(period.from, period.to, q.version, indexKey(scope.code));
     if (frozen) return frozen as IndexReport;
     const report = await this.reports.index(q, user);
+    await this.reconcile({ endingBefore: period.from });
     const carried = await this.repo.carried(period.from, true);
     return carried.length ? { ...report, carriedAdjustments: carried } : report;
   }
@@ -108,8 +111,9 @@ export class ClosedPeriodsService {
       );
     const units: { code: string }[] = await this.unitCodes();
     const row = await this.repo.transaction(async (m) => {
-      // Writers of dossiers wait until the period is closed (reads go on).
-      await m.query(`LOCK TABLE dossiers IN SHARE MODE`);
+      // Writers of dossiers, feedback, ratings and the catalogue wait until the period is closed
+      // (reads go on), so the snapshot and the feedback / catalogue baseline see the same state.
+      await m.query(`LOCK TABLE dossiers, dossier_feedback, dossier_ratings, procedures IN SHARE MODE`);
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('report_period_close'))`);
       const versions = await this.repo.versions(label, m);
       if (versions.some((v) => v.status === 'closed'))
@@ -137,6 +141,7 @@ export class ClosedPeriodsService {
         by: user.id,
         at: now,
       });
+      await this.repo.insertItemBaseline(m, label, version, this.itemMeasureAt(period, now));
       await this.audit.record(
         {
           actorUserId: user.id,
@@ -178,6 +183,7 @@ export class ClosedPeriodsService {
 
   async adjustments(label: string): Promise<AdjustmentsDto> {
     this.reports.period({ period: label });
+    await this.reconcile({ period: label });
     const rows = await this.repo.adjustments(label);
     return {
       period: label,
@@ -185,6 +191,8 @@ export class ClosedPeriodsService {
         version: a.version,
         dossierId: a.dossier_id,
         dossierCode: a.dossier_code,
+        feedbackId: a.item_kind === 'feedback' ? a.item_id : null,
+        procedureCode: a.procedure_code,
         figure: a.figure,
         part: a.part,
         delta: a.delta,
@@ -192,6 +200,25 @@ export class ClosedPeriodsService {
         recordedAt: toLocalIso(a.recorded_at)!,
       })),
     };
+  }
+
+  /**
+   * Brings the adjustments of the feedback and catalogue indicators of closed versions up to date
+   * (they move with time as well as with writes, so they are measured when they are read).
+   */
+  private async reconcile(by: { period: string } | { endingBefore: string }): Promise<void> {
+    const now = this.clock.now();
+    for (const v of await this.repo.closedVersions(by))
+      await this.repo.reconcileItems(
+        v.period,
+        v.version,
+        this.itemMeasureAt({ label: v.period, from: v.from_date, to: v.to_date }, now),
+      );
+  }
+
+  private itemMeasureAt(period: Period, now: Date): ItemMeasureAt {
+    const b = this.reports.bounds(period);
+    return { ...b, now, feedbackScore: CRITERIA.indexOf('feedback_handling') + 1 };
   }
 
   /** Every deadline correction (leaders' tools) made in the period, by the month of the correction. */

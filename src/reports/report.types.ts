@@ -62,6 +62,8 @@ export interface CarriedAdjustment {
   part?: 'numerator' | 'denominator';
   delta: number;
   dossiers: number;
+  /** Catalogue indicators: the procedures behind the adjustment. */
+  procedures?: number;
 }
 
 export const INDEX_GROUP_KEYS = [

@@ -171,10 +171,9 @@ export class ReportsRepository {
            GROUP BY 1`,
         [scopeId, p.from, p.to],
       ),
-      // The catalogue: the procedures each unit handles (current version, active), and which of
-      // them received online dossiers or online payments in the period. 1.3 checks the seven
-      // statutory parts (Decree 63/2010 Art. 8(2)): name, sequence of steps, method, components,
-      // time limit (always set), who may apply, agency (the handling unit, always set).
+      // The catalogue: the procedures each unit handles (procedure_catalogue(): current version,
+      // active, whether complete, online, fee-bearing; migration 1766800000000), and which of them
+      // received online dossiers or online payments in the period.
       this.reads.query(
         `WITH RECURSIVE ${TREE},
            used AS (
@@ -189,16 +188,8 @@ export class ReportsRepository {
              GROUP BY 1, 2
            ),
            cat AS (
-             SELECT t.report_id, p.code, v.online_level <> 'none' AS online, v.fee_bearing,
-                    (btrim(v.name) <> ''
-                     AND btrim(coalesce(v.statutory_parts ->> 'sequence', '')) <> ''
-                     AND btrim(coalesce(v.statutory_parts ->> 'method', '')) <> ''
-                     AND btrim(coalesce(v.statutory_parts ->> 'components', '')) <> ''
-                     AND btrim(coalesce(v.statutory_parts ->> 'applicants', '')) <> '') AS complete
-             FROM procedures p
-             JOIN procedure_versions v ON v.procedure_id = p.id AND v.version = p.current_version
-             JOIN tree t ON t.id = v.unit_id
-             WHERE p.active
+             SELECT t.report_id, c.code, c.online, c.fee_bearing, c.complete
+             FROM procedure_catalogue() c JOIN tree t ON t.id = c.unit_id
            )
            SELECT c.report_id,
                   count(*)::int AS procedures,
@@ -211,43 +202,16 @@ export class ReportsRepository {
            GROUP BY 1`,
         [scopeId, p.from, p.to],
       ),
-      // Feedback (PAKN). 5.2: handled in the period, or still being handled at its end (judged at
-      // the end of the period, or now for the current one): answered by its deadline, or open and
-      // still within it. 5.3: first received in the period, less the dissatisfied (a rating given
-      // after it scoring "handling of feedback" 0), the overdue (answered after its deadline, or
-      // unanswered past it now) and the repeated (another feedback on the same dossier lodged
-      // after this one was answered).
+      // Feedback (PAKN), 5.2 and 5.3, per feedback by feedback_index_items() (migration
+      // 1766800000000, where the rules are written), judged at the end of the period, or now for
+      // the current one.
       this.reads.query(
-        `WITH RECURSIVE ${TREE},
-           fb AS (
-             SELECT t.report_id, f.id, f.dossier_id, f.lodged_at, f.answered_at, f.due_at
-             FROM dossier_feedback f JOIN tree t ON t.id = f.unit_id
-             WHERE f.lodged_at < $3 AND f.lodged_at <= $5
-           ),
-           handled AS (
-             SELECT report_id,
-                    ((answered_at >= $2 AND answered_at < $3 AND answered_at <= due_at)
-                     OR ((answered_at IS NULL OR answered_at >= $4) AND $4 <= due_at)) AS good
-             FROM fb WHERE answered_at IS NULL OR answered_at >= $2
-           ),
-           received AS (
-             SELECT report_id,
-                    (EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = fb.dossier_id
-                               AND r.rated_at > fb.lodged_at AND r.criteria[${feedbackScore}] = 0)
-                     OR (fb.answered_at IS NOT NULL AND fb.answered_at > fb.due_at)
-                     OR (fb.answered_at IS NULL AND fb.due_at < $5)
-                     OR EXISTS (SELECT 1 FROM dossier_feedback g WHERE g.dossier_id = fb.dossier_id
-                                  AND g.id <> fb.id AND fb.answered_at IS NOT NULL AND g.lodged_at > fb.answered_at)
-                    ) AS deducted
-             FROM fb WHERE fb.lodged_at >= $2
-           )
-           SELECT report_id, sum(handled)::int AS handled, sum(handled_good)::int AS handled_good,
-                  sum(received)::int AS received, sum(kept)::int AS kept
-           FROM (
-             SELECT report_id, 1 AS handled, good::int AS handled_good, 0 AS received, 0 AS kept FROM handled
-             UNION ALL SELECT report_id, 0, 0, 1, (NOT deducted)::int FROM received
-           ) x GROUP BY 1`,
-        [scopeId, p.fromAt, p.toAt, judgedAt, now],
+        `WITH RECURSIVE ${TREE}
+         SELECT t.report_id, sum(f.handled)::int AS handled, sum(f.handled_good)::int AS handled_good,
+                sum(f.received)::int AS received, sum(f.kept)::int AS kept
+         FROM feedback_index_items($2, $3, $4, $5, $6) f JOIN tree t ON t.id = f.unit_id
+         GROUP BY 1 HAVING sum(f.handled + f.received) > 0`,
+        [scopeId, p.fromAt, p.toAt, judgedAt, now, feedbackScore],
       ),
     ]);
     const n = (v: number | string | undefined) => Number(v ?? 0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, startApi } from '../support/http';
 import { buildProvince, intakeBody, Province } from '../support/province';
-import { act, clockOf, intake, pdfText } from '../public/support';
+import { act, citizen, clockOf, intake, pdfText } from '../public/support';
 
 /**
  * Closed periods: February 2026 is closed on 05/03; a late import of a February history then
@@ -16,8 +16,14 @@ import { act, clockOf, intake, pdfText } from '../public/support';
  *  B resolved in March, declaring that it reused digitised data: no 06a figure of February moves,
  *  but February's index does (4.3 counts dossiers received in the period).
  *
+ * A feedback on B, lodged 25/02 10:00 (due 15 working days later, 18/03), is open and within its
+ * deadline when February closes: after 18/03 it is deducted from 5.3 (adjustment "feedback_overdue");
+ * answering it late then changes nothing more. The catalogue changes after the close (the
+ * procedure's statutory parts completed, its online service withdrawn): 1.3, 3.1 and 3.2 move.
+ *
  * The index's adjustments (`index:<indicatorKey>`, numerator or denominator) are checked against
- * what reopening shows: the live February index less the frozen one is the sum of the adjustments.
+ * what reopening shows: the live February index less the frozen one is the sum of the adjustments,
+ * for every indicator measured from dossiers, feedback or the catalogue.
  */
 describe('closed periods: frozen figures, adjustments, the next period note, reopening', () => {
   let api: Api;
@@ -53,6 +59,7 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     return out;
   };
   let frozenIndex: IndexBody;
+  let feedbackId = '';
 
   beforeAll(async () => {
     api = await startApi(process.env.DEBUG_LOG ? { LOG_LEVEL: 'error' } : {});
@@ -67,7 +74,15 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
       electronicResult: false,
     });
     setNow('2026-02-24T08:00:00');
-    await intake(api, p);
+    const b = await intake(api, p);
+    setNow('2026-02-25T10:00:00');
+    const fb = await citizen(api)('POST', `${b.code}/feedback`, {
+      lookupKey: b.lookupKey,
+      kind: 'other',
+      content: 'Đề nghị cho biết tiến độ',
+    });
+    if (fb.status !== 201) throw new Error(`feedback: ${fb.status} ${JSON.stringify(fb.body)}`);
+    feedbackId = fb.body.id;
   }, 180_000);
   afterAll(async () => api?.close());
 
@@ -201,6 +216,60 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     expect(indexSums(index)).toEqual(indexSums(frozenIndex));
   });
 
+  it('records what time, feedback answers and the catalogue do to the feedback and catalogue indicators', async () => {
+    type Item = Adjustment & { feedbackId: string | null; procedureCode: string | null; dossierId: string | null };
+    const before = (await get('/reports/periods/2026-02/adjustments')).items.length;
+    const since = async () => ((await get('/reports/periods/2026-02/adjustments')).items as Item[]).slice(before);
+    // Within its deadline (18/03): nothing yet, however often it is read.
+    setNow('2026-03-18T09:00:00');
+    expect(await since()).toEqual([]);
+    // The deadline passes unanswered: 5.3 loses it.
+    setNow('2026-03-19T09:00:00');
+    const overdue = await since();
+    expect(overdue.map((i) => [i.dossierCode, i.feedbackId, i.figure, i.part, i.delta, i.cause.action])).toEqual([
+      [expect.any(String), feedbackId, 'index:feedback_satisfaction', 'numerator', -1, 'feedback_overdue'],
+    ]);
+    expect(overdue[0].dossierCode).toMatch(/^H15\.50-260224-/);
+    // Answered late: 5.3 already counts it out, and 5.2 judged it at the end of February.
+    setNow('2026-03-20T09:00:00');
+    const answered = await api.request('POST', `/feedback/${feedbackId}/answer`, {
+      token: p.tokens.head,
+      body: { content: 'Hồ sơ đã được giải quyết', upheld: false },
+    });
+    expect(answered.status).toBe(200);
+    expect((await since()).length).toBe(1);
+
+    // The catalogue: the statutory parts completed and the online service withdrawn.
+    const procs = await get(`/procedures?unitCode=H15.50`, p.admin);
+    const proc = procs.items.find((i: { code: string }) => i.code === p.procedureCode);
+    const patched = await api.request('PATCH', `/procedures/${proc.id}`, {
+      token: p.admin,
+      body: {
+        expectedVersion: proc.currentVersion,
+        onlineLevel: 'none',
+        statutoryParts: {
+          sequence: 'Nộp hồ sơ, thẩm định, ký duyệt, trả kết quả',
+          method: 'Trực tiếp tại Bộ phận một cửa',
+          components: 'Đơn đề nghị, bản vẽ thiết kế',
+          applicants: 'Chủ đầu tư',
+        },
+      },
+    });
+    expect(patched.status).toBe(200);
+    const catalogue = (await since()).slice(1);
+    expect(catalogue.every((i) => i.procedureCode === p.procedureCode && i.dossierId === null)).toBe(true);
+    expect(catalogue.every((i) => i.cause.action === 'catalogue')).toBe(true);
+    expect(catalogue.map((i) => [i.figure, i.part, i.delta]).sort()).toEqual(
+      [
+        ['index:procedures_complete', 'numerator', 1],
+        ['index:online_offered', 'numerator', -1],
+        ['index:online_used', 'denominator', -1],
+      ].sort(),
+    );
+    // Read again: nothing is recorded twice.
+    expect((await since()).length).toBe(1 + catalogue.length);
+  });
+
   it("carries the adjustments into March's report as a note, and stamps the closed period's exports", async () => {
     const march = await get('/reports/processing?period=2026-03');
     expect(march.frozen).toBeUndefined();
@@ -218,6 +287,23 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
       expect.arrayContaining([
         { period: '2026-02', version: 1, figure: 'index:on_time', part: 'denominator', delta: 1, dossiers: 1 },
         { period: '2026-02', version: 1, figure: 'index:reused_data', part: 'numerator', delta: 1, dossiers: 1 },
+        {
+          period: '2026-02',
+          version: 1,
+          figure: 'index:online_offered',
+          part: 'numerator',
+          delta: -1,
+          dossiers: 0,
+          procedures: 1,
+        },
+        {
+          period: '2026-02',
+          version: 1,
+          figure: 'index:feedback_satisfaction',
+          part: 'numerator',
+          delta: -1,
+          dossiers: 1,
+        },
       ]),
     );
     expect(marchIndex.carriedAdjustments.every((a: { figure: string }) => a.figure.startsWith('index:'))).toBe(true);
@@ -225,6 +311,7 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
       token: p.tokens.board,
     });
     expect(String(marchIndexCsv.body).split('\r\n')[0]).toContain('(mẫu số) +1 (1 hồ sơ)');
+    expect(String(marchIndexCsv.body).split('\r\n')[0]).toContain('(tử số) -1 (1 thủ tục)');
     const csv = await api.request('GET', '/reports/processing?period=2026-02&format=csv', { token: p.tokens.board });
     expect(csv.status).toBe(200);
     const firstLine = String(csv.body)
@@ -278,8 +365,9 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     const live = await get('/reports/processing?period=2026-02');
     expect(live.frozen).toBeUndefined();
     expect(live.total).toMatchObject({ receivedTotal: 3, resolvedLate: 1 });
-    // The live index less the frozen one is what the adjustments say, indicator by indicator (the
-    // ones measured from dossiers; 3.3's numerator is scaled by the sync rate, its count adjusted).
+    // The live index less the frozen one is what the adjustments say, indicator by indicator (all
+    // those measured from dossiers, feedback or the catalogue; 3.3's numerator is scaled by the sync
+    // rate, its count adjusted).
     const liveIndex = await get('/reports/index?period=2026-02');
     expect(liveIndex.frozen).toBeUndefined();
     const adjusted = new Map<string, number>();
@@ -288,23 +376,36 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     const [now, then] = [indexSums(liveIndex), indexSums(frozenIndex)];
     const measured = new Set(
       [
+        'procedures_complete',
         'dossiers_synced',
         'on_time',
+        'online_offered',
+        'online_used',
         'online_share',
         'paid_online',
+        'fee_procedures_paid_online',
         'electronic_result',
         'digitised',
         'e_certified_copies',
         'reused_data',
         'personal_data_store',
         'population_data',
+        'feedback_on_time',
+        'feedback_satisfaction',
         'dossier_satisfaction',
       ].flatMap((k) => [`index:${k}/numerator`, `index:${k}/denominator`]),
     );
     measured.delete('index:online_share/numerator');
     const moved = [...measured].map((k) => [k, (now.get(k) ?? 0) - (then.get(k) ?? 0)]).filter(([, d]) => d !== 0);
     expect(moved.sort()).toEqual([...adjusted].filter(([k]) => measured.has(k)).sort());
-    expect(moved.length).toBeGreaterThan(5);
+    expect(moved.length).toBeGreaterThan(8);
+    expect(moved.map(([k]) => k)).toEqual(
+      expect.arrayContaining([
+        'index:feedback_satisfaction/numerator',
+        'index:procedures_complete/numerator',
+        'index:online_offered/numerator',
+      ]),
+    );
 
     const v2 = await api.request('POST', '/reports/periods/2026-02/close', { token: p.admin });
     expect(v2.body).toMatchObject({ version: 2, status: 'closed' });

@@ -37,18 +37,44 @@ export class ClosedPeriodListDto {
 }
 
 export class AdjustmentCauseDto {
-  @ApiProperty({ description: 'the action whose event changed the figure, or "import" / "calendar"' }) action!: string;
+  @ApiProperty({
+    description:
+      'the action whose event changed the figure, or "import" / "calendar"; for feedback and catalogue indicators ' +
+      '"feedback_answer", "feedback_overdue" (its deadline passed unanswered), "rating", "feedback" (another feedback ' +
+      'on the dossier), "catalogue" (the procedure changed) or "online_use" (its online dossiers or payments changed)',
+  })
+  action!: string;
   @ApiProperty({ nullable: true, type: String, description: 'the instant of that event' }) at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) actorUserId!: string | null;
 }
 
 export class AdjustmentDto {
   @ApiProperty({ description: 'the closed version the adjustment is against' }) version!: number;
-  @ApiProperty({ format: 'uuid' }) dossierId!: string;
-  @ApiProperty() dossierCode!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'the dossier (of a feedback adjustment: the dossier the feedback is about); null for a procedure',
+  })
+  dossierId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) dossierCode!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'feedback indicators (5.2, 5.3): the feedback whose count changed',
+  })
+  feedbackId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'catalogue indicators (1.3, 3.1, 3.2, 3.6): the procedure whose count changed',
+  })
+  procedureCode!: string | null;
   @ApiProperty({
     example: 'resolvedLate',
-    description: 'a form-06a count name, or `index:<indicatorKey>` for an index indicator measured from dossiers',
+    description:
+      'a form-06a count name, or `index:<indicatorKey>` for an index indicator (measured from dossiers, feedback or the catalogue)',
   })
   figure!: string;
   @ApiProperty({

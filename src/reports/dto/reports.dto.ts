@@ -163,7 +163,14 @@ export class CarriedAdjustmentDto {
   })
   part?: 'numerator' | 'denominator';
   @ApiProperty() delta!: number;
-  @ApiProperty({ description: 'dossiers behind the adjustment' }) dossiers!: number;
+  @ApiProperty({
+    description: 'dossiers behind the adjustment (of feedback adjustments: the dossiers the feedback is about)',
+  })
+  dossiers!: number;
+  @ApiPropertyOptional({
+    description: 'catalogue indicators (1.3, 3.1, 3.2, 3.6): the procedures behind the adjustment',
+  })
+  procedures?: number;
 }
 
 export class ProcessingReportDto {

@@ -218,7 +218,14 @@ export function stampLines(r: {
   closedAt?: string;
   version?: number;
   hash?: string;
-  carriedAdjustments?: { period: string; figure: string; part?: string; delta: number; dossiers: number }[];
+  carriedAdjustments?: {
+    period: string;
+    figure: string;
+    part?: string;
+    delta: number;
+    dossiers: number;
+    procedures?: number;
+  }[];
 }): string[] {
   const lines =
     r.frozen && r.closedAt && r.version !== undefined && r.hash
@@ -227,7 +234,8 @@ export function stampLines(r: {
   const byPeriod = new Map<string, string[]>();
   for (const a of r.carriedAdjustments ?? []) {
     const list = byPeriod.get(a.period) ?? [];
-    list.push(`${L.figure(a.figure, a.part)} ${a.delta > 0 ? '+' : ''}${a.delta} (${a.dossiers} hồ sơ)`);
+    const behind = a.procedures ? `${a.procedures} thủ tục` : `${a.dossiers} hồ sơ`;
+    list.push(`${L.figure(a.figure, a.part)} ${a.delta > 0 ? '+' : ''}${a.delta} (${behind})`);
     byPeriod.set(a.period, list);
   }
   for (const [period, items] of byPeriod) lines.push(L.carried(period, items.join('; ')));
