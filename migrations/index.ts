@@ -26,6 +26,7 @@ import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-close
 import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-citizen-messages-batch';
 import { ClosedPeriodItemAdjustments1766800000000 } from './1766800000000-closed-period-item-adjustments';
 import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-report-contributions-synced-column';
+import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-heads';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   ClaimCitizenMessagesBatch1766500000001,
   ReportContributionsSyncedColumn1766700000000,
   ClosedPeriodItemAdjustments1766800000000,
+  EventSequenceHeads1766840000000,
 ];

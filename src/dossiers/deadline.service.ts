@@ -27,7 +27,7 @@ export class DeadlineService {
     const [versioned, procedure, events] = await Promise.all([
       this.calendars.currentVersioned(),
       this.rules.version(row.procedure_id, row.procedure_version),
-      this.repo.events(id),
+      this.repo.events(row),
     ]);
     // An open dossier not yet recomputed after a calendar edit is explained as it will be recomputed.
     const state =

@@ -29,6 +29,8 @@ export interface DossierRow {
   calendar_version: number;
   /** The 766 index's view (src/reports/portal-facts.ts); null for rows written before it existed. */
   portal_facts: PortalFacts | null;
+  /** When the row was written: its events' recorded_at are in this instant's local month or later (migration 1766840000000). */
+  created_at: Date;
 }
 
 /** The columns derived from a state (the projection), written at every change. */
@@ -187,8 +189,22 @@ const NEW_COLUMNS: (keyof NewDossier)[] = [
 const SELECT = `SELECT d.id, d.code, d.procedure_id, d.procedure_version, d.procedure_code, d.receiving_unit_id,
   u.code AS receiving_unit_code, d.handling_unit_id, d.current_step_unit_id, d.current_assignee_id, d.unit_ids,
   d.channel, d.status, d.version, d.received_at, d.applicant, d.summary, d.flags, d.state, d.calendar_version,
-  d.portal_facts
+  d.portal_facts, d.created_at
   FROM dossiers d JOIN units u ON u.id = d.receiving_unit_id`;
+
+/**
+ * The partitions a dossier's events can be in (dossier_events is partitioned by recorded_at): those
+ * from the local month of the dossier's created_at on, a bound the database enforces (migration
+ * 1766840000000). `param` is the created_at, passed as a value so that the planner prunes.
+ */
+export const eventsSince = (param: string, alias = '') =>
+  `${alias}recorded_at >= partition_month(${param}::timestamptz)`;
+
+/** What an event read needs of its dossier: the id and the bound of its events' partitions. */
+export interface DossierRef {
+  id: string;
+  created_at: Date;
+}
 
 /** The event log's written columns, in insert order (the feed's batch write uses them too). */
 export const EVENT_COLUMNS = [
@@ -445,12 +461,14 @@ export class DossiersRepository {
     return rows[0].n;
   }
 
-  /** The events of many dossiers, by dossier then sequence. */
-  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+  /** The events of many dossiers, by dossier then sequence (partitions from the earliest dossier's month on). */
+  async eventsOf(m: EntityManager, dossiers: DossierRef[]): Promise<Map<string, EventRow[]>> {
+    if (dossiers.length === 0) return new Map();
+    const since = new Date(Math.min(...dossiers.map((d) => d.created_at.getTime())));
     const rows: EventRow[] = await m.query(
       `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
-       FROM dossier_events WHERE dossier_id = ANY($1::uuid[]) ORDER BY dossier_id, seq`,
-      [ids],
+       FROM dossier_events WHERE dossier_id = ANY($1::uuid[]) AND ${eventsSince('$2')} ORDER BY dossier_id, seq`,
+      [dossiers.map((d) => d.id), since],
     );
     const out = new Map<string, EventRow[]>();
     for (const r of rows) {
@@ -592,19 +610,19 @@ export class DossiersRepository {
    * In the order of the fold: by instant, then by arrival. Events typed here or imported arrive in
    * time order (the same as by seq); an item a source system sends late is placed by its instant.
    */
-  async events(id: string, m: EntityManager = this.dataSource.manager): Promise<EventRow[]> {
+  async events(d: DossierRef, m: EntityManager = this.dataSource.manager): Promise<EventRow[]> {
     return m.query(
       `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
-       FROM dossier_events WHERE dossier_id = $1 ORDER BY at, seq`,
-      [id],
+       FROM dossier_events WHERE dossier_id = $1 AND ${eventsSince('$2')} ORDER BY at, seq`,
+      [d.id, d.created_at],
     );
   }
 
-  async eventByExternalId(m: EntityManager, dossierId: string, externalId: string): Promise<EventRow | null> {
+  async eventByExternalId(m: EntityManager, d: DossierRef, externalId: string): Promise<EventRow | null> {
     const rows: EventRow[] = await m.query(
       `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
-       FROM dossier_events WHERE dossier_id = $1 AND external_id = $2`,
-      [dossierId, externalId],
+       FROM dossier_events WHERE dossier_id = $1 AND external_id = $2 AND ${eventsSince('$3')}`,
+      [d.id, externalId, d.created_at],
     );
     return rows[0] ?? null;
   }

@@ -349,7 +349,7 @@ export class DossiersService {
       // The history up to the version read (events are append-only: later ones would fail the write).
       let history: EventRow[] | null = null;
       const events = async () =>
-        (history ??= (await this.repo.events(id, m ?? undefined)).filter((e) => e.seq <= row.version));
+        (history ??= (await this.repo.events(row, m ?? undefined)).filter((e) => e.seq <= row.version));
       // The snapshot is reused if it was computed with this calendar; otherwise replay. An ended
       // dossier keeps the judgement it was given when it ended (calendar edits recompute open
       // dossiers only, docs/domain.md): returning its result must not re-judge it by today's calendar.
@@ -502,8 +502,8 @@ export class DossiersService {
   }
 
   async events(id: string, user: AuthUser): Promise<DossierEventDto[]> {
-    await this.visibleRow(id, user);
-    return (await this.repo.events(id)).map((e) => ({
+    const row = await this.visibleRow(id, user);
+    return (await this.repo.events(row)).map((e) => ({
       seq: e.seq,
       action: e.action,
       at: toLocalIso(e.at),
@@ -561,7 +561,7 @@ export class DossiersService {
     versioned: { version: number; calendar: WorkingCalendar },
   ): Promise<boolean> {
     const ctx = this.context(versioned.calendar, procedure, row.channel);
-    const events = await this.repo.events(row.id, m);
+    const events = await this.repo.events(row, m);
     const state = this.replayRow(events, ctx);
     const flags = { ...row.flags };
     const cols = {
@@ -654,7 +654,7 @@ export class DossiersService {
     }
   }
 
-  toDto(row: DossierRow, calendar: WorkingCalendar, now: Date): DossierDto {
+  toDto(row: Omit<DossierRow, 'created_at'>, calendar: WorkingCalendar, now: Date): DossierDto {
     const s = row.state;
     const step = s.currentStep === null ? null : s.steps[s.currentStep];
     const live = liveFigures(s, calendar, now.getTime());

@@ -369,7 +369,7 @@ export class ImportService {
     return this.repo.transaction(async (m) => {
       await markImport(m);
       const row = (await this.repo.findById(id, m, true))!;
-      const known = await this.repo.events(id, m);
+      const known = await this.repo.events(row, m);
       const knownIds = new Set(known.map((e) => e.external_id).filter((x): x is string => !!x));
       const incoming = this.toEvents(dto, row.state.receivedAt, actor);
       const fresh = incoming.events.map((e, k) => ({ e, ext: incoming.externalIds[k] })).slice(1);

@@ -100,10 +100,7 @@ export class RejudgementService {
       return 0;
     }
     const versioned = await this.calendars.currentVersioned();
-    const events = await this.repo.eventsOf(
-      m,
-      rows.map((r) => r.id),
-    );
+    const events = await this.repo.eventsOf(m, rows);
     const updates: { id: string; cols: ProjectionColumns }[] = [];
     const changes: unknown[][] = [];
     let skipped = 0;

@@ -587,7 +587,7 @@ export class FeedService {
     return this.dossierRepo.transaction(async (m) => {
       await mark?.(m);
       const row = (await this.dossierRepo.findById(d.id, m, true))!;
-      const known = await this.dossierRepo.events(d.id, m);
+      const known = await this.dossierRepo.events(row, m);
       const plan = planSteps(d.id, known, row.version, steps, ctx, record?.recordHash ?? null);
       if (plan.rows.length > 0) {
         await this.dossierRepo.appendEvents(m, plan.rows);
@@ -628,8 +628,10 @@ export class FeedService {
       });
     }
     return this.dossierRepo.transaction(async (m) => {
-      const ids = groups.map((g) => g.d.id);
-      const { locked, events } = await this.repo.lockWithEvents(m, ids);
+      const { locked, events } = await this.repo.lockWithEvents(
+        m,
+        groups.map((g) => g.d),
+      );
       const rows: EventRow[] = [];
       const projections: (ProjectionColumns & { id: string })[] = [];
       const fps: { fp: string; dossierId: string }[] = [];

@@ -1,7 +1,13 @@
 import type { Channel } from 'src/dossiers/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { EVENT_COLUMNS, type EventRow, type ProjectionColumns } from 'src/dossiers/dossiers.repository';
+import {
+  EVENT_COLUMNS,
+  eventsSince,
+  type DossierRef,
+  type EventRow,
+  type ProjectionColumns,
+} from 'src/dossiers/dossiers.repository';
 
 export interface SourceRow {
   id: string;
@@ -37,6 +43,8 @@ export interface SourceDossier {
   procedure_id: string;
   procedure_version: number;
   channel: Channel;
+  /** The bound of its events' partitions (DossierRow.created_at). */
+  created_at: Date;
 }
 
 export interface MismatchRow {
@@ -164,7 +172,8 @@ export class IntegrationsRepository {
   async dossiersByCodes(codes: string[]): Promise<Map<string, SourceDossier>> {
     if (codes.length === 0) return new Map();
     const rows: SourceDossier[] = await this.dataSource.query(
-      `SELECT id, code, source_id, source_record_hash, source_fee, receiving_unit_id, procedure_id, procedure_version, channel
+      `SELECT id, code, source_id, source_record_hash, source_fee, receiving_unit_id, procedure_id, procedure_version, channel,
+              created_at
        FROM dossiers WHERE code = ANY($1)`,
       [codes],
     );
@@ -266,11 +275,11 @@ export class IntegrationsRepository {
 
   /**
    * lockDossiers and eventsOf in one round trip: the rows locked in id order (as every batch does),
-   * then each one's events in the order of the fold.
+   * then each one's events in the order of the fold (from the partitions of the earliest one's month on).
    */
   async lockWithEvents(
     m: EntityManager,
-    ids: string[],
+    dossiers: DossierRef[],
   ): Promise<{
     locked: Map<string, { version: number; flags: Record<string, unknown> }>;
     events: Map<string, EventRow[]>;
@@ -279,8 +288,8 @@ export class IntegrationsRepository {
       `WITH l AS (SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE)
        SELECT l.id, l.version, l.flags, e.dossier_id, e.seq, e.action, e.at, e.actor_user_id, e.from_status,
               e.to_status, e.payload, e.external_id
-       FROM l LEFT JOIN dossier_events e ON e.dossier_id = l.id ORDER BY l.id, e.at, e.seq`,
-      [ids],
+       FROM l LEFT JOIN dossier_events e ON e.dossier_id = l.id AND ${eventsSince('$2', 'e.')} ORDER BY l.id, e.at, e.seq`,
+      [dossiers.map((d) => d.id), new Date(Math.min(...dossiers.map((d) => d.created_at.getTime())))],
     );
     const locked = new Map<string, { version: number; flags: Record<string, unknown> }>();
     const events = new Map<string, EventRow[]>();

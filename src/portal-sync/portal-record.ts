@@ -18,6 +18,8 @@ export interface SyncDossier {
   flags: Record<string, unknown>;
   state: DossierState;
   handling_unit_name: string;
+  /** The bound of its events' partitions (DossierRow.created_at). */
+  created_at: Date;
 }
 
 export interface SyncEvent {

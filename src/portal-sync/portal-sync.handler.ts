@@ -65,7 +65,7 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
         await this.repo.release(dossierId);
         return { result: 'skipped' };
       }
-      const record = toPortalRecord(dossier, await this.repo.result(dossierId));
+      const record = toPortalRecord(dossier, await this.repo.result({ id: dossierId, created_at: dossier.created_at }));
       const hash = createHash('sha256').update(canonicalJson(record)).digest('hex');
       if (hash !== row.record_hash) {
         let answer = await this.client.send('DongBoHoSoMC', [record], row.record_hash !== null);
@@ -78,7 +78,11 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
         }
       }
       if (!error) {
-        const events = await this.repo.events(dossierId, row.synced_seq, row.target_seq);
+        const events = await this.repo.events(
+          { id: dossierId, created_at: dossier.created_at },
+          row.synced_seq,
+          row.target_seq,
+        );
         for (let i = 0; i < events.length && !error; i += ITEMS_PER_CALL) {
           const chunk = events.slice(i, i + ITEMS_PER_CALL);
           const answer = await this.client.send(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { returned } from 'src/integrations/integrations.repository';
+import { eventsSince, type DossierRef } from 'src/dossiers/dossiers.repository';
 import type { SyncDossier, SyncEvent } from 'src/portal-sync/portal-record';
 
 export interface SyncRow {
@@ -42,7 +43,7 @@ export class PortalSyncRepository {
   async dossier(dossierId: string): Promise<SyncDossier | null> {
     const rows: SyncDossier[] = await this.dataSource.query(
       `SELECT d.code, d.procedure_code, v.name AS procedure_name, v.field AS procedure_field, d.channel, d.applicant,
-              d.summary, d.flags, d.state, hu.name AS handling_unit_name
+              d.summary, d.flags, d.state, hu.name AS handling_unit_name, d.created_at
        FROM dossiers d
        JOIN procedure_versions v ON v.procedure_id = d.procedure_id AND v.version = d.procedure_version
        JOIN units hu ON hu.id = d.handling_unit_id
@@ -52,21 +53,22 @@ export class PortalSyncRepository {
     return rows[0] ?? null;
   }
 
-  async events(dossierId: string, afterSeq: number, toSeq: number): Promise<SyncEvent[]> {
+  async events(d: DossierRef, afterSeq: number, toSeq: number): Promise<SyncEvent[]> {
     return this.dataSource.query(
       `SELECT e.seq, e.action, e.at, e.to_status, e.payload, u.full_name AS actor_name, un.name AS unit_name
        FROM dossier_events e
        LEFT JOIN users u ON u.id = e.actor_user_id
        LEFT JOIN units un ON un.id = u.unit_id
-       WHERE e.dossier_id = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq`,
-      [dossierId, afterSeq, toSeq],
+       WHERE e.dossier_id = $1 AND e.seq > $2 AND e.seq <= $3 AND ${eventsSince('$4', 'e.')} ORDER BY e.seq`,
+      [d.id, afterSeq, toSeq, d.created_at],
     );
   }
 
-  async result(dossierId: string): Promise<{ summary: string; url: string | null } | null> {
+  async result(d: DossierRef): Promise<{ summary: string; url: string | null } | null> {
     const rows: { payload: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT payload FROM dossier_events WHERE dossier_id = $1 AND action = 'resolve' ORDER BY seq DESC LIMIT 1`,
-      [dossierId],
+      `SELECT payload FROM dossier_events WHERE dossier_id = $1 AND action = 'resolve' AND ${eventsSince('$2')}
+       ORDER BY seq DESC LIMIT 1`,
+      [d.id, d.created_at],
     );
     const p = rows[0]?.payload;
     if (!p) return null;

@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ReadReplicas } from 'src/database/read-replicas';
+import { eventsSince, type DossierRef } from 'src/dossiers/dossiers.repository';
 import type { DossierState } from 'src/dossiers/lifecycle';
-import {
-  INDEX_FEEDBACK_KINDS,
-  CRITERIA,
-  FeedbackKind,
-  RatingTotals,
-  Verdict,
-} from 'src/public/citizen-rules';
+import { INDEX_FEEDBACK_KINDS, CRITERIA, FeedbackKind, RatingTotals, Verdict } from 'src/public/citizen-rules';
 
 export interface RatingRow {
   id: string;
@@ -47,6 +42,8 @@ export interface PublicDossierRow {
   handling_unit_id: string;
   lookup_key_hash: string;
   state: DossierState;
+  /** The bound of its events' partitions (DossierRow.created_at). */
+  created_at: Date;
 }
 
 export interface PublicFeedbackRow {
@@ -117,7 +114,7 @@ export class CitizensRepository {
   /** One indexed read, whether or not a key is to be checked, so a known code costs what an unknown one does. */
   async publicDossier(code: string): Promise<PublicDossierRow | null> {
     const rows: PublicDossierRow[] = await this.reads.query(
-      `SELECT id, code, procedure_id, procedure_version, handling_unit_id, lookup_key_hash, state
+      `SELECT id, code, procedure_id, procedure_version, handling_unit_id, lookup_key_hash, state, created_at
        FROM dossiers WHERE code = $1`,
       [code],
     );
@@ -125,10 +122,11 @@ export class CitizensRepository {
   }
 
   /** The latest event of an action on a dossier (its instant and payload), or null. */
-  async lastEvent(dossierId: string, action: string): Promise<{ at: Date; payload: Record<string, unknown> } | null> {
+  async lastEvent(d: DossierRef, action: string): Promise<{ at: Date; payload: Record<string, unknown> } | null> {
     const rows: { at: Date; payload: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT at, payload FROM dossier_events WHERE dossier_id = $1 AND action = $2 ORDER BY seq DESC LIMIT 1`,
-      [dossierId, action],
+      `SELECT at, payload FROM dossier_events WHERE dossier_id = $1 AND action = $2 AND ${eventsSince('$3')}
+       ORDER BY seq DESC LIMIT 1`,
+      [d.id, action, d.created_at],
     );
     return rows[0] ?? null;
   }

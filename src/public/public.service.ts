@@ -50,7 +50,7 @@ export class PublicService {
       this.procedures.version(row.procedure_id, row.procedure_version),
       this.repo.isRated(row.id),
       this.repo.publicFeedback(row.id),
-      s.status === 'awaiting_supplement' ? this.repo.lastEvent(row.id, 'request_supplement') : null,
+      s.status === 'awaiting_supplement' ? this.repo.lastEvent(row, 'request_supplement') : null,
     ]);
     const paused = s.endedAt === null && s.clock.pausedSince !== null;
     return {

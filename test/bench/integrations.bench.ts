@@ -150,7 +150,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       await sql.query(`SELECT ${cols.join(', ')} FROM dossier_events WHERE seq > 1 ORDER BY dossier_id, seq`)
     ).rows as Record<string, unknown>[];
     await sql.query(`CREATE TABLE bench_copy AS SELECT * FROM dossier_events WHERE seq = 1`);
-    await sql.query(`TRUNCATE dossier_events`);
+    // The sequence heads go too: re-inserting the first events starts each dossier's sequence again.
+    await sql.query(`TRUNCATE dossier_events, dossier_event_heads`);
     await sql.query(`INSERT INTO dossier_events SELECT * FROM bench_copy`);
     await sql.query('VACUUM ANALYZE dossier_events');
     await sql.query('CHECKPOINT');

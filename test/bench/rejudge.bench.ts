@@ -75,11 +75,13 @@ async function foldAsBefore(app: NestFastifyApplication, sql: Client): Promise<v
   const rules = app.get(ProcedureRulesService);
   const versioned = await app.get(CalendarService).currentVersioned();
   const oldPolicy = { id: 'nd61-2018', maxExtensions: 1, extensionMinLeadMs: 0 };
-  const ids = (await sql.query<{ id: string }>(`SELECT id FROM dossiers ORDER BY id`)).rows.map((r) => r.id);
+  const refs = (await sql.query<{ id: string; created_at: Date }>(`SELECT id, created_at FROM dossiers ORDER BY id`))
+    .rows;
+  const ids = refs.map((r) => r.id);
   for (let i = 0; i < ids.length; i += BATCH) {
     await repo.transaction(async (m) => {
       const batch = ids.slice(i, i + BATCH);
-      const events = await repo.eventsOf(m, batch);
+      const events = await repo.eventsOf(m, refs.slice(i, i + BATCH));
       const updates = [];
       for (const id of batch) {
         const row = (await repo.findById(id, m))!;

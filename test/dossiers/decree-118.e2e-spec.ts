@@ -214,7 +214,7 @@ describe('Decree 118/2025 over HTTP', () => {
         restarts: _r,
         supplementExpiresAt: _s,
         ...state
-      } = replay((await repo.events(id)).map(toFoldEvent), ctx);
+      } = replay((await repo.events(row)).map(toFoldEvent), ctx);
       const cols = {
         ...projectState(state, versioned.calendar, dossiers.thresholds, {
           calendarVersion: versioned.version,

@@ -56,7 +56,7 @@ export class DocumentsService implements OnModuleInit {
     const row = await this.dossiers.visibleRow(id, user);
     const [procedure, events] = await Promise.all([
       this.procedures.version(row.procedure_id, row.procedure_version),
-      this.repo.events(id),
+      this.repo.events(row),
     ]);
     const s = row.state;
     const names = await this.names(
@@ -86,7 +86,7 @@ export class DocumentsService implements OnModuleInit {
   /** The letter of the n-th extension (1-based); 404 when the dossier has fewer. */
   async extensionLetter(id: string, n: number, user: AuthUser): Promise<PdfFile> {
     const row = await this.dossiers.visibleRow(id, user);
-    const events = await this.repo.events(id);
+    const events = await this.repo.events(row);
     const extensions = events.filter((e) => e.action === 'extend');
     const ext = Number.isInteger(n) && n >= 1 ? extensions[n - 1] : undefined;
     if (!ext) throw notFound(DOCUMENT_MESSAGES.extensionNotFound);

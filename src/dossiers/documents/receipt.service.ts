@@ -54,7 +54,7 @@ export class ReceiptService {
     }
     const [procedure, events, calendar, unit] = await Promise.all([
       this.procedures.version(row.procedure_id, row.procedure_version),
-      this.repo.events(id),
+      this.repo.events(row),
       this.calendars.current(),
       this.units.findById(row.receiving_unit_id),
     ]);

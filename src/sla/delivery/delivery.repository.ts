@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { eventsSince } from 'src/dossiers/dossiers.repository';
 import type { AlertKind } from 'src/sla/delivery/delivery.messages';
 
 export type DeliveryChannel = 'email' | 'webhook';
@@ -84,6 +85,7 @@ export class DeliveryRepository {
          SELECT e.payload ->> 'text' AS text, cu.full_name AS author, e.actor_user_id AS author_id
          FROM dossier_events e LEFT JOIN users cu ON cu.id = e.actor_user_id
          WHERE e.dossier_id = a.dossier_id AND e.action = 'comment' AND e.at = a.created_at
+           AND ${eventsSince('d.created_at', 'e.')}
          ORDER BY e.seq DESC LIMIT 1
        ) c ON a.kind = 'directive_comment'
        WHERE a.id = $1`,
