@@ -3,7 +3,7 @@
  * provincial one-stop systems send it to the national portal: dates, code lists, the status table
  * and the events a portal status implies. Pure: no Nest, no database; time comes in as arguments.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DossierStatus, LiveAction } from 'src/dossiers/lifecycle';
 
 export const SERVICES = ['DongBoHoSoMC', 'CapNhatTienDoHoSoMC'] as const;
@@ -213,7 +213,8 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function fingerprint(service: DvcqgService, v: unknown): string {
-  return createHash('sha256').update(service).update('\0').update(canonicalJson(v)).digest('hex');
+  // One-shot hash (the same digest as hashing the three parts in turn), cheaper per item.
+  return hash('sha256', `${service}\0${canonicalJson(v)}`, 'hex');
 }
 
 /** Fields that name or identify a person: replaced in what the rejected list shows. */

@@ -458,7 +458,7 @@ export class FeedService {
           : null,
       sourced: { id, dueAt: p.theirDue === null ? null : new Date(p.theirDue), recordHash: fp, fee: p.fee },
       events: events.map((e, k) =>
-        eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${fp.slice(0, 24)}:${k}` : null),
+        eventRow(id, k + 1, e, k ? statuses[k - 1] : null, statuses[k], k ? `${tagOf(fp)}:${k}` : null),
       ),
     };
   }
@@ -501,68 +501,109 @@ export class FeedService {
   // ------------------------------------------------------------------------------------------
   // Progress items (CapNhatTienDoHoSoMC)
 
+  /**
+   * A sender's progress items: checked and fingerprinted in memory, then applied in one transaction
+   * (applyItemBatch); when that batch is refused (a concurrent feed of the same dossiers), dossier by
+   * dossier, each in its own transaction. A repeat of an item in the same request changes nothing.
+   */
   private async applyItems(source: SourceRow, items: unknown[]): Promise<[Outcome, unknown][]> {
     const out: [Outcome, unknown][] = items.map((i) => [{ error: '' }, i]);
-    const byCode = new Map<string, { index: number; step: Step }[]>();
-    const fps = items.map((raw) => fingerprint('CapNhatTienDoHoSoMC', raw));
-    // The codes of every item that names one (those refused below are looked up for nothing).
-    const codes = new Set<string>();
-    for (const raw of items) {
-      const code = raw && typeof raw === 'object' ? text((raw as Record<string, unknown>).MaHoSo, 80) : null;
-      if (code) codes.add(code);
-    }
-    const { known, dossiers } = await this.repo.knownItemsAndDossiers(source.id, [...new Set(fps)], [...codes]);
+    const entries: ItemEntry[] = [];
     const seen = new Set<string>();
     items.forEach((raw, index) => {
+      const fp = fingerprint('CapNhatTienDoHoSoMC', raw);
       try {
-        if (known.has(fps[index]) || seen.has(fps[index])) {
+        if (seen.has(fp)) {
           out[index][0] = 'unchanged';
           return;
         }
-        seen.add(fps[index]);
-        const step = toStep(raw, fps[index]);
-        const code = text((raw as Record<string, unknown>).MaHoSo, 80)!;
-        byCode.set(code, [...(byCode.get(code) ?? []), { index, step }]);
+        seen.add(fp);
+        const step = toStep(raw, fp);
+        entries.push({ index, step, code: text((raw as Record<string, unknown>).MaHoSo, 80)! });
       } catch (err) {
         out[index][0] = { error: (err as Error).message };
       }
     });
-    const groups: { d: SourceDossier; list: { index: number; step: Step }[] }[] = [];
-    for (const [code, list] of byCode) {
-      const d = dossiers.get(code);
-      const fail = (error: string) => list.forEach((x) => (out[x.index][0] = { error }));
-      if (!d) {
-        fail(`hồ sơ ${code} chưa được đồng bộ (chưa nhận DongBoHoSoMC)`);
-        continue;
-      }
-      if (d.source_id !== source.id) {
-        fail(`hồ sơ ${code} không do nguồn này gửi`);
-        continue;
-      }
-      const fee = d.source_fee === null ? null : Number(d.source_fee);
-      for (const x of list) x.step.facts.amount = fee;
-      groups.push({ d, list });
-    }
-    groups.sort((a, b) => (a.d.id < b.d.id ? -1 : 1));
-    let outcomes: Outcome[][];
+    if (entries.length === 0) return out;
+    let outcomes: Map<number, Outcome>;
     try {
-      outcomes = await this.applyStepsMany(
-        source,
-        groups.map((g) => ({ d: g.d, steps: g.list.map((x) => x.step) })),
-      );
+      outcomes = await this.applyItemBatch(source, entries);
     } catch (err) {
       // A write refused for one dossier (a concurrent feed of the same items): dossier by dossier.
       this.logger.warn({ sourceId: source.id, err: (err as Error).message }, 'feed batch retried dossier by dossier');
-      outcomes = [];
-      for (const g of groups) {
-        const steps = g.list.map((x) => x.step);
-        outcomes.push(
-          await this.applySteps(source, g.d, steps, null).catch((e: unknown) => steps.map(() => this.failed(e))),
+      outcomes = new Map();
+      const { known, dossiers } = await this.repo.knownItemsAndDossiers(
+        source.id,
+        entries.map((e) => e.step.fp!),
+        [...new Set(entries.map((e) => e.code))],
+      );
+      for (const { d, list } of groupItems(source, entries, known, dossiers, outcomes)) {
+        const steps = list.map((x) => x.step);
+        const done = await this.applySteps(source, d as SourceDossier, steps, null).catch((e: unknown) =>
+          steps.map(() => this.failed(e)),
         );
+        list.forEach((x, j) => outcomes.set(x.index, done[j]));
       }
     }
-    groups.forEach((g, k) => g.list.forEach((x, j) => (out[x.index][0] = outcomes[k][j])));
+    for (const [index, o] of outcomes) out[index][0] = o;
     return out;
+  }
+
+  /**
+   * The progress items of several dossiers in one transaction, a fixed handful of statements
+   * whatever the number of items or dossiers: one read (the dossiers locked in id order with their
+   * events, and which fingerprints are already known), each dossier's items planned and folded once
+   * in memory, then one statement writing the new events, the projections and the fingerprints.
+   */
+  private async applyItemBatch(source: SourceRow, entries: ItemEntry[]): Promise<Map<number, Outcome>> {
+    const versioned = await this.calendars.currentVersioned();
+    const codes = [...new Set(entries.map((e) => e.code))];
+    return this.dossierRepo.transaction(async (m) => {
+      const outcomes = new Map<number, Outcome>();
+      const { dossiers, events, known } = await this.repo.lockForItems(
+        m,
+        source.id,
+        codes,
+        entries.map((e) => e.step.fp!),
+      );
+      const rows: EventRow[] = [];
+      const projections: (ProjectionColumns & { id: string })[] = [];
+      const fps: { fp: string; dossierId: string }[] = [];
+      for (const { d, list } of groupItems(source, entries, known, dossiers, outcomes)) {
+        const procedure = await this.rules.version(d.procedure_id!, d.procedure_version!);
+        const ctx = this.dossiers.context(versioned.calendar, procedure, d.channel!);
+        const history = events.get(d.id) ?? [];
+        const plan = planSteps(
+          d.id,
+          history,
+          d.version!,
+          list.map((x) => x.step),
+          ctx,
+          null,
+        );
+        if (plan.rows.length > 0) {
+          rows.push(...plan.rows);
+          projections.push({
+            id: d.id,
+            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
+              calendarVersion: versioned.version,
+              flags: d.flags!,
+              stepUnitIds: procedure.steps.map((x) => x.unitId),
+            }),
+            portal_facts: portalFactsOfRows([...history, ...plan.rows], plan.state!, ctx),
+          });
+        }
+        for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
+        list.forEach((x, j) => outcomes.set(x.index, plan.outcomes[j]));
+      }
+      if (rows.length <= 5000) await this.repo.writeFeedBatch(m, source.id, rows, projections, fps);
+      else {
+        for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
+        await this.repo.updateProjections(m, projections);
+        await this.repo.recordItems(m, source.id, fps);
+      }
+      return outcomes;
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -610,60 +651,6 @@ export class FeedService {
     });
   }
 
-  /**
-   * The progress items of several dossiers in one transaction: the rows locked in id order, their
-   * events read at once, each history planned in memory, then one INSERT of the new events, one
-   * UPDATE of the projections and one INSERT of the fingerprints. The statements per request do
-   * not grow with the number of dossiers (a sender's batch of 100 items is a handful of statements).
-   */
-  private async applyStepsMany(source: SourceRow, groups: { d: SourceDossier; steps: Step[] }[]): Promise<Outcome[][]> {
-    if (groups.length === 0) return [];
-    const versioned = await this.calendars.currentVersioned();
-    const ctxs = new Map<string, { ctx: FoldContext; stepUnitIds: string[] }>();
-    for (const { d } of groups) {
-      const procedure = await this.rules.version(d.procedure_id, d.procedure_version);
-      ctxs.set(d.id, {
-        ctx: this.dossiers.context(versioned.calendar, procedure, d.channel),
-        stepUnitIds: procedure.steps.map((x) => x.unitId),
-      });
-    }
-    return this.dossierRepo.transaction(async (m) => {
-      const { locked, events } = await this.repo.lockWithEvents(
-        m,
-        groups.map((g) => g.d),
-      );
-      const rows: EventRow[] = [];
-      const projections: (ProjectionColumns & { id: string })[] = [];
-      const fps: { fp: string; dossierId: string }[] = [];
-      const out = groups.map(({ d, steps }) => {
-        const { ctx, stepUnitIds } = ctxs.get(d.id)!;
-        const row = locked.get(d.id)!;
-        const plan = planSteps(d.id, events.get(d.id) ?? [], row.version, steps, ctx, null);
-        if (plan.rows.length > 0) {
-          rows.push(...plan.rows);
-          projections.push({
-            id: d.id,
-            ...projectState(plan.state!, versioned.calendar, this.dossiers.thresholds, {
-              calendarVersion: versioned.version,
-              flags: row.flags,
-              stepUnitIds,
-            }),
-            portal_facts: portalFactsOfRows([...(events.get(d.id) ?? []), ...plan.rows], plan.state!, ctx),
-          });
-        }
-        for (const fp of plan.applied) fps.push({ fp, dossierId: d.id });
-        return plan.outcomes;
-      });
-      if (rows.length <= 5000) await this.repo.writeFeedBatch(m, source.id, rows, projections, fps);
-      else {
-        for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));
-        await this.repo.updateProjections(m, projections);
-        await this.repo.recordItems(m, source.id, fps);
-      }
-      return out;
-    });
-  }
-
   private fold(state: DossierState | null, e: DossierEvent, ctx: FoldContext): DossierState {
     try {
       return applyEvent(state, e, ctx);
@@ -675,12 +662,75 @@ export class FeedService {
   }
 }
 
+/** The tag of a step's events: the head of its fingerprint (external_id `${tag}:${n}`). */
+const TAG_LENGTH = 24;
+const tagOf = (fp: string) => fp.slice(0, TAG_LENGTH);
+
+/** The step tags of these events (external ids of the `${tag}:${n}` shape). */
+function tagsOf(rows: readonly EventRow[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of rows) {
+    const ext = r.external_id;
+    if (ext && ext.length > TAG_LENGTH && ext.charCodeAt(TAG_LENGTH) === 0x3a) out.add(ext.slice(0, TAG_LENGTH));
+  }
+  return out;
+}
+
+/** A progress item checked in memory: its place in the request, its step and its dossier's code. */
+interface ItemEntry {
+  index: number;
+  step: Step;
+  code: string;
+}
+
+/**
+ * The items still to apply, by dossier (in the order of the request): a known fingerprint is a
+ * repeat (unchanged); an item of a code not received, or of another source's dossier, is refused.
+ * Outcomes decided here are set in `outcomes`.
+ */
+function groupItems<D extends Pick<SourceDossier, 'id' | 'source_id'> & { source_fee?: string | null }>(
+  source: SourceRow,
+  entries: ItemEntry[],
+  known: Set<string>,
+  dossiers: Map<string, D>,
+  outcomes: Map<number, Outcome>,
+): { d: D; list: ItemEntry[] }[] {
+  const byCode = new Map<string, ItemEntry[]>();
+  for (const e of entries) {
+    if (known.has(e.step.fp!)) outcomes.set(e.index, 'unchanged');
+    else {
+      const list = byCode.get(e.code);
+      if (list) list.push(e);
+      else byCode.set(e.code, [e]);
+    }
+  }
+  const groups: { d: D; list: ItemEntry[] }[] = [];
+  for (const [code, list] of byCode) {
+    const d = dossiers.get(code);
+    const error = !d
+      ? `hồ sơ ${code} chưa được đồng bộ (chưa nhận DongBoHoSoMC)`
+      : d.source_id !== source.id
+        ? `hồ sơ ${code} không do nguồn này gửi`
+        : null;
+    if (error) {
+      for (const x of list) outcomes.set(x.index, { error });
+      continue;
+    }
+    const fee = d!.source_fee === null || d!.source_fee === undefined ? null : Number(d!.source_fee);
+    for (const x of list) x.step.facts.amount = fee;
+    groups.push({ d: d!, list });
+  }
+  return groups;
+}
+
 /**
  * Applies status steps to a history in memory: each step, in the order of its instant, is mapped
  * against the status the dossier had at that instant, placed among the known events by its instant,
  * and the whole history re-folded; a step whose events would break the history is refused alone.
  * Returns one outcome per step (in the given order), the new event rows, the final state and the
- * fingerprints of the steps taken (applied, or true already).
+ * fingerprints to keep for the steps taken: those true already (no event). A step that wrote events
+ * is known by them (each carries the step's tag, the head of its fingerprint), so a repeat of it is
+ * answered as unchanged from the history alone, and its fingerprint is not written again.
  */
 /** The index's portal facts of a dossier from all its event rows, in the order of the fold (instant, then arrival). */
 function portalFactsOfRows(rows: EventRow[], state: DossierState, ctx: FoldContext): PortalFacts {
@@ -699,6 +749,8 @@ function planSteps(
   let placed: Placed[] = sortPlaced(
     known.map((e) => ({ e: toFoldEvent(e), order: e.seq, existing: true, ext: e.external_id })),
   );
+  // A step whose events are in the history already (they carry its tag) is a repeat.
+  const taken = tagsOf(known);
   const outcomes: Outcome[] = steps.map(() => 'unchanged');
   const order = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
   let next = version + 1;
@@ -715,6 +767,7 @@ function planSteps(
   };
   let tail: { state: DossierState; statuses: string[] } | null = foldOrNull(placed);
   for (const { s, i } of order) {
+    if (s.fp && taken.has(tagOf(s.fp))) continue;
     if (s.at < placed[0].e.at) {
       outcomes[i] = { error: 'thời điểm xử lý trước thời điểm tiếp nhận hồ sơ' };
       continue;
@@ -730,7 +783,7 @@ function planSteps(
         if (s.fp) applied.push(s.fp);
         continue;
       }
-      const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+      const tag = tagOf(s.fp ?? recordHash ?? randomUUID());
       const fresh: Placed[] = plan.events.map((p, k) => ({
         e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
         order: next + k,
@@ -778,7 +831,14 @@ function planSteps(
   placed.forEach((p, k) => {
     if (!p.existing) rows.push(eventRow(dossierId, p.order, p.e, k ? statuses[k - 1] : null, statuses[k], p.ext));
   });
-  return { outcomes, rows: rows.sort((a, b) => a.seq - b.seq), state, applied };
+  // The steps that wrote events are known by their events' tags: only the others are kept as fingerprints.
+  const written = tagsOf(rows);
+  return {
+    outcomes,
+    rows: rows.sort((a, b) => a.seq - b.seq),
+    state,
+    applied: applied.filter((fp) => !written.has(tagOf(fp))),
+  };
 }
 
 /**
@@ -806,7 +866,7 @@ function placeStep(
   const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
   if ('error' in plan) return { error: plan.error };
   if (plan.events.length === 0) return { placed };
-  const tag = (s.fp ?? recordHash ?? randomUUID()).slice(0, 24);
+  const tag = tagOf(s.fp ?? recordHash ?? randomUUID());
   const fresh: Placed[] = plan.events.map((p, k) => ({
     e: { action: p.action, at: s.atOf?.[p.action] ?? s.at, actorUserId: null, payload: p.payload },
     order: next + k,

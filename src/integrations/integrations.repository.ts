@@ -4,7 +4,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   EVENT_COLUMNS,
   eventsSince,
-  type DossierRef,
   type EventRow,
   type ProjectionColumns,
 } from 'src/dossiers/dossiers.repository';
@@ -47,6 +46,10 @@ export interface SourceDossier {
   created_at: Date;
 }
 
+/** A dossier read by a progress batch: locked with its version and flags when it is the source's own. */
+export type LockedDossier = Pick<SourceDossier, 'id' | 'code' | 'source_id'> &
+  Partial<SourceDossier> & { version?: number; flags?: Record<string, unknown> };
+
 export interface MismatchRow {
   id: string;
   code: string;
@@ -75,6 +78,17 @@ export function returned<T>(result: unknown): T[] {
   const r = result as unknown[];
   return (Array.isArray(r[0]) ? r[0] : r) as T[];
 }
+
+/**
+ * Which of the fingerprints ($3) the source ($1) already sent: one probe of the primary key per
+ * fingerprint (a subquery per element, never a scan of everything the source ever sent, whatever
+ * the planner's statistics say while the table grows).
+ */
+const knownFingerprints = (
+  source: string,
+  fingerprints: string,
+) => `SELECT f.fp FROM unnest(${fingerprints}::text[]) AS f(fp)
+  WHERE (SELECT true FROM integration_items i WHERE i.source_id = ${source} AND i.fingerprint = f.fp)`;
 
 const SOURCE_COLUMNS = 'id, name, unit_ids, procedure_map, syncs_to_portal, created_at, key_rotated_at, revoked_at';
 
@@ -225,8 +239,9 @@ export class IntegrationsRepository {
   }
 
   /**
-   * The fingerprints and dossiers a progress request needs, in one round trip (a progress request reads both before its
-   * transaction): the fingerprints this source already sent, and the dossiers of these codes.
+   * The fingerprints and dossiers a progress request needs, in one round trip, outside a transaction
+   * (the dossier-by-dossier retry of a refused batch): which of the fingerprints this source already
+   * sent, and the dossiers of these codes.
    */
   async knownItemsAndDossiers(
     sourceId: string,
@@ -234,7 +249,7 @@ export class IntegrationsRepository {
     codes: string[],
   ): Promise<{ known: Set<string>; dossiers: Map<string, SourceDossier> }> {
     const rows: { fp: string | null; d: SourceDossier | null }[] = await this.dataSource.query(
-      `SELECT fingerprint AS fp, NULL::json AS d FROM integration_items WHERE source_id = $1 AND fingerprint = ANY($2)
+      `${knownFingerprints('$1', '$2').replace('SELECT f.fp', 'SELECT f.fp, NULL::json AS d')}
        UNION ALL
        SELECT NULL, json_build_object('id', id, 'code', code, 'source_id', source_id,
                 'source_record_hash', source_record_hash, 'source_fee', source_fee::text,
@@ -252,6 +267,83 @@ export class IntegrationsRepository {
     return { known, dossiers };
   }
 
+  /**
+   * What a progress batch reads, in one statement at the start of its transaction: the dossiers of
+   * these codes that belong to the source, locked in id order (as every batch does: no deadlock
+   * between two batches), each with its events in the order of the fold; the dossiers of these codes
+   * that belong to another source (not locked: their items are refused); and which fingerprints the
+   * source already sent (one index probe each).
+   *
+   * The statement's snapshot is taken before its locks: when it waited for a concurrent writer of one
+   * of the dossiers, the locked row is the latest one but the events and fingerprints read beside it
+   * may be older. A dossier's version is its number of events, so a mismatch shows it, and then
+   * events and fingerprints are read again (a new statement sees what the writer committed).
+   */
+  async lockForItems(
+    m: EntityManager,
+    sourceId: string,
+    codes: string[],
+    fingerprints: string[],
+  ): Promise<{
+    dossiers: Map<string, LockedDossier>;
+    events: Map<string, EventRow[]>;
+    known: Set<string>;
+  }> {
+    const rows: (Partial<EventRow> & { k: 'd' | 'e' | 'f'; fp: string | null; d: LockedDossier | null })[] =
+      await m.query(
+        `WITH l AS (
+           SELECT id, code, source_id, source_record_hash, source_fee::text AS source_fee, receiving_unit_id,
+                  procedure_id, procedure_version, channel, version, flags, created_at
+           FROM dossiers WHERE code = ANY($2) AND source_id = $1 ORDER BY id FOR UPDATE
+         )
+         SELECT 'd' AS k, row_to_json(l) AS d, NULL::uuid AS dossier_id, NULL::int AS seq, NULL AS action,
+                NULL::timestamptz AS at, NULL::uuid AS actor_user_id, NULL AS from_status, NULL AS to_status,
+                NULL::jsonb AS payload, NULL AS external_id, NULL AS fp
+         FROM l
+         UNION ALL
+         SELECT 'd', json_build_object('id', id, 'code', code, 'source_id', source_id), NULL, NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL, NULL, NULL
+         FROM dossiers WHERE code = ANY($2) AND source_id IS DISTINCT FROM $1
+         UNION ALL
+         SELECT 'e', NULL, e.dossier_id, e.seq, e.action, e.at, e.actor_user_id, e.from_status, e.to_status,
+                e.payload, e.external_id, NULL
+         FROM l JOIN dossier_events e ON e.dossier_id = l.id AND ${eventsSince('l.created_at', 'e.')}
+         UNION ALL
+         SELECT 'f', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.fp
+         FROM (${knownFingerprints('$1', '$3')}) k
+         ORDER BY 1, 3, 6, 4`,
+        [sourceId, codes, fingerprints],
+      );
+    const dossiers = new Map<string, LockedDossier>();
+    let events = new Map<string, EventRow[]>();
+    let known = new Set<string>();
+    for (const r of rows) {
+      if (r.k === 'd') dossiers.set(r.d!.code, r.d!);
+      else if (r.k === 'f') known.add(r.fp!);
+      else {
+        const { k: _k, d: _d, fp: _fp, ...e } = r;
+        const list = events.get(e.dossier_id!);
+        if (list) list.push(e as EventRow);
+        else events.set(e.dossier_id!, [e as EventRow]);
+      }
+    }
+    const stale = [...dossiers.values()].some(
+      (d) => d.version !== undefined && (events.get(d.id)?.length ?? 0) !== d.version,
+    );
+    if (stale) {
+      const own = [...dossiers.values()].filter((d) => d.version !== undefined);
+      events = await this.eventsOf(
+        m,
+        own.map((d) => d.id),
+        new Date(Math.min(...own.map((d) => new Date(d.created_at!).getTime()))),
+      );
+      known = new Set(
+        ((await m.query(knownFingerprints('$1', '$2'), [sourceId, fingerprints])) as { fp: string }[]).map((r) => r.fp),
+      );
+    }
+    return { dossiers, events, known };
+  }
+
   async recordItems(m: EntityManager, sourceId: string, items: { fp: string; dossierId: string }[]): Promise<void> {
     if (items.length === 0) return;
     await m.query(
@@ -259,49 +351,6 @@ export class IntegrationsRepository {
        SELECT $1, f, d FROM unnest($2::text[], $3::uuid[]) AS t(f, d) ON CONFLICT DO NOTHING`,
       [sourceId, items.map((i) => i.fp), items.map((i) => i.dossierId)],
     );
-  }
-
-  /** Locks the dossiers (in id order, as every batch does: no deadlock between two batches). */
-  async lockDossiers(
-    m: EntityManager,
-    ids: string[],
-  ): Promise<Map<string, { version: number; flags: Record<string, unknown> }>> {
-    const rows: { id: string; version: number; flags: Record<string, unknown> }[] = await m.query(
-      `SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, r]));
-  }
-
-  /**
-   * lockDossiers and eventsOf in one round trip: the rows locked in id order (as every batch does),
-   * then each one's events in the order of the fold (from the partitions of the earliest one's month on).
-   */
-  async lockWithEvents(
-    m: EntityManager,
-    dossiers: DossierRef[],
-  ): Promise<{
-    locked: Map<string, { version: number; flags: Record<string, unknown> }>;
-    events: Map<string, EventRow[]>;
-  }> {
-    const rows: (EventRow & { id: string; version: number; flags: Record<string, unknown> })[] = await m.query(
-      `WITH l AS (SELECT id, version, flags FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE)
-       SELECT l.id, l.version, l.flags, e.dossier_id, e.seq, e.action, e.at, e.actor_user_id, e.from_status,
-              e.to_status, e.payload, e.external_id
-       FROM l LEFT JOIN dossier_events e ON e.dossier_id = l.id AND ${eventsSince('$2', 'e.')} ORDER BY l.id, e.at, e.seq`,
-      [dossiers.map((d) => d.id), new Date(Math.min(...dossiers.map((d) => d.created_at.getTime())))],
-    );
-    const locked = new Map<string, { version: number; flags: Record<string, unknown> }>();
-    const events = new Map<string, EventRow[]>();
-    for (const r of rows) {
-      if (!locked.has(r.id)) locked.set(r.id, { version: r.version, flags: r.flags });
-      if (r.dossier_id === null) continue;
-      const { id: _id, version: _v, flags: _f, ...e } = r;
-      const list = events.get(r.id);
-      if (list) list.push(e);
-      else events.set(r.id, [e]);
-    }
-    return { locked, events };
   }
 
   /**
@@ -345,11 +394,12 @@ export class IntegrationsRepository {
   }
 
   /** The events of several dossiers, each in the order of the fold (instant, then arrival). */
-  async eventsOf(m: EntityManager, ids: string[]): Promise<Map<string, EventRow[]>> {
+  /** The events of `ids`, whose earliest created_at is `since` (the bound of their partitions). */
+  async eventsOf(m: EntityManager, ids: string[], since: Date): Promise<Map<string, EventRow[]>> {
     const rows: EventRow[] = await m.query(
       `SELECT dossier_id, seq, action, at, actor_user_id, from_status, to_status, payload, external_id
-       FROM dossier_events WHERE dossier_id = ANY($1) ORDER BY dossier_id, at, seq`,
-      [ids],
+       FROM dossier_events WHERE dossier_id = ANY($1) AND ${eventsSince('$2')} ORDER BY dossier_id, at, seq`,
+      [ids, since],
     );
     const out = new Map<string, EventRow[]>();
     for (const r of rows) {

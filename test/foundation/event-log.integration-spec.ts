@@ -273,7 +273,7 @@ describe('the event log across monthly partitions', () => {
       expect(await planOf(() => repo.eventsOf(m, [fresh, old]))).toEqual(since2025);
       expect(await planOf(() => repo.eventsOf(m, [fresh]))).toEqual(sinceNow);
       const integrations = new IntegrationsRepository(ds);
-      expect(await planOf(() => integrations.lockWithEvents(m, [fresh]))).toEqual(sinceNow);
+      expect(await planOf(() => integrations.eventsOf(m, [fresh.id], fresh.created_at))).toEqual(sinceNow);
       // The portal sync and the public lookup read through their own DataSource.
       const sync = new PortalSyncRepository(explaining as unknown as DataSource);
       expect(await planOf(() => sync.events(fresh, 0, 5))).toEqual(sinceNow);
