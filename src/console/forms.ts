@@ -26,6 +26,7 @@ export const FIELD_LABELS: Record<string, string> = {
   comment: 'Ý kiến khác',
   content: 'Nội dung phản ánh',
   kind: 'Loại phản ánh',
+  period: 'Kỳ báo cáo',
 };
 
 /** class-validator's rule of a detail, as a Vietnamese phrase. */
@@ -51,6 +52,7 @@ function ruleText(field: string, rule: string | undefined, message: string): str
     case 'matches':
       if (field.endsWith('phone')) return 'phải gồm 6–20 chữ số (có thể có dấu cách, dấu chấm hoặc gạch ngang)';
       if (field.endsWith('idNumber')) return 'chỉ gồm chữ cái, chữ số hoặc dấu gạch ngang, tối đa 30 ký tự';
+      if (field === 'period') return 'phải là năm (2026), 6 tháng (2026-H1), quý (2026-Q3) hoặc tháng (2026-09)';
       return 'không đúng định dạng';
     case 'whitelistValidation':
       return 'không phải trường của biểu mẫu này';
