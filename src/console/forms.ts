@@ -69,7 +69,10 @@ export function explainError(err: DomainError): string {
   if (err.code === 'VERSION_CONFLICT')
     return 'Người khác vừa thay đổi hồ sơ này. Trang đã được tải lại với dữ liệu mới nhất; nội dung bạn vừa nhập vẫn được giữ trong biểu mẫu, hãy kiểm tra rồi thực hiện lại.';
   if (err.code === 'VALIDATION_FAILED' && err.details?.length) {
-    const lines = err.details.map((d) => {
+    // A field left empty is said to be empty, not also to have the wrong form.
+    const empty = new Set(err.details.filter((d) => d.rule === 'isNotEmpty').map((d) => d.field));
+    const details = err.details.filter((d) => d.rule === 'isNotEmpty' || !empty.has(d.field));
+    const lines = details.map((d) => {
       const field = typeof d.field === 'string' ? d.field : '';
       const label = FIELD_LABELS[field] ?? (field ? 'Một trường' : 'Dữ liệu');
       return `${label}: ${ruleText(field, typeof d.rule === 'string' ? d.rule : undefined, String(d.message ?? ''))}`;

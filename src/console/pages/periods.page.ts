@@ -271,7 +271,7 @@ export function periodPage(v: PeriodView): Html {
                       html`<tr>
                         <td class="n">${s.version}</td>
                         <td>${figureName(s.figure)}</td>
-                        <td>${partLabel(s.part)}</td>
+                        <td class="nowrap">${partLabel(s.part)}</td>
                         <td class="n"><strong>${signed(s.delta)}</strong></td>
                         <td class="n">${num(s.dossiers)}</td>
                         <td class="n">${num(s.feedback)}</td>
@@ -321,9 +321,9 @@ export function periodPage(v: PeriodView): Html {
                       html`<tr>
                         <td class="n">${a.version}</td>
                         <td>${figureName(a.figure)}</td>
-                        <td>${partLabel(a.part)}</td>
+                        <td class="nowrap">${partLabel(a.part)}</td>
                         <td class="n">${signed(a.delta)}</td>
-                        <td>${subject(a)}</td>
+                        <td class="nowrap">${subject(a)}</td>
                         <td>${causeLabel(a.cause.action)}</td>
                         <td class="nowrap">${dateTime(a.cause.at)}</td>
                         <td class="nowrap">${dateTime(a.recordedAt)}</td>

@@ -1,7 +1,7 @@
-import { dateTime, num, percent } from 'src/console/format';
+import { num, percent } from 'src/console/format';
 import { escapeHtml, html, Html, raw } from 'src/console/html';
 import { signed } from 'src/console/pages/periods.page';
-import { REPORT_LABELS as L } from 'src/reports/export/labels';
+import { formatDate, REPORT_LABELS as L } from 'src/reports/export/labels';
 import type { CarriedAdjustment, IndexReport, ProcessingReport } from 'src/reports/report.types';
 
 export interface TrendPoint {
@@ -96,7 +96,8 @@ function frozenNote(
 ): Html | '' {
   if (!r.frozen) return '';
   return html`<p class="flash ok frozen-note">
-    Số liệu đã chốt ngày ${dateTime(r.closedAt)} (phiên bản ${r.version ?? ''}, mã kiểm tra
+    Số liệu đã chốt ngày ${formatDate((r.closedAt ?? '').slice(0, 10))} (lúc ${(r.closedAt ?? '').slice(11, 16)}, phiên
+    bản ${r.version ?? ''}, mã kiểm tra
     <code title="${r.hash ?? ''}">${(r.hash ?? '').slice(0, 12)}…</code>); thay đổi sau ngày chốt không làm đổi số liệu
     này. ${canSeePeriods ? html`<a href="${periodLink(period)}">Xem các điều chỉnh sau khi chốt kỳ ${period}</a>` : ''}
   </p>`;
