@@ -25,6 +25,7 @@ import { page } from 'src/console/layout';
 import { portalSyncPage } from 'src/console/pages/portal-sync.page';
 import { receiptPrintPage } from 'src/console/pages/receipt.page';
 import { publicPage, PublicTyped } from 'src/console/pages/public.page';
+import { periodPage, periodsPage, reopenConfirmPage } from 'src/console/pages/periods.page';
 import { reportsPage, TrendPoint } from 'src/console/pages/reports.page';
 import {
   alertsPage,
@@ -57,7 +58,9 @@ import { LodgeFeedbackDto, RateDossierDto } from 'src/public/dto/public.dto';
 import { PublicRateLimitGuard } from 'src/public/public-rate-limit.guard';
 import { PublicService } from 'src/public/public.service';
 import { renderIndex, renderOfficials, renderProcessing } from 'src/reports/export';
+import { ClosedPeriodDto, PeriodParam, ReopenPeriodDto } from 'src/reports/dto/closed-periods.dto';
 import { IndexQuery, OfficialsQuery, ProcessingQuery } from 'src/reports/dto/reports.dto';
+import { ClosedPeriodsService } from 'src/reports/closed-periods.service';
 import type { ExportFormat } from 'src/reports/report.types';
 import { ReportsService } from 'src/reports/reports.service';
 import { PortalSyncService } from 'src/portal-sync/portal-sync.service';
@@ -136,6 +139,7 @@ export class ConsoleController {
     private readonly scope: UnitScopeService,
     private readonly deadlines: DeadlineService,
     private readonly portalSync: PortalSyncService,
+    private readonly closedPeriods: ClosedPeriodsService,
   ) {}
 
   /** The signed-in user with one of `roles`, or null once the reply (login redirect or 403) is sent. */
@@ -991,13 +995,14 @@ export class ConsoleController {
     const unitCode = (q.unitCode ?? '').trim();
     try {
       const scope = unitCode ? { unitCode } : {};
-      const processing = await this.reports.processing(validateDto(ProcessingQuery, { period, ...scope }), user);
-      const index = await this.reports.index(validateDto(IndexQuery, { period, ...scope }), user);
+      // A closed period answers from its snapshot, as the API does (closed-periods.service).
+      const processing = await this.closedPeriods.processing(validateDto(ProcessingQuery, { period, ...scope }), user);
+      const index = await this.closedPeriods.index(validateDto(IndexQuery, { period, ...scope }), user);
       const year = period.slice(0, 4);
       const trend: TrendPoint[] = [];
       for (let m = 1; m <= 12; m++) {
         const label = `${year}-${String(m).padStart(2, '0')}`;
-        const r = await this.reports.processing(validateDto(ProcessingQuery, { period: label, ...scope }), user);
+        const r = await this.closedPeriods.processing(validateDto(ProcessingQuery, { period: label, ...scope }), user);
         const t = r.total;
         trend.push({
           label: `T${m}`,
@@ -1009,7 +1014,7 @@ export class ConsoleController {
         user,
         'Báo cáo',
         '/console/reports',
-        reportsPage(period, unitCode, processing, index, trend),
+        reportsPage(period, unitCode, processing, index, trend, ConsoleSession.allows(user, ['reform_board', 'admin'])),
       );
     } catch (err) {
       return this.reportsError(reply, user, explain(err));
@@ -1030,15 +1035,223 @@ export class ConsoleController {
     try {
       const file =
         q.report === 'index'
-          ? await renderIndex(await this.reports.index(validateDto(IndexQuery, base), user), format)
+          ? await renderIndex(await this.closedPeriods.index(validateDto(IndexQuery, base), user), format)
           : q.report === 'officials'
             ? await renderOfficials(await this.reports.officials(validateDto(OfficialsQuery, base), user), format)
-            : await renderProcessing(await this.reports.processing(validateDto(ProcessingQuery, base), user), format);
+            : await renderProcessing(
+                await this.closedPeriods.processing(validateDto(ProcessingQuery, base), user),
+                format,
+              );
       void reply.header('cache-control', 'private, no-store');
       void reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
       return reply.type(file.contentType).send(file.body);
     } catch (err) {
       return this.reportsError(reply, user, explain(err));
+    }
+  }
+
+  // ---- reform board and admins: closed periods (chốt số liệu) ----
+
+  /** A period label as typed, checked as the API checks it; a Vietnamese error otherwise. */
+  private periodLabel(typed: string): string {
+    if (!typed) throw new DomainError('VALIDATION_FAILED', 'Kỳ báo cáo: không được để trống.');
+    return validateDto(PeriodParam, { period: typed }).period;
+  }
+
+  private async periodsView(
+    reply: FastifyReply,
+    user: AuthUser,
+    typed: string,
+    flash: { kind: 'ok' | 'error'; text: string } | null,
+    status = 200,
+    invalid = false,
+  ) {
+    const { items } = await this.closedPeriods.list();
+    return this.render(
+      reply,
+      user,
+      'Chốt số liệu kỳ báo cáo',
+      '/console/periods',
+      periodsPage(items, typed, invalid),
+      flash,
+      status,
+    );
+  }
+
+  @Get('periods')
+  async periodsList(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['reform_board', 'admin']);
+    if (!user) return reply;
+    return this.periodsView(reply, user, '', null);
+  }
+
+  @Post('periods/close')
+  async periodClose(@Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.require(req, reply, ['reform_board', 'admin']);
+    if (!user) return reply;
+    const typed = one(body ?? {}, 'period').slice(0, 40);
+    try {
+      const closed = await this.closedPeriods.close(this.periodLabel(typed), user);
+      return reply.redirect(`/console/periods/${encodeURIComponent(closed.period)}?closed=${closed.version}`, 303);
+    } catch (err) {
+      const status = err instanceof DomainError ? err.status : 500;
+      const invalid = err instanceof DomainError && err.code === 'VALIDATION_FAILED';
+      return this.periodsView(reply, user, typed, { kind: 'error', text: explain(err) }, status, invalid);
+    }
+  }
+
+  /** One period: its versions, adjustments and (admins) the reopening. Null once a 400/404 is sent. */
+  private async periodView(
+    reply: FastifyReply,
+    user: AuthUser,
+    period: string,
+    opts: {
+      flash?: { kind: 'ok' | 'error'; text: string } | null;
+      status?: number;
+      figure?: string;
+      page?: number;
+      reason?: string;
+      reasonInvalid?: boolean;
+      flashOf?: (versions: ClosedPeriodDto[]) => { kind: 'ok' | 'error'; text: string } | null;
+    } = {},
+  ) {
+    let label: string;
+    try {
+      label = this.periodLabel(period);
+    } catch (err) {
+      return this.render(
+        reply,
+        user,
+        'Chốt số liệu kỳ báo cáo',
+        '/console/periods',
+        messagePage(explain(err), '/console/periods'),
+        null,
+        400,
+      );
+    }
+    const versions = (await this.closedPeriods.list()).items.filter((v) => v.period === label);
+    if (!versions.length)
+      return this.render(
+        reply,
+        user,
+        'Chốt số liệu kỳ báo cáo',
+        '/console/periods',
+        messagePage(`Kỳ báo cáo ${label} chưa được chốt số liệu.`, '/console/periods'),
+        null,
+        404,
+      );
+    const { items } = await this.closedPeriods.adjustments(label);
+    const figure = opts.figure && items.some((a) => a.figure === opts.figure) ? opts.figure : '';
+    return this.render(
+      reply,
+      user,
+      `Kỳ báo cáo ${label}: số liệu đã chốt và điều chỉnh`,
+      '/console/periods',
+      periodPage({
+        period: label,
+        versions,
+        items,
+        figure,
+        page: opts.page ?? 1,
+        canReopen: ConsoleSession.allows(user, ['admin']),
+        reason: opts.reason ?? '',
+        reasonInvalid: opts.reasonInvalid ?? false,
+      }),
+      opts.flash ?? opts.flashOf?.(versions) ?? null,
+      opts.status ?? 200,
+    );
+  }
+
+  @Get('periods/:period')
+  async periodShow(
+    @Param('period') period: string,
+    @Query() q: Record<string, string>,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const user = await this.require(req, reply, ['reform_board', 'admin']);
+    if (!user) return reply;
+    const page = Number(q.page);
+    const said = (key: 'closed' | 'reopened') => (q[key] !== undefined ? Number(q[key]) : NaN);
+    return this.periodView(reply, user, period, {
+      figure: typeof q.figure === 'string' ? q.figure : '',
+      page: Number.isInteger(page) && page > 0 ? page : 1,
+      // The confirmation after a redirect, for a version that is there as said.
+      flashOf: (versions) => {
+        const closed = versions.find((v) => v.version === said('closed') && v.status === 'closed');
+        if (closed)
+          return {
+            kind: 'ok',
+            text: `Đã chốt số liệu kỳ ${closed.period} (phiên bản ${closed.version}, mã kiểm tra ${closed.hash.slice(0, 12)}…).`,
+          };
+        const reopened = versions.find((v) => v.version === said('reopened') && v.status === 'reopened');
+        if (reopened)
+          return {
+            kind: 'ok',
+            text: `Đã mở lại kỳ ${reopened.period} (phiên bản ${reopened.version}); báo cáo của kỳ tính theo dữ liệu hiện tại cho đến khi chốt lại.`,
+          };
+        return null;
+      },
+    });
+  }
+
+  /**
+   * Reopening (admins): the reason is asked on the period's page, then confirmed on a page that
+   * shows what is reopened; only the confirmed form reopens (the service audits it).
+   */
+  @Post('periods/:period/reopen')
+  async periodReopen(
+    @Param('period') period: string,
+    @Body() body: Form,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const user = await this.require(req, reply, ['admin']);
+    if (!user) return reply;
+    const f = body ?? {};
+    const reason = one(f, 'reason').slice(0, 4000);
+    let label: string;
+    let dto: ReopenPeriodDto;
+    try {
+      label = this.periodLabel(period);
+    } catch {
+      return this.periodView(reply, user, period);
+    }
+    try {
+      dto = validateDto(ReopenPeriodDto, { reason });
+    } catch (err) {
+      return this.periodView(reply, user, label, {
+        flash: { kind: 'error', text: explain(err) },
+        status: 400,
+        reason,
+        reasonInvalid: true,
+      });
+    }
+    const closed = (await this.closedPeriods.list()).items.find((v) => v.period === label && v.status === 'closed');
+    if (!closed)
+      return this.periodView(reply, user, label, {
+        flash: { kind: 'error', text: `Kỳ báo cáo ${label} chưa được chốt số liệu (hoặc đã được mở lại).` },
+        status: 409,
+      });
+    if (one(f, 'confirm') !== 'yes') {
+      const { items } = await this.closedPeriods.adjustments(label);
+      return this.render(
+        reply,
+        user,
+        `Mở lại kỳ báo cáo ${label}`,
+        '/console/periods',
+        reopenConfirmPage(label, closed, items.length, dto.reason.trim()),
+      );
+    }
+    try {
+      const reopened = await this.closedPeriods.reopen(label, dto.reason, user);
+      return reply.redirect(`/console/periods/${encodeURIComponent(label)}?reopened=${reopened.version}`, 303);
+    } catch (err) {
+      return this.periodView(reply, user, label, {
+        flash: { kind: 'error', text: explain(err) },
+        status: err instanceof DomainError ? err.status : 500,
+        reason,
+      });
     }
   }
 }

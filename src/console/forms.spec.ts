@@ -40,6 +40,11 @@ describe('the console forms', () => {
     expect(explainError(err)).toBe(
       'Điện thoại: phải gồm 6–20 chữ số (có thể có dấu cách, dấu chấm hoặc gạch ngang); Họ và tên người nộp: tối đa 200 ký tự.',
     );
+    const blank = new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [
+      { field: 'reason', rule: 'matches', message: 'reason must not be blank' },
+      { field: 'reason', rule: 'isNotEmpty', message: 'reason should not be empty' },
+    ]);
+    expect(explainError(blank)).toBe('Lý do: không được để trống.');
     expect(explainError(new DomainError('NOT_FOUND', 'dossier not found'))).toBe('Yêu cầu không hợp lệ.');
     expect(explainError(new DomainError('RULE_VIOLATION', 'Đã quá hạn giải quyết.'))).toBe('Đã quá hạn giải quyết.');
   });

@@ -26,6 +26,7 @@ export const FIELD_LABELS: Record<string, string> = {
   comment: 'Ý kiến khác',
   content: 'Nội dung phản ánh',
   kind: 'Loại phản ánh',
+  period: 'Kỳ báo cáo',
 };
 
 /** class-validator's rule of a detail, as a Vietnamese phrase. */
@@ -51,6 +52,7 @@ function ruleText(field: string, rule: string | undefined, message: string): str
     case 'matches':
       if (field.endsWith('phone')) return 'phải gồm 6–20 chữ số (có thể có dấu cách, dấu chấm hoặc gạch ngang)';
       if (field.endsWith('idNumber')) return 'chỉ gồm chữ cái, chữ số hoặc dấu gạch ngang, tối đa 30 ký tự';
+      if (field === 'period') return 'phải là năm (2026), 6 tháng (2026-H1), quý (2026-Q3) hoặc tháng (2026-09)';
       return 'không đúng định dạng';
     case 'whitelistValidation':
       return 'không phải trường của biểu mẫu này';
@@ -67,7 +69,10 @@ export function explainError(err: DomainError): string {
   if (err.code === 'VERSION_CONFLICT')
     return 'Người khác vừa thay đổi hồ sơ này. Trang đã được tải lại với dữ liệu mới nhất; nội dung bạn vừa nhập vẫn được giữ trong biểu mẫu, hãy kiểm tra rồi thực hiện lại.';
   if (err.code === 'VALIDATION_FAILED' && err.details?.length) {
-    const lines = err.details.map((d) => {
+    // A field left empty is said to be empty, not also to have the wrong form.
+    const empty = new Set(err.details.filter((d) => d.rule === 'isNotEmpty').map((d) => d.field));
+    const details = err.details.filter((d) => d.rule === 'isNotEmpty' || !empty.has(d.field));
+    const lines = details.map((d) => {
       const field = typeof d.field === 'string' ? d.field : '';
       const label = FIELD_LABELS[field] ?? (field ? 'Một trường' : 'Dữ liệu');
       return `${label}: ${ruleText(field, typeof d.rule === 'string' ? d.rule : undefined, String(d.message ?? ''))}`;

@@ -13,6 +13,7 @@ const MENU: { href: string; label: string; roles: AuthUser['role'][] }[] = [
   },
   { href: '/console/boards', label: 'Quá hạn và chậm', roles: ['unit_head', 'reform_board', 'admin'] },
   { href: '/console/reports', label: 'Báo cáo', roles: ['reform_board', 'unit_head', 'admin'] },
+  { href: '/console/periods', label: 'Chốt số liệu', roles: ['reform_board', 'admin'] },
   { href: '/console/portal-sync', label: 'Đồng bộ lỗi', roles: ['admin'] },
 ];
 

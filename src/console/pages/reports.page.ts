@@ -1,6 +1,8 @@
 import { num, percent } from 'src/console/format';
 import { escapeHtml, html, Html, raw } from 'src/console/html';
-import type { IndexReport, ProcessingReport } from 'src/reports/report.types';
+import { signed } from 'src/console/pages/periods.page';
+import { formatDate, REPORT_LABELS as L } from 'src/reports/export/labels';
+import type { CarriedAdjustment, IndexReport, ProcessingReport } from 'src/reports/report.types';
 
 export interface TrendPoint {
   label: string;
@@ -81,12 +83,52 @@ const COLS: [keyof ProcessingReport['total'], string][] = [
 const onTime = (c: ProcessingReport['total']) =>
   c.resolvedTotal === 0 ? null : (c.resolvedEarly + c.resolvedOnTime) / c.resolvedTotal;
 
+const periodLink = (period: string) => `/console/periods/${encodeURIComponent(period)}`;
+
+/**
+ * A closed period's report says so (when, which version, its hash) and, for those who may read
+ * them (the board, admins), links to the adjustments recorded since it was closed.
+ */
+function frozenNote(
+  period: string,
+  r: { frozen?: boolean; version?: number; hash?: string; closedAt?: string },
+  canSeePeriods: boolean,
+): Html | '' {
+  if (!r.frozen) return '';
+  return html`<p class="flash ok frozen-note">
+    Số liệu đã chốt ngày ${formatDate((r.closedAt ?? '').slice(0, 10))} (lúc ${(r.closedAt ?? '').slice(11, 16)}, phiên
+    bản ${r.version ?? ''}, mã kiểm tra
+    <code title="${r.hash ?? ''}">${(r.hash ?? '').slice(0, 12)}…</code>); thay đổi sau ngày chốt không làm đổi số liệu
+    này. ${canSeePeriods ? html`<a href="${periodLink(period)}">Xem các điều chỉnh sau khi chốt kỳ ${period}</a>` : ''}
+  </p>`;
+}
+
+/** The note of the period after a closed one: the adjustments carried from it. */
+function carriedNote(items: CarriedAdjustment[] | undefined, canSeePeriods: boolean): Html | '' {
+  if (!items?.length) return '';
+  const periods = [...new Set(items.map((a) => a.period))];
+  return html`<div class="flash ok carried-note">
+    ${periods.map(
+      (p) =>
+        html`<p style="margin:0">
+          Ghi chú: điều chỉnh số liệu kỳ ${p} đã chốt:
+          ${items
+            .filter((a) => a.period === p)
+            .map((a) => `${L.figure(a.figure, a.part)} ${signed(a.delta)}`)
+            .join('; ')}.
+          ${canSeePeriods ? html`<a href="${periodLink(p)}">Chi tiết điều chỉnh kỳ ${p}</a>` : ''}
+        </p>`,
+    )}
+  </div>`;
+}
+
 export function reportsPage(
   period: string,
   unitCode: string,
   processing: ProcessingReport,
   index: IndexReport,
   trend: TrendPoint[],
+  canSeePeriods = false,
 ): Html {
   const q = (kind: string, format: string) =>
     `/console/reports/export?report=${kind}&period=${encodeURIComponent(period)}&unitCode=${encodeURIComponent(unitCode)}&format=${format}`;
@@ -119,6 +161,7 @@ export function reportsPage(
     </form>
     <section class="card" aria-labelledby="r06a">
       <h2 id="r06a">Tình hình, kết quả giải quyết TTHC (Mẫu 06a) — ${processing.unitName}</h2>
+      ${frozenNote(period, processing, canSeePeriods)} ${carriedNote(processing.carriedAdjustments, canSeePeriods)}
       ${exports('processing', 'Xuất báo cáo 06a')}
       <div style="overflow-x:auto">
         <table>
@@ -157,6 +200,7 @@ export function reportsPage(
     </section>
     <section class="card" aria-labelledby="r766">
       <h2 id="r766">Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)</h2>
+      ${frozenNote(period, index, canSeePeriods)} ${carriedNote(index.carriedAdjustments, canSeePeriods)}
       ${exports('index', 'Xuất bảng chỉ số')}
       <table>
         <thead>
