@@ -12,6 +12,7 @@ import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
 import { type AppConfig, loadConfig } from 'src/config/app-config';
+import { ReadContextInterceptor, ReadReplicas } from 'src/database/read-replicas';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -61,6 +62,9 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
   // HTML forms of the console post application/x-www-form-urlencoded bodies: Nest's Fastify
   // adapter registers @fastify/formbody (a dependency of ours for that reason) when it is installed.
   app.useGlobalPipes(createValidationPipe());
+  // Read-your-writes across replicas; with no replica there is nothing to route, and no interceptor
+  // at all spares every request Nest's interceptor pipeline.
+  if (app.get(ReadReplicas).enabled) app.useGlobalInterceptors(app.get(ReadContextInterceptor));
   app.enableShutdownHooks();
   if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, credentials: false });
 

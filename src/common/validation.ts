@@ -2,6 +2,11 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { buildMessage, validateSync, ValidateBy, type ValidationOptions } from 'class-validator';
 import { DomainError, ErrorDetail } from 'src/common/domain-error';
+import { memoizeValidationMetadata } from 'src/common/validation-metadata-memo';
+
+// Every validation of the process (the global pipe, validateDto, compiled validators) goes through
+// this module: the rule lookup is memoised once, here.
+memoizeValidationMetadata();
 
 function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
   const out: ErrorDetail[] = [];

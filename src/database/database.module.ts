@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { dataSourceOptions } from 'src/database/data-source-options';
@@ -13,8 +12,10 @@ import { ReadContextInterceptor, ReadReplicas } from 'src/database/read-replicas
       useFactory: (c: AppConfig) => ({ ...dataSourceOptions(c.DATABASE_URL, c.DATABASE_POOL_SIZE), retryAttempts: 3 }),
     }),
   ],
-  // Read replicas (DATABASE_READ_URL) and the request context that keeps a user's reads after their own writes.
-  providers: [ReadReplicas, { provide: APP_INTERCEPTOR, useClass: ReadContextInterceptor }],
-  exports: [ReadReplicas],
+  // Read replicas (DATABASE_READ_URL) and the request context that keeps a user's reads after their
+  // own writes: createHttpApp installs the interceptor when replicas are configured (without any,
+  // a global interceptor still cost each request Nest's rxjs pipeline, a few percent of a read).
+  providers: [ReadReplicas, ReadContextInterceptor],
+  exports: [ReadReplicas, ReadContextInterceptor],
 })
 export class DatabaseModule {}

@@ -23,6 +23,7 @@ import {
   DossierRow,
   DossiersRepository,
   EventRow,
+  ListedDossierRow,
   NewDossier,
   UrgencyKey,
   urgencyKey,
@@ -654,7 +655,7 @@ export class DossiersService {
     }
   }
 
-  toDto(row: Omit<DossierRow, 'created_at'>, calendar: WorkingCalendar, now: Date): DossierDto {
+  toDto(row: ListedDossierRow, calendar: WorkingCalendar, now: Date): DossierDto {
     const s = row.state;
     const step = s.currentStep === null ? null : s.steps[s.currentStep];
     const live = liveFigures(s, calendar, now.getTime());

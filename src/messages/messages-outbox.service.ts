@@ -72,9 +72,13 @@ export class MessagesOutbox {
 
   /**
    * Checks the consent against the applicant's contacts (before anything is written): SMS or Zalo
-   * need a Vietnamese mobile number, e-mail an address. Returns the normalised phone.
+   * need a Vietnamese mobile number, e-mail an address. Returns the normalised phone (null when no
+   * channel is consented: nothing is stored then).
    */
   checkConsent(notify: NotifyConsent | undefined, applicant: { phone?: string; email?: string }): string | null {
+    // Without a consented channel the number is neither checked nor stored: libphonenumber's
+    // parse (a few percent of an intake's CPU) only runs when a message may go to it.
+    if (!notify || !(notify.sms || notify.zalo || notify.email)) return null;
     const phone = normaliseVnMobile(applicant.phone);
     if ((notify?.sms || notify?.zalo) && !phone) {
       throw new DomainError('VALIDATION_FAILED', 'Dữ liệu không hợp lệ.', [

@@ -7,7 +7,8 @@
 // - forward and resolve: update the dossier row, insert an event row, one transaction;
 // - GET /dossiers?limit=50 as a counter clerk, GET /units?limit=50: the one SELECT of that page.
 // Targets: API >= 0.5x pgbench; for intake and actions p99 <= 2x pgbench's p99; no errors.
-// Then an unmeasured pass under the profiler: where the API's main thread spends its time.
+// Then unmeasured passes under the profiler, one per route: where the API's main thread spends its time.
+// BENCH_PROFILE_DIR=dir keeps those profiles as .cpuprofile files (Chrome DevTools, speedscope).
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // node dist/test/bench/actions.bench.js
 import * as path from 'node:path';
@@ -43,6 +44,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const PROFILE_S = 5;
+/** Where to keep the raw profiles of the unmeasured passes (.cpuprofile), if set. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const POOL_SIZE = 50;
 const SPREAD_UNITS = 20;
 const TARGET_RATIO = 0.5;
@@ -117,6 +120,9 @@ async function measuredLoad(input: LoadInput, recorder: PgRecorder, postmaster: 
 }
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** CPU time of the API's event loop (the bench's main thread) per request of the window. */
+const cpuMsPerRequest = (m: Measured) => (m.cpu.mainThreadCores * m.cpu.seconds * 1000) / Math.max(1, m.requests);
 
 /** The minimal schema of the baselines, beside the app's tables (the same server and database). */
 const MINIMAL_SCHEMA = `
@@ -334,11 +340,37 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       p99Target: false,
     });
 
-    // --- Unmeasured: where the API's main thread spends its time under the spread intake.
-    console.log(`  profiling the API for ${PROFILE_S} s more (intake over ${SPREAD_UNITS} units; not measured)`);
-    const prof = await profile(() =>
-      runLoad({ ...base, warmupMs: 0, durationMs: PROFILE_S * 1000, kind: 'intake', intakes }, () => undefined),
+    // --- Unmeasured: where the API's main thread spends its time, route by route (after the
+    // measured phases, so the profiler's cost is in no figure). The actions take the one-unit
+    // phase's received dossiers that the measured phase left.
+    const { rows: left } = await sql.query<{ id: string }>(
+      `SELECT id FROM dossiers WHERE status = 'received' AND version = 1 AND receiving_unit_id = $1 ORDER BY received_at`,
+      [unitId],
     );
+    const profiled: { title: string; kind: LoadKind }[] = [
+      { title: `intake over ${SPREAD_UNITS} units`, kind: { kind: 'intake', intakes } },
+      {
+        title: 'forward, forward, resolve',
+        kind: { kind: 'actions', existing: left.map((r) => r.id), tokens: province.tokens },
+      },
+      {
+        title: `GET /dossiers?limit=${PAGE} (clerk)`,
+        kind: { kind: 'get', path: `/dossiers?limit=${PAGE}`, token: province.tokens.clerk },
+      },
+      { title: `GET /units?limit=${PAGE}`, kind: { kind: 'get', path: `/units?limit=${PAGE}`, token: province.admin } },
+    ];
+    const profiles: { title: string; prof: Awaited<ReturnType<typeof profile>> }[] = [];
+    for (const p of profiled) {
+      console.log(`  profiling the API for ${PROFILE_S} s more (${p.title}; not measured)`);
+      const saveTo = PROFILE_DIR && path.join(PROFILE_DIR, `actions-${p.kind.kind}-${profiles.length + 1}.cpuprofile`);
+      const prof = await profile(
+        () => runLoad({ ...base, warmupMs: 0, durationMs: PROFILE_S * 1000, ...p.kind } as LoadInput, () => undefined),
+        12,
+        saveTo,
+      );
+      if (saveTo) console.log(`    raw profile: ${saveTo}`);
+      profiles.push({ title: p.title, prof });
+    }
     setup.close();
     await closeApi();
 
@@ -366,6 +398,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       );
       console.log(`             ${describeCpu(p.api.cpu, 'node: API + load generator')}`);
       console.log(
+        `             API main thread: ${p.api.cpu.mainThreadCores.toFixed(2)} cores, ${cpuMsPerRequest(p.api).toFixed(2)} ms of CPU per request`,
+      );
+      console.log(
         `    pgbench  ${fmt(p.pg.run.tps, 1).padStart(8)} TPS         p50 ${ms(p.pg.run.p50)}  p99 ${ms(p.pg.run.p99)}  failed ${p.pg.run.failed}`,
       );
       console.log(`             ${describeCpu(p.pg.cpu, 'node (idle)')}`);
@@ -392,6 +427,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         [`${p.key}ApiErrors`]: p.api.load.errors,
         [`${p.key}ApiStatementsPerRequest`]: round(p.api.statements / Math.max(1, p.api.requests), 2),
         [`${p.key}ApiEventLoopUtilization`]: round(p.api.apiElu, 3),
+        [`${p.key}ApiMainThreadCpuMsPerRequest`]: round(cpuMsPerRequest(p.api), 3),
         [`${p.key}ApiMachineCores`]: round(p.api.cpu.machineCores, 2),
         [`${p.key}ApiOtherCores`]: round(p.api.cpu.otherCores, 2),
         [`${p.key}PgbenchTps`]: round(p.pg.run.tps, 1),
@@ -405,7 +441,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       cpuWindows[`pgbench's ${p.title}`] = p.pg.cpu;
     }
     checks.push(check('dossier codes given twice', String(duplicates), '0', duplicates === 0));
-    printProfile(`API CPU profile under the spread intake (${PROFILE_S} s, unmeasured)`, prof);
+    for (const p of profiles) printProfile(`API CPU profile under ${p.title} (${PROFILE_S} s, unmeasured)`, p.prof);
     const notes = [
       `API side: ${CLIENTS} closed-loop keep-alive clients (node:http, a worker thread of the bench process) over real HTTP to the in-process API (createHttpApp, pool ${POOL_SIZE}); ${WARMUP_S} s warm-up discarded, ${DURATION_S} s measured per phase; latency = client-side request time. Intake spread: client i at unit i % ${SPREAD_UNITS}, each with its own counter clerk. Actions: forward (counter), forward (officer), resolve of the one-unit phase's received dossiers.`,
       `pgbench side (-M prepared, ${CLIENTS} clients, -j 2, ${DURATION_S} s, right after its API phase on the same server and database): the minimal work by hand. Intake: BEGIN; counter upsert (unit = client_id % units, today) RETURNING last; INSERT a dossier row (code from the counter, jsonb applicant; 2 indexes: primary key, unique code); INSERT its event row; END. Action: BEGIN; UPDATE a random dossier row (status, version, updated_at) RETURNING version; INSERT its event row; END. Lists: the page's one SELECT (dossiers by unit_ids on its GIN index, newest first; units by code).`,

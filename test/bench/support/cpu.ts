@@ -14,6 +14,7 @@ interface Snapshot {
   machineBusy: number;
   machineTotal: number;
   selfTicks: number;
+  mainThreadTicks: number;
   childrenTicks: number;
   postgresTicks: number;
 }
@@ -24,6 +25,8 @@ export interface CpuUsage {
   machineCores: number;
   /** This Node process: the API (main thread, libuv pool) and the load-generator thread. */
   nodeCores: number;
+  /** This process's main thread alone (the API's event loop, where the benchmarks run it in-process). */
+  mainThreadCores: number;
   /** Child processes of this process that ended in the window (pgbench). */
   childCores: number;
   /** The benchmark's PostgreSQL server. */
@@ -71,6 +74,17 @@ function postgresTicks(postmaster: number | null): number {
   return sum;
 }
 
+/** utime + stime of this process's main thread (its task id is the process id). */
+function mainThreadTicks(): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return NaN;
+  }
+}
+
 function snapshot(postmaster: number | null): Snapshot {
   const m = machineTicks();
   const self = procStat('self')!;
@@ -79,6 +93,7 @@ function snapshot(postmaster: number | null): Snapshot {
     machineBusy: m.busy,
     machineTotal: m.total,
     selfTicks: self.own,
+    mainThreadTicks: mainThreadTicks(),
     childrenTicks: self.children,
     postgresTicks: postgresTicks(postmaster),
   };
@@ -109,6 +124,7 @@ export function cpuWindow(postmaster: number | null): () => CpuUsage {
       seconds,
       machineCores,
       nodeCores,
+      mainThreadCores: cores(b.mainThreadTicks - a.mainThreadTicks),
       childCores,
       postgresCores,
       otherCores: Math.max(0, machineCores - nodeCores - childCores - postgresCores),
