@@ -25,6 +25,7 @@ import { PortalSyncAlert1766400000001 } from './1766400000001-portal-sync-alert'
 import { ClosedPeriodIndexAdjustments1766500000000 } from './1766500000000-closed-period-index-adjustments';
 import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-citizen-messages-batch';
 import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-report-contributions-synced-column';
+import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ClosedPeriodIndexAdjustments1766500000000,
   ClaimCitizenMessagesBatch1766500000001,
   ReportContributionsSyncedColumn1766700000000,
+  PortalSyncLanes1766820000000,
 ];
