@@ -121,7 +121,8 @@ function importNodeFlags(): string[] {
     scripts: Record<string, string>;
   };
   const words = pkg.scripts.import.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`package.json "import" script does not start with node: ${pkg.scripts.import}`);
+  if (words[0] !== 'node')
+    throw new Error(`package.json "import" script does not start with node: ${pkg.scripts.import}`);
   return words.slice(1).filter((w) => w.startsWith('--'));
 }
 

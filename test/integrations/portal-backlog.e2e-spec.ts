@@ -156,26 +156,30 @@ describe('the portal outbox drains a backfill at its rate, behind live dossiers'
     const gaps = order.map((a, k) => ({ k, after: a.at - t0, floor: (k * 1000 * 0.9) / RATE }));
     expect(gaps.filter((g) => g.after < g.floor)).toEqual([]);
     expect(await status()).toMatchObject({ pending: 0, backfillPending: 0, oldestLivePendingAt: null });
-    expect(((await api.request('GET', '/metrics')).body as string).match(/^portal_sync_live_lag_seconds (\S+)$/m)?.[1]).toBe(
-      '0',
-    );
+    expect(
+      ((await api.request('GET', '/metrics')).body as string).match(/^portal_sync_live_lag_seconds (\S+)$/m)?.[1],
+    ).toBe('0');
   }, 240_000);
 
   it('moves a dossier waiting with the history to the live lane when it changes live', async () => {
     const csv = join(dir, 'so-2.csv');
     writeFileSync(
       csv,
-      ['Số hồ sơ,Mã TTHC,Đơn vị,Ngày nhận,Trạng thái', `BF-LANE,${BUILDING_PERMIT.code},H15.50,16/03/2026 08:00,Mới tiếp nhận`].join(
-        '\n',
-      ),
+      [
+        'Số hồ sơ,Mã TTHC,Đơn vị,Ngày nhận,Trạng thái',
+        `BF-LANE,${BUILDING_PERMIT.code},H15.50,16/03/2026 08:00,Mới tiếp nhận`,
+      ].join('\n'),
     );
     // The worker would send it at once: it is stopped while the lanes are looked at.
     await worker?.close();
     worker = undefined;
     expect(await api.app.get(BookImportService).run({ file: csv, source: SOURCE })).toMatchObject({ applied: 1 });
     const lane = async () =>
-      (await pg.query(`SELECT p.backfill FROM portal_sync p JOIN dossiers d ON d.id = p.dossier_id WHERE d.code = 'BF-LANE'`))
-        .rows[0].backfill as boolean;
+      (
+        await pg.query(
+          `SELECT p.backfill FROM portal_sync p JOIN dossiers d ON d.id = p.dossier_id WHERE d.code = 'BF-LANE'`,
+        )
+      ).rows[0].backfill as boolean;
     expect(await lane()).toBe(true);
     const d = (await admin('GET', '/dossiers?code=BF-LANE')).body.items[0];
     const res = await api.request('POST', `/dossiers/${d.id}/actions/forward`, {

@@ -33,13 +33,12 @@ export function portalSyncPage(items: FailureDto[], status: SyncStatus, next: st
     <p id="sync-backlog">
       Hồ sơ phát sinh mới chờ gửi: <strong>${status.pending - status.backfillPending}</strong>${
         status.oldestLivePendingAt ? html` (cũ nhất từ ${dateTime(status.oldestLivePendingAt)})` : ''
-      }. Lịch sử nạp từ tệp chờ gửi: <strong>${status.backfillPending}</strong> hồ sơ (gửi sau hồ sơ phát sinh
-      mới).
+      }.
+      Lịch sử nạp từ tệp chờ gửi: <strong>${status.backfillPending}</strong> hồ sơ (gửi sau hồ sơ phát sinh mới).
       ${
         status.dossiersPerSecond !== null
-          ? html`Tốc độ gửi tối đa ${status.dossiersPerSecond} hồ sơ/giây${
-              status.drainSeconds ? html`; ước tính còn ${duration(status.drainSeconds)} để gửi hết` : ''
-            }.`
+          ? html`Tốc độ gửi tối đa ${status.dossiersPerSecond} hồ
+            sơ/giây${status.drainSeconds ? html`; ước tính còn ${duration(status.drainSeconds)} để gửi hết` : ''}.`
           : 'Không giới hạn tốc độ gửi.'
       }
     </p>
