@@ -27,6 +27,7 @@ import { ClaimCitizenMessagesBatch1766500000001 } from './1766500000001-claim-ci
 import { ClosedPeriodItemAdjustments1766800000000 } from './1766800000000-closed-period-item-adjustments';
 import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-report-contributions-synced-column';
 import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-heads';
+import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -58,5 +59,6 @@ export const MIGRATIONS = [
   ClaimCitizenMessagesBatch1766500000001,
   ReportContributionsSyncedColumn1766700000000,
   ClosedPeriodItemAdjustments1766800000000,
+  PortalSyncLanes1766820000000,
   EventSequenceHeads1766840000000,
 ];

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import {
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -379,6 +380,20 @@ export class EnvironmentVariables {
   /** Cron expression of the sweep handing dossiers waiting for the portal to the worker (default every minute). */
   @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'PORTAL_SYNC_CRON must be a 5- or 6-field cron expression' })
   PORTAL_SYNC_CRON = '* * * * *';
+
+  /**
+   * Dossiers sent to the portal per second at most, across every worker (BullMQ's limiter on the
+   * portal queue, kept in Redis); each dossier is its record and its progress items, usually two
+   * calls. Imported history waits behind live changes. 0 = no limit.
+   */
+  @Transform(toInt)
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 },
+    { message: 'PORTAL_SYNC_DOSSIERS_PER_SECOND must be a number of dossiers per second (0 = no limit)' },
+  )
+  @Min(0)
+  @Max(1000)
+  PORTAL_SYNC_DOSSIERS_PER_SECOND = 10;
 
   /** The failed-sync list may hold this many dossiers; past it, admins get a portal_sync_failing alert. */
   @Transform(toInt)

@@ -8,6 +8,7 @@ import { JobName, QUEUE_CONCURRENCY, QUEUE_NAMES } from 'src/jobs/job-catalogue'
 import { JOB_HANDLERS, JobHandler } from 'src/jobs/job-handler';
 import { JobMetrics } from 'src/jobs/job-metrics';
 import { createRedis } from 'src/jobs/redis';
+import { portalLimiter } from 'src/portal-sync/portal-rate';
 
 /**
  * Runs a BullMQ Worker per queue and dispatches each job to its handler by name. On shutdown the
@@ -37,6 +38,8 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
         connection,
         prefix: this.config.QUEUE_PREFIX,
         concurrency: QUEUE_CONCURRENCY[queue] ?? this.config.WORKER_CONCURRENCY,
+        // The portal's rate, shared by every replica (BullMQ keeps the limiter in Redis).
+        limiter: queue === 'portal' ? portalLimiter(this.config.PORTAL_SYNC_DOSSIERS_PER_SECOND) : undefined,
         autorun: true,
       });
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker connection error'));

@@ -11,7 +11,7 @@ import { ListQueryDto } from 'src/auth/dto/auth.dto';
 import { Roles } from 'src/auth/decorators';
 import type { Page } from 'src/common/pagination';
 import { uuidPipe } from 'src/common/uuid.pipe';
-import { FailureDto, PortalSyncService } from 'src/portal-sync/portal-sync.service';
+import { FailureDto, PortalSyncService, SyncStatus } from 'src/portal-sync/portal-sync.service';
 
 class FailureItemDto implements FailureDto {
   @ApiProperty({ format: 'uuid' }) dossierId!: string;
@@ -28,10 +28,19 @@ class FailurePageDto {
 class QueuedDto {
   @ApiProperty() queued!: number;
 }
-class SyncStatusDto {
-  @ApiProperty() pending!: number;
+class SyncStatusDto implements SyncStatus {
+  @ApiProperty({ description: 'dossiers with changes the portal has not accepted yet (both lanes)' })
+  pending!: number;
   @ApiProperty() failed!: number;
   @ApiProperty({ nullable: true, type: String }) oldestPendingAt!: string | null;
+  @ApiProperty({ description: 'of pending, those waiting with imported history (sent after live changes)' })
+  backfillPending!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'the oldest live change waiting' })
+  oldestLivePendingAt!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'PORTAL_SYNC_DOSSIERS_PER_SECOND; null: no limit' })
+  dossiersPerSecond!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'seconds the waiting dossiers need at that rate' })
+  drainSeconds!: number | null;
 }
 
 @ApiTags('portal-sync')
@@ -66,7 +75,7 @@ export class PortalSyncController {
 
   @Get('status')
   @ApiOkResponse({ type: SyncStatusDto })
-  status(): Promise<{ pending: number; failed: number; oldestPendingAt: string | null }> {
+  status(): Promise<SyncStatus> {
     return this.sync.status();
   }
 }

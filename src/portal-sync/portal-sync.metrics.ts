@@ -8,10 +8,17 @@ export const portalSyncTotal = new Counter({
   registers: [registry],
 });
 
-let reader: (() => Promise<{ failed: number; pending: number }>) | null = null;
+interface OutboxFigures {
+  failed: number;
+  pending: number;
+  backfillPending: number;
+  liveLagSeconds: number;
+}
+
+let reader: (() => Promise<OutboxFigures>) | null = null;
 
 /** Where the gauges below read the outbox at every scrape (set by PortalSyncService). */
-export function readPortalSyncWith(fn: () => Promise<{ failed: number; pending: number }>): void {
+export function readPortalSyncWith(fn: () => Promise<OutboxFigures>): void {
   reader = fn;
 }
 
@@ -34,5 +41,27 @@ export const portalSyncPending = new Gauge({
   async collect() {
     const s = reader ? await reader().catch(() => null) : null;
     if (s) this.set(s.pending);
+  },
+});
+
+/** The backlog of imported history (sent at PORTAL_SYNC_DOSSIERS_PER_SECOND, after live changes). */
+export const portalSyncBackfillPending = new Gauge({
+  name: 'portal_sync_backfill_pending_dossiers',
+  help: 'Dossiers waiting for the national portal with imported history (sent after live changes)',
+  registers: [registry],
+  async collect() {
+    const s = reader ? await reader().catch(() => null) : null;
+    if (s) this.set(s.backfillPending);
+  },
+});
+
+/** How long the oldest live change has waited for the portal (0 when none waits): alert when it grows. */
+export const portalSyncLiveLag = new Gauge({
+  name: 'portal_sync_live_lag_seconds',
+  help: 'Age of the oldest live change not yet accepted by the national portal (0: none waiting)',
+  registers: [registry],
+  async collect() {
+    const s = reader ? await reader().catch(() => null) : null;
+    if (s) this.set(s.liveLagSeconds);
   },
 });

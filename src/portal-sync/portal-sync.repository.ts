@@ -13,11 +13,39 @@ export interface SyncRow {
   last_error: string | null;
   last_attempt_at: Date | null;
   failing_since: Date | null;
+  /** The pending change came from an import (history): sent after live changes. */
+  backfill: boolean;
+  pending_since: Date;
+}
+
+/** Where the sweep's last page ended, in its order (live first, oldest first). */
+export interface PendingCursor {
+  backfill: boolean;
+  /** pending_since as Postgres prints it: microseconds kept (a Date would cut them, and a page could repeat). */
+  sinceKey: string;
+  id: string;
+}
+
+export interface PendingRow extends SyncRow {
+  since_key: string;
+}
+
+export interface OutboxStatus {
+  pending: number;
+  failed: number;
+  oldest: Date | null;
+  backfillPending: number;
+  oldestLive: Date | null;
+  /** Seconds the oldest live change has waited, by the database's clock (0: none waiting). */
+  liveLagSeconds: number;
 }
 
 export interface FailureRow extends SyncRow {
   code: string;
 }
+
+const COLUMNS =
+  'dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since, backfill, pending_since';
 
 /** The portal_sync outbox (written by the dossier_events trigger) and what a sync reads. */
 @Injectable()
@@ -33,7 +61,7 @@ export class PortalSyncRepository {
       await this.dataSource.query(
         `UPDATE portal_sync SET claimed_until = now() + $2 * interval '1 millisecond'
        WHERE dossier_id = $1 AND synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
-       RETURNING dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since`,
+       RETURNING ${COLUMNS}`,
         [dossierId, leaseMs],
       ),
     );
@@ -118,22 +146,25 @@ export class PortalSyncRepository {
     await this.dataSource.query(`UPDATE portal_sync SET claimed_until = NULL WHERE dossier_id = $1`, [dossierId]);
   }
 
-  /** Dossiers waiting for the portal and not being sent right now, oldest first. */
-  async pending(limit: number, after: string | null): Promise<SyncRow[]> {
+  /**
+   * Dossiers waiting for the portal and not being sent right now: live changes first, then imported
+   * history, oldest first in each (portal_sync_queue_idx); keyset pages.
+   */
+  async pending(limit: number, after: PendingCursor | null): Promise<PendingRow[]> {
     return this.dataSource.query(
-      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+      `SELECT ${COLUMNS}, pending_since::text AS since_key
        FROM portal_sync
        WHERE synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
-         ${after ? 'AND dossier_id > $2' : ''}
-       ORDER BY dossier_id LIMIT $1`,
-      after ? [limit, after] : [limit],
+         ${after ? 'AND (backfill, pending_since, dossier_id) > ($2::boolean, $3::timestamptz, $4::uuid)' : ''}
+       ORDER BY backfill, pending_since, dossier_id LIMIT $1`,
+      after ? [limit, after.backfill, after.sinceKey, after.id] : [limit],
     );
   }
 
   async failures(limit: number, after?: { f: string; i: string }): Promise<FailureRow[]> {
     return this.dataSource.query(
       `SELECT p.dossier_id, p.target_seq, p.synced_seq, p.record_hash, p.attempts, p.last_error, p.last_attempt_at,
-              p.failing_since, d.code
+              p.failing_since, p.backfill, p.pending_since, d.code
        FROM portal_sync p JOIN dossiers d ON d.id = p.dossier_id
        WHERE p.failing_since IS NOT NULL
          ${after ? 'AND (p.failing_since, p.dossier_id) > ($2::timestamptz, $3::uuid)' : ''}
@@ -144,7 +175,7 @@ export class PortalSyncRepository {
 
   async failing(dossierId: string): Promise<SyncRow | null> {
     const rows: SyncRow[] = await this.dataSource.query(
-      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+      `SELECT ${COLUMNS}
        FROM portal_sync WHERE dossier_id = $1 AND failing_since IS NOT NULL`,
       [dossierId],
     );
@@ -153,7 +184,7 @@ export class PortalSyncRepository {
 
   async allFailing(): Promise<SyncRow[]> {
     return this.dataSource.query(
-      `SELECT dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since
+      `SELECT ${COLUMNS}
        FROM portal_sync WHERE failing_since IS NOT NULL ORDER BY failing_since, dossier_id`,
     );
   }
@@ -184,13 +215,32 @@ export class PortalSyncRepository {
     return { raised: raised.length, closed: 0 };
   }
 
-  async status(): Promise<{ pending: number; failed: number; oldest: Date | null }> {
-    const rows: { pending: string; failed: string; oldest: Date | null }[] = await this.dataSource.query(
+  async status(): Promise<OutboxStatus> {
+    const rows: {
+      pending: string;
+      failed: string;
+      oldest: Date | null;
+      backfill_pending: string;
+      oldest_live: Date | null;
+      live_lag: string | null;
+    }[] = await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE synced_seq < target_seq) AS pending,
               count(*) FILTER (WHERE failing_since IS NOT NULL) AS failed,
-              min(pending_since) FILTER (WHERE synced_seq < target_seq) AS oldest
+              min(pending_since) FILTER (WHERE synced_seq < target_seq) AS oldest,
+              count(*) FILTER (WHERE synced_seq < target_seq AND backfill) AS backfill_pending,
+              min(pending_since) FILTER (WHERE synced_seq < target_seq AND NOT backfill) AS oldest_live,
+              extract(epoch FROM now() - min(pending_since) FILTER (WHERE synced_seq < target_seq AND NOT backfill))
+                AS live_lag
        FROM portal_sync`,
     );
-    return { pending: Number(rows[0].pending), failed: Number(rows[0].failed), oldest: rows[0].oldest };
+    const r = rows[0];
+    return {
+      pending: Number(r.pending),
+      failed: Number(r.failed),
+      oldest: r.oldest,
+      backfillPending: Number(r.backfill_pending),
+      oldestLive: r.oldest_live,
+      liveLagSeconds: Math.max(0, Number(r.live_lag ?? 0)),
+    };
   }
 }

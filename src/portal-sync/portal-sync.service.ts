@@ -7,8 +7,29 @@ import { decodeCursor, DEFAULT_LIMIT, Page, toPage } from 'src/common/pagination
 import { toLocalIso } from 'src/common/time';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { QueueService } from 'src/jobs/queue.service';
-import { portalSyncFailed, portalSyncPending, readPortalSyncWith } from 'src/portal-sync/portal-sync.metrics';
-import { PortalSyncRepository, SyncRow } from 'src/portal-sync/portal-sync.repository';
+import { drainSeconds, SYNC_PRIORITY } from 'src/portal-sync/portal-rate';
+import {
+  portalSyncBackfillPending,
+  portalSyncFailed,
+  portalSyncPending,
+  readPortalSyncWith,
+} from 'src/portal-sync/portal-sync.metrics';
+import { OutboxStatus, PortalSyncRepository, SyncRow } from 'src/portal-sync/portal-sync.repository';
+
+export interface SyncStatus {
+  /** Dossiers with changes the portal has not accepted yet (both lanes). */
+  pending: number;
+  failed: number;
+  oldestPendingAt: string | null;
+  /** Of `pending`, those waiting with imported history (sent after live changes). */
+  backfillPending: number;
+  /** The oldest live change waiting: how far behind the live lane is. */
+  oldestLivePendingAt: string | null;
+  /** PORTAL_SYNC_DOSSIERS_PER_SECOND (null: no limit). */
+  dossiersPerSecond: number | null;
+  /** Seconds the waiting dossiers need at that rate (null: no limit). */
+  drainSeconds: number | null;
+}
 
 export interface FailureDto {
   dossierId: string;
@@ -30,7 +51,7 @@ const isCursor = (v: unknown): v is { f: string; i: string } =>
 /** The failed-sync list, the outbox's status, and handing dossiers to the worker. */
 @Injectable()
 export class PortalSyncService implements OnModuleInit {
-  private scrape: Promise<{ pending: number; failed: number }> | null = null;
+  private scrape: Promise<OutboxStatus> | null = null;
 
   constructor(
     private readonly repo: PortalSyncRepository,
@@ -64,8 +85,11 @@ export class PortalSyncService implements OnModuleInit {
     return { failed: s.failed, ...r };
   }
 
-  /** Adds the sync job of each row; the job id names the row's state, so a repeat adds nothing. */
-  async enqueue(rows: SyncRow[], tag = ''): Promise<number> {
+  /**
+   * Adds the sync job of each row; the job id names the row's state, so a repeat adds nothing.
+   * Imported history gets BullMQ's lower priority: a live dossier queued after it is taken first.
+   */
+  async enqueue(rows: SyncRow[], tag = '', lane?: 'live'): Promise<number> {
     let queued = 0;
     for (const r of rows) {
       await this.queues.enqueue(
@@ -75,6 +99,7 @@ export class PortalSyncService implements OnModuleInit {
         {
           attempts: this.config.PORTAL_SYNC_MAX_ATTEMPTS,
           backoff: { type: 'exponential', delay: this.config.PORTAL_SYNC_BACKOFF_MS },
+          priority: SYNC_PRIORITY[lane ?? (r.backfill ? 'backfill' : 'live')],
         },
       );
       queued++;
@@ -100,29 +125,41 @@ export class PortalSyncService implements OnModuleInit {
     );
   }
 
+  /** A person asking for one dossier: it goes with the live ones, whatever its lane. */
   async retryOne(dossierId: string): Promise<{ queued: number }> {
     const row = await this.repo.failing(dossierId);
     if (!row) throw notFound('Hồ sơ đồng bộ lỗi');
-    return { queued: await this.handOver([row]) };
+    return { queued: await this.handOver([row], 'live') };
   }
 
   async retryAll(): Promise<{ queued: number }> {
     return { queued: await this.handOver(await this.repo.allFailing()) };
   }
 
-  private async handOver(rows: SyncRow[]): Promise<number> {
+  /** Retry of the whole list: each row keeps its lane (a failed year of history stays behind live dossiers). */
+  private async handOver(rows: SyncRow[], lane?: 'live'): Promise<number> {
     try {
       // A retry asked by a person is a new job even if the last one for this state failed for good.
-      return await this.enqueue(rows, `-r${Date.now()}`);
+      return await this.enqueue(rows, `-r${Date.now()}`, lane);
     } catch {
       throw new DomainError('SERVICE_UNAVAILABLE', 'Hàng đợi tạm thời không sẵn sàng; hãy thử lại sau.');
     }
   }
 
-  async status(): Promise<{ pending: number; failed: number; oldestPendingAt: string | null }> {
+  async status(): Promise<SyncStatus> {
     const s = await this.repo.status();
     portalSyncFailed.set(s.failed);
     portalSyncPending.set(s.pending);
-    return { pending: s.pending, failed: s.failed, oldestPendingAt: toLocalIso(s.oldest) };
+    portalSyncBackfillPending.set(s.backfillPending);
+    const rate = this.config.PORTAL_SYNC_DOSSIERS_PER_SECOND;
+    return {
+      pending: s.pending,
+      failed: s.failed,
+      oldestPendingAt: toLocalIso(s.oldest),
+      backfillPending: s.backfillPending,
+      oldestLivePendingAt: toLocalIso(s.oldestLive),
+      dossiersPerSecond: rate > 0 ? rate : null,
+      drainSeconds: drainSeconds(s.pending, rate),
+    };
   }
 }

@@ -1,8 +1,18 @@
 // Benchmark of the backfill from the tracking book: `npm run import` (the built CLI as a child
-// process, as an operator runs it) loads a CSV export of 100,000 rows spread over a year (received,
-// in progress, resolved, returned), each row mapped to its DongBoHoSoMC record and folded into a
-// dossier and its events. Figures: rows per second, and the child's resident memory sampled every
-// 250 ms (it must stay flat: the file is streamed and written in batches).
+// process, with the node flags of package.json's "import" script, as an operator runs it) loads a
+// CSV export of 100,000 rows spread over a year (received, in progress, resolved, returned), each
+// row mapped to its DongBoHoSoMC record and folded into a dossier and its events. Figures: rows per
+// second, and memory. "Flat" means two things, both checked between the same two windows of the run
+// (the first quarter, 10-30 % of it after start-up, and the last, 75-100 %):
+//  - retained heap: heapUsed right after a forced full GC in the child (--expose-gc and
+//    test/bench/support/heap-probe.ts, every BENCH_HEAP_PROBE_MS, reported over IPC). What survives a
+//    full GC is what the process holds; a leak (rows, caches or promises kept per row) grows it.
+//    Its growth must stay under RETAINED_MB: ~90 bytes kept per row would exceed it.
+//  - resident memory (RSS from /proc every 250 ms): what the machine pays, garbage not yet collected
+//    and V8's reserved pages included. Its median must not grow more than FLAT_MB.
+// The forced GCs cost the child time (their total is printed) and make RSS a little lower than
+// without them; BENCH_HEAP_PROBE_MS=0 runs the import without the probe (RSS only).
+// BENCH_HEAP_SNAPSHOTS=DIR also writes heap snapshots of the child at 20 % and 90 % of the file.
 // Baseline in the same run: the very dossier and event rows the import wrote (values pre-computed:
 // no parsing, mapping, fold or projection), inserted again into the emptied tables with plain
 // multi-row INSERTs, one transaction of 250 dossiers and their events each (the import's batch).
@@ -27,17 +37,25 @@ import {
   HttpClient,
   percentile,
   provinceApi,
+  projectDir,
   round,
   runStandalone,
   startApi,
   sortedNumbers,
 } from './support/bench-kit';
 import { cpuWindow, describeCpu, disturbanceNote, postmasterPid } from './support/cpu';
+import type { HeapSample } from './support/heap-probe';
 
 const ROWS = Number(process.env.BENCH_BACKFILL_ROWS ?? 100_000);
 const BATCH = 250;
 /** Resident memory may grow this much from the first quarter of the run to the last (MB). */
 const FLAT_MB = 64;
+/** The heap left after a full GC may grow this much between the same windows (MB). */
+const RETAINED_MB = 5;
+/** How often the child forces a full GC and reports the heap that survives it (ms; 0 = no probe). */
+const PROBE_MS = Number(process.env.BENCH_HEAP_PROBE_MS ?? 5000);
+/** A directory for two heap snapshots of the child (at 20% and 90% of the file), to diff by hand. */
+const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS ?? '';
 
 const HEADER = [
   'STT',
@@ -97,6 +115,17 @@ function writeBook(file: string, n: number): void {
   writeFileSync(file, lines.join('\n'));
 }
 
+/** The node flags of package.json's "import" script (`node FLAGS dist/scripts/import-book.js`). */
+function importNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(projectDir(), 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.import.trim().split(/\s+/);
+  if (words[0] !== 'node')
+    throw new Error(`package.json "import" script does not start with node: ${pkg.scripts.import}`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
 function rssMb(pid: number): number | null {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -128,25 +157,42 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     writeBook(file, ROWS);
     console.log(`  file: ${fmt(statSync(file).size / 1024 / 1024, 1)} MB`);
 
-    // The import as an operator runs it: `node dist/scripts/import-book.js FILE --source NAME`.
+    // The import as an operator runs it: `node FLAGS dist/scripts/import-book.js FILE --source NAME`.
     const childEnv = { ...apiEnv(db.url, env.redisUrl, 4), PATH: process.env.PATH ?? '' };
+    const nodeFlags = importNodeFlags();
+    console.log(`  node flags of npm run import: ${nodeFlags.join(' ') || '(none)'}`);
     let stop = cpuWindow(postmaster);
     const t0 = performance.now();
     const samples: { at: number; mb: number }[] = [];
+    const heap: HeapSample[] = [];
     const result = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(
         process.execPath,
-        [path.join(DIST, 'scripts/import-book.js'), file, '--source', 'Bench book'],
+        [
+          ...nodeFlags,
+          ...(PROBE_MS > 0 ? ['--expose-gc', '--require', path.join(DIST, 'test/bench/support/heap-probe.js')] : []),
+          path.join(DIST, 'scripts/import-book.js'),
+          file,
+          '--source',
+          'Bench book',
+        ],
         {
-          env: childEnv,
-          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...childEnv, HEAP_PROBE_MS: String(PROBE_MS) },
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         },
       );
+      child.on('message', (m: { heapProbe?: HeapSample }) => {
+        if (m.heapProbe) heap.push(m.heapProbe);
+      });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => {
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const snapshotsLeft = SNAPSHOTS ? [20, 90] : [];
+      child.stderr!.on('data', (d: Buffer) => {
         err += d.toString();
+        const pct = /\]\s+(\d+)%/.exec(d.toString());
+        if (pct && snapshotsLeft.length && Number(pct[1]) >= snapshotsLeft[0])
+          child.send({ heapSnapshot: path.join(SNAPSHOTS, `import-${snapshotsLeft.shift()}pct.heapsnapshot`) });
         process.stdout.write(`  ${d.toString().trim().split('\n').pop()}\n`);
       });
       const timer = setInterval(() => {
@@ -173,6 +219,16 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const lastQ = q(0.75, 1.01);
     const rss = sortedNumbers(samples.map((s) => s.mb));
     const growth = percentile(lastQ, 50) - percentile(firstQ, 50);
+    // The heap after a full GC, between the same windows.
+    const h = (from: number, to: number) =>
+      sortedNumbers(
+        heap.filter((x) => x.at >= from * importS * 1000 && x.at < to * importS * 1000).map((x) => x.heapUsedMb),
+      );
+    const heapFirstQ = h(0.1, 0.3);
+    const heapLastQ = h(0.75, 1.01);
+    const retainedGrowth =
+      heapFirstQ.length && heapLastQ.length ? percentile(heapLastQ, 50) - percentile(heapFirstQ, 50) : null;
+    const gcMs = heap.reduce((a, x) => a + x.gcMs, 0);
 
     // Baseline: the rows written, inserted again by hand.
     const counts = (
@@ -257,6 +313,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     console.log(
       `  import RSS: ${samples.length} samples, first quarter median ${fmt(percentile(firstQ, 50), 1)} MB, last quarter median ${fmt(percentile(lastQ, 50), 1)} MB, max ${fmt(percentile(rss, 100), 1)} MB (growth ${fmt(growth, 1)} MB)`,
     );
+    if (retainedGrowth !== null)
+      console.log(
+        `  import heap after a forced full GC: ${heap.length} samples every ${PROBE_MS / 1000} s, first quarter median ${fmt(percentile(heapFirstQ, 50), 1)} MB, last quarter median ${fmt(percentile(heapLastQ, 50), 1)} MB, max ${fmt(Math.max(...heap.map((x) => x.heapUsedMb)), 1)} MB (growth ${fmt(retainedGrowth, 1)} MB); the forced GCs took ${fmt(gcMs / 1000, 1)} s of the import's ${importS.toFixed(0)} s`,
+      );
+    console.log(
+      `  flat means: heap after a full GC grows < ${RETAINED_MB} MB and RSS (median) < ${FLAT_MB} MB from the first quarter of the run (10-30 %) to the last (75-100 %)`,
+    );
     console.log(
       `  raw multi-row INSERT of the same rows (${BATCH} dossiers + their events per transaction): ${rawS.toFixed(1)} s = ${fmt(rawRate)} rows/s`,
     );
@@ -266,6 +329,16 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const disturbance = disturbanceNote({ 'the import': importCpu, 'the raw INSERT baseline': rawCpu });
     if (disturbance) console.log(`  ${disturbance}`);
     const checks = [
+      ...(retainedGrowth !== null
+        ? [
+            check(
+              'import heap after full GC, growth first to last quarter (MB)',
+              fmt(retainedGrowth, 1),
+              `< ${RETAINED_MB}`,
+              retainedGrowth < RETAINED_MB,
+            ),
+          ]
+        : []),
       check('import RSS growth, first to last quarter (MB)', fmt(growth, 1), `< ${FLAT_MB}`, growth < FLAT_MB),
     ];
     return {
@@ -280,6 +353,14 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         rssLastQuarterMb: round(percentile(lastQ, 50), 1),
         rssMaxMb: round(percentile(rss, 100), 1),
         rssGrowthMb: round(growth, 1),
+        ...(retainedGrowth !== null
+          ? {
+              heapAfterGcFirstQuarterMb: round(percentile(heapFirstQ, 50), 1),
+              heapAfterGcLastQuarterMb: round(percentile(heapLastQ, 50), 1),
+              heapAfterGcGrowthMb: round(retainedGrowth, 1),
+              forcedGcSeconds: round(gcMs / 1000, 2),
+            }
+          : {}),
         rawInsertSeconds: round(rawS, 2),
         rawInsertRowsPerSec: round(rawRate),
         ratio: round(ratio, 3),
@@ -288,7 +369,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       pass: checks.every((c) => c.ok),
       notes: [
         ...(disturbance ? [disturbance] : []),
-        `Import: the built CLI as a child process (Nest start-up, file hash, header search included), batches of ${BATCH}, one run; RSS of the child from /proc every 250 ms.`,
+        `Import: the built CLI as a child process with npm run import's node flags (${nodeFlags.join(' ')}) (Nest start-up, file hash, header search included), batches of ${BATCH}, one run; RSS of the child from /proc every 250 ms; ${PROBE_MS > 0 ? `heap after a forced full GC every ${PROBE_MS / 1000} s (the GCs' time is in the import's)` : 'no heap probe'}.`,
         `Baseline: the dossier and event rows the import wrote, re-inserted into the emptied tables with multi-row INSERTs (${BATCH} dossiers and their events per transaction), only the INSERTs timed.`,
       ],
     };

@@ -24,6 +24,8 @@ export interface PortalCall {
   madonvi: string;
   session: string;
   data: Record<string, unknown>[];
+  /** When the fake portal received the call (Date.now()). */
+  at?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export class FakePortal {
       this.sessions.add(session);
       return reply(200, { error_code: 0, session });
     }
-    const call = body as unknown as PortalCall;
+    const call = { ...(body as unknown as PortalCall), at: Date.now() };
     if (!this.sessions.has(call.session)) {
       this.refused.push(call);
       return reply(200, { error_code: '-1', message: 'Phiên làm việc không hợp lệ hoặc đã hết hạn' });

@@ -6,6 +6,18 @@ export interface SyncStatus {
   pending: number;
   failed: number;
   oldestPendingAt: string | null;
+  backfillPending: number;
+  oldestLivePendingAt: string | null;
+  dossiersPerSecond: number | null;
+  drainSeconds: number | null;
+}
+
+/** "2 giờ 05 phút" / "4 phút" / "dưới 1 phút". */
+function duration(seconds: number): string {
+  if (seconds < 60) return 'dưới 1 phút';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.ceil((seconds % 3600) / 60);
+  return h ? `${h} giờ ${String(m).padStart(2, '0')} phút` : `${m} phút`;
 }
 
 /**
@@ -17,6 +29,18 @@ export function portalSyncPage(items: FailureDto[], status: SyncStatus, next: st
       Đang chờ đồng bộ: <strong>${status.pending}</strong> hồ
       sơ${status.oldestPendingAt ? html` (cũ nhất từ ${dateTime(status.oldestPendingAt)})` : ''}. Đồng bộ lỗi:
       <strong id="failed-count">${status.failed}</strong> hồ sơ.
+    </p>
+    <p id="sync-backlog">
+      Hồ sơ phát sinh mới chờ gửi: <strong>${status.pending - status.backfillPending}</strong>${
+        status.oldestLivePendingAt ? html` (cũ nhất từ ${dateTime(status.oldestLivePendingAt)})` : ''
+      }.
+      Lịch sử nạp từ tệp chờ gửi: <strong>${status.backfillPending}</strong> hồ sơ (gửi sau hồ sơ phát sinh mới).
+      ${
+        status.dossiersPerSecond !== null
+          ? html`Tốc độ gửi tối đa ${status.dossiersPerSecond} hồ
+            sơ/giây${status.drainSeconds ? html`; ước tính còn ${duration(status.drainSeconds)} để gửi hết` : ''}.`
+          : 'Không giới hạn tốc độ gửi.'
+      }
     </p>
     ${
       items.length
