@@ -1,16 +1,6 @@
 import { dateTime } from 'src/console/format';
 import { html, Html } from 'src/console/html';
-import type { FailureDto } from 'src/portal-sync/portal-sync.service';
-
-export interface SyncStatus {
-  pending: number;
-  failed: number;
-  oldestPendingAt: string | null;
-  backfillPending: number;
-  oldestLivePendingAt: string | null;
-  dossiersPerSecond: number | null;
-  drainSeconds: number | null;
-}
+import type { FailureDto, SyncStatus } from 'src/portal-sync/portal-sync.service';
 
 /** "2 giờ 05 phút" / "4 phút" / "dưới 1 phút". */
 function duration(seconds: number): string {
