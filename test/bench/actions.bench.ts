@@ -9,6 +9,7 @@
 // Targets: API >= 0.5x pgbench; for intake and actions p99 <= 2x pgbench's p99; no errors.
 // Then unmeasured passes under the profiler, one per route: where the API's main thread spends its time.
 // BENCH_PROFILE_DIR=dir keeps those profiles as .cpuprofile files (Chrome DevTools, speedscope).
+// BENCH_ACTIONS_SQL runs on the database before the phases (an experiment: a trigger disabled, say).
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
 // node dist/test/bench/actions.bench.js
 import * as path from 'node:path';
@@ -188,6 +189,15 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     `write path over HTTP vs the minimal work in pgbench: ${CLIENTS} clients, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per phase`,
   );
   const db = await createMigratedDatabase(env, 'bench_actions');
+  // Experiments: BENCH_ACTIONS_SQL runs on the bench's database before the phases (a trigger
+  // disabled, an index setting), to measure what one piece of the write path costs.
+  if (process.env.BENCH_ACTIONS_SQL) {
+    console.log(`  before the phases: ${process.env.BENCH_ACTIONS_SQL}`);
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    await c.query(process.env.BENCH_ACTIONS_SQL);
+    await c.end();
+  }
   const recorder = PgRecorder.install();
   const api = await startApi(apiEnv(db.url, env.redisUrl, POOL_SIZE));
   let apiOpen = true;
