@@ -28,6 +28,7 @@ import { ClosedPeriodItemAdjustments1766800000000 } from './1766800000000-closed
 import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-report-contributions-synced-column';
 import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-heads';
 import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
+import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   ClosedPeriodItemAdjustments1766800000000,
   PortalSyncLanes1766820000000,
   EventSequenceHeads1766840000000,
+  ReportTriggersChangedRows1766900000000,
 ];

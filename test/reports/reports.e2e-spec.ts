@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { loadSlaPolicy } from '../../src/config/sla-policy';
 import { COUNT_KEYS } from '../../src/reports/report.types';
 import { ReportsRepository } from '../../src/reports/reports.repository';
+import { REPORT_INPUT_COLUMNS } from '../../migrations/1766900000000-report-triggers-changed-rows';
 import { Api, startApi } from '../support/http';
 import { buildProvince, Province } from '../support/province';
 import { act, clockOf, intake, Intaken, pdfText } from '../public/support';
@@ -547,6 +548,63 @@ describe('reports: form 06a, index, officials', () => {
     expect((await get('/reports/index?period=2026-03')).body.units.map((u: any) => u.total)).toEqual([
       44.4375, 4.5, 0, 0,
     ]);
+  });
+
+  it('evaluates the contributions only of rows whose inputs changed, and the summaries stay exact', async () => {
+    const db = api.app.get(DataSource);
+    // Every metric of the summaries and the pending deltas together, per key (zero sums dropped).
+    const summaries = async () =>
+      db.query(`
+        SELECT unit_id, procedure_code, field_key, day, m.key AS metric, sum(m.value::int)::int AS n
+        FROM (SELECT unit_id, procedure_code, field_key, day, to_jsonb(t) - '{unit_id,procedure_code,field_key,day}'::text[] AS v
+                FROM report_daily t
+              UNION ALL
+              SELECT unit_id, procedure_code, field_key, day, to_jsonb(t) - '{unit_id,procedure_code,field_key,day,recorded_at}'::text[]
+                FROM report_deltas t) s
+        CROSS JOIN LATERAL jsonb_each_text(s.v) m
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(m.value::int) <> 0 ORDER BY 1, 2, 3, 4, 5`);
+    await db.query(`SELECT report_compact()`);
+    const deltas = async () => (await db.query(`SELECT count(*)::int AS n FROM report_deltas`))[0].n as number;
+
+    // The guard's column list covers every column the contribution function reads.
+    const [{ def }] = await db.query(
+      `SELECT pg_get_functiondef('report_contributions(dossiers)'::regprocedure) AS def`,
+    );
+    const read = new Set<string>([...(def as string).matchAll(/\bd\.([a-z_]+)/g)].map((x) => x[1]));
+    expect([...read].filter((c) => c !== 'state' && !REPORT_INPUT_COLUMNS.includes(c))).toEqual([]);
+    expect([...(def as string).matchAll(/\bd\.state\b(.{0,20})/g)].map((x) => x[1].trim())).toEqual([
+      "-> 'supplementAts')",
+    ]);
+
+    // Changes no contribution reads (other parts of the state, the update instant): no delta, and
+    // the function is not even started (its statement is skipped), so nothing can be miscounted.
+    const before = await summaries();
+    const all = await db.query(
+      `UPDATE dossiers SET state = state || '{"noteForTest": 1}', updated_at = now() RETURNING id`,
+    );
+    expect(all[0].length).toBeGreaterThan(5);
+    expect(await deltas()).toBe(0);
+    expect(await summaries()).toEqual(before);
+
+    // One statement where some rows change an input and the others do not: only the changed rows
+    // move the summaries, by exactly what a rebuild from the dossiers gives.
+    const flags = await db.query(`SELECT id, flags FROM dossiers ORDER BY code LIMIT 3`);
+    await db.query(`UPDATE dossiers SET flags = flags || jsonb_build_object('digitised', NOT coalesce((flags ->> 'digitised')::boolean, false)),
+                      state = state - 'noteForTest'
+                    WHERE code IN (SELECT code FROM dossiers ORDER BY code LIMIT 3)`);
+    await db.query(`UPDATE dossiers SET state = state - 'noteForTest'`);
+    expect(await deltas()).toBeGreaterThan(0);
+    const incremental = await summaries();
+    expect(incremental).not.toEqual(before);
+    await db.query(`SELECT report_rebuild()`);
+    expect(await summaries()).toEqual(incremental);
+
+    // Put the flags back (the later tests read the fixture as built), and check the way back too.
+    await db.query(
+      `UPDATE dossiers d SET flags = v.flags FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, flags jsonb) WHERE d.id = v.id`,
+      [JSON.stringify(flags)],
+    );
+    expect(await summaries()).toEqual(before);
   });
 
   it("judges 2.1 by the portal's fixed rule, whatever the lifecycle's supplement-count policy", async () => {
