@@ -29,6 +29,7 @@ import { ReportContributionsSyncedColumn1766700000000 } from './1766700000000-re
 import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-heads';
 import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
 import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
+import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   PortalSyncLanes1766820000000,
   EventSequenceHeads1766840000000,
   ReportTriggersChangedRows1766900000000,
+  DossierSearchTable1766910000000,
 ];

@@ -3,7 +3,7 @@ import { foldForSearch } from 'src/catalogue/procedure-rules';
 /**
  * Text folded for searching as a clerk types: lower case, without diacritics ("Trần Thị Ánh" →
  * "tran thi anh"), đ → d (the catalogue's folding of procedure names, one function for both). The same folding as the SQL function sla_search_fold of migration
- * 1765900000000 (which fills dossiers.search_text), so a term folded here matches a column folded there.
+ * 1765900000000 (whose fold fills dossier_search.search_text), so a term folded here matches a column folded there.
  */
 export const searchFold: (s: string) => string = foldForSearch;
 
@@ -27,7 +27,7 @@ export function foldTable(): { from: string; to: string } {
 }
 
 /**
- * The terms of a search as dossiers.search_text holds them, each with its alternatives (any one
+ * The terms of a search as dossier_search.search_text holds them, each with its alternatives (any one
  * may match): digits with separators are a phone (its digits, as stored) or part of a code (as typed).
  */
 export function searchTerms(text: string): string[][] {

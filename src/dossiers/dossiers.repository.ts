@@ -106,7 +106,7 @@ export interface ListFilter {
   ids?: string[];
   /**
    * Folded terms (src/common/search-fold.ts), each a part of the code, the applicant's name, id
-   * number or phone (the console's search; dossiers.search_text with its trigram index).
+   * number or phone (the console's search; dossier_search.search_text with its trigram index).
    */
   search?: string[][];
   /**
@@ -668,8 +668,11 @@ export class DossiersRepository {
     if (f.currentAssigneeId) where.push(`d.current_assignee_id = ${p(f.currentAssigneeId)}`);
     if (f.ids) where.push(`d.id = ANY(${p(f.ids)}::uuid[])`);
     // Every term matches, each by one of its alternatives.
-    const like = (t: string) => `d.search_text LIKE ${p(`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
-    for (const alternatives of f.search ?? []) where.push(`(${alternatives.map(like).join(' OR ')})`);
+    // The text is in dossier_search (migration 1766910000000), one row per dossier.
+    const like = (t: string) => `s.search_text LIKE ${p(`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+    const terms = (f.search ?? []).map((alternatives) => `(${alternatives.map(like).join(' OR ')})`);
+    if (terms.length)
+      where.push(`EXISTS (SELECT 1 FROM dossier_search s WHERE s.dossier_id = d.id AND ${terms.join(' AND ')})`);
     if (f.counterOf)
       where.push(
         `d.receiving_unit_id = ANY(${p(f.counterOf)}::uuid[]) AND (d.status IN ('resolved', 'awaiting_supplement', 'awaiting_payment')
