@@ -192,7 +192,12 @@ export class PortalClient {
       } catch {
         parsed = null;
       }
-      return { status: res.status, body: parsed, retryAfter: res.headers.get('retry-after'), date: res.headers.get('date') };
+      return {
+        status: res.status,
+        body: parsed,
+        retryAfter: res.headers.get('retry-after'),
+        date: res.headers.get('date'),
+      };
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: unknown } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return { error: `timeout after ${ms} ms` };

@@ -48,9 +48,9 @@ describe('the portal outbox rate', () => {
     expect(retryAfterMs('0', null, now, 30_000, 600_000)).toBe(1000);
     // An HTTP-date: from the answer's Date header when present, else from now.
     expect(retryAfterMs('Fri, 20 Mar 2026 02:01:30 GMT', null, now, 30_000, 600_000)).toBe(90_000);
-    expect(
-      retryAfterMs('Fri, 20 Mar 2026 02:01:30 GMT', 'Fri, 20 Mar 2026 02:01:00 GMT', now, 30_000, 600_000),
-    ).toBe(30_000);
+    expect(retryAfterMs('Fri, 20 Mar 2026 02:01:30 GMT', 'Fri, 20 Mar 2026 02:01:00 GMT', now, 30_000, 600_000)).toBe(
+      30_000,
+    );
     expect(retryAfterMs('Fri, 20 Mar 2026 01:00:00 GMT', null, now, 30_000, 600_000)).toBe(1000);
   });
 });

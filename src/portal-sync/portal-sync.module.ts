@@ -18,6 +18,6 @@ import { PortalThrottle } from 'src/portal-sync/portal-throttle';
     PortalSyncHandler,
     PortalSyncSweepHandler,
   ],
-  exports: [PortalSyncService, PortalSyncHandler, PortalSyncSweepHandler, PortalThrottle],
+  exports: [PortalSyncService, PortalSyncHandler, PortalSyncSweepHandler, PortalThrottle, PortalClient],
 })
 export class PortalSyncModule {}
