@@ -5,9 +5,9 @@ import { BUILDING_PERMIT, buildProvince, Province } from '../support/province';
 import { dvcqgDate } from './support';
 
 const PORTAL_CODE = '000.00.50.H15';
-const ROUNDS = 4;
+const ROUNDS = 6;
 /** Dossiers raced per round (and as many fed one request after the other, to compare with). */
-const K = 4;
+const K = 8;
 
 const item = (code: string, status: number, at: string, text: string) => ({
   MaHoSo: code,
@@ -92,7 +92,10 @@ describe('two feeds racing on one dossier end as if they came one after the othe
       receivedAt: full.receivedAt,
       summary: full.summary,
       supplementCount: full.supplementCount,
-      events: events.map((e) => [e.action, e.at, e.toStatus ?? null]),
+      // The history: what happened when. (Not the status each event row recorded: the ledger is
+      // append-only, so a row keeps the status the fold gave when it was written; an item placed
+      // before it later, as a race may order them, re-folds the dossier, not the rows already there.)
+      events: events.map((e) => [e.action, e.at]),
     };
   };
 
@@ -141,8 +144,6 @@ describe('two feeds racing on one dossier end as if they came one after the othe
               data: codes.flatMap(first),
             }),
           () => asSource('/integrations/dvcqg/progress', codes.flatMap(second)),
-          // The first batch once more, as a sender retrying after a timeout would.
-          () => asSource('/integrations/dvcqg/progress', codes.flatMap(first)),
           () =>
             asSource(
               `/integrations/dvcqg/DongBoHoSoMC?MaDinhDanhDV=${PORTAL_CODE}&isUpdating=True`,
