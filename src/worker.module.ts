@@ -30,6 +30,7 @@ import { ReportsModule } from 'src/reports/reports.module';
 import { PortalSyncHandler } from 'src/portal-sync/portal-sync.handler';
 import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
 import { PortalSyncSweepHandler } from 'src/portal-sync/portal-sync-sweep.handler';
+import { PortalLiveDispatcher } from 'src/portal-sync/portal-live.dispatcher';
 
 const HANDLERS = [
   ProbeHandler,
@@ -72,6 +73,7 @@ const HANDLERS = [
     JobMetrics,
     WorkerService,
     TickScheduler,
+    PortalLiveDispatcher,
   ],
 })
 export class WorkerModule {}

@@ -395,6 +395,34 @@ export class EnvironmentVariables {
   @Max(1000)
   PORTAL_SYNC_DOSSIERS_PER_SECOND = 10;
 
+  /**
+   * The pause of the whole sync when the portal answers 429 (or 503) without a usable Retry-After,
+   * in seconds.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  PORTAL_SYNC_PAUSE_DEFAULT_SECONDS = 30;
+
+  /** The longest pause a portal's Retry-After may impose on the whole sync, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  PORTAL_SYNC_PAUSE_MAX_SECONDS = 600;
+
+  /**
+   * How often the worker looks for live changes waiting for the portal and hands them over at once
+   * (ms): an intake or an action reaches the portal within about this, not at the next sweep.
+   * 0 = only the sweep (PORTAL_SYNC_CRON).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  PORTAL_SYNC_LIVE_POLL_MS = 1000;
+
   /** The failed-sync list may hold this many dossiers; past it, admins get a portal_sync_failing alert. */
   @Transform(toInt)
   @IsInt()

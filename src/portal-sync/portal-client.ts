@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { retryAfterMs } from 'src/portal-sync/portal-rate';
+import { portalSyncThrottled } from 'src/portal-sync/portal-sync.metrics';
+import { PortalThrottle } from 'src/portal-sync/portal-throttle';
 
 export type PortalService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
 
@@ -7,7 +10,17 @@ export type PortalService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
  * The outcome of one call. `error` is what lands in portal_sync.last_error and the logs: an HTTP
  * status, a timeout, the portal's error_code and message, never a URL, credentials or a record.
  */
-export type PortalAnswer = { ok: true } | { ok: false; error: string; exists?: boolean };
+export type PortalAnswer = { ok: true } | { ok: false; error: string; exists?: boolean; throttled?: boolean };
+
+/**
+ * The portal asked us to slow down (see PortalClient): `throttled` answers are no failure of the
+ * dossier (the job goes back to the queue and the failed-sync list does not hear of it).
+ */
+class Throttled extends Error {
+  constructor(readonly answer: PortalAnswer & { ok: false }) {
+    super(answer.error);
+  }
+}
 
 const MAX_ERROR = 300;
 /** error_code "0" (newer senders compare integers) or "00" (older ones): accepted. */
@@ -18,36 +31,81 @@ const isOk = (code: unknown) => ['0', '00'].includes(String(code ?? '').trim());
  * {session, madonvi, service, isUpdating?, data} to the integration URL. The session is kept in the
  * process and fetched again when the portal no longer takes it (HTTP 401/403, or an answer that
  * speaks of the session): the call is then made once more with the new one.
+ *
+ * A portal that says "slow down" slows the whole sync down: an HTTP 429, or a 503 with Retry-After,
+ * pauses every call of every worker for the Retry-After (seconds or an HTTP-date; absent,
+ * PORTAL_SYNC_PAUSE_DEFAULT_SECONDS; at most PORTAL_SYNC_PAUSE_MAX_SECONDS) through PortalThrottle,
+ * and the answer is `throttled`, not a failure. A 503 without Retry-After is an outage: the same
+ * pause, and a failure of the dossier (it reaches the failed-sync list, as a portal down does).
+ * Before every call the pause is asked for: none is made while it lasts.
  */
 @Injectable()
 export class PortalClient {
   private session: string | null = null;
   private login: Promise<string> | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly throttle: PortalThrottle,
+  ) {}
 
   get configured(): boolean {
     return !!(this.config.PORTAL_SYNC_URL && this.config.PORTAL_SYNC_AUTH_URL);
   }
 
   async send(service: PortalService, data: unknown[], isUpdating?: boolean): Promise<PortalAnswer> {
-    let session: string;
     try {
-      session = await this.currentSession();
-    } catch (err) {
-      return { ok: false, error: (err as Error).message };
-    }
-    let answer = await this.post(service, data, isUpdating, session);
-    if (answer.expired) {
-      this.forget(session);
+      let session: string;
       try {
         session = await this.currentSession();
       } catch (err) {
+        if (err instanceof Throttled) throw err;
         return { ok: false, error: (err as Error).message };
       }
-      answer = await this.post(service, data, isUpdating, session);
+      let answer = await this.post(service, data, isUpdating, session);
+      if (answer.expired) {
+        this.forget(session);
+        try {
+          session = await this.currentSession();
+        } catch (err) {
+          if (err instanceof Throttled) throw err;
+          return { ok: false, error: (err as Error).message };
+        }
+        answer = await this.post(service, data, isUpdating, session);
+      }
+      return answer.result;
+    } catch (err) {
+      if (err instanceof Throttled) return err.answer;
+      throw err;
     }
-    return answer.result;
+  }
+
+  /** Milliseconds left of a pause the portal asked for (0: calls may be made). */
+  pausedMs(): Promise<number> {
+    return this.throttle.pausedMs();
+  }
+
+  /**
+   * A 429, or a 503: pauses the whole sync. Returns the answer, or null when the status is neither.
+   * A 503 without Retry-After pauses for the default too, but is a failure of the dossier.
+   */
+  private async slowDown(
+    what: string,
+    res: { status: number; retryAfter: string | null; date: string | null },
+  ): Promise<(PortalAnswer & { ok: false }) | null> {
+    if (res.status !== 429 && res.status !== 503) return null;
+    const ms = retryAfterMs(
+      res.retryAfter,
+      res.date,
+      Date.now(),
+      this.config.PORTAL_SYNC_PAUSE_DEFAULT_SECONDS * 1000,
+      this.config.PORTAL_SYNC_PAUSE_MAX_SECONDS * 1000,
+    );
+    portalSyncThrottled.inc({ status: String(res.status) });
+    // Redis unreachable: the answer still stops this dossier's calls; its job is retried by BullMQ.
+    await this.throttle.pause(ms).catch(() => undefined);
+    const throttled = res.status === 429 || res.retryAfter !== null;
+    return { ok: false, error: `${what}HTTP ${res.status} (paused ${Math.round(ms / 1000)} s)`, throttled };
   }
 
   private forget(session: string): void {
@@ -67,6 +125,8 @@ export class PortalClient {
       password: this.config.PORTAL_SYNC_PASSWORD ?? '',
     });
     if ('error' in res) throw new Error(`login: ${res.error}`);
+    const slow = await this.slowDown('login: ', res);
+    if (slow) throw new Throttled(slow);
     const body = res.body as { error_code?: unknown; session?: unknown; message?: unknown } | null;
     if (res.status < 200 || res.status >= 300) throw new Error(`login: HTTP ${res.status}`);
     if (!body || !isOk(body.error_code) || typeof body.session !== 'string' || !body.session)
@@ -90,6 +150,8 @@ export class PortalClient {
     };
     const res = await this.call(this.config.PORTAL_SYNC_URL!, envelope);
     if ('error' in res) return { result: { ok: false, error: res.error }, expired: false };
+    const slow = await this.slowDown('', res);
+    if (slow) return { result: slow, expired: false };
     if (res.status === 401 || res.status === 403)
       return { result: { ok: false, error: `HTTP ${res.status} (session)` }, expired: true };
     if (res.status < 200 || res.status >= 300)
@@ -107,8 +169,14 @@ export class PortalClient {
     };
   }
 
-  private async call(url: string, body: unknown): Promise<{ status: number; body: unknown } | { error: string }> {
+  private async call(
+    url: string,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown; retryAfter: string | null; date: string | null } | { error: string }> {
     const ms = this.config.PORTAL_SYNC_TIMEOUT_MS;
+    // While the portal's pause lasts, no call leaves (another job, another replica may have set it).
+    const paused = await this.throttle.pausedMs();
+    if (paused > 0) throw new Throttled({ ok: false, error: `paused ${Math.ceil(paused / 1000)} s`, throttled: true });
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -124,7 +192,12 @@ export class PortalClient {
       } catch {
         parsed = null;
       }
-      return { status: res.status, body: parsed };
+      return {
+        status: res.status,
+        body: parsed,
+        retryAfter: res.headers.get('retry-after'),
+        date: res.headers.get('date'),
+      };
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: unknown } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return { error: `timeout after ${ms} ms` };

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Worker } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Clock } from 'src/common/clock';
@@ -7,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { canonicalJson } from 'src/integrations/dvcqg-format';
 import type { JobPayloads } from 'src/jobs/job-catalogue';
 import type { JobHandler } from 'src/jobs/job-handler';
-import { PortalClient } from 'src/portal-sync/portal-client';
+import { PortalAnswer, PortalClient } from 'src/portal-sync/portal-client';
 import { toPortalRecord, toProgressItem } from 'src/portal-sync/portal-record';
 import { portalSyncTotal } from 'src/portal-sync/portal-sync.metrics';
 import { PortalSyncRepository } from 'src/portal-sync/portal-sync.repository';
@@ -34,6 +35,11 @@ export type PortalSyncOutcome =
  * as "True"), then one CapNhatTienDoHoSoMC item per event not yet accepted, in event order. Each
  * accepted call moves the row's marks, so a failure resumes where it stopped and nothing is sent
  * out of order. Idempotent: it works from the portal_sync row, claimed for the duration.
+ *
+ * A portal asking to slow down (429, or 503 with Retry-After: PortalClient pauses the whole sync)
+ * stops the dossier where it is, like a failure, but is none: the claim is released, the row's
+ * attempts and the failed-sync list are untouched, and the job goes back to the queue through
+ * BullMQ's RateLimitError (no attempt counted, its priority kept), to resume after the pause.
  */
 @Injectable()
 export class PortalSyncHandler implements JobHandler<'portal.sync'> {
@@ -59,6 +65,12 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
     let records = 0;
     let items = 0;
     let error: string | null = null;
+    let throttled: string | null = null;
+    /** An answer that is not accepted: a throttle or an error, either stops this dossier here. */
+    const refused = (what: string, answer: PortalAnswer & { ok: false }) => {
+      if (answer.throttled) throttled = `${what}: ${answer.error}`;
+      else error = `${what}: ${answer.error}`;
+    };
     try {
       const dossier = await this.repo.dossier(dossierId);
       if (!dossier) {
@@ -71,25 +83,25 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
         let answer = await this.client.send('DongBoHoSoMC', [record], row.record_hash !== null);
         if (!answer.ok && answer.exists && row.record_hash === null)
           answer = await this.client.send('DongBoHoSoMC', [record], true);
-        if (!answer.ok) error = `DongBoHoSoMC: ${answer.error}`;
+        if (!answer.ok) refused('DongBoHoSoMC', answer);
         else {
           await this.repo.recordSent(dossierId, hash);
           records++;
         }
       }
-      if (!error) {
+      if (!error && !throttled) {
         const events = await this.repo.events(
           { id: dossierId, created_at: dossier.created_at },
           row.synced_seq,
           row.target_seq,
         );
-        for (let i = 0; i < events.length && !error; i += ITEMS_PER_CALL) {
+        for (let i = 0; i < events.length && !error && !throttled; i += ITEMS_PER_CALL) {
           const chunk = events.slice(i, i + ITEMS_PER_CALL);
           const answer = await this.client.send(
             'CapNhatTienDoHoSoMC',
             chunk.map((e) => toProgressItem(dossier.code, e)),
           );
-          if (!answer.ok) error = `CapNhatTienDoHoSoMC: ${answer.error}`;
+          if (!answer.ok) refused('CapNhatTienDoHoSoMC', answer);
           else {
             await this.repo.progressSent(dossierId, chunk[chunk.length - 1].seq);
             items += chunk.length;
@@ -99,6 +111,12 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
     } catch (err) {
       await this.repo.release(dossierId).catch(() => undefined);
       throw err;
+    }
+    if (throttled) {
+      // What the portal accepted before it said "slow down" is marked; the rest waits for the pause.
+      await this.repo.release(dossierId);
+      this.logger.info({ dossierId, records, items, reason: throttled }, 'portal sync paused by the portal');
+      throw Worker.RateLimitError();
     }
     const now = this.clock.now();
     if (!error) {

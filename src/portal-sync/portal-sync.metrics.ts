@@ -65,3 +65,29 @@ export const portalSyncLiveLag = new Gauge({
     if (s) this.set(s.liveLagSeconds);
   },
 });
+
+/** Answers of the portal asking us to slow down (HTTP 429, or 503): each pauses the whole sync. */
+export const portalSyncThrottled = new Counter({
+  name: 'portal_sync_throttled_total',
+  help: 'Answers of the national portal asking to slow down (HTTP 429 or 503), each pausing the whole sync',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+
+let pauseReader: (() => Promise<number>) | null = null;
+
+/** Where the gauge below reads the pause at every scrape (set by PortalThrottle). */
+export function readPortalPauseWith(fn: () => Promise<number>): void {
+  pauseReader = fn;
+}
+
+/** What is left of the pause the portal asked for (Redis's, shared by every worker): 0 when none. */
+export const portalSyncPaused = new Gauge({
+  name: 'portal_sync_paused_seconds',
+  help: 'Seconds left of the pause the national portal asked for with 429/503 and Retry-After (0: not paused)',
+  registers: [registry],
+  async collect() {
+    const ms = pauseReader ? await pauseReader().catch(() => null) : null;
+    if (ms !== null) this.set(Math.ceil(ms / 100) / 10);
+  },
+});

@@ -161,6 +161,21 @@ export class PortalSyncRepository {
     );
   }
 
+  /**
+   * Live changes waiting and handed to nobody: not being sent, not failing (a failing dossier waits
+   * for its job's backoff, then the sweep), oldest first (portal_sync_queue_idx's live half).
+   */
+  async pendingLive(limit: number): Promise<SyncRow[]> {
+    return this.dataSource.query(
+      `SELECT ${COLUMNS}
+       FROM portal_sync
+       WHERE backfill = false AND synced_seq < target_seq AND failing_since IS NULL
+         AND (claimed_until IS NULL OR claimed_until < now())
+       ORDER BY backfill, pending_since, dossier_id LIMIT $1`,
+      [limit],
+    );
+  }
+
   async failures(limit: number, after?: { f: string; i: string }): Promise<FailureRow[]> {
     return this.dataSource.query(
       `SELECT p.dossier_id, p.target_seq, p.synced_seq, p.record_hash, p.attempts, p.last_error, p.last_attempt_at,

@@ -107,6 +107,16 @@ export class PortalSyncService implements OnModuleInit {
     return queued;
   }
 
+  /**
+   * Hands the live changes waiting to the worker at once (PortalLiveDispatcher, every
+   * PORTAL_SYNC_LIVE_POLL_MS): the same job ids as the sweep's, so a dossier already queued is not
+   * added again. Returns how many were handed over (queued or already there).
+   */
+  async dispatchLive(limit: number): Promise<number> {
+    const rows = await this.repo.pendingLive(limit);
+    return rows.length ? this.enqueue(rows, '', 'live') : 0;
+  }
+
   async failures(limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<FailureDto>> {
     const after = decodeCursor(cursor, isCursor);
     const rows = await this.repo.failures(limit, after);

@@ -1,7 +1,10 @@
+import { RateLimitError } from 'bullmq';
 import { Client } from 'pg';
 import { QueueService } from '../../src/jobs/queue.service';
 import { PortalSyncHandler, PortalSyncRetry } from '../../src/portal-sync/portal-sync.handler';
 import { PortalSyncSweepHandler } from '../../src/portal-sync/portal-sync-sweep.handler';
+import { PortalThrottle } from '../../src/portal-sync/portal-throttle';
+import { waitFor } from '../support/processes';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { BUILDING_PERMIT, buildProvince, intakeBody, Province } from '../support/province';
@@ -64,6 +67,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       PORTAL_SYNC_PASSWORD: 'portal-pass',
       PORTAL_SYNC_MADONVI: '000.00.00.H15',
       PORTAL_SYNC_TIMEOUT_MS: '500',
+      PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '1',
     });
     pg = new Client({ connectionString: api.env.DATABASE_URL });
     await pg.connect();
@@ -466,17 +470,27 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
       expect((await handler().handle({ dossierId: d.id })).result).toBe('synced');
       portal.mode = 'down';
+      const throttle = api.app.get(PortalThrottle);
+      const pauseEnds = () => waitFor(async () => (await throttle.pausedMs()) === 0, 15_000, 'the pause to end');
       await act(d.id, 'forward');
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
+      // A 503 without Retry-After: a failed try, and the whole sync pauses for the default (1 s here).
+      expect(await throttle.pausedMs()).toBeGreaterThan(0);
+      const calls = portal.log.length;
+      // While it lasts no call leaves, and the try goes back to the queue without counting.
+      await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(RateLimitError);
+      expect(portal.log.length).toBe(calls);
+      await pauseEnds();
       await act(d.id, 'resolve', { resultSummary: 'Đã cấp phép', electronicResult: true });
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
+      await pauseEnds();
       const failures = (await admin('GET', '/portal-sync/failures')).body.items;
       expect(failures).toEqual([
         expect.objectContaining({
           dossierId: d.id,
           dossierCode: d.code,
           attempts: 2,
-          lastError: 'DongBoHoSoMC: HTTP 503',
+          lastError: 'DongBoHoSoMC: HTTP 503 (paused 1 s)',
         }),
       ]);
       expect(await status()).toMatchObject({ failed: 1 });

@@ -35,16 +35,28 @@ export interface PortalCall {
  * (HTTP 503), "slow" (answers after `slowMs`), "error" (error_code -1), "expire" (the session is no
  * longer valid: every session issued so far is refused once), "exists" (a first DongBoHoSoMC with
  * isUpdating False is answered "đã tồn tại").
+ * `throttle()` queues "slow down" answers (HTTP 429 or 503, with or without Retry-After) for the next
+ * requests, whatever their URL, before the mode applies; like a real rate limiter, a request that
+ * comes while one of those still holds (its `holdMs` after it) is answered 429 too (`early` in the
+ * log). Every request is in `log`, with the status it was answered.
  */
 export class FakePortal {
   mode: 'ok' | 'down' | 'slow' | 'error' | 'exists' = 'ok';
   slowMs = 2000;
   readonly accepted: PortalCall[] = [];
   readonly refused: PortalCall[] = [];
+  readonly log: { at: number; url: string; status: number; early?: boolean; holdMs?: number }[] = [];
+  private throttles: { status: 429 | 503; retryAfter: string | null; holdMs: number }[] = [];
+  private holdUntil = 0;
   logins = 0;
   private sessions = new Set<string>();
   private server!: Server;
   url = '';
+
+  /** The next requests are answered with these statuses and Retry-After headers (null: none). */
+  throttle(...answers: { status: 429 | 503; retryAfter: string | null; holdMs: number }[]): void {
+    this.throttles.push(...answers);
+  }
 
   expireSessions(): void {
     this.sessions.clear();
@@ -65,10 +77,29 @@ export class FakePortal {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw || 'null') as Record<string, unknown>;
-    const reply = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const reply = (status: number, value: unknown, headers: Record<string, string> = {}, extra = {}) => {
+      this.log.push({ at: Date.now(), url: req.url ?? '', status, ...extra });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(value));
     };
+    const now = Date.now();
+    if (now < this.holdUntil)
+      return reply(
+        429,
+        { message: 'Too Many Requests' },
+        { 'retry-after': String(Math.ceil((this.holdUntil - now) / 1000)) },
+        { early: true },
+      );
+    const slow = this.throttles.shift();
+    if (slow) {
+      this.holdUntil = now + slow.holdMs;
+      return reply(
+        slow.status,
+        { message: slow.status === 429 ? 'Too Many Requests' : 'Service Unavailable' },
+        slow.retryAfter === null ? {} : { 'retry-after': slow.retryAfter },
+        { holdMs: slow.holdMs },
+      );
+    }
     if (this.mode === 'down') return reply(503, { message: 'Service Unavailable' });
     if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
     if (req.url === '/login') {
