@@ -45,11 +45,7 @@ describe('the failed-sync list in the console', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await portal.start();
     api = await startApi({
-      PORTAL_SYNC_AUTH_URL: `${portal.url}/login`,
-      PORTAL_SYNC_URL: `${portal.url}/integration`,
-      PORTAL_SYNC_USERNAME: 'portal-user',
-      PORTAL_SYNC_PASSWORD: 'portal-pass',
-      PORTAL_SYNC_MADONVI: '000.00.00.H15',
+      ...portal.env(),
       PORTAL_SYNC_ALERT_THRESHOLD: '2',
     });
     clockOf(api)('2026-03-20T09:00:00');

@@ -61,11 +61,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
   beforeAll(async () => {
     await portal.start();
     api = await startApi({
-      PORTAL_SYNC_AUTH_URL: `${portal.url}/login`,
-      PORTAL_SYNC_URL: `${portal.url}/integration`,
-      PORTAL_SYNC_USERNAME: 'portal-user',
-      PORTAL_SYNC_PASSWORD: 'portal-pass',
-      PORTAL_SYNC_MADONVI: '000.00.00.H15',
+      ...portal.env(),
       PORTAL_SYNC_TIMEOUT_MS: '500',
       PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '1',
     });

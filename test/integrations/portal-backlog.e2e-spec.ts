@@ -60,11 +60,7 @@ describe('the portal outbox drains a backfill at its rate, behind live dossiers'
   beforeAll(async () => {
     await portal.start();
     api = await startApi({
-      PORTAL_SYNC_AUTH_URL: `${portal.url}/login`,
-      PORTAL_SYNC_URL: `${portal.url}/integration`,
-      PORTAL_SYNC_USERNAME: 'portal-user',
-      PORTAL_SYNC_PASSWORD: 'portal-pass',
-      PORTAL_SYNC_MADONVI: '000.00.00.H15',
+      ...portal.env(),
       PORTAL_SYNC_DOSSIERS_PER_SECOND: String(RATE),
       WORKER_CONCURRENCY: String(CONCURRENCY),
     });

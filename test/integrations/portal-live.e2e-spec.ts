@@ -59,11 +59,7 @@ describe('the portal sync: live changes at once, and a portal that says "slow do
   beforeAll(async () => {
     await portal.start();
     api = await startApi({
-      PORTAL_SYNC_AUTH_URL: `${portal.url}/login`,
-      PORTAL_SYNC_URL: `${portal.url}/integration`,
-      PORTAL_SYNC_USERNAME: 'portal-user',
-      PORTAL_SYNC_PASSWORD: 'portal-pass',
-      PORTAL_SYNC_MADONVI: '000.00.00.H15',
+      ...portal.env(),
       // The sweep ticks once a year: it never runs during this suite.
       PORTAL_SYNC_CRON: '0 0 1 1 *',
       PORTAL_SYNC_LIVE_POLL_MS: '200',

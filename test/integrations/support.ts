@@ -53,6 +53,17 @@ export class FakePortal {
   private server!: Server;
   url = '';
 
+  /** The API's configuration pointing at this portal, with the credentials it accepts. */
+  env(): Record<string, string> {
+    return {
+      PORTAL_SYNC_AUTH_URL: `${this.url}/login`,
+      PORTAL_SYNC_URL: `${this.url}/integration`,
+      PORTAL_SYNC_USERNAME: 'portal-user',
+      PORTAL_SYNC_PASSWORD: 'portal-pass',
+      PORTAL_SYNC_MADONVI: '000.00.00.H15',
+    };
+  }
+
   /** The next requests are answered with these statuses and Retry-After headers (null: none). */
   throttle(...answers: { status: 429 | 503; retryAfter: string | null; holdMs: number }[]): void {
     this.throttles.push(...answers);
