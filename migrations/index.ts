@@ -30,6 +30,7 @@ import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-
 import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
 import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
 import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
+import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   EventSequenceHeads1766840000000,
   ReportTriggersChangedRows1766900000000,
   DossierSearchTable1766910000000,
+  EventExternalOnce1766920000000,
 ];

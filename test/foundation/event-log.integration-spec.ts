@@ -188,6 +188,36 @@ describe('the event log across monthly partitions', () => {
     expect((await ds.query(`SELECT count(*)::int AS n FROM dossier_event_heads`))[0].n).toBeGreaterThan(1);
   });
 
+  it("refuses a source item's identity stored twice for a dossier, in another month or within one statement", async () => {
+    const d = await intake();
+    const other = await intake();
+    const refused = { code: '23505', constraint: 'dossier_events_external_once' };
+    const withId = `INSERT INTO dossier_events (dossier_id, seq, action, at, to_status, recorded_at, external_id)
+                    VALUES ($1, $2, 'comment', now(), 'received', coalesce($3::timestamptz, now()), $4)`;
+    await ds.query(withId, [d.id, 2, null, 'item-1']);
+    // The same identity next month: the partition's own unique index cannot see this month's row.
+    expect(await failure(ds.query(withId, [d.id, 3, inMonth(1), 'item-1']))).toEqual(refused);
+    // Two rows with one identity in one statement, in two months.
+    expect(
+      await failure(
+        ds.query(
+          `INSERT INTO dossier_events (dossier_id, seq, action, at, to_status, recorded_at, external_id)
+           VALUES ($1, 3, 'comment', now(), 'received', now(), 'item-2'), ($1, 4, 'comment', now(), 'received', $2, 'item-2')`,
+          [d.id, inMonth(1)],
+        ),
+      ),
+    ).toEqual(refused);
+    // Another identity next month, and the same identity on another dossier, are accepted.
+    await ds.query(withId, [d.id, 3, inMonth(1), 'item-3']);
+    await ds.query(withId, [other.id, 2, inMonth(1), 'item-1']);
+    expect((await seqs(d.id)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(
+      (await ds.query(`SELECT external_id FROM dossier_events WHERE dossier_id = $1 ORDER BY seq`, [d.id])).map(
+        (r: { external_id: string | null }) => r.external_id,
+      ),
+    ).toEqual([null, 'item-1', 'item-3']);
+  });
+
   it("refuses an event recorded before its dossier's month, and a created_at moved later", async () => {
     const d = await intake();
     const month = localMonthStart(d.created_at);
