@@ -31,6 +31,7 @@ import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes'
 import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
 import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
+import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
 /** Every migration, in order. A generated migration is added here after it has been read. */
 export const MIGRATIONS = [
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   ReportTriggersChangedRows1766900000000,
   DossierSearchTable1766910000000,
   EventExternalOnce1766920000000,
+  PeriodAdjustmentsDatedBy1766930000000,
 ];

@@ -607,6 +607,56 @@ describe('reports: form 06a, index, officials', () => {
     expect(await summaries()).toEqual(before);
   });
 
+  it('never skips a closed period whose days a row contributes to (report_dated_by against the contributions)', async () => {
+    const db = api.app.get(DataSource);
+    // Every day the function dates a count by is one of the instants the guard reads.
+    const [{ def }] = await db.query(
+      `SELECT pg_get_functiondef('report_contributions(dossiers)'::regprocedure) AS def`,
+    );
+    const args: string[] = [];
+    for (let i = def.indexOf('report_day('); i >= 0; i = def.indexOf('report_day(', i + 1)) {
+      let depth = 0;
+      let j = i + 'report_day'.length;
+      do depth += def[j] === '(' ? 1 : def[j] === ')' ? -1 : 0;
+      while (depth > 0 && ++j < def.length);
+      args.push(def.slice(i + 'report_day('.length, j));
+    }
+    expect([...new Set(args)].sort()).toEqual(
+      [
+        'd.received_at', // m.rd
+        'd.ended_at', // m.ed
+        'm.o', // the due instant, or none while paused
+        'm.sl', // a supplement instant
+        'm.within_end', // least(m.o, d.ended_at)
+        'to_timestamp((i.v ->> 0)::bigint / 1000.0)', // the portal's late spans
+        'to_timestamp((i.v ->> 1)::bigint / 1000.0)',
+      ].sort(),
+    );
+    // On every dossier of the fixture, and on copies received later with an early late span of the
+    // portal, for every cut day: a row with a contribution on or before the day is dated by it.
+    const ms = (day: string) => `(extract(epoch FROM timestamptz '${day}T09:00:00+07') * 1000)::bigint`;
+    const [r] = await db.query(`
+      WITH rows AS (
+        SELECT d FROM dossiers d
+        UNION ALL
+        SELECT jsonb_populate_record(d, jsonb_build_object('received_at', timestamptz '2026-05-04T08:00:00+07',
+                 'last_due_at', timestamptz '2026-05-20T17:00:00+07', 'ended_at', NULL, 'state', d.state - 'supplementAts',
+                 'portal_facts', jsonb_build_object('openLate', jsonb_build_array(jsonb_build_array(${ms('2026-03-02')}, ${ms('2026-03-20')})))))
+        FROM dossiers d
+      )
+      SELECT count(*) FILTER (WHERE dated AND NOT guard)::int AS wrong,
+             count(*) FILTER (WHERE NOT guard)::int AS skipped,
+             count(*) FILTER (WHERE dated)::int AS dated
+      FROM (
+        SELECT coalesce(report_dated_by(rows.d, x.t::date), false) AS guard,
+               EXISTS (SELECT 1 FROM report_contributions(rows.d) c WHERE c.day <= x.t::date) AS dated
+        FROM rows, generate_series(date '2026-01-25', date '2026-05-31', interval '1 day') x(t)
+      ) t`);
+    expect(r.wrong).toBe(0);
+    expect(r.skipped).toBeGreaterThan(100);
+    expect(r.dated).toBeGreaterThan(100);
+  });
+
   it("judges 2.1 by the portal's fixed rule, whatever the lifecycle's supplement-count policy", async () => {
     const repo = api.app.get(ReportsRepository);
     const at = (iso: string) => Date.parse(iso);
