@@ -77,8 +77,9 @@ describe('two feeds racing on one dossier end as if they came one after the othe
 
   /** What a dossier came to, without what names it (id, code): comparable between twins. */
   const endState = async (code: string) => {
-    const d = (await admin('GET', `/dossiers?code=${encodeURIComponent(code)}`)).body.items[0];
-    expect(d).toBeDefined();
+    const found = (await admin('GET', `/dossiers?code=${encodeURIComponent(code)}`)).body.items;
+    expect(found.map((x: { code: string }) => x.code)).toEqual([code]);
+    const d = found[0];
     const full = (await admin('GET', `/dossiers/${d.id}`)).body;
     const events = (await admin('GET', `/dossiers/${d.id}/events`)).body as Record<string, unknown>[];
     const seqs = await pg.query(`SELECT seq FROM dossier_events WHERE dossier_id = $1 ORDER BY seq`, [d.id]);
