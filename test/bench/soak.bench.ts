@@ -18,6 +18,7 @@
 // with BENCH_SOAK_CPU_PROF=1 the API runs under `node --cpu-prof` and the longest stretches during
 // which its main thread never went idle are printed with the functions that ran. The pending lists
 // of the GIN indexes on dossiers are read every second (pgstattuple) to show when they are flushed.
+// BENCH_SOAK_RATE=n soaks at n operations/s instead of half the peak (to compare two runs at one rate).
 // Experiments: BENCH_SOAK_SQL runs on the soak's database before the soak (an index setting, say);
 // BENCH_SOAK_NODE_ARGS are extra node options for the API and the worker (V8 heap flags, say).
 // Run alone: build, start servers (docker/services.sh), export DATABASE_URL/REDIS_URL, then
@@ -56,6 +57,12 @@ const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60);
 const RAMP_S = Number(process.env.BENCH_SOAK_RAMP_S ?? 6);
 const RAMP_CLIENTS = [2, 4, 8, 16, 32];
 const SEED = Number(process.env.BENCH_SOAK_SEED ?? 3000);
+/**
+ * A fixed arrival rate for the soak instead of half the ramp's peak: the 6-second ramp's peak varied
+ * from 297 to 542 operations/s between runs of one commit on this machine, so soaks of two commits
+ * (or of one setting and another) are compared at the same rate only this way. The ramp still runs.
+ */
+const FIXED_RATE = process.env.BENCH_SOAK_RATE ? Number(process.env.BENCH_SOAK_RATE) : null;
 const POOL_SIZE = 20;
 const MAX_INFLIGHT = 256;
 const TARGET_RSS_RATIO = 1.1;
@@ -377,9 +384,11 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       if (ramp.length >= 3 && opsPerSec < 0.9 * best) break;
     }
     const peak = Math.max(...ramp.map((r) => r.opsPerSec));
-    const rate = peak / 2;
+    const rate = FIXED_RATE ?? peak / 2;
     const errorsBeforeSoak = traffic.errorCount;
-    console.log(`  peak ${fmt(peak, 1)} operations/s; soaking at ${fmt(rate, 1)}/s for ${MINUTES} min`);
+    console.log(
+      `  peak ${fmt(peak, 1)} operations/s; soaking at ${fmt(rate, 1)}/s${FIXED_RATE ? ' (BENCH_SOAK_RATE)' : ''} for ${MINUTES} min`,
+    );
 
     // --- 2. The soak: open loop at half the peak, sampled.
     const samples: Sample[] = [];
