@@ -304,7 +304,7 @@ interface Sample {
 
 export async function run(env: BenchEnv): Promise<BenchResult> {
   console.log(
-    `soak: ${MINUTES} min of mixed traffic at half the peak measured now; samples every ${SAMPLE_S} s (API and worker as processes)`,
+    `soak: ${MINUTES} min of mixed traffic at ${FIXED_RATE ? `${FIXED_RATE}/s (BENCH_SOAK_RATE)` : 'half the peak measured now'}; samples every ${SAMPLE_S} s (API and worker as processes)`,
   );
   const db = await createMigratedDatabase(env, 'bench_soak');
   const port = await freePort();
