@@ -8,7 +8,7 @@ import { waitFor } from '../support/processes';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { BUILDING_PERMIT, buildProvince, intakeBody, Province } from '../support/province';
-import { dvcqgDate, FakePortal, PortalCall, prng } from './support';
+import { dvcqgDate, FakePortal, item, PortalCall, prng } from './support';
 
 const DAYS = ['02', '03', '04', '05', '06', '09', '10', '11', '12', '13'].map((d) => `2026-03-${d}`);
 const PORTAL_CODE = '000.00.50.H15';
@@ -30,18 +30,6 @@ function plusHours(local: string, hours: number): string {
   const t = new Date(`${local}:00+07:00`).getTime() + hours * 3600_000;
   return new Date(t + 7 * 3600_000).toISOString().slice(0, 16);
 }
-
-const item = (code: string, status: number, at: string, text: string) => ({
-  MaHoSo: code,
-  NguoiXuLy: 'Trần Văn Minh',
-  ChucDanh: 'Chuyên viên',
-  ThoiDiemXuLy: dvcqgDate(at),
-  PhongBanXuLy: 'Phòng Quản lý xây dựng',
-  NoiDungXuLy: text,
-  TrangThai: String(status),
-  NgayBatDau: '',
-  NgayKetThucTheoQuyDinh: '',
-});
 
 describe('exchange: fed by a one-stop system, syncing to the national portal', () => {
   let api: Api;

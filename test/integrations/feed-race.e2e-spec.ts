@@ -2,24 +2,12 @@ import { Client } from 'pg';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { BUILDING_PERMIT, buildProvince, Province } from '../support/province';
-import { dvcqgDate } from './support';
+import { dvcqgDate, item } from './support';
 
 const PORTAL_CODE = '000.00.50.H15';
 const ROUNDS = 6;
 /** Dossiers raced per round (and as many fed one request after the other, to compare with). */
 const K = 8;
-
-const item = (code: string, status: number, at: string, text: string) => ({
-  MaHoSo: code,
-  NguoiXuLy: 'Trần Văn Minh',
-  ChucDanh: 'Chuyên viên',
-  ThoiDiemXuLy: dvcqgDate(at),
-  PhongBanXuLy: 'Phòng Quản lý xây dựng',
-  NoiDungXuLy: text,
-  TrangThai: String(status),
-  NgayBatDau: '',
-  NgayKetThucTheoQuyDinh: '',
-});
 
 const record = (code: string, receivedAt: string, summary: string) => ({
   MaHoSo: code,

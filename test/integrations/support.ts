@@ -18,6 +18,19 @@ export function dvcqgDate(local: string): string {
   return local.replace(/[-:T]/g, '').padEnd(14, '0');
 }
 
+/** A progress item (CapNhatTienDoHoSoMC) of dossier `code`: status `status` at local time `at`. */
+export const item = (code: string, status: number, at: string, text: string) => ({
+  MaHoSo: code,
+  NguoiXuLy: 'Trần Văn Minh',
+  ChucDanh: 'Chuyên viên',
+  ThoiDiemXuLy: dvcqgDate(at),
+  PhongBanXuLy: 'Phòng Quản lý xây dựng',
+  NoiDungXuLy: text,
+  TrangThai: String(status),
+  NgayBatDau: '',
+  NgayKetThucTheoQuyDinh: '',
+});
+
 export interface PortalCall {
   service: string;
   isUpdating?: string;
