@@ -22,49 +22,60 @@ export function readPortalSyncWith(fn: () => Promise<OutboxFigures>): void {
   reader = fn;
 }
 
-/** The failed-sync list's length ("hồ sơ đồng bộ lỗi"): alert when it grows. */
-export const portalSyncFailed = new Gauge({
-  name: 'portal_sync_failed_dossiers',
-  help: 'Dossiers whose last sync to the national portal failed (the failed-sync list)',
-  registers: [registry],
-  async collect() {
-    // A scrape must not fail when Postgres does: the gauge keeps its last value.
-    const s = reader ? await reader().catch(() => null) : null;
-    if (s) this.set(s.failed);
-  },
-});
+let inFlight: Promise<OutboxFigures | null> | null = null;
 
-export const portalSyncPending = new Gauge({
-  name: 'portal_sync_pending_dossiers',
-  help: 'Dossiers with changes not yet accepted by the national portal',
-  registers: [registry],
-  async collect() {
-    const s = reader ? await reader().catch(() => null) : null;
-    if (s) this.set(s.pending);
-  },
-});
+/**
+ * The outbox's figures for one scrape: the gauges below collect concurrently (prom-client gathers
+ * every metric at once), so they share one read instead of running the query once each. A scrape
+ * must not fail when Postgres does: null then, and each gauge keeps its last value.
+ */
+function outboxFigures(): Promise<OutboxFigures | null> {
+  if (!reader) return Promise.resolve(null);
+  inFlight ??= reader()
+    .catch(() => null)
+    .finally(() => {
+      inFlight = null;
+    });
+  return inFlight;
+}
+
+const outboxGauge = (name: string, help: string, pick: (s: OutboxFigures) => number) =>
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      const s = await outboxFigures();
+      if (s) this.set(pick(s));
+    },
+  });
+
+/** The failed-sync list's length ("hồ sơ đồng bộ lỗi"): alert when it grows. */
+export const portalSyncFailed = outboxGauge(
+  'portal_sync_failed_dossiers',
+  'Dossiers whose last sync to the national portal failed (the failed-sync list)',
+  (s) => s.failed,
+);
+
+export const portalSyncPending = outboxGauge(
+  'portal_sync_pending_dossiers',
+  'Dossiers with changes not yet accepted by the national portal',
+  (s) => s.pending,
+);
 
 /** The backlog of imported history (sent at PORTAL_SYNC_DOSSIERS_PER_SECOND, after live changes). */
-export const portalSyncBackfillPending = new Gauge({
-  name: 'portal_sync_backfill_pending_dossiers',
-  help: 'Dossiers waiting for the national portal with imported history (sent after live changes)',
-  registers: [registry],
-  async collect() {
-    const s = reader ? await reader().catch(() => null) : null;
-    if (s) this.set(s.backfillPending);
-  },
-});
+export const portalSyncBackfillPending = outboxGauge(
+  'portal_sync_backfill_pending_dossiers',
+  'Dossiers waiting for the national portal with imported history (sent after live changes)',
+  (s) => s.backfillPending,
+);
 
 /** How long the oldest live change has waited for the portal (0 when none waits): alert when it grows. */
-export const portalSyncLiveLag = new Gauge({
-  name: 'portal_sync_live_lag_seconds',
-  help: 'Age of the oldest live change not yet accepted by the national portal (0: none waiting)',
-  registers: [registry],
-  async collect() {
-    const s = reader ? await reader().catch(() => null) : null;
-    if (s) this.set(s.liveLagSeconds);
-  },
-});
+export const portalSyncLiveLag = outboxGauge(
+  'portal_sync_live_lag_seconds',
+  'Age of the oldest live change not yet accepted by the national portal (0: none waiting)',
+  (s) => s.liveLagSeconds,
+);
 
 /** Answers of the portal asking us to slow down (HTTP 429, or 503): each pauses the whole sync. */
 export const portalSyncThrottled = new Counter({
