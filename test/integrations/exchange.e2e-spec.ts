@@ -5,10 +5,9 @@ import { PortalSyncHandler, PortalSyncRetry } from '../../src/portal-sync/portal
 import { PortalSyncSweepHandler } from '../../src/portal-sync/portal-sync-sweep.handler';
 import { PortalThrottle } from '../../src/portal-sync/portal-throttle';
 import { waitFor } from '../support/processes';
-import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
-import { BUILDING_PERMIT, buildProvince, intakeBody, Province } from '../support/province';
-import { dvcqgDate, FakePortal, item, PortalCall, prng } from './support';
+import { BUILDING_PERMIT, intakeBody, Province } from '../support/province';
+import { dvcqgDate, FakePortal, item, PortalCall, prng, exchangeProvince } from './support';
 
 const DAYS = ['02', '03', '04', '05', '06', '09', '10', '11', '12', '13'].map((d) => `2026-03-${d}`);
 const PORTAL_CODE = '000.00.50.H15';
@@ -53,15 +52,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       PORTAL_SYNC_TIMEOUT_MS: '500',
       PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '1',
     });
-    pg = new Client({ connectionString: api.env.DATABASE_URL });
-    await pg.connect();
-    clockOf(api)('2026-03-20T09:00:00');
-    p = await buildProvince(api);
-    const units = (await admin('GET', '/units?limit=500')).body.items as { id: string; code: string }[];
-    const h1550 = units.find((u) => u.code === 'H15.50')!;
-    expect(
-      (await admin('PATCH', `/units/${h1550.id}`, { portalCode: PORTAL_CODE, headUserId: p.userIds.head })).status,
-    ).toBe(200);
+    ({ p, pg } = await exchangeProvince(api, PORTAL_CODE, (province) => ({ headUserId: province.userIds.head })));
   }, 240_000);
 
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { Client } from 'pg';
-import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
-import { BUILDING_PERMIT, buildProvince, Province } from '../support/province';
-import { dvcqgDate, item } from './support';
+import { BUILDING_PERMIT, Province } from '../support/province';
+import { dvcqgDate, item, exchangeProvince } from './support';
 
 const PORTAL_CODE = '000.00.50.H15';
 const ROUNDS = 6;
@@ -46,13 +45,7 @@ describe('two feeds racing on one dossier end as if they came one after the othe
 
   beforeAll(async () => {
     api = await startApi({});
-    pg = new Client({ connectionString: api.env.DATABASE_URL });
-    await pg.connect();
-    clockOf(api)('2026-03-20T09:00:00');
-    p = await buildProvince(api);
-    const units = (await admin('GET', '/units?limit=500')).body.items as { id: string; code: string }[];
-    const h1550 = units.find((u) => u.code === 'H15.50')!;
-    expect((await admin('PATCH', `/units/${h1550.id}`, { portalCode: PORTAL_CODE })).status).toBe(200);
+    ({ p, pg } = await exchangeProvince(api, PORTAL_CODE));
     const src = await admin('POST', '/integrations/sources', { name: 'Một cửa tỉnh', unitCodes: ['H15.50'] });
     expect(src.status).toBe(201);
     key = src.body.apiKey;

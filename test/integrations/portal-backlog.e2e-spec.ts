@@ -8,11 +8,10 @@ import { Clock } from '../../src/common/clock';
 import { BookImportService } from '../../src/integrations/book/book-import.service';
 import { PortalSyncSweepHandler } from '../../src/portal-sync/portal-sync-sweep.handler';
 import { WorkerModule } from '../../src/worker.module';
-import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { waitFor } from '../support/processes';
-import { BUILDING_PERMIT, buildProvince, intakeBody, Province } from '../support/province';
-import { FakePortal } from './support';
+import { BUILDING_PERMIT, intakeBody, Province } from '../support/province';
+import { FakePortal, exchangeProvince } from './support';
 
 const SOURCE = 'Phần mềm một cửa cũ';
 /** Dossiers of history in the book, and the outbox's rate (dossiers per second). */
@@ -64,13 +63,7 @@ describe('the portal outbox drains a backfill at its rate, behind live dossiers'
       PORTAL_SYNC_DOSSIERS_PER_SECOND: String(RATE),
       WORKER_CONCURRENCY: String(CONCURRENCY),
     });
-    pg = new Client({ connectionString: api.env.DATABASE_URL });
-    await pg.connect();
-    clockOf(api)('2026-03-20T09:00:00');
-    p = await buildProvince(api);
-    const units = (await admin('GET', '/units?limit=500')).body.items as { id: string; code: string }[];
-    const h1550 = units.find((u) => u.code === 'H15.50')!;
-    expect((await admin('PATCH', `/units/${h1550.id}`, { portalCode: '000.00.50.H15' })).status).toBe(200);
+    ({ p, pg } = await exchangeProvince(api, '000.00.50.H15'));
     const src = await admin('POST', '/integrations/sources', {
       name: SOURCE,
       unitCodes: ['H15.50'],

@@ -1,5 +1,36 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { clockOf } from '../public/support';
+import type { Api } from '../support/http';
+import { buildProvince, Province } from '../support/province';
+
+/**
+ * The exchange suites' start: the clock at 20/03/2026 09:00, the test province, H15.50 known to the
+ * portal by `portalCode` (and whatever else `unit` sets on it), and a direct connection to the
+ * suite's database.
+ */
+export async function exchangeProvince(
+  api: Api,
+  portalCode: string,
+  unit: (p: Province) => Record<string, unknown> = () => ({}),
+): Promise<{ p: Province; pg: Client }> {
+  const pg = new Client({ connectionString: api.env.DATABASE_URL });
+  await pg.connect();
+  clockOf(api)('2026-03-20T09:00:00');
+  const p = await buildProvince(api);
+  const units = (await api.request('GET', '/units?limit=500', { token: p.admin })).body.items as {
+    id: string;
+    code: string;
+  }[];
+  const h1550 = units.find((u) => u.code === 'H15.50')!;
+  const patched = await api.request('PATCH', `/units/${h1550.id}`, {
+    token: p.admin,
+    body: { portalCode, ...unit(p) },
+  });
+  if (patched.status !== 200) throw new Error(`PATCH H15.50: ${patched.status}`);
+  return { p, pg };
+}
 
 /** A seeded PRNG (mulberry32): the feed is the same at every run. */
 export function prng(seed: number): () => number {
