@@ -349,6 +349,14 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       pg: await pgPhase('the page of units', unitsScript),
       p99Target: false,
     });
+    // --- The HTTP floor: a route that reads nothing and needs no token, through the same stack and
+    // load generator. No route can serve more than this on this machine, whatever its SQL costs:
+    // its ratio to a pgbench baseline is the ceiling of that route's ratio (reported, not a target).
+    const floor = await apiPhase('GET /health (no token, no database): the HTTP floor', {
+      kind: 'get',
+      path: '/health',
+      token: '',
+    });
 
     // --- Unmeasured: where the API's main thread spends its time, route by route (after the
     // measured phases, so the profiler's cost is in no figure). The actions take the one-unit
@@ -451,10 +459,28 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       cpuWindows[`pgbench's ${p.title}`] = p.pg.cpu;
     }
     checks.push(check('dossier codes given twice', String(duplicates), '0', duplicates === 0));
+    // The ceiling each ratio can reach on this machine: the HTTP floor's throughput over its baseline.
+    console.log(`  GET /health (the HTTP floor: no token, no database, same stack and load generator):`);
+    console.log(
+      `    API      ${fmt(floor.rps, 1).padStart(8)} requests/s  p50 ${ms(floor.p50)}  p99 ${ms(floor.p99)}  errors ${floor.load.errors}` +
+        `  API main thread ${cpuMsPerRequest(floor).toFixed(3)} ms of CPU per request`,
+    );
+    Object.assign(figures, {
+      healthApiPerSec: round(floor.rps, 1),
+      healthApiMainThreadCpuMsPerRequest: round(cpuMsPerRequest(floor), 3),
+    });
+    for (const p of pairs) {
+      const ceiling = floor.rps / p.pg.run.tps;
+      figures[`${p.key}Ceiling`] = round(ceiling, 3);
+      console.log(
+        `    ceiling of "${p.title}": ${ceiling.toFixed(2)}x (the floor's ${fmt(floor.rps, 0)}/s over pgbench's ${fmt(p.pg.run.tps, 0)}/s)`,
+      );
+    }
     for (const p of profiles) printProfile(`API CPU profile under ${p.title} (${PROFILE_S} s, unmeasured)`, p.prof);
     const notes = [
       `API side: ${CLIENTS} closed-loop keep-alive clients (node:http, a worker thread of the bench process) over real HTTP to the in-process API (createHttpApp, pool ${POOL_SIZE}); ${WARMUP_S} s warm-up discarded, ${DURATION_S} s measured per phase; latency = client-side request time. Intake spread: client i at unit i % ${SPREAD_UNITS}, each with its own counter clerk. Actions: forward (counter), forward (officer), resolve of the one-unit phase's received dossiers.`,
       `pgbench side (-M prepared, ${CLIENTS} clients, -j 2, ${DURATION_S} s, right after its API phase on the same server and database): the minimal work by hand. Intake: BEGIN; counter upsert (unit = client_id % units, today) RETURNING last; INSERT a dossier row (code from the counter, jsonb applicant; 2 indexes: primary key, unique code); INSERT its event row; END. Action: BEGIN; UPDATE a random dossier row (status, version, updated_at) RETURNING version; INSERT its event row; END. Lists: the page's one SELECT (dossiers by unit_ids on its GIN index, newest first; units by code).`,
+      `HTTP floor: GET /health (public, answers from memory) through the same Fastify/Nest stack and load generator; its throughput over a pair's pgbench TPS is the highest ratio that pair could reach on this machine if its route cost nothing beyond HTTP ("ceiling", reported, not a target).`,
       `Machine: ${pairs[0].api.cpu.nproc} cores shared by the API (one Node event loop), its load-generator thread, PostgreSQL and pgbench over loopback, and whatever else runs on the machine ("other" in each CPU line); with ${CLIENTS} closed-loop clients, mean latency = ${CLIENTS} / throughput.`,
     ];
     const disturbance = disturbanceNote(cpuWindows);

@@ -50,7 +50,8 @@ import {
   sortedNumbers,
 } from './support/bench-kit';
 import { cpuWindow, describeCpu, postmasterPid } from './support/cpu';
-import { longestBusyStretches, PgActivitySampler, profileTotals } from './support/stalls';
+import IORedis from 'ioredis';
+import { longestBusyStretches, PgActivitySampler, profileTotals, RoundTripProbe } from './support/stalls';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 const SAMPLE_S = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60);
@@ -331,6 +332,10 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
   const client = new HttpClient(`http://127.0.0.1:${port}`, MAX_INFLIGHT);
   let traffic: Traffic | null = null;
   let sampler: PgActivitySampler | null = null;
+  let probe: RoundTripProbe | null = null;
+  // The probe's own socket to the API and connection to Redis, outside the load's queue.
+  const probeHttp = new HttpClient(`http://127.0.0.1:${port}`, 1);
+  const probeRedis = new IORedis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let lagTimer: NodeJS.Timeout | null = null;
   try {
     const until = Date.now() + 60_000;
@@ -408,6 +413,12 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     let gcBefore = total(String((await client.request('GET', '/metrics')).body), 'nodejs_gc_duration_seconds_sum');
     sampler = await PgActivitySampler.start(db.url, began);
     await sampler.watchGin();
+    await probeRedis.connect();
+    probe = new RoundTripProbe(
+      () => probeHttp.request('GET', '/health'),
+      () => probeRedis.ping(),
+      began,
+    );
     // The API's event-loop delay, read every LAG_EVERY_MS (prom-client resets its histogram at
     // each read): the largest per sample, and the timeline to set against the slow seconds.
     const lagTimeline: { at: number; maxMs: number }[] = [];
@@ -507,6 +518,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     clearInterval(lagTimer);
     lagTimer = null;
     await sampler.stop();
+    await probe.stop();
 
     // --- Report: the second sample against the last (the first includes warm-up).
     const second = samples[Math.min(1, samples.length - 1)];
@@ -591,12 +603,19 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
       );
     }
     const worst = [...bySecond.entries()].sort((a, b) => b[1].maxMs - a[1].maxMs).slice(0, 8);
-    console.log('  the slowest seconds (slowest answer; API loop delay of that 5 s window; statements running then):');
+    console.log(
+      '  the slowest seconds (slowest answer; API loop delay of that 5 s window; the slowest /health and Redis PING begun then;\n' +
+        '  the most PostgreSQL backends active and idle in a transaction then; the longest statements running then):',
+    );
     for (const [sec, w] of worst.sort((a, b) => a[0] - b[0])) {
       const lag = lagTimeline.find((l) => l.at >= sec * 1000)?.maxMs;
       const during = sampler.during(sec * 1000, sec * 1000 + 1000 + w.maxMs, 2);
+      const trips = probe.during(sec * 1000, sec * 1000 + 1000 + w.maxMs);
+      const backends = sampler.backendsDuring(sec * 1000, sec * 1000 + 1000 + w.maxMs);
       console.log(
         `    ${String(sec).padStart(5)} s: ${w.op} ${w.maxMs.toFixed(0)} ms (${w.n} ops that second); loop delay ${lag?.toFixed(0) ?? '?'} ms; ` +
+          `/health ${trips.healthMs.toFixed(0)} ms, Redis ${trips.redisMs.toFixed(0)} ms; ` +
+          `backends ${backends.active} active, ${backends.idleInTransaction} idle in transaction; ` +
           (during.length
             ? during.map((d) => `${d.ms.toFixed(0)} ms ${d.wait} ${d.query.slice(0, 70)}`).join(' | ')
             : 'no statement seen'),
@@ -645,6 +664,9 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
   } finally {
     if (lagTimer) clearInterval(lagTimer);
     await sampler?.stop();
+    await probe?.stop();
+    probeHttp.close();
+    probeRedis.disconnect();
     traffic?.close();
     client.close();
     for (const p of [api, worker]) {

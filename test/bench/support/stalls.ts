@@ -22,6 +22,8 @@ export class PgActivitySampler {
   private busy = false;
   readonly waits = new Map<string, number>();
   readonly statements: ActiveStatement[] = [];
+  /** Per sample: the backends running a statement, and those holding a transaction open between statements. */
+  readonly backends: { at: number; active: number; idleInTransaction: number }[] = [];
   samples = 0;
 
   private constructor(
@@ -75,16 +77,21 @@ export class PgActivitySampler {
         query: string;
         blocked_by: string | null;
       }>(
-        `SELECT coalesce(a.wait_event_type || ':' || a.wait_event, 'CPU') AS wait,
-                extract(epoch FROM clock_timestamp() - a.query_start) * 1000 AS ms, a.query,
+        `SELECT CASE WHEN a.state = 'active' THEN coalesce(a.wait_event_type || ':' || a.wait_event, 'CPU')
+                     ELSE 'IdleInTransaction' END AS wait,
+                extract(epoch FROM clock_timestamp() - CASE WHEN a.state = 'active' THEN a.query_start ELSE a.xact_start END) * 1000 AS ms,
+                a.query,
                 (SELECT string_agg(left(regexp_replace(b.query, '\\s+', ' ', 'g'), 80), ' | ')
                  FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid))) AS blocked_by
          FROM pg_stat_activity a
          WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state = 'active'
-           AND a.application_name <> 'soak-sampler'`,
+           AND a.application_name <> 'soak-sampler'
+           AND a.state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')`,
       );
       this.samples++;
       const at = performance.now() - this.began;
+      const idle = rows.filter((r) => r.wait === 'IdleInTransaction').length;
+      this.backends.push({ at, active: rows.length - idle, idleInTransaction: idle });
       for (const r of rows) {
         this.waits.set(r.wait, (this.waits.get(r.wait) ?? 0) + 1);
         this.statements.push({ at, ms: Number(r.ms), wait: r.wait, query: squash(r.query), blockedBy: r.blocked_by });
@@ -107,6 +114,18 @@ export class PgActivitySampler {
     return [...best.values()].sort((a, b) => b.ms - a.ms).slice(0, n);
   }
 
+  /** The most backends seen active, and holding a transaction open, in [from, to) ms since the start. */
+  backendsDuring(from: number, to: number): { active: number; idleInTransaction: number } {
+    let active = 0;
+    let idleInTransaction = 0;
+    for (const b of this.backends)
+      if (b.at >= from && b.at < to + 250) {
+        active = Math.max(active, b.active);
+        idleInTransaction = Math.max(idleInTransaction, b.idleInTransaction);
+      }
+    return { active, idleInTransaction };
+  }
+
   /** Statements running in [from, to) ms since the start, longest first. */
   during(from: number, to: number, n = 3): ActiveStatement[] {
     return this.statements
@@ -119,6 +138,60 @@ export class PgActivitySampler {
     if (this.timer) clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 10));
     await this.sql.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Round trips to the API's `/health` (answered from memory: it waits only on the API's event loop)
+ * and to Redis (PING), every `everyMs`: a slow second in which both stay fast is waiting on neither
+ * the API's loop nor Redis (on PostgreSQL, or on the API's pool of connections to it).
+ */
+export class RoundTripProbe {
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  readonly trips: { at: number; healthMs: number; redisMs: number }[] = [];
+
+  constructor(
+    private readonly health: () => Promise<unknown>,
+    private readonly redis: () => Promise<unknown>,
+    private readonly began: number,
+    everyMs = 250,
+  ) {
+    this.timer = setInterval(() => void this.tick(), everyMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    const at = performance.now() - this.began;
+    const timed = async (f: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await f().catch(() => undefined);
+      return performance.now() - t0;
+    };
+    try {
+      const [healthMs, redisMs] = await Promise.all([timed(this.health), timed(this.redis)]);
+      this.trips.push({ at, healthMs, redisMs });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The slowest round trips begun in [from, to) ms since the start. */
+  during(from: number, to: number): { healthMs: number; redisMs: number } {
+    let healthMs = 0;
+    let redisMs = 0;
+    for (const t of this.trips)
+      if (t.at >= from && t.at < to) {
+        healthMs = Math.max(healthMs, t.healthMs);
+        redisMs = Math.max(redisMs, t.redisMs);
+      }
+    return { healthMs, redisMs };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
   }
 }
 
