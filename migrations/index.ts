@@ -30,6 +30,7 @@ import { EventSequenceHeads1766840000000 } from './1766840000000-event-sequence-
 import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes';
 import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
 import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
+import { DossierUnitsTable1766940000000 } from './1766940000000-dossier-units-table';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   DossierSearchTable1766910000000,
   EventExternalOnce1766920000000,
   PeriodAdjustmentsDatedBy1766930000000,
+  DossierUnitsTable1766940000000,
 ];

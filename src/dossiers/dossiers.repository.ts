@@ -659,9 +659,14 @@ export class DossiersRepository {
       params.push(v);
       return `$${params.length}`;
     };
-    if (f.visibleUnitIds) where.push(`d.unit_ids && ${p(f.visibleUnitIds)}::uuid[]`);
+    // Which units see a dossier is indexed in dossier_units (migration 1766940000000), not on the row.
+    if (f.visibleUnitIds)
+      where.push(
+        `EXISTS (SELECT 1 FROM dossier_units du WHERE du.dossier_id = d.id AND du.unit_id = ANY(${p(f.visibleUnitIds)}::uuid[]))`,
+      );
     if (f.status?.length) where.push(`d.status = ANY(${p(f.status)})`);
-    if (f.unitId) where.push(`d.unit_ids @> ARRAY[${p(f.unitId)}]::uuid[]`);
+    if (f.unitId)
+      where.push(`EXISTS (SELECT 1 FROM dossier_units du WHERE du.dossier_id = d.id AND du.unit_id = ${p(f.unitId)})`);
     if (f.procedureCode) where.push(`d.procedure_code = ${p(f.procedureCode)}`);
     if (f.code) where.push(`d.code = ${p(f.code)}`);
     if (f.currentStepUnitId) where.push(`d.current_step_unit_id = ${p(f.currentStepUnitId)}`);
@@ -700,9 +705,7 @@ export class DossiersRepository {
   }
 
   async hasDossiersOfUnit(unitId: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM dossiers WHERE unit_ids @> ARRAY[$1]::uuid[] LIMIT 1`, [
-      unitId,
-    ]);
+    const rows = await this.dataSource.query(`SELECT 1 FROM dossier_units WHERE unit_id = $1 LIMIT 1`, [unitId]);
     return rows.length > 0;
   }
 

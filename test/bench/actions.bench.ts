@@ -163,7 +163,7 @@ END;
 /** The page GET /dossiers?limit=50 shows a counter clerk: visible by unit, newest first, on its index. */
 const listScript = (unitId: string): PgbenchScript => ({
   name: 'list_dossiers',
-  text: `SELECT id, code, procedure_code, procedure_version, receiving_unit_id, channel, status, version, received_at, applicant, summary, flags, state FROM dossiers WHERE unit_ids && ARRAY[:unit]::uuid[] ORDER BY received_at DESC, id DESC LIMIT ${PAGE};
+  text: `SELECT id, code, procedure_code, procedure_version, receiving_unit_id, channel, status, version, received_at, applicant, summary, flags, state FROM dossiers d WHERE EXISTS (SELECT 1 FROM dossier_units du WHERE du.dossier_id = d.id AND du.unit_id = :unit) ORDER BY received_at DESC, id DESC LIMIT ${PAGE};
 `,
   defines: { unit: unitId },
 });
@@ -479,7 +479,7 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     for (const p of profiles) printProfile(`API CPU profile under ${p.title} (${PROFILE_S} s, unmeasured)`, p.prof);
     const notes = [
       `API side: ${CLIENTS} closed-loop keep-alive clients (node:http, a worker thread of the bench process) over real HTTP to the in-process API (createHttpApp, pool ${POOL_SIZE}); ${WARMUP_S} s warm-up discarded, ${DURATION_S} s measured per phase; latency = client-side request time. Intake spread: client i at unit i % ${SPREAD_UNITS}, each with its own counter clerk. Actions: forward (counter), forward (officer), resolve of the one-unit phase's received dossiers.`,
-      `pgbench side (-M prepared, ${CLIENTS} clients, -j 2, ${DURATION_S} s, right after its API phase on the same server and database): the minimal work by hand. Intake: BEGIN; counter upsert (unit = client_id % units, today) RETURNING last; INSERT a dossier row (code from the counter, jsonb applicant; 2 indexes: primary key, unique code); INSERT its event row; END. Action: BEGIN; UPDATE a random dossier row (status, version, updated_at) RETURNING version; INSERT its event row; END. Lists: the page's one SELECT (dossiers by unit_ids on its GIN index, newest first; units by code).`,
+      `pgbench side (-M prepared, ${CLIENTS} clients, -j 2, ${DURATION_S} s, right after its API phase on the same server and database): the minimal work by hand. Intake: BEGIN; counter upsert (unit = client_id % units, today) RETURNING last; INSERT a dossier row (code from the counter, jsonb applicant; 2 indexes: primary key, unique code); INSERT its event row; END. Action: BEGIN; UPDATE a random dossier row (status, version, updated_at) RETURNING version; INSERT its event row; END. Lists: the page's one SELECT (dossiers seen by the clerk's unit through dossier_units, newest first; units by code).`,
       `HTTP floor: GET /health (public, answers from memory) through the same Fastify/Nest stack and load generator; its throughput over a pair's pgbench TPS is the highest ratio that pair could reach on this machine if its route cost nothing beyond HTTP ("ceiling", reported, not a target).`,
       `Machine: ${pairs[0].api.cpu.nproc} cores shared by the API (one Node event loop), its load-generator thread, PostgreSQL and pgbench over loopback, and whatever else runs on the machine ("other" in each CPU line); with ${CLIENTS} closed-loop clients, mean latency = ${CLIENTS} / throughput.`,
     ];

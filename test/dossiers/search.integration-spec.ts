@@ -124,6 +124,75 @@ describe('the counter search at provincial scale', () => {
     );
     expect({ missing, extra }).toEqual({ missing: 0, extra: 0 });
   });
+
+  it("lists a unit's dossiers through dossier_units (no GIN index on dossiers), the same page as reading the rows", async () => {
+    const sent: { sql: string; params: unknown[] }[] = [];
+    const original = db.query.bind(db);
+    const spy = jest.spyOn(db, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
+      if (sql.includes('FROM dossier_units du')) sent.push({ sql, params: params ?? [] });
+      return original(sql, params);
+    }) as typeof db.query);
+    let codes: string[];
+    try {
+      const page = await api.app.get(DossiersService).list({ limit: 50, unitCode: 'H15.50' } as never, clerk);
+      codes = page.items.map((d) => d.code);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toHaveLength(1);
+    const plan: { 'QUERY PLAN': unknown }[] = await original(`EXPLAIN (FORMAT JSON) ${sent[0].sql}`, sent[0].params);
+    expect(JSON.stringify(plan[0]['QUERY PLAN'])).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"dossiers"/);
+    const expected: { code: string }[] = await db.query(
+      `SELECT code FROM dossiers WHERE unit_ids @> ARRAY[(SELECT id FROM units WHERE code = 'H15.50')]
+       ORDER BY received_at DESC, id DESC LIMIT 50`,
+    );
+    expect(codes).toHaveLength(50);
+    expect(codes).toEqual(expected.map((r) => r.code));
+    const indexes: { indexname: string }[] = await db.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'dossiers' AND indexdef ILIKE '%using gin%'`,
+    );
+    expect(indexes).toEqual([]);
+  });
+
+  it('keeps the unit pairs out of the actions: written at intake, rewritten only when unit_ids changes', async () => {
+    const code = 'H15.50-250101-000888';
+    const [{ id, unit_ids }] = await db.query(`SELECT id, unit_ids FROM dossiers WHERE code = $1`, [code]);
+    const pairs = async () =>
+      (await db.query(
+        `SELECT unit_id, xmin::text AS v FROM dossier_units WHERE dossier_id = $1 ORDER BY unit_id`,
+        [id],
+      )) as { unit_id: string; v: string }[];
+    const before = await pairs();
+    expect(before.map((r) => r.unit_id)).toEqual([...new Set(unit_ids as string[])].sort());
+    // What a live action writes: the pairs are not touched.
+    await db.query(
+      `UPDATE dossiers SET status = 'in_progress', version = version + 1, state = state || '{"t": 2}', updated_at = now()
+       WHERE id = $1`,
+      [id],
+    );
+    expect(await pairs()).toEqual(before);
+    // A changed array: a unit dropped, one added (twice: one pair), the others kept as they were.
+    const [{ other }] = await db.query(`SELECT id AS other FROM units WHERE NOT (id = ANY ($1::uuid[])) ORDER BY code LIMIT 1`, [
+      unit_ids,
+    ]);
+    const kept = (unit_ids as string[])[0];
+    await db.query(`UPDATE dossiers SET unit_ids = ARRAY[$2::uuid, $3::uuid, $3::uuid] WHERE id = $1`, [id, kept, other]);
+    const after = await pairs();
+    expect(after.map((r) => r.unit_id)).toEqual([kept, other].sort());
+    expect(after.find((r) => r.unit_id === kept)!.v).toBe(before.find((r) => r.unit_id === kept)!.v);
+    expect(await db.query(`SELECT 1 FROM dossier_units WHERE unit_id = $1`, [other])).toHaveLength(1);
+    // Every dossier has exactly the pairs of its array (the copies above came in through the trigger).
+    const [{ missing, extra }] = await db.query(
+      `SELECT (SELECT count(*)::int FROM dossiers d, unnest(d.unit_ids) u
+               WHERE NOT EXISTS (SELECT 1 FROM dossier_units x WHERE x.dossier_id = d.id AND x.unit_id = u)) AS missing,
+              (SELECT count(*)::int FROM dossier_units x
+               WHERE NOT EXISTS (SELECT 1 FROM dossiers d WHERE d.id = x.dossier_id AND x.unit_id = ANY (d.unit_ids))) AS extra`,
+    );
+    expect({ missing, extra }).toEqual({ missing: 0, extra: 0 });
+    // Deleting a dossier takes its pairs with it.
+    await db.query(`DELETE FROM dossiers WHERE id = $1`, [id]);
+    expect(await pairs()).toEqual([]);
+  });
 });
 
 /** md5 of the decimal text of `i`, as the seed wrote it (8 hex digits of the applicant's name). */
