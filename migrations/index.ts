@@ -31,6 +31,7 @@ import { PortalSyncLanes1766820000000 } from './1766820000000-portal-sync-lanes'
 import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-triggers-changed-rows';
 import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
 import { DossierUnitsTable1766940000000 } from './1766940000000-dossier-units-table';
+import { DossiersAnalyzeColumns1766950000000 } from './1766950000000-dossiers-analyze-columns';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   EventExternalOnce1766920000000,
   PeriodAdjustmentsDatedBy1766930000000,
   DossierUnitsTable1766940000000,
+  DossiersAnalyzeColumns1766950000000,
 ];
