@@ -33,8 +33,9 @@ export class DossierUnitsTable1766940000000 implements MigrationInterface {
     await q.query(
       `INSERT INTO dossier_units (unit_id, dossier_id) SELECT DISTINCT u, d.id FROM dossiers d, unnest(d.unit_ids) u`,
     );
-    // The cascade from a deleted dossier, and the update trigger, find a dossier's rows by this.
-    await q.query(`CREATE INDEX dossier_units_dossier_idx ON dossier_units (dossier_id)`);
+    // A dossier's pairs: the list's probe of a row it walks in its own order (index-only: both
+    // columns are in the key), the cascade from a deleted dossier, and the update trigger.
+    await q.query(`CREATE INDEX dossier_units_dossier_idx ON dossier_units (dossier_id, unit_id)`);
     await q.query(`
       CREATE FUNCTION dossier_units_inserted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
       BEGIN

@@ -154,6 +154,43 @@ describe('the counter search at provincial scale', () => {
     expect(indexes).toEqual([]);
   });
 
+  it('lists a unit that sees few of the 100,000 dossiers from its own pairs, not by walking the table', async () => {
+    const [{ unit }] = await db.query(`SELECT id AS unit FROM units WHERE code = 'H15.60'`);
+    const few: { code: string }[] = await db.query(
+      `SELECT code FROM dossiers WHERE code LIKE 'H15.50-250101-0123%' ORDER BY code LIMIT 3`,
+    );
+    await db.query(`UPDATE dossiers SET unit_ids = unit_ids || $1::uuid WHERE code = ANY ($2::text[])`, [
+      unit,
+      few.map((r) => r.code),
+    ]);
+    await db.query('ANALYZE dossier_units');
+    const sent: { sql: string; params: unknown[] }[] = [];
+    const original = db.query.bind(db);
+    const spy = jest.spyOn(db, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
+      if (sql.includes('FROM dossier_units du')) sent.push({ sql, params: params ?? [] });
+      return original(sql, params);
+    }) as typeof db.query);
+    let codes: string[];
+    try {
+      const page = await api.app.get(DossiersService).list({ limit: 50, unitCode: 'H15.60' } as never, clerk);
+      codes = page.items.map((d) => d.code);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(codes.sort()).toEqual(few.map((r) => r.code).sort());
+    const plan: { 'QUERY PLAN': unknown }[] = await original(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0].sql}`,
+      sent[0].params,
+    );
+    const text = JSON.stringify(plan[0]['QUERY PLAN']);
+    expect(text).toContain('dossier_units_pkey');
+    expect(text).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"dossiers"/);
+    expect(text).not.toContain('dossiers_received_idx');
+    await db.query(`UPDATE dossiers SET unit_ids = array_remove(unit_ids, $1::uuid) WHERE unit_ids @> ARRAY[$1::uuid]`, [
+      unit,
+    ]);
+  });
+
   it('keeps the unit pairs out of the actions: written at intake, rewritten only when unit_ids changes', async () => {
     const code = 'H15.50-250101-000888';
     const [{ id, unit_ids }] = await db.query(`SELECT id, unit_ids FROM dossiers WHERE code = $1`, [code]);
