@@ -32,6 +32,7 @@ import { ReportTriggersChangedRows1766900000000 } from './1766900000000-report-t
 import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-table';
 import { DossierUnitsTable1766940000000 } from './1766940000000-dossier-units-table';
 import { DossiersAnalyzeColumns1766950000000 } from './1766950000000-dossiers-analyze-columns';
+import { EventPayloadStatistics1766960000000 } from './1766960000000-event-payload-statistics';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   PeriodAdjustmentsDatedBy1766930000000,
   DossierUnitsTable1766940000000,
   DossiersAnalyzeColumns1766950000000,
+  EventPayloadStatistics1766960000000,
 ];
