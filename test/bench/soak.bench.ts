@@ -123,6 +123,27 @@ function total(text: string, prefix: string): number {
     .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
+/**
+ * The API's garbage collections by kind from prom-client's histogram (cumulative buckets): how many,
+ * and how many took longer than 10 ms and 100 ms (a pause of the event loop for the major ones).
+ */
+function gcPauses(text: string): Map<string, { n: number; over10ms: number; over100ms: number }> {
+  const out = new Map<string, { n: number; over10ms: number; over100ms: number }>();
+  const re = /^nodejs_gc_duration_seconds_bucket\{le="([^"]+)",kind="([^"]+)"\} (\d+)/;
+  const buckets = new Map<string, Map<string, number>>();
+  for (const line of text.split('\n')) {
+    const m = re.exec(line);
+    if (!m) continue;
+    if (!buckets.has(m[2])) buckets.set(m[2], new Map());
+    buckets.get(m[2])!.set(m[1], Number(m[3]));
+  }
+  for (const [kind, b] of buckets) {
+    const n = b.get('+Inf') ?? 0;
+    out.set(kind, { n, over10ms: n - (b.get('0.01') ?? n), over100ms: n - (b.get('0.1') ?? n) });
+  }
+  return out;
+}
+
 function gauge(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : NaN;
@@ -410,7 +431,8 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const byOp = new Map<Op, number[]>(OPS.map((o) => [o, []]));
     const t = traffic;
     // A scrape now: GC time and the loop-delay histogram count from the start of the soak.
-    let gcBefore = total(String((await client.request('GET', '/metrics')).body), 'nodejs_gc_duration_seconds_sum');
+    const metricsAtStart = String((await client.request('GET', '/metrics')).body);
+    let gcBefore = total(metricsAtStart, 'nodejs_gc_duration_seconds_sum');
     sampler = await PgActivitySampler.start(db.url, began);
     await sampler.watchGin();
     await probeRedis.connect();
@@ -577,6 +599,17 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     ];
     if (traffic.errors.length) console.log(`  first errors: ${traffic.errors.join(' | ')}`);
     // --- Where the slow answers came from.
+    // The API's collections during the soak, by kind (the histogram counts from the start).
+    const gcStart = gcPauses(metricsAtStart);
+    const gcEnd = gcPauses(String((await client.request('GET', '/metrics')).body));
+    console.log(
+      `  API garbage collections during the soak: ${[...gcEnd.entries()]
+        .map(([kind, e]) => {
+          const b = gcStart.get(kind) ?? { n: 0, over10ms: 0, over100ms: 0 };
+          return `${kind} ${e.n - b.n} (over 10 ms: ${e.over10ms - b.over10ms}, over 100 ms: ${e.over100ms - b.over100ms})`;
+        })
+        .join('; ')}`,
+    );
     const waits = [...sampler.waits.entries()].sort((a, b) => b[1] - a[1]);
     const waitTotal = waits.reduce((a, [, n]) => a + n, 0);
     console.log(
