@@ -56,24 +56,38 @@ describe('the counter search at provincial scale', () => {
   }, 600_000);
   afterAll(() => api?.close());
 
-  /** The service's list with a search, and the SQL it sent (captured on the real DataSource). */
-  async function searchWithPlan(text: string) {
+  /**
+   * The service's list as the clerk, with the plan of the one statement it sent that contains
+   * `marker` (captured on the real DataSource): EXPLAIN, or EXPLAIN ANALYZE with `analyze`.
+   */
+  async function listWithPlan(
+    query: Record<string, unknown>,
+    opts: Parameters<DossiersService['list']>[2],
+    marker: string,
+    analyze = false,
+  ) {
     const sent: { sql: string; params: unknown[] }[] = [];
     const original = db.query.bind(db);
     const spy = jest.spyOn(db, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
-      if (sql.includes('search_text LIKE')) sent.push({ sql, params: params ?? [] });
+      if (sql.includes(marker)) sent.push({ sql, params: params ?? [] });
       return original(sql, params);
     }) as typeof db.query);
     try {
-      const page = await api.app
-        .get(DossiersService)
-        .list({ limit: 50 } as never, clerk, { search: text, order: 'urgency' });
-      const plan: { 'QUERY PLAN': unknown }[] = await original(`EXPLAIN (FORMAT JSON) ${sent[0].sql}`, sent[0].params);
+      const page = await api.app.get(DossiersService).list({ limit: 50, ...query } as never, clerk, opts);
+      expect(sent).toHaveLength(1);
+      const plan: { 'QUERY PLAN': unknown }[] = await original(
+        `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sent[0].sql}`,
+        sent[0].params,
+      );
       return { codes: page.items.map((d) => d.code), plan: JSON.stringify(plan[0]['QUERY PLAN']) };
     } finally {
       spy.mockRestore();
     }
   }
+
+  /** The service's list with a search, and the plan of its statement. */
+  const searchWithPlan = (text: string) =>
+    listWithPlan({}, { search: text, order: 'urgency' }, 'search_text LIKE');
 
   it.each([
     ['a name without diacritics', (i: number) => `van ${hex(i).slice(0, 8)}`],
@@ -126,22 +140,8 @@ describe('the counter search at provincial scale', () => {
   });
 
   it("lists a unit's dossiers through dossier_units (no GIN index on dossiers), the same page as reading the rows", async () => {
-    const sent: { sql: string; params: unknown[] }[] = [];
-    const original = db.query.bind(db);
-    const spy = jest.spyOn(db, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
-      if (sql.includes('FROM dossier_units du')) sent.push({ sql, params: params ?? [] });
-      return original(sql, params);
-    }) as typeof db.query);
-    let codes: string[];
-    try {
-      const page = await api.app.get(DossiersService).list({ limit: 50, unitCode: 'H15.50' } as never, clerk);
-      codes = page.items.map((d) => d.code);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(sent).toHaveLength(1);
-    const plan: { 'QUERY PLAN': unknown }[] = await original(`EXPLAIN (FORMAT JSON) ${sent[0].sql}`, sent[0].params);
-    expect(JSON.stringify(plan[0]['QUERY PLAN'])).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"dossiers"/);
+    const { codes, plan } = await listWithPlan({ unitCode: 'H15.50' }, {}, 'FROM dossier_units du');
+    expect(plan).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"dossiers"/);
     const expected: { code: string }[] = await db.query(
       `SELECT code FROM dossiers WHERE unit_ids @> ARRAY[(SELECT id FROM units WHERE code = 'H15.50')]
        ORDER BY received_at DESC, id DESC LIMIT 50`,
@@ -164,25 +164,8 @@ describe('the counter search at provincial scale', () => {
       few.map((r) => r.code),
     ]);
     await db.query('ANALYZE dossier_units');
-    const sent: { sql: string; params: unknown[] }[] = [];
-    const original = db.query.bind(db);
-    const spy = jest.spyOn(db, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
-      if (sql.includes('FROM dossier_units du')) sent.push({ sql, params: params ?? [] });
-      return original(sql, params);
-    }) as typeof db.query);
-    let codes: string[];
-    try {
-      const page = await api.app.get(DossiersService).list({ limit: 50, unitCode: 'H15.60' } as never, clerk);
-      codes = page.items.map((d) => d.code);
-    } finally {
-      spy.mockRestore();
-    }
+    const { codes, plan: text } = await listWithPlan({ unitCode: 'H15.60' }, {}, 'FROM dossier_units du', true);
     expect(codes.sort()).toEqual(few.map((r) => r.code).sort());
-    const plan: { 'QUERY PLAN': unknown }[] = await original(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0].sql}`,
-      sent[0].params,
-    );
-    const text = JSON.stringify(plan[0]['QUERY PLAN']);
     expect(text).toContain('dossier_units_pkey');
     expect(text).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"dossiers"/);
     expect(text).not.toContain('dossiers_received_idx');
