@@ -14,7 +14,10 @@
 // warm-up); p99 of the last sample <= 1.5 x the second's; no errors; the API keeps up with the
 // arrival rate.
 // Where slow answers come from (printed after the figures): PostgreSQL's active statements and
-// their waits, sampled every 250 ms; the worst seconds of latency with the statements running then;
+// their waits, and the backends holding a transaction open, sampled every 250 ms; a round trip to
+// the API's /health (answered from memory) and a Redis PING every 250 ms on their own connections;
+// the API's garbage collections by kind (how many paused over 10 ms and 100 ms); the worst seconds
+// of latency with the statements, backends and round trips of then;
 // with BENCH_SOAK_CPU_PROF=1 the API runs under `node --cpu-prof` and the longest stretches during
 // which its main thread never went idle are printed with the functions that ran. The pending lists
 // of the GIN indexes on dossiers are read every second (pgstattuple) to show when they are flushed.
