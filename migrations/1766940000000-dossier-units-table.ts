@@ -17,8 +17,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Now the pairs are written once per dossier at intake (a statement trigger on the inserted rows),
  * and rewritten only if `unit_ids` changes (a row trigger on that column: no action sets it). The
- * list's unit filters read this table (EXISTS on its primary key); `dossiers.unit_ids` stays, read
- * with the row (authorization in the API, filters on rows found by other means).
+ * list's unit filters are an EXISTS on this table (a probe of each row walked on `(dossier_id,
+ * unit_id)`, or the unit's own pairs on the primary key when it sees few dossiers);
+ * `dossiers.unit_ids` stays, read with the row (authorization in the API, filters on rows found by
+ * other means).
  */
 export class DossierUnitsTable1766940000000 implements MigrationInterface {
   name = 'DossierUnitsTable1766940000000';

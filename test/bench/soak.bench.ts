@@ -19,8 +19,8 @@
 // the API's garbage collections by kind (how many paused over 10 ms and 100 ms); the worst seconds
 // of latency with the statements, backends and round trips of then;
 // with BENCH_SOAK_CPU_PROF=1 the API runs under `node --cpu-prof` and the longest stretches during
-// which its main thread never went idle are printed with the functions that ran. The pending lists
-// of the GIN indexes on dossiers are read every second (pgstattuple) to show when they are flushed.
+// which its main thread never went idle are printed with the functions that ran. (The GIN pending
+// lists it once watched are gone: `dossiers` has no GIN index since migration 1766940000000.)
 // BENCH_SOAK_RATE=n soaks at n operations/s instead of half the peak (to compare two runs at one rate).
 // Experiments: BENCH_SOAK_SQL runs on the soak's database before the soak (an index setting, say);
 // BENCH_SOAK_NODE_ARGS are extra node options for the API and the worker (V8 heap flags, say).
@@ -437,7 +437,6 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
     const metricsAtStart = String((await client.request('GET', '/metrics')).body);
     let gcBefore = total(metricsAtStart, 'nodejs_gc_duration_seconds_sum');
     sampler = await PgActivitySampler.start(db.url, began);
-    await sampler.watchGin();
     await probeRedis.connect();
     probe = new RoundTripProbe(
       () => probeHttp.request('GET', '/health'),
@@ -628,16 +627,6 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         `    ${x.ms.toFixed(0).padStart(6)} ms  ${x.wait.padEnd(22)} at ${(x.at / 1000).toFixed(0)} s  ${x.query}` +
           (x.blockedBy ? `  [blocked by: ${x.blockedBy}]` : ''),
       );
-    for (const index of new Set(sampler.gin.map((g) => g.index))) {
-      const g = sampler.gin.filter((x) => x.index === index);
-      // A drop of the pending list is a flush into the index proper: by autovacuum/analyze, or by
-      // the insert or update that found the list past gin_pending_list_limit (that statement waits).
-      const flushes = g.flatMap((x, i) => (i > 0 && x.pendingPages < g[i - 1].pendingPages ? [x] : []));
-      console.log(
-        `  GIN ${index}: pending list up to ${Math.max(0, ...g.map((x) => x.pendingPages))} pages; flushed at ` +
-          (flushes.length ? flushes.map((x) => `${(x.at / 1000).toFixed(0)} s`).join(', ') : 'no time'),
-      );
-    }
     const worst = [...bySecond.entries()].sort((a, b) => b[1].maxMs - a[1].maxMs).slice(0, 8);
     console.log(
       '  the slowest seconds (slowest answer; API loop delay of that 5 s window; the slowest /health and Redis PING begun then;\n' +

@@ -39,38 +39,10 @@ export class PgActivitySampler {
     return s;
   }
 
-  /** GIN indexes on dossiers: pending-list size over time (pgstattuple), when the extension could be created. */
-  readonly gin: { at: number; index: string; pendingPages: number }[] = [];
-  private ginIndexes: string[] = [];
-  private ticks = 0;
-
-  async watchGin(): Promise<void> {
-    try {
-      await this.sql.query('CREATE EXTENSION IF NOT EXISTS pgstattuple');
-      const { rows } = await this.sql.query<{ name: string }>(
-        `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-         JOIN pg_am a ON a.oid = i.relam WHERE t.relname = 'dossiers' AND a.amname = 'gin'`,
-      );
-      this.ginIndexes = rows.map((r) => r.name);
-    } catch {
-      this.ginIndexes = [];
-    }
-  }
-
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      if (this.ginIndexes.length && this.ticks++ % 4 === 0) {
-        const at = performance.now() - this.began;
-        for (const index of this.ginIndexes) {
-          const { rows } = await this.sql.query<{ p: number }>(
-            `SELECT pending_pages AS p FROM pgstatginindex($1::regclass)`,
-            [index],
-          );
-          this.gin.push({ at, index, pendingPages: Number(rows[0].p) });
-        }
-      }
       const { rows } = await this.sql.query<{
         wait: string;
         ms: number;
