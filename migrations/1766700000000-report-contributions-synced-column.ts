@@ -16,7 +16,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const WHOLE_ROW = `(to_jsonb(d) -> 'portal_synced_at')`;
 const COLUMN = `coalesce(to_jsonb(d.portal_synced_at), 'null'::jsonb)`;
 
-async function swap(q: QueryRunner, from: string, to: string): Promise<void> {
+/** Replaces the one occurrence of `from` in report_contributions' current text (throws unless exactly one). */
+export async function swap(q: QueryRunner, from: string, to: string): Promise<void> {
   const [{ def }] = (await q.query(`SELECT pg_get_functiondef('report_contributions(dossiers)'::regprocedure) AS def`)) as {
     def: string;
   }[];

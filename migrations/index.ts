@@ -33,6 +33,7 @@ import { DossierSearchTable1766910000000 } from './1766910000000-dossier-search-
 import { DossierUnitsTable1766940000000 } from './1766940000000-dossier-units-table';
 import { DossiersAnalyzeColumns1766950000000 } from './1766950000000-dossiers-analyze-columns';
 import { EventPayloadStatistics1766960000000 } from './1766960000000-event-payload-statistics';
+import { ReportContributionsOnce1766970000000 } from './1766970000000-report-contributions-once';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   DossierUnitsTable1766940000000,
   DossiersAnalyzeColumns1766950000000,
   EventPayloadStatistics1766960000000,
+  ReportContributionsOnce1766970000000,
 ];

@@ -607,6 +607,41 @@ describe('reports: form 06a, index, officials', () => {
     expect(await summaries()).toEqual(before);
   });
 
+  it('computes a row\'s derived values once, with the very contributions of the text before (migration 1766970000000)', async () => {
+    const db = api.app.get(DataSource);
+    const [{ def }] = await db.query(
+      `SELECT pg_get_functiondef('report_contributions(dossiers)'::regprocedure) AS def`,
+    );
+    // The function as it was before the migration, beside the current one under another name.
+    const before = (def as string)
+      .replace(/FROM k OFFSET 0[^\n]*\n/, 'FROM k\n')
+      .replace('report_contributions(d dossiers)', 'report_contributions_before(d dossiers)');
+    expect(before).not.toContain('OFFSET 0');
+    await db.query(before);
+    try {
+      const diff = async (a: string, b: string) =>
+        (
+          await db.query(`SELECT count(*)::int AS n FROM (
+             SELECT r.id, c.* FROM dossiers r CROSS JOIN LATERAL ${a}(r) c
+             EXCEPT ALL SELECT r.id, c.* FROM dossiers r CROSS JOIN LATERAL ${b}(r) c) x`)
+        )[0].n as number;
+      expect(await diff('report_contributions', 'report_contributions_before')).toBe(0);
+      expect(await diff('report_contributions_before', 'report_contributions')).toBe(0);
+      // The fixture reaches the lines that read the derived values: supplement requests before the
+      // result (L), overdue instants (K), results (early, on time, late), online receptions.
+      const metrics = (
+        (await db.query(
+          `SELECT DISTINCT c.metric FROM dossiers r CROSS JOIN LATERAL report_contributions(r) c`,
+        )) as { metric: string }[]
+      ).map((x) => x.metric);
+      expect(metrics).toEqual(
+        expect.arrayContaining(['within_multi', 'good_multi', 'overdue_n', 'res_early', 'res_late', 'recv_online']),
+      );
+    } finally {
+      await db.query(`DROP FUNCTION report_contributions_before(dossiers)`);
+    }
+  });
+
   it('never skips a closed period whose days a row contributes to (report_dated_by against the contributions)', async () => {
     const db = api.app.get(DataSource);
     // Every day the function dates a count by is one of the instants the guard reads.
