@@ -16,14 +16,17 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const WHOLE_ROW = `(to_jsonb(d) -> 'portal_synced_at')`;
 const COLUMN = `coalesce(to_jsonb(d.portal_synced_at), 'null'::jsonb)`;
 
-/** Replaces the one occurrence of `from` in report_contributions' current text (throws unless exactly one). */
-export async function swap(q: QueryRunner, from: string, to: string): Promise<void> {
-  const [{ def }] = (await q.query(`SELECT pg_get_functiondef('report_contributions(dossiers)'::regprocedure) AS def`)) as {
-    def: string;
-  }[];
+/** Replaces the one occurrence of `from` in the current text of `fn` (a signature); throws unless exactly one. */
+export async function swapIn(q: QueryRunner, fn: string, from: string, to: string): Promise<void> {
+  const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [fn])) as { def: string }[];
   const count = def.split(from).length - 1;
-  if (count !== 1) throw new Error(`report_contributions: expected one ${from}, found ${count}`);
+  if (count !== 1) throw new Error(`${fn}: expected one ${from}, found ${count}`);
   await q.query(def.replace(from, to));
+}
+
+/** swapIn on report_contributions. */
+export function swap(q: QueryRunner, from: string, to: string): Promise<void> {
+  return swapIn(q, 'report_contributions(dossiers)', from, to);
 }
 
 export class ReportContributionsSyncedColumn1766700000000 implements MigrationInterface {

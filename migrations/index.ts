@@ -34,6 +34,7 @@ import { DossierUnitsTable1766940000000 } from './1766940000000-dossier-units-ta
 import { DossiersAnalyzeColumns1766950000000 } from './1766950000000-dossiers-analyze-columns';
 import { EventPayloadStatistics1766960000000 } from './1766960000000-event-payload-statistics';
 import { ReportContributionsOnce1766970000000 } from './1766970000000-report-contributions-once';
+import { EventTriggersPerDossier1766980000000 } from './1766980000000-event-triggers-per-dossier';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   DossiersAnalyzeColumns1766950000000,
   EventPayloadStatistics1766960000000,
   ReportContributionsOnce1766970000000,
+  EventTriggersPerDossier1766980000000,
 ];

@@ -351,4 +351,56 @@ describe('the event log across monthly partitions', () => {
       expect(executed.size).toBeLessThan(planned.size);
     });
   });
+
+  // Last: it leaves 1,500 copies of a dossier (events cannot be deleted).
+  it("plans its triggers' lookups per dossier, whatever the first batch of events on the connection (migration 1766980000000)", async () => {
+    const d = await intake();
+    const copies = 1500;
+    await ds.query(
+      `INSERT INTO dossiers
+       SELECT (jsonb_populate_record(x, jsonb_build_object('id', gen_random_uuid(), 'code', x.code || '-' || g))).*
+       FROM dossiers x, generate_series(1, $2) g WHERE x.id = $1`,
+      [d.id, copies],
+    );
+    await ds.query(
+      `INSERT INTO dossier_events (dossier_id, seq, action, at, to_status)
+       SELECT id, 1, 'intake', now(), 'received' FROM dossiers WHERE code LIKE $1 || '-%'`,
+      [d.code],
+    );
+    await ds.query(`ANALYZE dossiers`);
+    // A fresh connection whose first insert of events is a batch of every copy (rolled back: the
+    // plans its triggers made stay), then one event: the plans of that one, printed by auto_explain.
+    const c = await connect();
+    const plans: string[] = [];
+    c.on('notice', (n) => {
+      if (n.message?.includes('Query Text:')) plans.push(n.message);
+    });
+    await c.query(`LOAD 'auto_explain'`);
+    await c.query(`SET auto_explain.log_level = 'notice'`);
+    await c.query(`SET auto_explain.log_nested_statements = on`);
+    const insert = (filter: string, params: unknown[]) =>
+      c.query(
+        `INSERT INTO dossier_events (dossier_id, seq, action, at, to_status, external_id)
+         SELECT id, 2, 'comment', now(), 'received', 'item:' || id FROM dossiers WHERE ${filter}`,
+        params,
+      );
+    await c.query('BEGIN');
+    expect((await insert(`code LIKE $1 || '-%'`, [d.code])).rowCount).toBe(copies);
+    await c.query('ROLLBACK');
+    await c.query(`SET auto_explain.log_min_duration = 0`);
+    await c.query('BEGIN');
+    expect((await insert(`code = $1 || '-1'`, [d.code])).rowCount).toBe(1);
+    await c.query('ROLLBACK');
+    const of = (head: string) => plans.filter((x) => x.includes(`Query Text: ${head}`));
+    const enqueue = of('INSERT INTO portal_sync');
+    const external = of('SELECT n.dossier_id, n.external_id');
+    expect(enqueue).toHaveLength(1);
+    expect(external).toHaveLength(1);
+    for (const plan of [...enqueue, ...external]) {
+      expect(plan).not.toMatch(/Hash (Semi |Left |)Join|Seq Scan on dossiers/);
+      expect(plan).toMatch(/Index Scan using dossiers_pkey on dossiers/);
+    }
+    // The probe for an earlier event with the same identity uses both columns of its index.
+    expect(external[0]).toMatch(/Index Cond: \(\(dossier_id = n\.dossier_id\) AND \(external_id = n\.external_id\)\)/);
+  });
 });
