@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { editFunction } from './support/edit-function';
 
 /**
  * report_contributions read "synchronised to the portal" through `to_jsonb(d) -> 'portal_synced_at'`
@@ -16,27 +17,14 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const WHOLE_ROW = `(to_jsonb(d) -> 'portal_synced_at')`;
 const COLUMN = `coalesce(to_jsonb(d.portal_synced_at), 'null'::jsonb)`;
 
-/** Replaces the one occurrence of `from` in the current text of `fn` (a signature); throws unless exactly one. */
-export async function swapIn(q: QueryRunner, fn: string, from: string, to: string): Promise<void> {
-  const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [fn])) as { def: string }[];
-  const count = def.split(from).length - 1;
-  if (count !== 1) throw new Error(`${fn}: expected one ${from}, found ${count}`);
-  await q.query(def.replace(from, to));
-}
-
-/** swapIn on report_contributions. */
-export function swap(q: QueryRunner, from: string, to: string): Promise<void> {
-  return swapIn(q, 'report_contributions(dossiers)', from, to);
-}
-
 export class ReportContributionsSyncedColumn1766700000000 implements MigrationInterface {
   name = 'ReportContributionsSyncedColumn1766700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await swap(q, WHOLE_ROW, COLUMN);
+    await editFunction(q, 'report_contributions(dossiers)', WHOLE_ROW, COLUMN);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await swap(q, COLUMN, WHOLE_ROW);
+    await editFunction(q, 'report_contributions(dossiers)', COLUMN, WHOLE_ROW);
   }
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { editFunction } from './support/edit-function';
 
 /**
  * The report summaries (`report_dossiers_updated`) and the closed periods' adjustments
@@ -61,17 +62,10 @@ const GUARD = `\n        IF NOT EXISTS (SELECT x.id, ${inputs('x')} FROM new_row
 
 const FUNCTIONS = ['report_dossiers_updated()', 'period_adjustments_updated()'];
 
-function once(fn: string, text: string, from: string, to: string): string {
-  const count = text.split(from).length - 1;
-  if (count !== 1) throw new Error(`${fn}: expected one occurrence of ${from.slice(0, 60)}…, found ${count}`);
-  return text.replace(from, () => to);
-}
-
 async function edit(q: QueryRunner, reverse: boolean): Promise<void> {
   for (const fn of FUNCTIONS) {
-    const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [fn])) as { def: string }[];
     const [before, after] = ['BEGIN', `BEGIN${GUARD}`];
-    await q.query(reverse ? once(fn, def, after, before) : once(fn, def, before, after));
+    await (reverse ? editFunction(q, fn, after, before) : editFunction(q, fn, before, after));
   }
 }
 

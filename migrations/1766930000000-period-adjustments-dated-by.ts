@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { editFunction } from './support/edit-function';
 
 /**
  * Once a period has been closed (every month, in a province that closes its figures), every dossier
@@ -46,11 +47,8 @@ const EDITS: [string, string][] = [
 
 async function edit(q: QueryRunner, reverse: boolean): Promise<void> {
   for (const [fn, text] of EDITS) {
-    const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [fn])) as { def: string }[];
     const [from, to] = reverse ? [text, CLOSED_TEST] : [CLOSED_TEST, text];
-    const count = def.split(from).length - 1;
-    if (count !== 1) throw new Error(`${fn}: expected one occurrence of ${from.slice(0, 60)}…, found ${count}`);
-    await q.query(def.replace(from, () => to));
+    await editFunction(q, fn, from, to);
   }
 }
 

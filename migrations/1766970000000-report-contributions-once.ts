@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { swap } from './1766700000000-report-contributions-synced-column';
+import { editFunction } from './support/edit-function';
 
 /**
  * report_contributions computes each dossier's derived values (report days, the overdue instant,
@@ -25,10 +25,10 @@ export class ReportContributionsOnce1766970000000 implements MigrationInterface 
   name = 'ReportContributionsOnce1766970000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await swap(q, PULLED_UP, ONCE);
+    await editFunction(q, 'report_contributions(dossiers)', PULLED_UP, ONCE);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await swap(q, ONCE, PULLED_UP);
+    await editFunction(q, 'report_contributions(dossiers)', ONCE, PULLED_UP);
   }
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { swapIn } from './1766700000000-report-contributions-synced-column';
+import { editFunction } from './support/edit-function';
 
 /**
  * Two statement triggers of dossier_events reach the dossiers of the inserted events one by one,
@@ -53,12 +53,12 @@ export class EventTriggersPerDossier1766980000000 implements MigrationInterface 
   name = 'EventTriggersPerDossier1766980000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await swapIn(q, ENQUEUE, ENQUEUE_JOIN, ENQUEUE_PER_DOSSIER);
-    await swapIn(q, EXTERNAL, EXTERNAL_JOIN, EXTERNAL_PER_EVENT);
+    await editFunction(q, ENQUEUE, ENQUEUE_JOIN, ENQUEUE_PER_DOSSIER);
+    await editFunction(q, EXTERNAL, EXTERNAL_JOIN, EXTERNAL_PER_EVENT);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await swapIn(q, EXTERNAL, EXTERNAL_PER_EVENT, EXTERNAL_JOIN);
-    await swapIn(q, ENQUEUE, ENQUEUE_PER_DOSSIER, ENQUEUE_JOIN);
+    await editFunction(q, EXTERNAL, EXTERNAL_PER_EVENT, EXTERNAL_JOIN);
+    await editFunction(q, ENQUEUE, ENQUEUE_PER_DOSSIER, ENQUEUE_JOIN);
   }
 }
