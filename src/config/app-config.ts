@@ -44,6 +44,9 @@ export function isProxyAddress(value: unknown): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** The default of DATABASE_POOL_SIZE (see there); the soak benchmark runs the API with it. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
@@ -60,11 +63,17 @@ export class EnvironmentVariables {
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sla';
 
+  /**
+   * Connections per process. Sized to what the database can run at once, not to the requests in
+   * flight: past a few backends per core of the database server, more connections only make them
+   * queue for its CPUs together, and every answer waits behind all of them (docker/README.md,
+   * "Connection budget", has the soak's figures for 20 against 10).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(200)
-  DATABASE_POOL_SIZE = 20;
+  DATABASE_POOL_SIZE = DEFAULT_DATABASE_POOL_SIZE;
 
   /**
    * Streaming replicas (comma-separated PostgreSQL URLs) that serve reports, public lookups and

@@ -1,9 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
+import { DEFAULT_DATABASE_POOL_SIZE } from 'src/config/app-config';
 import { ENTITIES } from 'src/database/entities';
 import { MIGRATIONS } from 'migrations';
 
 /** One DataSource definition, shared by the app, the worker, the tests and the migration CLI. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, poolSize = DEFAULT_DATABASE_POOL_SIZE): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,

@@ -412,8 +412,9 @@ export class DossiersRepository {
     return rows.length > 0;
   }
 
-  async currentVersion(id: string): Promise<number | null> {
-    const rows: { version: number }[] = await this.dataSource.query(`SELECT version FROM dossiers WHERE id = $1`, [id]);
+  /** Read on `m` when the caller holds a transaction: never a second pooled connection while it holds one. */
+  async currentVersion(id: string, m: EntityManager = this.dataSource.manager): Promise<number | null> {
+    const rows: { version: number }[] = await m.query(`SELECT version FROM dossiers WHERE id = $1`, [id]);
     return rows[0]?.version ?? null;
   }
 

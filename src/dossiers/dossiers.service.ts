@@ -381,7 +381,7 @@ export class DossiersService {
       };
       const { dossier_id: _d, ...ev } = eventRow(id, row.version + 1, event, row.status, state.status, null);
       if (!(await this.repo.applyAction(m, id, row.version, projection, ev))) {
-        const current = await this.repo.currentVersion(id);
+        const current = await this.repo.currentVersion(id, m ?? undefined);
         if (current === null) throw notFound('Hồ sơ');
         throw conflict(current);
       }

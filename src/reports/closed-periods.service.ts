@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuthUser } from 'src/auth/auth-user';
 import { UnitScopeService } from 'src/auth/unit-scope.service';
+import { UnitsRepository } from 'src/catalogue/units.repository';
 import { AuditService } from 'src/common/audit.service';
 import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
@@ -266,10 +267,23 @@ export class ClosedPeriodsService {
         return next;
       },
     };
+    // Every read of the reports (its replica-aware `reads` too, which would otherwise take another
+    // connection from the primary's pool) and the unit lookups of their scope go through `m`. A read
+    // on another connection while this one holds the SHARE lock could wait forever: the writers it
+    // holds back keep their pooled connections, and once they fill the pool none is left for it.
     const bound = serial
-      ? Object.assign(Object.create(ReportsRepository.prototype) as ReportsRepository, repo, { dataSource: serial })
+      ? Object.assign(Object.create(ReportsRepository.prototype) as ReportsRepository, repo, {
+          dataSource: serial,
+          reads: { query: serial.query, run: <T>(read: (em: EntityManager) => Promise<T>) => read(m) },
+        })
       : repo;
-    Object.assign(clone, { repo: bound });
+    const unitsRepo = (this.reports as unknown as { units: UnitsRepository }).units;
+    const units = serial
+      ? Object.assign(Object.create(UnitsRepository.prototype) as UnitsRepository, unitsRepo, {
+          dataSource: { manager: m, query: serial.query },
+        })
+      : unitsRepo;
+    Object.assign(clone, { repo: bound, units });
     clone.unitList = () =>
       (bound as unknown as { dataSource: EntityManager }).dataSource.query(
         `SELECT code FROM units ORDER BY code`,

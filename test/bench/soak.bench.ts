@@ -34,6 +34,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../../src/config/app-config';
 import type { Api } from '../support/http';
 import { buildProvince, intakeBody } from '../support/province';
 import { freePort } from '../support/servers';
@@ -67,7 +68,8 @@ const SEED = Number(process.env.BENCH_SOAK_SEED ?? 3000);
  * (or of one setting and another) are compared at the same rate only this way. The ramp still runs.
  */
 const FIXED_RATE = process.env.BENCH_SOAK_RATE ? Number(process.env.BENCH_SOAK_RATE) : null;
-const POOL_SIZE = 20;
+/** The API's own default (DATABASE_POOL_SIZE): the soak measures the product as it ships. */
+const POOL_SIZE = DEFAULT_DATABASE_POOL_SIZE;
 const MAX_INFLIGHT = 256;
 const TARGET_RSS_RATIO = 1.1;
 const TARGET_P99_RATIO = 1.5;
