@@ -149,10 +149,13 @@ export class ProceduresRepository {
   }
 
   /** The procedure's id by id or by code (case-insensitive); null when unknown. */
-  async resolveId(ref: { id?: string; code?: string }): Promise<string | null> {
+  async resolveId(
+    ref: { id?: string; code?: string },
+    tx: ProcedureTx = this.dataSource.manager,
+  ): Promise<string | null> {
     const rows: { id: string }[] = ref.id
-      ? await this.dataSource.query(`SELECT id FROM procedures WHERE id = $1`, [ref.id])
-      : await this.dataSource.query(`SELECT id FROM procedures WHERE lower(code) = lower($1)`, [ref.code]);
+      ? await tx.query(`SELECT id FROM procedures WHERE id = $1`, [ref.id])
+      : await tx.query(`SELECT id FROM procedures WHERE lower(code) = lower($1)`, [ref.code]);
     return rows[0]?.id ?? null;
   }
 
@@ -169,8 +172,12 @@ export class ProceduresRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async findVersion(id: string, version: number): Promise<ProcedureRecord | null> {
-    const rows: Row[] = await this.dataSource.query(`${SELECT} WHERE p.id = $1 AND v.version = $2`, [id, version]);
+  async findVersion(
+    id: string,
+    version: number,
+    tx: ProcedureTx = this.dataSource.manager,
+  ): Promise<ProcedureRecord | null> {
+    const rows: Row[] = await tx.query(`${SELECT} WHERE p.id = $1 AND v.version = $2`, [id, version]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 

@@ -131,11 +131,13 @@ export class ProceduresService implements OnModuleInit {
   // ---- for the dossier lifecycle -----------------------------------------------------------
 
   /** A given version (default: the current one) of a procedure named by id or code; null when unknown. */
-  async getVersion(ref: string, version?: number): Promise<ProcedureRules | null> {
-    const id = await this.resolve(ref);
+  async getVersion(ref: string, version?: number, tx?: ProcedureTx): Promise<ProcedureRules | null> {
+    const id = await this.resolve(ref, tx);
     if (!id) return null;
     const record =
-      version === undefined ? await this.procedures.findCurrent(id) : await this.procedures.findVersion(id, version);
+      version === undefined
+        ? await this.procedures.findCurrent(id, tx)
+        : await this.procedures.findVersion(id, version, tx);
     return record ? toRules(record) : null;
   }
 
@@ -321,10 +323,10 @@ export class ProceduresService implements OnModuleInit {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private async resolve(ref: string): Promise<string | null> {
+  private async resolve(ref: string, tx?: ProcedureTx): Promise<string | null> {
     if (UUID_RE.test(ref))
-      return (await this.procedures.resolveId({ id: ref })) ?? this.procedures.resolveId({ code: ref });
-    return this.procedures.resolveId({ code: ref });
+      return (await this.procedures.resolveId({ id: ref }, tx)) ?? this.procedures.resolveId({ code: ref }, tx);
+    return this.procedures.resolveId({ code: ref }, tx);
   }
 
   /**

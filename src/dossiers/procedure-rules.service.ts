@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { CatalogueCache } from 'src/catalogue/catalogue-cache.service';
 import { ProcedureRules, ProceduresService } from 'src/catalogue/procedures.service';
 
@@ -25,11 +26,16 @@ export class ProcedureRulesService {
     return rules;
   }
 
-  async version(procedureId: string, version: number): Promise<ProcedureRules> {
+  /**
+   * `tx`: the caller's transaction, when it holds one. A version not yet in memory is then read on
+   * that connection: a second one taken from the pool while the first is held could wait forever
+   * once the pool is full of requests waiting on this transaction's row locks.
+   */
+  async version(procedureId: string, version: number, tx?: EntityManager): Promise<ProcedureRules> {
     const key = `${procedureId}:${version}`;
     const hit = this.versions.get(key);
     if (hit) return hit;
-    const rules = await this.procedures.getVersion(procedureId, version);
+    const rules = await this.procedures.getVersion(procedureId, version, tx);
     if (!rules) throw new Error(`procedure ${procedureId} version ${version} is missing`);
     this.remember(rules);
     return rules;

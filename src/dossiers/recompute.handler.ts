@@ -57,7 +57,7 @@ export class RecomputeHandler implements JobHandler<'dossiers.recompute'> {
           // stale for the next sweep to retry, and this run goes on past it (keyset on the id).
           await m.query(`SAVEPOINT recompute_row`);
           try {
-            const procedure = await this.rules.version(row.procedure_id, row.procedure_version);
+            const procedure = await this.rules.version(row.procedure_id, row.procedure_version, m);
             if (await this.dossiers.rebuildLocked(m, row, procedure, versioned)) changed++;
             await m.query(`RELEASE SAVEPOINT recompute_row`);
           } catch (err) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { CalendarService } from 'src/calendar/calendar.service';
+import { CalendarService, type VersionedCalendar } from 'src/calendar/calendar.service';
 import { DomainError, notFound } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { toLocalIso } from 'src/common/time';
@@ -70,7 +70,10 @@ export class RejudgementService {
       const total = await this.repo.countToRejudge(run.received_from, run.policy_version);
       let more = true;
       while (more) {
-        const n = await this.dataSource.transaction((m) => this.step(m, run.id, batch));
+        // The calendar is read before the batch's transaction, never on a second pooled connection
+        // while it holds its rows locked.
+        const versioned = await this.calendars.currentVersioned();
+        const n = await this.dataSource.transaction((m) => this.step(m, run.id, batch, versioned));
         more = n > 0;
         done += n;
         if (more) {
@@ -88,7 +91,7 @@ export class RejudgementService {
   }
 
   /** One batch of a run: locks the run's row (one replica at a time), re-folds, records, advances. */
-  private async step(m: EntityManager, runId: string, batch: number): Promise<number> {
+  private async step(m: EntityManager, runId: string, batch: number, versioned: VersionedCalendar): Promise<number> {
     const [run]: RunRow[] = await m.query(
       `SELECT id, policy_version, received_from, status, cursor::text FROM rejudgements WHERE id = $1 FOR UPDATE`,
       [runId],
@@ -99,14 +102,13 @@ export class RejudgementService {
       await m.query(`UPDATE rejudgements SET status = 'done', ran_at = now() WHERE id = $1`, [runId]);
       return 0;
     }
-    const versioned = await this.calendars.currentVersioned();
     const events = await this.repo.eventsOf(m, rows);
     const updates: { id: string; cols: ProjectionColumns }[] = [];
     const changes: unknown[][] = [];
     let skipped = 0;
     for (const row of rows) {
       try {
-        const procedure = await this.rules.version(row.procedure_id, row.procedure_version);
+        const procedure = await this.rules.version(row.procedure_id, row.procedure_version, m);
         const ctx = this.dossiers.context(versioned.calendar, procedure, row.channel);
         const rowEvents = events.get(row.id) ?? [];
         const state = this.dossiers.replayRow(rowEvents, ctx);

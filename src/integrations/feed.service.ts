@@ -570,7 +570,7 @@ export class FeedService {
       const projections: (ProjectionColumns & { id: string })[] = [];
       const fps: { fp: string; dossierId: string }[] = [];
       for (const { d, list } of groupItems(source, entries, known, dossiers, outcomes)) {
-        const procedure = await this.rules.version(d.procedure_id!, d.procedure_version!);
+        const procedure = await this.rules.version(d.procedure_id!, d.procedure_version!, m);
         const ctx = this.dossiers.context(versioned.calendar, procedure, d.channel!);
         const history = events.get(d.id) ?? [];
         const plan = planSteps(

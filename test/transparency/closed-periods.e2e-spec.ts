@@ -430,3 +430,55 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     expect(audit.status).toBe(403);
   });
 });
+
+/**
+ * Closing a period holds a SHARE lock on dossiers while it computes the snapshot, so every writer
+ * of dossiers waits with its pooled connection. If a read of the snapshot took a second connection
+ * from the pool, a pool filled by those writers would never give one back and the close (and the
+ * writers behind it) would wait forever. On a pool of ONE connection any second connection hangs,
+ * so the close answering at all proves every read goes through the closing transaction; the
+ * frozen figures are then compared with the live ones of the same period.
+ */
+describe('closing a period uses its own connection only (a pool of one)', () => {
+  let api: Api;
+  let p: Province;
+  let setNow: (local: string) => void;
+  afterAll(async () => api?.close());
+
+  it('closes February on DATABASE_POOL_SIZE=1 and freezes the figures the live report gives', async () => {
+    api = await startApi({ DATABASE_POOL_SIZE: '1' });
+    setNow = clockOf(api);
+    setNow('2026-02-02T08:00:00');
+    p = await buildProvince(api);
+    const a = await intake(api, p);
+    await intake(api, p);
+    setNow('2026-02-03T10:00:00');
+    await act(api, a.id, 'resolve', p.tokens.head, {
+      expectedVersion: a.version,
+      resultSummary: 'Đã cấp phép',
+      electronicResult: false,
+    });
+    setNow('2026-03-05T09:00:00');
+    const live = await api.request('GET', '/reports/processing?period=2026-02', { token: p.tokens.board });
+    expect(live.status).toBe(200);
+    expect(live.body.frozen).toBeFalsy();
+    expect(live.body.total.receivedTotal).toBe(2);
+
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the close waited 30 s for a second pooled connection')), 30_000);
+    });
+    const closed = await Promise.race([
+      api.request('POST', '/reports/periods/2026-02/close', { token: p.tokens.board }),
+      hung,
+    ]).finally(() => clearTimeout(timer));
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ period: '2026-02', version: 1, status: 'closed' });
+
+    const frozen = await api.request('GET', '/reports/processing?period=2026-02', { token: p.tokens.board });
+    expect(frozen.body).toMatchObject({ frozen: true, version: 1, hash: closed.body.hash });
+    expect(frozen.body.total).toEqual(live.body.total);
+    expect(frozen.body.rows).toEqual(live.body.rows);
+    expect(frozen.body.total).toMatchObject({ receivedTotal: 2, resolvedTotal: 1 });
+  }, 120_000);
+});
