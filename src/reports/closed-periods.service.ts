@@ -268,19 +268,20 @@ export class ClosedPeriodsService {
       },
     };
     // Every read of the reports (its replica-aware `reads` too, which would otherwise take another
-    // connection from the primary's pool) and the unit lookups of their scope go through `m`. A read
-    // on another connection while this one holds the SHARE lock could wait forever: the writers it
-    // holds back keep their pooled connections, and once they fill the pool none is left for it.
+    // connection from the primary's pool) and the unit lookups of their scope (findByCode/findById,
+    // whose default manager is `dataSource.manager`) go through `m`. A read on another connection
+    // while this one holds the SHARE lock could wait forever: the writers it holds back keep their
+    // pooled connections, and once they fill the pool none is left for it.
     const bound = serial
       ? Object.assign(Object.create(ReportsRepository.prototype) as ReportsRepository, repo, {
           dataSource: serial,
-          reads: { query: serial.query, run: <T>(read: (em: EntityManager) => Promise<T>) => read(m) },
+          reads: { query: serial.query },
         })
       : repo;
     const unitsRepo = (this.reports as unknown as { units: UnitsRepository }).units;
     const units = serial
       ? Object.assign(Object.create(UnitsRepository.prototype) as UnitsRepository, unitsRepo, {
-          dataSource: { manager: m, query: serial.query },
+          dataSource: { manager: m },
         })
       : unitsRepo;
     Object.assign(clone, { repo: bound, units });
