@@ -58,6 +58,10 @@ export class FakeZalo {
   quotaExceeded = false;
   /** Answers the next N requests with HTTP 500. */
   failNext = 0;
+  /** OAuth requests received, answered or not. */
+  oauthRequests = 0;
+  /** While set, an OAuth request is answered only once the promise it returns settles (a slow OAuth server). */
+  holdOAuth: (() => Promise<void>) | null = null;
 
   get initialRefreshToken(): string {
     return 'rt-initial';
@@ -70,10 +74,12 @@ export class FakeZalo {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      void readBody(req).then((raw) => {
+      void readBody(req).then(async (raw) => {
         const send = (status: number, body: unknown) =>
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         if (req.method === 'POST' && req.url === '/v4/oa/access_token') {
+          this.oauthRequests++;
+          if (this.holdOAuth) await this.holdOAuth();
           const form = new URLSearchParams(raw);
           if (req.headers.secret_key !== this.secretKey || form.get('app_id') !== this.appId)
             return send(200, {

@@ -1,8 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../../src/common/clock';
+import { APP_CONFIG, type AppConfig } from '../../src/config/app-config';
 import { MessagesSweepHandler } from '../../src/messages/messages-sweep.handler';
+import { ZaloZnsClient } from '../../src/messages/providers/zalo-zns.client';
 import { WorkerModule } from '../../src/worker.module';
 import { citizen, freshAddress } from '../public/support';
 import { Api, startApi } from '../support/http';
@@ -218,6 +220,46 @@ describe('messages to citizens: SMS and Zalo at every milestone', () => {
       expect.stringMatching(/^at-/),
       `at-${zalo.refreshes}`,
     ]);
+    const [tokens] = await db.query(`SELECT refresh_token FROM zalo_tokens`);
+    expect(tokens.refresh_token).toBe(`rt-${zalo.refreshes}`);
+  });
+
+  it('shares one token lookup among the sends of a process: one connection waits on Zalo OAuth, not one per send', async () => {
+    // A client of its own (an empty cache) over the worker's real DataSource, counting the
+    // transactions it opens: each holds a pooled connection while it waits for the row lock or OAuth.
+    const real = worker.get(DataSource);
+    let transactions = 0;
+    const counted = Object.create(real) as DataSource;
+    counted.transaction = ((run: (m: EntityManager) => Promise<unknown>) => {
+      transactions++;
+      return real.transaction(run);
+    }) as DataSource['transaction'];
+    const client = new ZaloZnsClient(worker.get<AppConfig>(APP_CONFIG), counted, worker.get(Clock));
+    await settled((await intake({ notify: { zalo: true } })).id, 1); // a valid token stored
+    zalo.expireAccessToken(); // every send is refused once (-124), then needs the refreshed token
+    const before = { refreshes: zalo.refreshes, oauth: zalo.oauthRequests, requests: zalo.requests.length };
+    // OAuth answers only once all eight refusals are out: the eight refreshes wanted are concurrent.
+    zalo.holdOAuth = async () => {
+      await waitFor(() => zalo.requests.length >= before.requests + 8 || null, 10_000, 'eight refusals');
+    };
+    try {
+      const ids = Array.from({ length: 8 }, (_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+      const results = await Promise.all(
+        ids.map((id, i) =>
+          client.send({ id, phone: `8491234${String(i).padStart(4, '0')}`, templateId: '301001', data: {} }),
+        ),
+      );
+      expect(results.every((r) => r.ok)).toBe(true);
+    } finally {
+      zalo.holdOAuth = null;
+    }
+    // One lookup of the stored token for the eight first sends, one refresh for the eight retries.
+    expect(transactions).toBe(2);
+    expect(zalo.oauthRequests).toBe(before.oauth + 1);
+    expect(zalo.refreshes).toBe(before.refreshes + 1);
+    expect(zalo.requests.slice(before.requests + 8).map((r) => r.accessToken)).toEqual(
+      Array(8).fill(`at-${zalo.refreshes}`),
+    );
     const [tokens] = await db.query(`SELECT refresh_token FROM zalo_tokens`);
     expect(tokens.refresh_token).toBe(`rt-${zalo.refreshes}`);
   });

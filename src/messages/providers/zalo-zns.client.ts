@@ -22,6 +22,8 @@ const TOKEN_INVALID = -124;
 /** An access token is refreshed this long before Zalo says it expires. */
 const EXPIRY_MARGIN_MS = 60_000;
 
+type TokenResult = { ok: true; value: string } | { ok: false; result: ProviderResult };
+
 export interface ZnsToSend {
   /** Our message id: the ZNS tracking_id (Zalo echoes it in the delivery event). */
   id: string;
@@ -36,12 +38,16 @@ export interface ZnsToSend {
  * `refresh_token`, `app_id`, `grant_type=refresh_token`, header `secret_key`). Zalo rotates the
  * refresh token at every refresh and the old one stops working, so the pair lives in the database
  * (zalo_tokens) and a refresh happens under that row's lock: two workers never spend the same
- * refresh token, and a restart keeps the newest.
+ * refresh token, and a restart keeps the newest. Within one process the sends that need a token at
+ * the same time share one lookup (single flight): one pooled connection waits on Zalo's OAuth, not
+ * one per send queued behind the row lock.
  */
 @Injectable()
 export class ZaloZnsClient {
   readonly configured: boolean;
   private cached: { token: string; expiresAt: number } | null = null;
+  /** The token lookup in flight in this process, if any (see the class comment). */
+  private inflight: Promise<TokenResult> | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -101,12 +107,31 @@ export class ZaloZnsClient {
    * A valid access token. `rejected`: the token Zalo just refused: refresh unless another worker
    * already replaced it.
    */
-  private async accessToken(
-    rejected?: string,
-  ): Promise<{ ok: true; value: string } | { ok: false; result: ProviderResult }> {
-    const now = this.clock.now().getTime();
-    if (this.cached && this.cached.token !== rejected && this.cached.expiresAt - EXPIRY_MARGIN_MS > now)
-      return { ok: true, value: this.cached.token };
+  private async accessToken(rejected?: string): Promise<TokenResult> {
+    // A lookup already running answers this caller too, unless it brings back the very token this
+    // caller saw refused (then this caller looks again, under the row lock, which refreshes once).
+    let seen: Promise<TokenResult> | null = null;
+    for (;;) {
+      const now = this.clock.now().getTime();
+      if (this.cached && this.cached.token !== rejected && this.cached.expiresAt - EXPIRY_MARGIN_MS > now)
+        return { ok: true, value: this.cached.token };
+      const running = this.inflight;
+      if (!running || running === seen) break;
+      seen = running;
+      const shared = await running;
+      if (!shared.ok || shared.value !== rejected) return shared;
+    }
+    const own = this.lookup(this.clock.now().getTime(), rejected);
+    this.inflight = own;
+    try {
+      return await own;
+    } finally {
+      if (this.inflight === own) this.inflight = null;
+    }
+  }
+
+  /** The stored token if it is still good and not `rejected`, else a refresh, under the row's lock. */
+  private async lookup(now: number, rejected?: string): Promise<TokenResult> {
     try {
       const token = await this.dataSource.transaction(async (m) => {
         await m.query(`INSERT INTO zalo_tokens (id, refresh_token) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [
