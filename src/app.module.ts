@@ -26,7 +26,7 @@ import { PortalSyncModule } from 'src/portal-sync/portal-sync.module';
   imports: [
     ConfigModule,
     CommonModule,
-    DatabaseModule,
+    DatabaseModule.forRoot('api'),
     JobsModule,
     AuthModule,
     CalendarModule,

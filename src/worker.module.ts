@@ -52,7 +52,7 @@ const HANDLERS = [
   imports: [
     ConfigModule,
     CommonModule,
-    DatabaseModule,
+    DatabaseModule.forRoot('worker'),
     JobsModule,
     ScheduleModule.forRoot(),
     AuthModule,

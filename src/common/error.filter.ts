@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode, ErrorDetail } from 'src/common/domain-error';
 import { ROOT_LOGGER } from 'src/common/logger';
+import { databaseUnavailable } from 'src/database/unavailable';
 
 export interface ErrorBody {
   statusCode: number;
@@ -34,7 +35,11 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   INVALID_JSON: 'Nội dung JSON không hợp lệ.',
   TOO_MANY_REQUESTS: 'Quá nhiều yêu cầu; vui lòng thử lại sau.',
   INTERNAL_ERROR: 'Lỗi hệ thống; vui lòng thử lại hoặc liên hệ quản trị.',
+  SERVICE_UNAVAILABLE: 'Cơ sở dữ liệu đang quá tải hoặc tạm thời không kết nối được; vui lòng thử lại sau giây lát.',
 };
+
+/** Seconds a client is asked to wait (Retry-After) before it sends a request answered 503 again. */
+export const RETRY_AFTER_SECONDS = 2;
 
 /**
  * Maps anything thrown to the API's error shape. Domain errors carry their code; framework and
@@ -72,6 +77,12 @@ export function toErrorBody(err: unknown, requestId: string | undefined, logger:
   if (err instanceof SyntaxError) {
     return { statusCode: 400, code: 'INVALID_JSON', message: MESSAGES.INVALID_JSON!, requestId };
   }
+  if (databaseUnavailable(err)) {
+    // Only the driver's code and message: a failed query's parameters may hold personal data.
+    const inner = ((err as { driverError?: unknown }).driverError ?? err) as { code?: unknown; message?: unknown };
+    logger.warn({ requestId, dbCode: inner.code, dbMessage: inner.message }, 'database unavailable: answered 503');
+    return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: MESSAGES.SERVICE_UNAVAILABLE!, requestId };
+  }
   logger.error({ err, requestId }, 'unexpected error');
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: MESSAGES.INTERNAL_ERROR!, requestId };
 }
@@ -86,6 +97,8 @@ export class GlobalErrorFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const body = toErrorBody(exception, request?.id, this.logger);
     if (body.details === undefined) delete body.details;
+    if (body.statusCode === 503 && !reply.hasHeader('retry-after'))
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 }

@@ -76,6 +76,18 @@ export class EnvironmentVariables {
   DATABASE_POOL_SIZE = DEFAULT_DATABASE_POOL_SIZE;
 
   /**
+   * API only: how long (ms) a request waits for a database connection, free in the pool or newly
+   * opened, before it is answered 503 SERVICE_UNAVAILABLE with Retry-After (0: it waits as long as it
+   * takes). A stuck or unreachable database then turns into a clear answer the client may retry, not
+   * requests piling up behind the pool. The worker always waits: its jobs are background work.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DATABASE_POOL_TIMEOUT_MS = 10_000;
+
+  /**
    * Streaming replicas (comma-separated PostgreSQL URLs) that serve reports, public lookups and
    * lists; empty: every read goes to DATABASE_URL. A replica behind the user's own last write, more
    * than DATABASE_READ_MAX_LAG_MS behind the primary, or unreachable is skipped for the primary.

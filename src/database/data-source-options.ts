@@ -4,7 +4,15 @@ import { ENTITIES } from 'src/database/entities';
 import { MIGRATIONS } from 'migrations';
 
 /** One DataSource definition, shared by the app, the worker, the tests and the migration CLI. */
-export function dataSourceOptions(databaseUrl: string, poolSize = DEFAULT_DATABASE_POOL_SIZE): DataSourceOptions {
+/**
+ * `connectTimeoutMs`: how long node-postgres waits for a connection (a free one in the pool, or a new
+ * one) before it fails the query; 0, its default, waits for ever.
+ */
+export function dataSourceOptions(
+  databaseUrl: string,
+  poolSize = DEFAULT_DATABASE_POOL_SIZE,
+  connectTimeoutMs = 0,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -14,6 +22,6 @@ export function dataSourceOptions(databaseUrl: string, poolSize = DEFAULT_DATABA
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'sla-tracker' },
+    extra: { max: poolSize, application_name: 'sla-tracker', connectionTimeoutMillis: connectTimeoutMs },
   };
 }
