@@ -5,7 +5,10 @@ import type IORedis from 'ioredis';
  * The key carries the interval's number, so every instance agrees on when an answer expires. One
  * instance computes (it wins a SET NX lock in Redis); the others wait for its answer, polling
  * Redis, and compute themselves only if it has not come within the wait (a crashed computer).
- * Within an instance concurrent requests for a key share one promise. Without Redis every instance
+ * Within an instance concurrent requests for a key share one promise. Each Redis command is given
+ * up after `redisWaitMs`, so a Redis that holds its connections but stops answering delays a page
+ * by that much, not for ever. A failed computation is the answer (once), not a reason to compute
+ * again. Without Redis every instance
  * still computes at most once per key and interval (its own memory), so the database is spared
  * even then. No Nest here; time comes in as `now`.
  */
@@ -14,6 +17,8 @@ export interface SharedCacheOptions {
   /** How long a loser waits for the winner's answer, and how often it looks. */
   waitMs?: number;
   pollMs?: number;
+  /** How long one Redis command may take before this instance answers on its own (default 500 ms). */
+  redisWaitMs?: number;
   prefix?: string;
 }
 
@@ -52,39 +57,64 @@ export class SharedCache {
 
   private async fetch<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const ttl = this.opts.intervalMs * 2;
-    const read = async (): Promise<T | undefined> => {
-      const text = await this.redis!.get(key);
-      return text === null ? undefined : (JSON.parse(text) as T);
-    };
+    const lock = `${key}:lock`;
     const own = async (): Promise<T> => {
       this.stats.computed++;
       return compute();
     };
-    if (!this.redis) return own();
+    const redis = this.redis;
+    if (!redis) return own();
+    const read = async (): Promise<T | undefined> => {
+      const text = await this.within(redis.get(key));
+      return text === null ? undefined : (JSON.parse(text) as T);
+    };
+    let won = false;
     try {
       const hit = await read();
       if (hit !== undefined) {
         this.stats.redisHits++;
         return hit;
       }
-      const won = await this.redis.set(`${key}:lock`, '1', 'PX', this.opts.waitMs ?? 5000, 'NX');
-      if (won === 'OK') {
-        const value = await own();
-        await this.redis.set(key, JSON.stringify(value), 'PX', ttl);
-        return value;
-      }
-      const until = Date.now() + (this.opts.waitMs ?? 5000);
-      while (Date.now() < until) {
-        await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 25));
-        const v = await read();
-        if (v !== undefined) {
-          this.stats.redisHits++;
-          return v;
+      won = (await this.within(redis.set(lock, '1', 'PX', this.opts.waitMs ?? 5000, 'NX'))) === 'OK';
+      if (!won) {
+        const until = Date.now() + (this.opts.waitMs ?? 5000);
+        while (Date.now() < until) {
+          await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 25));
+          const v = await read();
+          if (v !== undefined) {
+            this.stats.redisHits++;
+            return v;
+          }
         }
       }
     } catch {
-      // Redis unreachable: this instance answers on its own (its memory still spares the database).
+      // Redis unreachable, or not answering within redisWaitMs: this instance answers on its own
+      // (its memory still spares the database).
     }
-    return own();
+    // Outside the try: a failed computation (the database unavailable, an unknown unit) is the
+    // answer, once; it is not run a second time as if Redis had failed.
+    if (!won) return own();
+    let value: T;
+    try {
+      value = await own();
+    } catch (err) {
+      // Let the instances waiting for this answer compute now rather than at the lock's expiry.
+      await this.within(redis.del(lock)).catch(() => undefined);
+      throw err;
+    }
+    await this.within(redis.set(key, JSON.stringify(value), 'PX', ttl)).catch(() => undefined);
+    return value;
+  }
+
+  /** A Redis command, given up after redisWaitMs (a Redis that holds the connection but does not answer). */
+  private within<T>(command: Promise<T>): Promise<T> {
+    const ms = this.opts.redisWaitMs ?? 500;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    // The command may still settle later: its rejection must not go unhandled.
+    command.catch(() => undefined);
+    return Promise.race([command, expired]).finally(() => clearTimeout(timer));
   }
 }

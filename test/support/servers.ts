@@ -53,6 +53,16 @@ export class RedisServer {
     throw new Error('redis did not start');
   }
 
+  /** Freezes the server (SIGSTOP): its connections stay open but nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const c = this.child;
     if (!c || c.exitCode !== null) return;
