@@ -1,3 +1,4 @@
+import { within } from 'src/common/within';
 import {
   CallHandler,
   ExecutionContext,
@@ -108,14 +109,6 @@ type Reason = 'fit' | 'none_fit' | 'own_write' | 'replica_failed' | 'not_a_read_
 
 /** A Redis call for read-your-writes waits at most this long (a hung Redis must not hang requests). */
 const REDIS_WAIT_MS = 500;
-
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer')), ms))),
-  ]);
-}
 
 /** How long a subject's last write position is remembered (a replica later than that is lagging anyway). */
 const WRITE_MEMORY_MS = 10 * 60_000;

@@ -1,3 +1,4 @@
+import { within } from 'src/common/within';
 import { Controller, Get, Header, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type IORedis from 'ioredis';
@@ -13,14 +14,6 @@ import { createRedis } from 'src/jobs/redis';
 import { Gauge } from 'prom-client';
 
 const CHECK_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
-  ]);
-}
 
 const calendarHorizonDays = new Gauge({
   name: 'calendar_confirmed_horizon_days',
@@ -50,8 +43,8 @@ export class HealthService implements OnModuleDestroy {
 
   async ready() {
     const [pg, redis] = await Promise.allSettled([
-      withTimeout(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS),
-      withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS),
+      within(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS),
+      within(this.redis.ping(), CHECK_TIMEOUT_MS),
     ]);
     const checks = {
       postgres: pg.status === 'fulfilled' ? 'up' : 'down',
@@ -84,7 +77,7 @@ export class HealthService implements OnModuleDestroy {
     const horizon = await this.calendars.horizon().catch(() => null);
     if (horizon) calendarHorizonDays.set(horizon.daysLeft);
     try {
-      const counts = await withTimeout(this.queues.jobCounts(), CHECK_TIMEOUT_MS);
+      const counts = await within(this.queues.jobCounts(), CHECK_TIMEOUT_MS);
       queueJobs.reset();
       for (const [queue, states] of Object.entries(counts)) {
         for (const [state, n] of Object.entries(states)) queueJobs.set({ queue, state }, n);

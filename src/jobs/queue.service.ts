@@ -1,3 +1,4 @@
+import { within } from 'src/common/within';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import type IORedis from 'ioredis';
@@ -39,22 +40,12 @@ export class QueueService implements BeforeApplicationShutdown {
     options: JobsOptions = {},
   ): Promise<string | undefined> {
     const def = JOBS[job];
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error('Redis unreachable: job not enqueued')),
-        QueueService.ENQUEUE_TIMEOUT_MS,
-      );
-    });
-    try {
-      const added = await Promise.race([
-        this.queue(def.queue).add(job, payload, { ...def.options, ...options, ...(jobId ? { jobId } : {}) }),
-        timeout,
-      ]);
-      return added.id;
-    } finally {
-      clearTimeout(timer);
-    }
+    const added = await within(
+      this.queue(def.queue).add(job, payload, { ...def.options, ...options, ...(jobId ? { jobId } : {}) }),
+      QueueService.ENQUEUE_TIMEOUT_MS,
+      'Redis unreachable: job not enqueued',
+    );
+    return added.id;
   }
 
   static readonly ENQUEUE_TIMEOUT_MS = 2000;

@@ -1,3 +1,4 @@
+import { within } from 'src/common/within';
 import { Counter, Gauge } from 'prom-client';
 import { registry } from 'src/common/metrics';
 
@@ -86,6 +87,8 @@ export const portalSyncThrottled = new Counter({
 });
 
 let pauseReader: (() => Promise<number>) | null = null;
+/** How long a scrape waits for the pause's Redis key. */
+const PAUSE_READ_TIMEOUT_MS = 1000;
 
 /** Where the gauge below reads the pause at every scrape (set by PortalThrottle). */
 export function readPortalPauseWith(fn: () => Promise<number>): void {
@@ -98,7 +101,8 @@ export const portalSyncPaused = new Gauge({
   help: 'Seconds left of the pause the national portal asked for with 429/503 and Retry-After (0: not paused)',
   registers: [registry],
   async collect() {
-    const ms = pauseReader ? await pauseReader().catch(() => null) : null;
+    // Bounded: a Redis that does not answer must not hold the scrape (the gauge keeps its last value).
+    const ms = pauseReader ? await within(pauseReader(), PAUSE_READ_TIMEOUT_MS).catch(() => null) : null;
     if (ms !== null) this.set(Math.ceil(ms / 100) / 10);
   },
 });

@@ -1,4 +1,5 @@
 import type IORedis from 'ioredis';
+import { within } from 'src/common/within';
 
 /**
  * An answer computed once per interval per key and shared by every viewer and API instance.
@@ -64,8 +65,9 @@ export class SharedCache {
     };
     const redis = this.redis;
     if (!redis) return own();
+    const wait = this.opts.redisWaitMs ?? 500;
     const read = async (): Promise<T | undefined> => {
-      const text = await this.within(redis.get(key));
+      const text = await within(redis.get(key), wait);
       return text === null ? undefined : (JSON.parse(text) as T);
     };
     let won = false;
@@ -75,7 +77,7 @@ export class SharedCache {
         this.stats.redisHits++;
         return hit;
       }
-      won = (await this.within(redis.set(lock, '1', 'PX', this.opts.waitMs ?? 5000, 'NX'))) === 'OK';
+      won = (await within(redis.set(lock, '1', 'PX', this.opts.waitMs ?? 5000, 'NX'), wait)) === 'OK';
       if (!won) {
         const until = Date.now() + (this.opts.waitMs ?? 5000);
         while (Date.now() < until) {
@@ -99,22 +101,10 @@ export class SharedCache {
       value = await own();
     } catch (err) {
       // Let the instances waiting for this answer compute now rather than at the lock's expiry.
-      await this.within(redis.del(lock)).catch(() => undefined);
+      await within(redis.del(lock), wait).catch(() => undefined);
       throw err;
     }
-    await this.within(redis.set(key, JSON.stringify(value), 'PX', ttl)).catch(() => undefined);
+    await within(redis.set(key, JSON.stringify(value), 'PX', ttl), wait).catch(() => undefined);
     return value;
-  }
-
-  /** A Redis command, given up after redisWaitMs (a Redis that holds the connection but does not answer). */
-  private within<T>(command: Promise<T>): Promise<T> {
-    const ms = this.opts.redisWaitMs ?? 500;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-    });
-    // The command may still settle later: its rejection must not go unhandled.
-    command.catch(() => undefined);
-    return Promise.race([command, expired]).finally(() => clearTimeout(timer));
   }
 }

@@ -1,3 +1,4 @@
+import { within } from '../../src/common/within';
 import { Api, startApi } from '../support/http';
 import { PostgresServer, RedisServer } from '../support/servers';
 import { waitFor } from '../support/processes';
@@ -22,6 +23,30 @@ describe('readiness against real outages', () => {
       await redis.stop();
     }
   });
+
+  it('answers readiness, metrics and the public statistics while Redis holds its connections but stops answering', async () => {
+    const redis = await RedisServer.start();
+    const api: Api = await startApi({ REDIS_URL: redis.url });
+    try {
+      expect((await api.request('GET', '/metrics')).status).toBe(200);
+      redis.pause(); // frozen: connections stay open, nothing is answered (no reset for the client to see)
+      const ready = await within(api.request('GET', '/health/ready'), 10_000, '/health/ready hung');
+      expect(ready.status).toBe(503);
+      expect(ready.body.details).toEqual([{ field: 'redis', message: 'redis is unreachable' }]);
+      // (A request that hangs fails the test after 10 s, and Redis is let go on: no hung suite.)
+      // Each Redis call of these is bounded (queue counts 2 s, the portal's pause 1 s, the shared
+      // page cache 0.5 s per command): without the bounds they waited until TCP gave up.
+      const metrics = await within(api.request('GET', '/metrics'), 10_000, '/metrics hung');
+      expect(metrics.status).toBe(200);
+      expect(String(metrics.body)).toContain('portal_sync_paused_seconds');
+      const stats = await within(api.request('GET', '/public/stats?period=2026-03'), 10_000, '/public/stats hung');
+      expect(stats.status).toBe(200);
+    } finally {
+      redis.resume();
+      await api.close();
+      await redis.stop();
+    }
+  }, 30_000);
 
   it('reports not ready while PostgreSQL is down, and ready again once it is back', async () => {
     const pg = PostgresServer.start();
