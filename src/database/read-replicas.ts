@@ -110,6 +110,9 @@ type Reason = 'fit' | 'none_fit' | 'own_write' | 'replica_failed' | 'not_a_read_
 /** A Redis call for read-your-writes waits at most this long (a hung Redis must not hang requests). */
 const REDIS_WAIT_MS = 500;
 
+/** How long a replica's check waits for its answer before the replica is marked down. */
+const CHECK_WAIT_MS = 2000;
+
 /** How long a subject's last write position is remembered (a replica later than that is lagging anyway). */
 const WRITE_MEMORY_MS = 10 * 60_000;
 
@@ -284,8 +287,12 @@ export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
   private async checkOne(r: Replica, now: number): Promise<void> {
     try {
       if (!r.ds.isInitialized) await r.ds.initialize();
-      const [row]: { replay: string | null; recovery: boolean }[] = await r.ds.query(
-        `SELECT pg_last_wal_replay_lsn()::text AS replay, pg_is_in_recovery() AS recovery`,
+      // Bounded: a replica that holds the connection but stops answering (frozen, or a network that
+      // drops packets) is marked down, instead of the check waiting on it with the replica still up.
+      const [row]: { replay: string | null; recovery: boolean }[] = await within(
+        r.ds.query(`SELECT pg_last_wal_replay_lsn()::text AS replay, pg_is_in_recovery() AS recovery`),
+        CHECK_WAIT_MS,
+        'no answer to the check',
       );
       // A promoted replica (no longer in recovery) is a primary of its own: never read from it.
       if (!row?.recovery) throw new Error('not a standby (not in recovery)');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -249,4 +249,45 @@ describe('read replicas (DATABASE_READ_URL)', () => {
       `read replicas under a replica kill: ${JSON.stringify({ reads: statuses.length, afterKill: statuses.length - atKill })}`,
     );
   }, 180_000);
+
+  /** The replica's postmaster and every process it started (backends, WAL receiver, ...). */
+  function replicaPids(): number[] {
+    const postmaster = Number(readFileSync(join(replicaDir, 'pg/data/postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  }
+
+  it('marks a replica that stops answering (frozen, connections open) down within its check, and reads go to the primary', async () => {
+    await caughtUp();
+    await replica?.end().catch(() => undefined);
+    replica = null;
+    const pids = replicaPids();
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      for (const a of apis) {
+        await waitFor(
+          async () => (await replicaWarnings(a)).some((w) => w.code === 'READ_REPLICA_DOWN') || null,
+          30_000,
+          'the frozen replica marked down',
+        );
+        const res = await http(a.url, 'GET', '/dossiers?limit=5', { token: p.tokens.head, timeoutMs: 10_000 });
+        expect(res.status).toBe(200);
+        expect(metric(await metrics(a), 'db_replica_up')).toBe(0);
+      }
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    for (const a of apis) await waitFor(async () => (await replicaWarnings(a)).length === 0, 60_000, 'replica back');
+  }, 120_000);
 });
