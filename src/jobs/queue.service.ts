@@ -6,6 +6,9 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { JobName, JobPayloads, JOBS, QUEUE_NAMES, QueueName } from 'src/jobs/job-catalogue';
 import { createRedis } from 'src/jobs/redis';
 
+const TIMED_OUT = 'Redis unreachable: job not enqueued';
+const NOT_ANSWERING = 'Redis not answering: job not enqueued (enqueues paused a few seconds)';
+
 /** Enqueues catalogue jobs. One Queue per name, sharing one producer connection. */
 @Injectable()
 export class QueueService implements BeforeApplicationShutdown {
@@ -32,6 +35,7 @@ export class QueueService implements BeforeApplicationShutdown {
    * Adds a job; with a jobId an existing job of that id makes this a no-op. Fails within
    * ENQUEUE_TIMEOUT_MS when Redis is unreachable (BullMQ would otherwise wait for the connection):
    * callers have already written what the job works from into Postgres, and a sweep re-enqueues.
+   * After a timeout, enqueues fail at once for ENQUEUE_PAUSE_MS.
    */
   async enqueue<K extends JobName>(
     job: K,
@@ -40,15 +44,27 @@ export class QueueService implements BeforeApplicationShutdown {
     options: JobsOptions = {},
   ): Promise<string | undefined> {
     const def = JOBS[job];
-    const added = await within(
-      this.queue(def.queue).add(job, payload, { ...def.options, ...options, ...(jobId ? { jobId } : {}) }),
-      QueueService.ENQUEUE_TIMEOUT_MS,
-      'Redis unreachable: job not enqueued',
-    );
-    return added.id;
+    if (Date.now() < this.quietUntil) throw new Error(NOT_ANSWERING);
+    try {
+      const added = await within(
+        this.queue(def.queue).add(job, payload, { ...def.options, ...options, ...(jobId ? { jobId } : {}) }),
+        QueueService.ENQUEUE_TIMEOUT_MS,
+        TIMED_OUT,
+      );
+      return added.id;
+    } catch (err) {
+      // A Redis that holds the connection but does not answer would cost every request that
+      // enqueues ENQUEUE_TIMEOUT_MS (an action enqueues twice): the next ENQUEUE_PAUSE_MS fail at
+      // once. A refused connection fails at once anyway and pauses nothing.
+      if ((err as Error).message === TIMED_OUT) this.quietUntil = Date.now() + QueueService.ENQUEUE_PAUSE_MS;
+      throw err;
+    }
   }
 
   static readonly ENQUEUE_TIMEOUT_MS = 2000;
+  /** After an enqueue timed out, how long enqueues fail at once rather than wait again. */
+  static readonly ENQUEUE_PAUSE_MS = 5000;
+  private quietUntil = 0;
 
   async jobCounts(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};

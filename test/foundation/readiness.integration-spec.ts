@@ -1,5 +1,8 @@
 import { within } from '../../src/common/within';
+import { loadConfig } from '../../src/config/app-config';
+import { QueueService } from '../../src/jobs/queue.service';
 import { Api, startApi } from '../support/http';
+import { testEnv } from '../support/test-env';
 import { PostgresServer, RedisServer } from '../support/servers';
 import { waitFor } from '../support/processes';
 
@@ -47,6 +50,44 @@ describe('readiness against real outages', () => {
       await redis.stop();
     }
   }, 30_000);
+
+  it('gives up an enqueue after its bound while Redis is frozen, fails the next ones at once for a pause, then enqueues again', async () => {
+    const redis = await RedisServer.start();
+    const queues = new QueueService(
+      loadConfig({ ...testEnv('postgres://postgres@127.0.0.1:5432/none'), REDIS_URL: redis.url }),
+    );
+    const add = (v: number) => queues.enqueue('dossiers.recompute', { calendarVersion: v }, `frozen-${v}`);
+    try {
+      await waitFor(
+        () =>
+          add(1)
+            .then(() => true)
+            .catch(() => null),
+        10_000,
+        'first enqueue',
+      );
+      redis.pause();
+      try {
+        await expect(within(add(2), 10_000, 'enqueue hung')).rejects.toThrow('Redis unreachable: job not enqueued');
+        // Right after: no second wait of ENQUEUE_TIMEOUT_MS per request (an action enqueues twice).
+        await expect(within(add(3), 10_000, 'enqueue hung')).rejects.toThrow('enqueues paused');
+      } finally {
+        redis.resume();
+      }
+      await waitFor(
+        () =>
+          add(4)
+            .then(() => true)
+            .catch(() => null),
+        30_000,
+        'enqueue after the pause',
+      );
+      expect(await queues.queue('recompute').getJob('frozen-4')).toBeTruthy();
+    } finally {
+      await queues.beforeApplicationShutdown();
+      await redis.stop();
+    }
+  }, 60_000);
 
   it('reports not ready while PostgreSQL is down, and ready again once it is back', async () => {
     const pg = PostgresServer.start();
