@@ -48,6 +48,9 @@ async function main(): Promise<number> {
     process.stderr.write('--batch: 1–1000\n');
     return 2;
   }
+  // A batch tool waits for its database connections like the worker: DATABASE_POOL_TIMEOUT_MS
+  // bounds the wait of HTTP requests only.
+  process.env.DATABASE_POOL_TIMEOUT_MS = '0';
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   let stop = false;
   const onSignal = () => {

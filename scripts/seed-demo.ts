@@ -270,6 +270,9 @@ async function main() {
     }
     return;
   }
+  // A batch tool waits for its database connections like the worker: DATABASE_POOL_TIMEOUT_MS
+  // bounds the wait of HTTP requests only.
+  process.env.DATABASE_POOL_TIMEOUT_MS = '0';
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
     const cfg = app.get<AppConfig>(APP_CONFIG);
