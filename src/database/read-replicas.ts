@@ -1,4 +1,3 @@
-import { within } from 'src/common/within';
 import {
   CallHandler,
   ExecutionContext,
@@ -15,6 +14,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { Observable, catchError, from, mergeMap } from 'rxjs';
 import { DataSource, EntityManager } from 'typeorm';
+import { within } from 'src/common/within';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { registry } from 'src/common/metrics';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';

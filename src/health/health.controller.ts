@@ -1,8 +1,8 @@
-import { within } from 'src/common/within';
 import { Controller, Get, Header, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { within } from 'src/common/within';
 import { Public } from 'src/auth/decorators';
 import { DomainError } from 'src/common/domain-error';
 import { registry } from 'src/common/metrics';

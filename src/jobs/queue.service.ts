@@ -1,7 +1,7 @@
-import { within } from 'src/common/within';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import type IORedis from 'ioredis';
+import { within } from 'src/common/within';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { JobName, JobPayloads, JOBS, QUEUE_NAMES, QueueName } from 'src/jobs/job-catalogue';
 import { createRedis } from 'src/jobs/redis';

@@ -1,5 +1,5 @@
-import { within } from 'src/common/within';
 import { Counter, Gauge } from 'prom-client';
+import { within } from 'src/common/within';
 import { registry } from 'src/common/metrics';
 
 export const portalSyncTotal = new Counter({

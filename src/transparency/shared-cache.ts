@@ -9,9 +9,8 @@ import { within } from 'src/common/within';
  * Within an instance concurrent requests for a key share one promise. Each Redis command is given
  * up after `redisWaitMs`, so a Redis that holds its connections but stops answering delays a page
  * by that much, not for ever. A failed computation is the answer (once), not a reason to compute
- * again. Without Redis every instance
- * still computes at most once per key and interval (its own memory), so the database is spared
- * even then. No Nest here; time comes in as `now`.
+ * again. Without Redis every instance still computes at most once per key and interval (its own
+ * memory), so the database is spared even then. No Nest here; time comes in as `now`.
  */
 export interface SharedCacheOptions {
   intervalMs: number;
