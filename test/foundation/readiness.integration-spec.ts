@@ -1,3 +1,4 @@
+import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import { within } from '../../src/common/within';
 import { loadConfig } from '../../src/config/app-config';
 import { QueueService } from '../../src/jobs/queue.service';
@@ -5,6 +6,69 @@ import { Api, startApi } from '../support/http';
 import { testEnv } from '../support/test-env';
 import { PostgresServer, RedisServer } from '../support/servers';
 import { waitFor } from '../support/processes';
+
+/**
+ * A TCP relay to Redis that cuts its first connection (both sides) when the client sends the
+ * `nth` command named `command`, before Redis sees it, then drops the next `refuse` connections at
+ * once (Redis restarting). Later connections are relayed untouched.
+ */
+class CuttingRelay {
+  cuts = 0;
+  connections = 0;
+  refused = 0;
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly refuse: number,
+  ) {}
+
+  static async start(target: number, command: string, nth: number, refuse: number): Promise<CuttingRelay> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const relay = new CuttingRelay(server, (server.address() as AddressInfo).port, refuse);
+    // A command as ioredis writes it: an array whose first bulk string is the name.
+    const pattern = new RegExp(`\\*\\d+\\r\\n\\$${command.length}\\r\\n${command}\\r\\n`, 'gi');
+    server.on('connection', (client) => {
+      const first = relay.connections++ === 0;
+      if (relay.cuts > 0 && relay.refused < relay.refuse) {
+        relay.refused++;
+        client.destroy();
+        return;
+      }
+      const upstream = connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        relay.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          relay.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      let seen = 0;
+      client.on('data', (chunk: Buffer) => {
+        if (first && relay.cuts === 0) {
+          seen += (chunk.toString('latin1').match(pattern) ?? []).length;
+          if (seen >= nth) {
+            relay.cuts++;
+            client.destroy();
+            upstream.destroy();
+            return;
+          }
+        }
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    });
+    return relay;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+}
 
 describe('readiness against real outages', () => {
   it('reports not ready while Redis is down, and ready again once it is back', async () => {
@@ -88,6 +152,42 @@ describe('readiness against real outages', () => {
       await redis.stop();
     }
   }, 60_000);
+
+  it("enqueues after the connection was lost during the queues' set-up, Redis restarting", async () => {
+    const redis = await RedisServer.start();
+    // Between the producer and Redis: the first connection is cut when it sends its second INFO
+    // (ioredis's own ready check sends the first; each BullMQ Queue then asks the version), and the
+    // next two connections are dropped at once (Redis restarting): the client gets through on the
+    // fourth. BullMQ sets a Queue up once, and a Queue whose set-up failed refuses every later call;
+    // ioredis sends the unanswered INFO again on the new connection, so the set-up completes. A guard
+    // for upgrades of BullMQ and ioredis (tried by hand with six connections dropped: the same).
+    const relay = await CuttingRelay.start(redis.port, 'info', 2, 2);
+    const queues = new QueueService(
+      loadConfig({
+        ...testEnv('postgres://postgres@127.0.0.1:5432/none'),
+        REDIS_URL: `redis://127.0.0.1:${relay.port}`,
+      }),
+    );
+    try {
+      await waitFor(() => relay.refused === 2, 10_000, 'the set-up connection cut, the next two dropped');
+      await waitFor(
+        () =>
+          queues
+            .enqueue('dossiers.recompute', { calendarVersion: 1 }, 'after-cut')
+            .then(() => true)
+            .catch(() => null),
+        10_000,
+        'an enqueue after the cut',
+      );
+      expect(await queues.queue('recompute').getJob('after-cut')).toBeTruthy();
+      expect(relay.connections).toBe(4);
+      expect(Object.keys(await queues.jobCounts())).toEqual(expect.arrayContaining(['recompute']));
+    } finally {
+      await queues.beforeApplicationShutdown();
+      await relay.close();
+      await redis.stop();
+    }
+  }, 30_000);
 
   it('reports not ready while PostgreSQL is down, and ready again once it is back', async () => {
     const pg = PostgresServer.start();
