@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode, ErrorDetail } from 'src/common/domain-error';
@@ -87,9 +87,25 @@ export function toErrorBody(err: unknown, requestId: string | undefined, logger:
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: MESSAGES.INTERNAL_ERROR!, requestId };
 }
 
+/**
+ * The pages a browser opens (the staff console, the citizens' lookup) answer an error as a page:
+ * a person reads it, not a client. The module that serves those pages provides this.
+ */
+export interface HtmlErrorPages {
+  /** The page for this error of this request, or null when the URL is not one of the HTML pages. */
+  render(method: string, url: string, body: ErrorBody): string | null;
+}
+export const HTML_ERROR_PAGES = Symbol('HTML_ERROR_PAGES');
+
+/** A browser's navigation or form post asks for HTML; API clients ask for JSON (or nothing). */
+const wantsHtml = (req: FastifyRequest | undefined) => /\btext\/html\b/.test(String(req?.headers?.accept ?? ''));
+
 @Catch()
 export class GlobalErrorFilter implements ExceptionFilter {
-  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(HTML_ERROR_PAGES) private readonly pages: HtmlErrorPages | null = null,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
     const ctx = host.switchToHttp();
@@ -99,6 +115,12 @@ export class GlobalErrorFilter implements ExceptionFilter {
     if (body.details === undefined) delete body.details;
     if (body.statusCode === 503 && !reply.hasHeader('retry-after'))
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    const page = this.pages && wantsHtml(request) ? this.pages.render(request.method, request.url, body) : null;
+    if (page !== null) {
+      void reply.header('cache-control', 'private, no-store');
+      void reply.status(body.statusCode).type('text/html; charset=utf-8').send(page);
+      return;
+    }
     void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 }

@@ -17,6 +17,7 @@ import { Clock } from 'src/common/clock';
 import { DomainError } from 'src/common/domain-error';
 import { searchFold } from 'src/common/search-fold';
 import { toLocalIso } from 'src/common/time';
+import { uuidPipe } from 'src/common/uuid.pipe';
 import { validateDto } from 'src/common/validation';
 import { dateTime } from 'src/console/format';
 import type { Html } from 'src/console/html';
@@ -466,7 +467,7 @@ export class ConsoleController {
 
   /** Reprint from the dossier page: the same receipt, without the key (it was given at intake). */
   @Get('dossiers/:id/giay-tiep-nhan')
-  async reprintReceipt(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async reprintReceipt(@Param('id', uuidPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, STAFF);
     if (!user) return reply;
     return this.printReceipt(reply, user, id, undefined, `/console/dossiers/${id}`);
@@ -474,7 +475,7 @@ export class ConsoleController {
 
   /** A new lookup key (the old one stops working), printed on a new receipt. */
   @Post('dossiers/:id/cap-lai-ma-tra-cuu')
-  async reissueKey(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async reissueKey(@Param('id', uuidPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, ['counter_staff', 'admin']);
     if (!user) return reply;
     try {
@@ -501,14 +502,19 @@ export class ConsoleController {
   }
 
   @Get('dossiers/:id/receipt.pdf')
-  async receiptPdf(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async receiptPdf(@Param('id', uuidPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, STAFF);
     if (!user) return reply;
     return this.pdfOr404(reply, user, () => this.receipts.receipt(id, user));
   }
 
   @Post('dossiers/:id/receipt')
-  async receipt(@Param('id') id: string, @Body() body: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async receipt(
+    @Param('id', uuidPipe) id: string,
+    @Body() body: Form,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const user = await this.require(req, reply, STAFF);
     if (!user) return reply;
     return this.pdfOr404(reply, user, () => this.receipts.receipt(id, user, one(body ?? {}, 'lookupKey') || undefined));
@@ -740,7 +746,7 @@ export class ConsoleController {
 
   @Get('dossiers/:id')
   async dossier(
-    @Param('id') id: string,
+    @Param('id', uuidPipe) id: string,
     @Query('done') done: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -758,7 +764,7 @@ export class ConsoleController {
    */
   @Post('dossiers/:id/actions/:action')
   async act(
-    @Param('id') id: string,
+    @Param('id', uuidPipe) id: string,
     @Param('action') action: string,
     @Body() body: Form,
     @Req() req: FastifyRequest,
@@ -815,14 +821,19 @@ export class ConsoleController {
   }
 
   @Get('dossiers/:id/control-slip.pdf')
-  async slip(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async slip(@Param('id', uuidPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
     return this.pdfOr404(reply, user, () => this.documents.controlSlip(id, user));
   }
 
   @Get('dossiers/:id/extension-letter/:n')
-  async letter(@Param('id') id: string, @Param('n') n: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async letter(
+    @Param('id', uuidPipe) id: string,
+    @Param('n') n: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
     const number = Number(n.replace(/\.pdf$/, ''));
@@ -878,7 +889,7 @@ export class ConsoleController {
   }
 
   @Post('alerts/:id/acknowledge')
-  async acknowledge(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async acknowledge(@Param('id', uuidPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.require(req, reply, [...STAFF, 'reform_board']);
     if (!user) return reply;
     try {

@@ -545,6 +545,66 @@ describe('the console at a busy one-stop counter', () => {
     await check(citizen, 'counter-rating-wrong-key-phone');
   });
 
+  it('an unknown address, a malformed link and a form sent to a malformed id answer as pages in Vietnamese, never JSON or a 500', async () => {
+    const clerk = await signIn('clerk');
+    const expectPage = async (status: number | undefined, title: string, home: string) => {
+      expect(status).toBe(404);
+      expect(await clerk.textContent('h1')).toBe(title);
+      expect(await clerk.getAttribute(`main a[href="${home}"]`, 'href')).toBe(home);
+      expect(await clerk.textContent('main code')).toMatch(/^[0-9a-f-]{36}$/); // the request id, for the administrator
+      expect(await clerk.content()).not.toContain('"statusCode"');
+    };
+    let res = await clerk.goto(`${base}/console/khong-co-trang-nay`);
+    await expectPage(res?.status(), 'Không tìm thấy', '/console');
+    expect(await clerk.textContent('main .card')).toContain('đường dẫn có thể bị gõ sai hoặc thiếu một phần');
+    await check(clerk, 'counter-unknown-page');
+    // A mistyped or cut link to a dossier: these answered 500 (the id reached PostgreSQL as a uuid).
+    for (const path of [
+      '/console/dossiers/abc',
+      '/console/dossiers/abc/giay-tiep-nhan',
+      '/console/dossiers/abc/receipt.pdf',
+      '/console/dossiers/abc/control-slip.pdf',
+      '/console/dossiers/abc/extension-letter/1',
+    ]) {
+      res = await clerk.goto(`${base}${path}`);
+      await expectPage(res?.status(), 'Không tìm thấy', '/console');
+    }
+    // Forms posted to a malformed id, as the browser posts them.
+    for (const action of [
+      '/console/dossiers/abc/actions/forward',
+      '/console/dossiers/abc/cap-lai-ma-tra-cuu',
+      '/console/dossiers/abc/receipt',
+      '/console/alerts/abc/acknowledge',
+    ]) {
+      const [answer] = await Promise.all([
+        clerk.waitForNavigation(),
+        clerk.evaluate((url) => {
+          const f = document.createElement('form');
+          f.method = 'post';
+          f.action = url;
+          const i = document.createElement('input');
+          i.name = 'expectedVersion';
+          i.value = '1';
+          f.append(i);
+          document.body.append(f);
+          f.submit();
+        }, action),
+      ]);
+      await expectPage(answer?.status(), 'Không tìm thấy', '/console');
+    }
+    // The citizens' pages lead back to the lookup.
+    res = await clerk.goto(`${base}/tra-cuu/a/b`);
+    await expectPage(res?.status(), 'Không tìm thấy', '/tra-cuu');
+    // An API client (no text/html in Accept) still gets the error shape.
+    const json = await api.app.inject({
+      method: 'GET',
+      url: '/console/khong-co-trang-nay',
+      headers: { accept: 'application/json' },
+    });
+    expect(json.statusCode).toBe(404);
+    expect(JSON.parse(json.body)).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+  });
+
   it('10. an active session is renewed before it ends, and sign-in returns to the page asked for', async () => {
     const d = await apiIntake();
     // A token issued at 07:30 that would end at 15:30 (8 hours), used at 15:20.

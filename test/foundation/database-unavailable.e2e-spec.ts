@@ -51,9 +51,14 @@ describe('the database unavailable to a request', () => {
   it('answers 503 with Retry-After when no connection frees up within DATABASE_POOL_TIMEOUT_MS, then serves again', async () => {
     const before = await count();
     const release = await holdPool(2);
-    let list, intake;
+    let list, intake, lookupPage, lookupJson;
     try {
       list = await api.request('GET', '/dossiers?limit=5', { token: p.tokens.clerk });
+      // The citizens' lookup page, as a browser asks for it, and as a client that wants JSON.
+      const lookup = (accept: string) =>
+        api.app.inject({ method: 'GET', url: '/tra-cuu/H15.50-260310-0001', headers: { accept } });
+      lookupPage = await lookup('text/html,application/xhtml+xml,*/*;q=0.8');
+      lookupJson = await lookup('application/json');
       intake = await api.request('POST', '/dossiers', {
         token: p.tokens.clerk,
         body: intakeBody(),
@@ -62,6 +67,15 @@ describe('the database unavailable to a request', () => {
     } finally {
       await release();
     }
+    // A person gets a page saying to try again in a moment, with a link that does.
+    expect(lookupPage!.statusCode).toBe(503);
+    expect(lookupPage!.headers['retry-after']).toBe('2');
+    expect(lookupPage!.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(lookupPage!.body).toContain('<h1>Hệ thống tạm thời chưa phục vụ được</h1>');
+    expect(lookupPage!.body).toContain('<a href="/tra-cuu/H15.50-260310-0001">thử lại</a>');
+    expect(lookupPage!.body).not.toContain('"statusCode"');
+    expect(lookupJson!.statusCode).toBe(503);
+    expect(JSON.parse(lookupJson!.body)).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
     for (const res of [list, intake]) {
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('2');
