@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run fuzz`: open-ended fuzzing, outside CI. Runs test/security/fuzz.e2e-spec.ts with fresh
-# random seeds and the full request budgets (CI replays a fixed list of seeds instead). Each seed is
+# `npm run fuzz`: open-ended fuzzing, outside CI. Runs test/security/fuzz.e2e-spec.ts (the API) and
+# test/security/console-fuzz.e2e-spec.ts (the HTML pages) with fresh random seeds and the full
+# request budgets (CI replays a fixed list of seeds instead). Each seed is
 # printed; a seed that finds a bug belongs in the spec's BUG_SEEDS, so that every CI run replays it.
 #
 #   npm run fuzz                      one fresh seed
@@ -21,4 +22,4 @@ if [ -z "${FUZZ_SEED:-}" ]; then
   echo "[fuzz] fresh seeds: FUZZ_SEED=$FUZZ_SEED" >&2
 fi
 export FUZZ_SEED
-jest --selectProjects e2e test/security/fuzz.e2e-spec.ts "$@"
+jest --selectProjects e2e test/security/fuzz.e2e-spec.ts test/security/console-fuzz.e2e-spec.ts "$@"
