@@ -22,4 +22,6 @@ if [ -z "${FUZZ_SEED:-}" ]; then
   echo "[fuzz] fresh seeds: FUZZ_SEED=$FUZZ_SEED" >&2
 fi
 export FUZZ_SEED
-jest --selectProjects e2e test/security/fuzz.e2e-spec.ts test/security/console-fuzz.e2e-spec.ts "$@"
+# The paths go before --selectProjects, which takes every word after it as a project name (with
+# them after it, the whole e2e project ran).
+jest test/security/fuzz.e2e-spec.ts test/security/console-fuzz.e2e-spec.ts --selectProjects e2e "$@"

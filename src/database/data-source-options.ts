@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { TCP_KEEPALIVE_MS } from 'src/common/tcp-keepalive';
 import { DEFAULT_DATABASE_POOL_SIZE } from 'src/config/app-config';
 import { ENTITIES } from 'src/database/entities';
 import { MIGRATIONS } from 'migrations';
@@ -22,6 +23,12 @@ export function dataSourceOptions(
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'sla-tracker', connectionTimeoutMillis: connectTimeoutMs },
+    extra: {
+      max: poolSize,
+      application_name: 'sla-tracker',
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: TCP_KEEPALIVE_MS,
+    },
   };
 }

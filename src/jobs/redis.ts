@@ -1,4 +1,5 @@
 import IORedis, { RedisOptions, SentinelConnector } from 'ioredis';
+import { TCP_KEEPALIVE_MS } from 'src/common/tcp-keepalive';
 
 /**
  * ioredis 5's Sentinel connector with one fix (the same one ioredis 6.1 made upstream; drop this
@@ -80,6 +81,8 @@ export function createRedis(target: RedisTarget | string, role: 'producer' | 'wo
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     connectTimeout: 2000,
+    // ioredis's default (0) turns keepalive on with the kernel's idle time: two hours.
+    keepAlive: TCP_KEEPALIVE_MS,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     lazyConnect: false,
   };
