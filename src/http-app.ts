@@ -12,6 +12,7 @@ import { PinoNestLogger, ROOT_LOGGER } from 'src/common/logger';
 import { httpDuration, httpRequests } from 'src/common/metrics';
 import { createValidationPipe } from 'src/common/validation';
 import { type AppConfig, loadConfig } from 'src/config/app-config';
+import { ConsoleErrorPages } from 'src/console/error-pages';
 import { ReadContextInterceptor, ReadReplicas } from 'src/database/read-replicas';
 
 export const API_PREFIX = 'api/v1';
@@ -38,7 +39,7 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
     // Errors raised before Nest sees the request answer in the API's error shape too: Fastify's
     // (bad percent-encoding, path parameter too long) and Node's parser (431, malformed request
     // line, timeout); Node's missing-Host 400 and Fastify's closing 503 are answered by our hooks.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorHandler(new ConsoleErrorPages()),
     clientErrorHandler,
     return503OnClosing: false,
     http: { requireHostHeader: false },

@@ -98,7 +98,7 @@ export interface HtmlErrorPages {
 export const HTML_ERROR_PAGES = Symbol('HTML_ERROR_PAGES');
 
 /** A browser's navigation or form post asks for HTML; API clients ask for JSON (or nothing). */
-const wantsHtml = (req: FastifyRequest | undefined) => /\btext\/html\b/.test(String(req?.headers?.accept ?? ''));
+export const wantsHtml = (req: FastifyRequest | undefined) => /\btext\/html\b/.test(String(req?.headers?.accept ?? ''));
 
 @Catch()
 export class GlobalErrorFilter implements ExceptionFilter {

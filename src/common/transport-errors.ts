@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_STATUS, type ErrorCode } from 'src/common/domain-error';
+import { type HtmlErrorPages, wantsHtml } from 'src/common/error.filter';
 
 /**
  * Errors raised before Nest (and its global filter) sees a request: Node's HTTP parser (a request
  * line or headers too large, a malformed request line, a timeout), Fastify's router (a bad
  * percent-encoding, an over-long path parameter), Node's Expect handling and Fastify's drain on
- * shutdown. Each answers in the API's error shape, like everything else the service sends.
+ * shutdown. Each answers in the API's error shape, like everything else the service sends (the
+ * router's refusals of an HTML page's address, asked for by a browser, as a page).
  */
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -59,14 +61,22 @@ export function frameworkErrorCode(err: { code?: string; statusCode?: number }):
   return 'BAD_REQUEST';
 }
 
-/** Fastify's `frameworkErrors` option. */
-export function frameworkErrorHandler(
-  err: Error & { code?: string; statusCode?: number },
-  req: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const body = transportErrorBody(frameworkErrorCode(err), req.id);
-  void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+/**
+ * Fastify's `frameworkErrors` option: what it refuses before routing (a URL that is not valid
+ * percent-encoding, a path parameter over the limit). A browser asking for one of the HTML pages
+ * (a mangled link, a truncated QR code) gets the page `pages` renders; everyone else the error shape.
+ */
+export function frameworkErrorHandler(pages: HtmlErrorPages | null = null) {
+  return (err: Error & { code?: string; statusCode?: number }, req: FastifyRequest, reply: FastifyReply): void => {
+    const body = transportErrorBody(frameworkErrorCode(err), req.id);
+    const page = pages && wantsHtml(req) ? pages.render(req.method, req.url, body) : null;
+    if (page !== null) {
+      void reply.status(body.statusCode).header('cache-control', 'private, no-store').type('text/html; charset=utf-8');
+      void reply.send(page);
+      return;
+    }
+    void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+  };
 }
 
 /**
