@@ -6,6 +6,7 @@ import { ConsoleController, PublicPageController } from '../../src/console/conso
 import { clockOf, freshAddress } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { buildProvince, intakeBody, Province } from '../support/province';
+import { tableChecksumSql } from '../support/table-checksums';
 
 /**
  * Hostile input to the HTML pages (the staff console and the citizens' lookup), which the OpenAPI
@@ -69,10 +70,7 @@ const TABLES = [
   'step_results',
   'report_periods',
 ];
-const CHECKSUM_SQL = TABLES.map(
-  (t) =>
-    `SELECT '${t}' AS t, count(*)::int AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`,
-).join(' UNION ALL ');
+const CHECKSUM_SQL = tableChecksumSql(TABLES);
 
 /** Percent-encoding of the UTF-8 bytes, as a browser sends them (a lone surrogate becomes U+FFFD). */
 const percent = (v: string) =>

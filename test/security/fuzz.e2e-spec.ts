@@ -4,6 +4,7 @@ import { BODY_LIMIT_BYTES, IMPORT_BODY_LIMIT_BYTES, MAX_JSON_DEPTH } from '../..
 import { clockOf, freshAddress } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { buildProvince, BUILDING_PERMIT, intakeBody, Province } from '../support/province';
+import { tableChecksumSql } from '../support/table-checksums';
 
 /**
  * Hostile input: malformed, oversized, wrongly typed and injection-shaped requests derived from the
@@ -34,10 +35,7 @@ const TABLES = [
   'idempotency_keys',
   'step_results',
 ];
-const CHECKSUM_SQL = TABLES.map(
-  (t) =>
-    `SELECT '${t}' AS t, count(*)::int AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`,
-).join(' UNION ALL ');
+const CHECKSUM_SQL = tableChecksumSql(TABLES);
 
 const SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
