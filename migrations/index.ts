@@ -35,6 +35,7 @@ import { DossiersAnalyzeColumns1766950000000 } from './1766950000000-dossiers-an
 import { EventPayloadStatistics1766960000000 } from './1766960000000-event-payload-statistics';
 import { ReportContributionsOnce1766970000000 } from './1766970000000-report-contributions-once';
 import { EventTriggersPerDossier1766980000000 } from './1766980000000-event-triggers-per-dossier';
+import { FedDossiersSynced1766990000000 } from './1766990000000-fed-dossiers-synced';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   EventPayloadStatistics1766960000000,
   ReportContributionsOnce1766970000000,
   EventTriggersPerDossier1766980000000,
+  FedDossiersSynced1766990000000,
 ];

@@ -104,13 +104,31 @@ describe('the DVCQG sync format', () => {
         TaiLieuNop: [{ DuocSoHoa: '1', DuocTaiSuDung: '2', DuocLayTuKhoDMQG: '0' }],
       }),
     ).toEqual({
-      digitised: true,
+      digitised: false, // components listed, none with a file
       reusedDigitisedData: true,
       linkedToPersonalDataStore: false,
       usedPopulationData: true,
       paidOnline: true,
     });
     expect(recordFlags({ DuocThanhToanTrucTuyen: '0' })).toEqual({ paidOnline: false });
+    // 4.3: the portal's marker for a province's dossiers is HoSoCoThanhPhanSoHoa (reference §4.3).
+    expect(recordFlags({ HoSoCoThanhPhanSoHoa: '1' })).toEqual({ reusedDigitisedData: true });
+    expect(recordFlags({ HoSoCoThanhPhanSoHoa: '0', TaiLieuNop: [{ DuocSoHoa: '0' }] })).toEqual({
+      digitised: false,
+      reusedDigitisedData: false,
+    });
+    // 4.2: a file attached to a component, not deleted.
+    expect(
+      recordFlags({
+        TaiLieuNop: [
+          { DuongDanTaiTepTin: 'https://mc.example.vn/f/1', IsDeleted: 'True' },
+          { DuongDanTaiTepTin: ' ', IsDeleted: 'False' },
+        ],
+      }),
+    ).toEqual({ digitised: false });
+    expect(
+      recordFlags({ TaiLieuNop: [{ DuongDanTaiTepTin: 'https://mc.example.vn/f/2', IsDeleted: 'False' }] }),
+    ).toEqual({ digitised: true });
   });
 
   it('sums the fees and reads the unit a code names', () => {

@@ -267,10 +267,15 @@ const docsOf = (r: Record<string, unknown>, key: string): Record<string, unknown
 
 /**
  * The intake's index flags from a record (Decision 766, digitisation and payment groups), set only
- * where the record says something: HoSoCoThanhPhanSoHoa or a TaiLieuNop[].DuocSoHoa → digitised;
- * TaiLieuNop[].DuocTaiSuDung 1/2 → reusedDigitisedData; TaiLieuNop[].DuocLayTuKhoDMQG →
- * linkedToPersonalDataStore; TaiKhoanDuocXacThucVoiVNeID → usedPopulationData; DuocThanhToanTrucTuyen
- * 1 (on the portal) or 2 (the province's payment platform) → paidOnline.
+ * where the record says something, read as the portal's computation reads the same fields:
+ * - 4.2 `digitised`: a file attached to the dossier's components (a TaiLieuNop[] item, not deleted,
+ *   with a DuongDanTaiTepTin);
+ * - 4.3 `reusedDigitisedData`: HoSoCoThanhPhanSoHoa 1 (the portal's marker for dossiers synced by a
+ *   ministry or province) or a TaiLieuNop[].DuocSoHoa 1 (its marker for files), or a
+ *   TaiLieuNop[].DuocTaiSuDung 1/2 (one vendor's own reuse field);
+ * - 4.4 `linkedToPersonalDataStore`: TaiLieuNop[].DuocLayTuKhoDMQG; 4.5 `usedPopulationData`:
+ *   TaiKhoanDuocXacThucVoiVNeID; 3.6 `paidOnline`: DuocThanhToanTrucTuyen 1 (on the portal) or 2 (the
+ *   province's payment platform).
  */
 export function recordFlags(r: Record<string, unknown>): Record<string, boolean> {
   const docs = docsOf(r, 'TaiLieuNop');
@@ -279,11 +284,15 @@ export function recordFlags(r: Record<string, unknown>): Record<string, boolean>
     const seen = docs.filter((d) => d[key] !== undefined && d[key] !== null && d[key] !== '');
     return seen.length ? seen.some((d) => yes.includes(String(d[key]).trim())) : undefined;
   };
-  const digitised = parseFlag(r.HoSoCoThanhPhanSoHoa);
-  const docDigitised = docFlag('DuocSoHoa', ['1']);
-  if (digitised !== undefined || docDigitised !== undefined) flags.digitised = !!digitised || !!docDigitised;
-  const reused = docFlag('DuocTaiSuDung', ['1', '2']);
-  if (reused !== undefined) flags.reusedDigitisedData = reused;
+  const kept = docs.filter(
+    (d) =>
+      String(d.IsDeleted ?? '')
+        .trim()
+        .toLowerCase() !== 'true',
+  );
+  if (kept.length) flags.digitised = kept.some((d) => text(d.DuongDanTaiTepTin) !== null);
+  const marks = [parseFlag(r.HoSoCoThanhPhanSoHoa), docFlag('DuocSoHoa', ['1']), docFlag('DuocTaiSuDung', ['1', '2'])];
+  if (marks.some((x) => x !== undefined)) flags.reusedDigitisedData = marks.some((x) => x === true);
   const store = docFlag('DuocLayTuKhoDMQG', ['1']);
   if (store !== undefined) flags.linkedToPersonalDataStore = store;
   const vneid = parseFlag(r.TaiKhoanDuocXacThucVoiVNeID);

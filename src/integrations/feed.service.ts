@@ -482,6 +482,7 @@ export class FeedService {
       m,
       source.id,
       plans.map((p) => p.sourced),
+      source.syncs_to_portal ? this.clock.now() : null,
     );
     const rows = plans.flatMap((p) => p.events);
     for (let i = 0; i < rows.length; i += 5000) await this.dossierRepo.appendEvents(m, rows.slice(i, i + 5000));

@@ -193,26 +193,21 @@ export class IntegrationsRepository {
     return new Map(rows.map((r) => [r.code, r]));
   }
 
-  async markSourced(
-    m: EntityManager,
-    id: string,
-    s: { sourceId: string; dueAt: Date | null; recordHash: string; fee: number | null },
-  ): Promise<void> {
-    await m.query(
-      `UPDATE dossiers SET source_id = $2, source_due_at = $3, source_record_hash = $4, source_fee = $5 WHERE id = $1`,
-      [id, s.sourceId, s.dueAt, s.recordHash, s.fee],
-    );
-  }
-
-  /** markSourced for many new dossiers in one statement. */
+  /**
+   * Marks new dossiers as the source's, with the facts of its record, in one statement. `syncedAt`:
+   * the source puts its dossiers on the national portal itself (syncs_to_portal), so they count as
+   * synchronised (766 indicator 1.4) from the instant we received them; null when we sync them.
+   */
   async markSourcedMany(
     m: EntityManager,
     sourceId: string,
     rows: { id: string; dueAt: Date | null; recordHash: string; fee: number | null }[],
+    syncedAt: Date | null,
   ): Promise<void> {
     if (rows.length === 0) return;
     await m.query(
-      `UPDATE dossiers d SET source_id = $1, source_due_at = t.due, source_record_hash = t.hash, source_fee = t.fee
+      `UPDATE dossiers d SET source_id = $1, source_due_at = t.due, source_record_hash = t.hash, source_fee = t.fee,
+         portal_synced_at = coalesce(d.portal_synced_at, $6)
        FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::numeric[]) AS t(id, due, hash, fee)
        WHERE d.id = t.id`,
       [
@@ -221,6 +216,7 @@ export class IntegrationsRepository {
         rows.map((r) => r.dueAt),
         rows.map((r) => r.recordHash),
         rows.map((r) => r.fee),
+        syncedAt,
       ],
     );
   }

@@ -66,7 +66,9 @@ export function toPortalRecord(
     NgayTuChoi: status === 'rejected' ? formatDvcqgDate(st.endedAt) : '',
     DonViXuLy: d.handling_unit_name,
     GhiChu: '',
-    HoSoCoThanhPhanSoHoa: bit(d.flags.digitised),
+    // The portal's marker of 766 indicator 4.3 (reuse of digitised data) for dossiers synced by a
+    // province: it counts what our 4.3 counts.
+    HoSoCoThanhPhanSoHoa: bit(d.flags.reusedDigitisedData),
     TaiKhoanDuocXacThucVoiVNeID: bit(d.flags.usedPopulationData),
     DuocThanhToanTrucTuyen: d.flags.paidOnline === true || st.paidOnline === true ? '1' : '0',
     TaiLieuNop: [],

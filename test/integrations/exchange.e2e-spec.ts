@@ -178,6 +178,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
               IsDeleted: 'False',
               DuocSoHoa: i % 2 === 0 ? '1' : '0',
               DuocLayTuKhoDMQG: '1',
+              // 766 4.2 counts a component with a file attached.
+              DuongDanTaiTepTin: i % 3 === 0 ? `https://motcua.example.vn/tep/${i}` : '',
             },
           ],
           DanhSachLePhi: [],
@@ -252,7 +254,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
         if (d.procedureCode !== BUILDING_PERMIT.code) problems.push(`${f.code}: procedure ${d.procedureCode}`);
         if (d.channel !== (f.i % 4 === 1 ? 'online' : 'direct')) problems.push(`${f.code}: channel ${d.channel}`);
         if (
-          d.flags.digitised !== (f.i % 2 === 0) ||
+          d.flags.digitised !== (f.i % 3 === 0) ||
+          d.flags.reusedDigitisedData !== (f.i % 2 === 0) ||
           d.flags.usedPopulationData !== true ||
           d.flags.linkedToPersonalDataStore !== true
         )
@@ -423,7 +426,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
         NgayTiepNhan: '20260320090000',
         NgayHenTra: dvcqgDate(d.dueAt.slice(0, 16)),
         KenhThucHien: '1',
-        HoSoCoThanhPhanSoHoa: '1',
+        // intakeBody() declares digitised, not reuse: the portal's 4.3 marker is 0, as our 4.3.
+        HoSoCoThanhPhanSoHoa: '0',
         DonViXuLy: 'Sở Xây dựng',
       });
       await act(d.id, 'forward');
