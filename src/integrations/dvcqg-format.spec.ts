@@ -10,6 +10,7 @@ import {
   redact,
   statusCode,
   unitPrefixOf,
+  vnd,
   type StatusFacts,
 } from './dvcqg-format';
 import { PORTAL_CODE, STATUSES } from 'src/dossiers/lifecycle';
@@ -50,6 +51,10 @@ describe('the DVCQG sync format', () => {
     expect(actions(eventsToReach('received', false, 2, facts()))).toEqual([]);
     expect(actions(eventsToReach('received', false, 4, facts()))).toEqual(['forward']);
     expect(actions(eventsToReach('in_progress', true, 4, facts()))).toEqual([]);
+    // A progress item's 4 is the next step; a record's 4 is the status it is in already.
+    expect(actions(eventsToReach('in_progress', false, 4, facts()))).toEqual(['forward']);
+    expect(actions(eventsToReach('in_progress', false, 4, facts(), true))).toEqual([]);
+    expect(actions(eventsToReach('received', false, 4, facts(), true))).toEqual(['forward']);
     expect(actions(eventsToReach('awaiting_supplement', false, 4, facts()))).toEqual(['receive_supplement']);
     expect(actions(eventsToReach('awaiting_payment', false, 4, facts()))).toEqual(['confirm_payment']);
     expect(actions(eventsToReach('received', false, 10, facts()))).toEqual(['resolve*', 'return']);
@@ -134,6 +139,11 @@ describe('the DVCQG sync format', () => {
   it('sums the fees and reads the unit a code names', () => {
     expect(recordFee({ DanhSachLePhi: [{ Gia: '500000' }, { Gia: 100000 }, { Gia: 'x' }] })).toBe(600000);
     expect(recordFee({})).toBeNull();
+    // A decimal part is not a thousands group (it made 150000.00 a fee of 15,000,000).
+    expect(recordFee({ DanhSachLePhi: [{ Gia: '150000.00' }] })).toBe(150000);
+    expect(recordFee({ DanhSachLePhi: [{ Gia: '1.500.000,00' }, { Gia: '200,000' }] })).toBe(1700000);
+    expect(['150 000', '150000,00', '150,000.00'].map(vnd)).toEqual([150000, 150000, 150000]);
+    expect(['15,00,000', '150.000.00', 'x', ''].map(vnd).every(Number.isNaN)).toBe(true);
     expect(unitPrefixOf('000.00.01.H22-260302-00012')).toBe('000.00.01.H22');
     expect(unitPrefixOf('HS-2026-1')).toBeNull();
   });

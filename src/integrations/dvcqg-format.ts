@@ -120,12 +120,16 @@ const DEFAULT_TEXT: Partial<Record<LiveAction, string>> = {
  * last step of our process adds nothing (the dossier is being processed already). A status that
  * skips steps gets the steps in between, marked `implied` (the gap is noted on the event), e.g. a 10
  * on an open dossier is resolve then return. Returns an error text when no sequence leads there.
+ * `record`: the code is a record's TrangThaiHoSo, the status the dossier is in, not a step taken (a
+ * progress item's TrangThai): the same status again adds nothing, a 4 included (senders send the
+ * record again with every change, and before each progress item).
  */
 export function eventsToReach(
   current: DossierStatus,
   atLastStep: boolean,
   code: number,
   facts: StatusFacts,
+  record = false,
 ): { events: PlannedEvent[] } | { error: string } {
   const target = INBOUND_STATUS[code];
   if (!target) return { error: `mã trạng thái ${code} không hợp lệ` };
@@ -134,8 +138,8 @@ export function eventsToReach(
   const text = facts.text?.slice(0, 2000) || null;
   if (target.action === null) return { events: [] };
   if (current === target.status) {
-    // The same status again: only a 4 means something (the next step of the process).
-    if (code === 4 && !atLastStep)
+    // The same status again: only a progress item's 4 means something (the next step of the process).
+    if (code === 4 && !atLastStep && !record)
       return { events: [{ action: 'forward', payload: { ...portal, ...(text ? { note: text } : {}) } }] };
     return { events: [] };
   }
@@ -305,9 +309,26 @@ export function recordFlags(r: Record<string, unknown>): Record<string, boolean>
 /** The sum of DanhSachLePhi[].Gia (VND), null when the record lists no fee. */
 export function recordFee(r: Record<string, unknown>): number | null {
   const fees = docsOf(r, 'DanhSachLePhi')
-    .map((f) => Number(typeof f.Gia === 'string' ? f.Gia.replace(/[\s,.]/g, '') : f.Gia))
+    .map((f) => (typeof f.Gia === 'string' ? vnd(f.Gia) : typeof f.Gia === 'number' ? Math.round(f.Gia) : NaN))
     .filter((n) => Number.isFinite(n) && n > 0);
   return fees.length ? fees.reduce((a, b) => a + b, 0) : null;
+}
+
+/**
+ * An amount in đồng as senders write it: "150000", "150.000" or "150,000" or "150 000" (groups of
+ * three), with or without a decimal part of one or two digits ("150000.00", "150.000,00"; rounded
+ * to the đồng). Anything else ("15,00,000", "150.000.00": separators not between groups of three)
+ * is not read as an amount (NaN) rather than guessed: "150000.00" read as 15,000,000 (every
+ * separator dropped, as before) is worse than no fee.
+ */
+export function vnd(text: string): number {
+  const t = text.trim().replace(/\s+/g, ' ');
+  const m = /^(\d{1,3}(?:([.,\s])\d{3})?(?:\2\d{3})*|\d+)(?:([.,])(\d{1,2}))?$/.exec(t);
+  if (!m) return NaN;
+  const [, whole, group, point, cents] = m;
+  // "150.000" is a group of three (a thousands separator), not a decimal part; "150.00" is.
+  if (point && group && point === group) return NaN;
+  return Math.round(Number(whole.replace(/[.,\s]/g, '')) + (cents ? Number(`0.${cents}`) : 0));
 }
 
 /** The first result document with a link (DanhSachGiayToKetQua[].DuongDanTepTinKetQua). */

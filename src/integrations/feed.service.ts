@@ -775,7 +775,7 @@ function planSteps(
     }
     const lastAt = placed[placed.length - 1].e.at;
     if (tail && s.at >= lastAt) {
-      const plan = eventsToReach(tail.state.status, atLastStep(tail.state, ctx), s.code, s.facts);
+      const plan = eventsToReach(tail.state.status, atLastStep(tail.state, ctx), s.code, s.facts, s.fp === null);
       if ('error' in plan) {
         outcomes[i] = { error: plan.error };
         continue;
@@ -864,7 +864,7 @@ function placeStep(
   } catch (err) {
     return { error: (err as Error).message };
   }
-  const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts);
+  const plan = eventsToReach(prefix.status, atLastStep(prefix, ctx), s.code, s.facts, s.fp === null);
   if ('error' in plan) return { error: plan.error };
   if (plan.events.length === 0) return { placed };
   const tag = tagOf(s.fp ?? recordHash ?? randomUUID());
