@@ -6,8 +6,22 @@ import { DomainError } from 'src/common/domain-error';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The import route takes up to 10,000 histories in one call (about 1 KB each in practice). */
 export const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/**
+ * The DVCQG receiver takes up to 1,000 records or items per call (MAX_BATCH): a record as the
+ * vendors' systems send it is about 2 KB with three attached files listed, so 1 MiB took only about
+ * 500 of them. 8 MiB leaves 8 KB a record.
+ */
+export const FEED_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 /** Routes allowed more than BODY_LIMIT_BYTES, by their full path. */
-const LARGE_BODY_ROUTES: Record<string, number> = { '/api/v1/imports/dossiers': IMPORT_BODY_LIMIT_BYTES };
+const LARGE_BODY_ROUTES: Record<string, number> = {
+  '/api/v1/imports/dossiers': IMPORT_BODY_LIMIT_BYTES,
+  ...Object.fromEntries(
+    ['', '/DongBoHoSoMC', '/create', '/update', '/progress'].map((p) => [
+      `/api/v1/integrations/dvcqg${p}`,
+      FEED_BODY_LIMIT_BYTES,
+    ]),
+  ),
+};
 /** Deeper JSON is refused before it is parsed: no DTO nests more than 4 levels, and validation recurses. */
 export const MAX_JSON_DEPTH = 32;
 

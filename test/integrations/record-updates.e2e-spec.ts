@@ -1,4 +1,6 @@
 import type { Client } from 'pg';
+import { BODY_LIMIT_BYTES, FEED_BODY_LIMIT_BYTES } from '../../src/common/http-security';
+import { MAX_BATCH } from '../../src/integrations/dvcqg-format';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
 import { BUILDING_PERMIT, Province } from '../support/province';
@@ -89,4 +91,34 @@ describe('records sent again, and their fees', () => {
     const payment = (await events(2)).find((e) => e.action === 'request_payment');
     expect(payment?.payload).toMatchObject({ amount: 1_350_000 });
   });
+
+  it(`takes ${MAX_BATCH} records in one call as the vendors send them (over 1 MiB), and refuses a body over its limit`, async () => {
+    const files = (n: number) =>
+      [1, 2, 3].map((f) => ({
+        TepDinhKemId: `tep-${n}-${f}`,
+        TenTepDinhKem: `Bản vẽ thiết kế công trình nhà ở riêng lẻ - tờ ${f} - hồ sơ ${n}.pdf`,
+        IsDeleted: 'False',
+        MaThanhPhanHoSo: `TP${f}`,
+        DuongDanTaiTepTin: `https://motcua.example.vn/api/files/download/${n}/${f}/${'a'.repeat(180)}`,
+        DuocSoHoa: '1',
+        DuocLayTuKhoDMQG: '0',
+      }));
+    const batch = Array.from({ length: MAX_BATCH }, (_, i) =>
+      record(100 + i, {
+        TrichYeuHoSo: 'Cấp giấy phép xây dựng đối với công trình nhà ở riêng lẻ tại đô thị',
+        Email: `cong.dan.${i}@example.vn`,
+        TaiLieuNop: files(i),
+      }),
+    );
+    const body = JSON.stringify(batch);
+    expect(body.length).toBeGreaterThan(BODY_LIMIT_BYTES);
+    const message = await send('create', batch);
+    expect(message).toContain(`${MAX_BATCH} cập nhật`);
+    const tooBig = await api.request('POST', `/integrations/dvcqg/create?MaDinhDanhDV=${PORTAL_CODE}`, {
+      body: JSON.stringify([{ pad: 'x'.repeat(FEED_BODY_LIMIT_BYTES) }]),
+      headers: { 'x-api-key': key },
+    });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  }, 120_000);
 });
