@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { FedDossiersSynced1766990000000 } from '../../migrations/1766990000000-fed-dossiers-synced';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
-import { BUILDING_PERMIT, Province } from '../support/province';
-import { dvcqgDate, exchangeProvince } from './support';
+import type { Province } from '../support/province';
+import { dvcqgDate, exchangeProvince, permitRecord } from './support';
 
 process.env.SLA_POLICY_FILE = join(__dirname, '../support/policies/nd61-only.json');
 const PORTAL_CODE = '000.00.50.H15';
@@ -30,20 +30,12 @@ describe('fed dossiers in the 766 index', () => {
     await api?.close();
   });
 
-  const record = (n: number, over: Record<string, unknown>) => ({
-    MaHoSo: `${PORTAL_CODE}-260406-${String(n).padStart(5, '0')}`,
-    MaTTHC: BUILDING_PERMIT.code,
-    TenTTHC: BUILDING_PERMIT.name,
-    KenhThucHien: '2',
-    ChuHoSo: 'Nguyễn Văn An',
-    LoaiDoiTuong: '1',
-    SoGiayToChuHoSo: `00108501${String(n).padStart(4, '0')}`,
-    NgayTiepNhan: dvcqgDate('2026-04-06T08:00'),
-    NgayHenTra: dvcqgDate('2026-04-09T08:00'),
-    TrangThaiHoSo: '1',
-    DanhSachLePhi: [],
-    ...over,
-  });
+  const record = (n: number, over: Record<string, unknown>) =>
+    permitRecord(PORTAL_CODE, '2026-04-06', n, {
+      KenhThucHien: '2',
+      NgayHenTra: dvcqgDate('2026-04-09T08:00'),
+      ...over,
+    });
 
   const source = async (name: string, syncsToPortal: boolean) => {
     const res = await api.request('POST', '/integrations/sources', {

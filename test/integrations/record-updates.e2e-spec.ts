@@ -3,8 +3,8 @@ import { BODY_LIMIT_BYTES, FEED_BODY_LIMIT_BYTES } from '../../src/common/http-s
 import { MAX_BATCH } from '../../src/integrations/dvcqg-format';
 import { clockOf } from '../public/support';
 import { Api, startApi } from '../support/http';
-import { BUILDING_PERMIT, Province } from '../support/province';
-import { dvcqgDate, exchangeProvince } from './support';
+import type { Province } from '../support/province';
+import { exchangeProvince, permitRecord } from './support';
 
 const PORTAL_CODE = '000.00.50.H15';
 
@@ -35,19 +35,8 @@ describe('records sent again, and their fees', () => {
     await api?.close();
   });
 
-  const record = (n: number, over: Record<string, unknown>) => ({
-    MaHoSo: `${PORTAL_CODE}-260316-${String(n).padStart(5, '0')}`,
-    MaTTHC: BUILDING_PERMIT.code,
-    TenTTHC: BUILDING_PERMIT.name,
-    KenhThucHien: '1',
-    ChuHoSo: 'Nguyễn Văn An',
-    LoaiDoiTuong: '1',
-    SoDienThoai: '0912345678',
-    NgayTiepNhan: dvcqgDate('2026-03-16T08:00'),
-    TrangThaiHoSo: '1',
-    DanhSachLePhi: [],
-    ...over,
-  });
+  const record = (n: number, over: Record<string, unknown>) =>
+    permitRecord(PORTAL_CODE, '2026-03-16', n, { SoDienThoai: '0912345678', ...over });
   const send = async (path: 'create' | 'update', records: unknown[]) => {
     const res = await api.request('POST', `/integrations/dvcqg/${path}?MaDinhDanhDV=${PORTAL_CODE}`, {
       body: records,

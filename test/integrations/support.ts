@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { clockOf } from '../public/support';
 import type { Api } from '../support/http';
-import { buildProvince, Province } from '../support/province';
+import { buildProvince, BUILDING_PERMIT, Province } from '../support/province';
 
 /**
  * The exchange suites' start: the clock at 20/03/2026 09:00, the test province, H15.50 known to the
@@ -181,4 +181,24 @@ export class FakePortal {
     this.accepted.push(call);
     return reply(200, { error_code: '0', message: 'Đồng bộ thành công' });
   }
+}
+
+/**
+ * A DongBoHoSoMC record of a building permit at the unit known to the portal as `portalCode`:
+ * number `n` of local day `day` (YYYY-MM-DD), received at 08:00, status 1 unless `over` says.
+ */
+export function permitRecord(portalCode: string, day: string, n: number, over: Record<string, unknown> = {}) {
+  return {
+    MaHoSo: `${portalCode}-${day.slice(2).replace(/-/g, '')}-${String(n).padStart(5, '0')}`,
+    MaTTHC: BUILDING_PERMIT.code,
+    TenTTHC: BUILDING_PERMIT.name,
+    KenhThucHien: '1',
+    ChuHoSo: 'Nguyễn Văn An',
+    LoaiDoiTuong: '1',
+    SoGiayToChuHoSo: `00108501${String(n).padStart(4, '0')}`,
+    NgayTiepNhan: dvcqgDate(`${day}T08:00`),
+    TrangThaiHoSo: '1',
+    DanhSachLePhi: [],
+    ...over,
+  };
 }
