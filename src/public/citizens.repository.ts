@@ -4,6 +4,7 @@ import { ReadReplicas } from 'src/database/read-replicas';
 import { eventsSince, type DossierRef } from 'src/dossiers/dossiers.repository';
 import type { DossierState } from 'src/dossiers/lifecycle';
 import { INDEX_FEEDBACK_KINDS, CRITERIA, FeedbackKind, RatingTotals, Verdict } from 'src/public/citizen-rules';
+import { alertOutboxCtes } from 'src/sla/alert-outbox';
 
 export interface RatingRow {
   id: string;
@@ -287,19 +288,29 @@ export class CitizensRepository {
    * inbox, recipient null), keyed on the feedback's deadline; ON CONFLICT DO NOTHING makes rescans,
    * retries and concurrent scans harmless. Returns the ids of the alerts created.
    */
-  async raiseFeedbackAlerts(now: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
-       SELECT 'feedback_overdue', f.dossier_id, f.unit_id, h.id, f.due_at, $1::timestamptz
-       FROM dossier_feedback f
-       JOIN units u ON u.id = f.unit_id
-       LEFT JOIN users h ON h.id = u.head_user_id AND h.active
-       WHERE f.answered_at IS NULL AND f.due_at <= $1
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      [now],
+  /**
+   * Raises the alerts of feedback past its deadline, with their outbox rows in the same statement
+   * (an alert committed before its deliveries lost its e-mail when anything failed in between: the
+   * retry's insert found the alert there and created nothing to deliver).
+   */
+  async raiseFeedbackAlerts(now: Date, emailEnabled: boolean): Promise<{ created: string[]; deliveries: string[] }> {
+    const [row]: { created: string[]; deliveries: string[] }[] = await this.dataSource.query(
+      `WITH ins AS (
+         INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+         SELECT 'feedback_overdue', f.dossier_id, f.unit_id, h.id, f.due_at, $1::timestamptz
+         FROM dossier_feedback f
+         JOIN units u ON u.id = f.unit_id
+         LEFT JOIN users h ON h.id = u.head_user_id AND h.active
+         WHERE f.answered_at IS NULL AND f.due_at <= $1
+         ON CONFLICT DO NOTHING
+         RETURNING id, kind, recipient_user_id, deadline_at
+       ),
+       ${alertOutboxCtes('ins', '$2::boolean')}
+       SELECT ARRAY(SELECT id::text FROM ins) AS created,
+              ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`,
+      [now, emailEnabled],
     );
-    return rows.map((r) => r.id);
+    return row;
   }
 
   /** Closes open feedback alerts whose feedback has been answered (the answer also does it itself). */

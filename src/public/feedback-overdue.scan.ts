@@ -4,8 +4,10 @@ import { ROOT_LOGGER } from 'src/common/logger';
 import { CitizensRepository } from 'src/public/citizens.repository';
 
 export interface FeedbackScanResult {
-  /** Ids of the alerts created (for the delivery outbox). */
+  /** Ids of the alerts created. */
   created: string[];
+  /** Ids of their outbox rows (written with them), for the caller to enqueue. */
+  deliveries: string[];
   /** Alerts closed because all feedback behind them has been answered. */
   closed: number;
 }
@@ -25,16 +27,16 @@ export class FeedbackOverdueScan {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Runs one pass at `now`; returns the number of alerts created. */
+  /** Runs one pass at `now` (no e-mail); returns the number of alerts created. */
   async scan(now: Date): Promise<number> {
-    return (await this.run(now)).created.length;
+    return (await this.run(now, false)).created.length;
   }
 
-  /** One pass with the ids of the alerts created, for a caller that writes their deliveries. */
-  async run(now: Date): Promise<FeedbackScanResult> {
-    const created = await this.repo.raiseFeedbackAlerts(now);
+  /** One pass: the alerts created with their outbox rows (e-mail when `emailEnabled`), then closes. */
+  async run(now: Date, emailEnabled: boolean): Promise<FeedbackScanResult> {
+    const { created, deliveries } = await this.repo.raiseFeedbackAlerts(now, emailEnabled);
     const closed = await this.repo.closeAnsweredAlerts(now);
     if (created.length || closed) this.logger.info({ created: created.length, closed }, 'feedback overdue scan');
-    return { created, closed };
+    return { created, deliveries, closed };
   }
 }

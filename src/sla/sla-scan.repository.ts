@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { alertOutboxCtes } from 'src/sla/alert-outbox';
 
 export const SCAN_KINDS = ['due_soon', 'overdue', 'stalled', 'escalated', 'supplement_expired'] as const;
 export type ScanKind = (typeof SCAN_KINDS)[number];
@@ -141,17 +142,7 @@ export class SlaScanRepository {
         ON CONFLICT DO NOTHING
         RETURNING id, kind, recipient_user_id, deadline_at
       ),
-      em AS (
-        INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
-        SELECT ins.id, ins.deadline_at, 'email', u.email FROM ins JOIN users u ON u.id = ins.recipient_user_id
-        WHERE $4::boolean AND u.email IS NOT NULL
-        ON CONFLICT DO NOTHING RETURNING id
-      ),
-      wh AS (
-        INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
-        SELECT ins.id, ins.deadline_at, 'webhook', w.id::text FROM ins JOIN webhooks w ON w.active AND ins.kind = ANY(w.kinds)
-        ON CONFLICT DO NOTHING RETURNING id
-      )
+      ${alertOutboxCtes('ins', '$4::boolean')}
       SELECT (SELECT count(*)::int FROM ins) AS created,
              (SELECT count(*)::int FROM cand) AS candidates,
              (SELECT k::text FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_k,
@@ -174,28 +165,6 @@ export class SlaScanRepository {
     };
   }
 
-  /** Outbox rows for alerts created elsewhere (feedback past its deadline), as scanBatch writes them. */
-  async deliveriesFor(alertIds: string[], emailEnabled: boolean): Promise<string[]> {
-    if (alertIds.length === 0) return [];
-    const rows: { id: string }[] = await this.dataSource.query(
-      `WITH a AS (SELECT id, kind, recipient_user_id, deadline_at FROM alerts WHERE id = ANY($1::uuid[])),
-       em AS (
-         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
-         SELECT a.id, a.deadline_at, 'email', u.email FROM a JOIN users u ON u.id = a.recipient_user_id
-         WHERE $2::boolean AND u.email IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING id
-       ),
-       wh AS (
-         INSERT INTO alert_deliveries (alert_id, alert_deadline_at, channel, target)
-         SELECT a.id, a.deadline_at, 'webhook', w.id::text FROM a JOIN webhooks w ON w.active AND a.kind = ANY(w.kinds)
-         ON CONFLICT DO NOTHING RETURNING id
-       )
-       SELECT id::text FROM em UNION ALL SELECT id::text FROM wh`,
-      [alertIds, emailEnabled],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /**
    * Closes open alerts the dossier has moved past: it ended; its deadline for that kind is no
    * longer the one the alert was about (a new step, an extension, a recomputation); a due-soon
@@ -211,7 +180,10 @@ export class SlaScanRepository {
        FROM dossiers d
        WHERE a.dossier_id = d.id AND a.closed_at IS NULL AND a.kind NOT IN ('feedback_overdue', 'directive_comment') ${scope} AND (
          d.ended_at IS NOT NULL
-         OR (d.paused_since IS NULL AND a.kind IN ('due_soon', 'overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
+         OR (d.paused_since IS NULL AND a.kind = 'due_soon' AND a.deadline_at IS DISTINCT FROM d.overdue_at)
+         -- Paused too: a paused dossier keeps as overdue_at a deadline that was already past, so an
+         -- alert about another deadline (corrected meanwhile) is stale.
+         OR (a.kind IN ('overdue', 'escalated') AND a.deadline_at IS DISTINCT FROM d.overdue_at)
          OR (d.paused_since IS NULL AND a.kind = 'stalled' AND a.deadline_at IS DISTINCT FROM d.step_due_at)
          OR (a.kind = 'supplement_expired' AND a.deadline_at IS DISTINCT FROM d.supplement_expires_at)
          OR (a.kind = 'due_soon' AND d.overdue_at <= $1)

@@ -81,16 +81,17 @@ export class SlaScanService {
           after = batch.next;
         } while (after);
       }
-      await this.repo.setWatermark(kind, now);
     }
     // Feedback past its own deadline (15 working days) alerts the unit head too.
-    const fb = await this.feedback.run(now);
+    const fb = await this.feedback.run(now, emailEnabled);
     byKind.feedback_overdue = fb.created.length;
-    const fbDeliveries = await this.repo.deliveriesFor(fb.created, emailEnabled);
-    if (fbDeliveries.length && this.delivery) await this.delivery.enqueue(fbDeliveries);
+    if (fb.deliveries.length && this.delivery) await this.delivery.enqueue(fb.deliveries);
     // Alerts close for dossiers changed since the oldest watermark (all of them on a first scan).
     const oldest = sinces.includes(null) ? null : new Date(Math.min(...sinces.map((d) => d!.getTime())));
     const closed = (await this.repo.closeStale(now, oldest)) + fb.closed;
+    // Only now, the whole scan done: a scan that fails anywhere (a dossier resolved meanwhile, its
+    // alerts still to close) is redone by the retry from the same watermarks, not from this one's.
+    for (const kind of SCAN_KINDS) await this.repo.setWatermark(kind, now);
     const alertsTotal = Object.values(byKind).reduce((a, b) => a + b, 0);
     for (const [kind, n] of Object.entries(byKind)) if (n) alertsCreated.inc({ kind }, n);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

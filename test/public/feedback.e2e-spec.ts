@@ -256,8 +256,8 @@ describe('feedback on a dossier (phản ánh, kiến nghị)', () => {
         second.id,
         t('2026-06-01T09:00:00'),
       ]);
-    const result = await scan.run(t('2026-06-01T10:00:00'));
-    expect(result).toEqual({ created: [], closed: 1 });
+    const result = await scan.run(t('2026-06-01T10:00:00'), false);
+    expect(result).toEqual({ created: [], deliveries: [], closed: 1 });
     expect((await alerts(d.id))[0].closedAt).toBe('2026-06-01T10:00:00+07:00');
   });
 
