@@ -121,23 +121,16 @@ describe('SLA scan: failures halfway, and corrections while paused', () => {
     await act(d.id, 'request_payment', p.admin, { amount: 100000 }); // paused, already late
     await scanner.scan(t('2026-06-04T10:01:00'));
     expect(await open(d.id, DEADLINE)).toEqual(['overdue@2026-06-04T01:00:00.000Z']);
+    const correct = async (at: string, dueAt: string, documentRef: string) => {
+      setNow(t(at));
+      await act(d.id, 'correct_deadline', p.tokens.board, { dueAt, reason: 'Đính chính ngày hẹn', documentRef });
+      await scanner.scan(new Date(t(at).getTime() + 60_000));
+    };
     // The board corrects the due instant to another past one: the alert about the old one closes.
-    setNow(t('2026-06-04T11:00:00'));
-    await act(d.id, 'correct_deadline', p.tokens.board, {
-      dueAt: '2026-06-03T17:00:00+07:00',
-      reason: 'Đính chính ngày hẹn',
-      documentRef: 'CV 2/2026',
-    });
-    await scanner.scan(t('2026-06-04T11:01:00'));
+    await correct('2026-06-04T11:00:00', '2026-06-03T17:00:00+07:00', 'CV 2/2026');
     expect(await open(d.id, DEADLINE)).toEqual(['overdue@2026-06-03T10:00:00.000Z']);
     // Then to a future one: nothing is overdue any more (both stayed open until the resumption).
-    setNow(t('2026-06-04T12:00:00'));
-    await act(d.id, 'correct_deadline', p.tokens.board, {
-      dueAt: '2026-06-10T17:00:00+07:00',
-      reason: 'Đính chính lại',
-      documentRef: 'CV 3/2026',
-    });
-    await scanner.scan(t('2026-06-04T12:01:00'));
+    await correct('2026-06-04T12:00:00', '2026-06-10T17:00:00+07:00', 'CV 3/2026');
     expect(await open(d.id, DEADLINE)).toEqual([]);
   });
 });
