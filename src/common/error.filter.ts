@@ -98,7 +98,23 @@ export interface HtmlErrorPages {
 export const HTML_ERROR_PAGES = Symbol('HTML_ERROR_PAGES');
 
 /** A browser's navigation or form post asks for HTML; API clients ask for JSON (or nothing). */
-export const wantsHtml = (req: FastifyRequest | undefined) => /\btext\/html\b/.test(String(req?.headers?.accept ?? ''));
+const wantsHtml = (req: FastifyRequest | undefined) => /\btext\/html\b/.test(String(req?.headers?.accept ?? ''));
+
+/** Sends an error: the page `pages` renders for a browser asking for one of the HTML pages, else the error shape. */
+export function sendError(
+  req: FastifyRequest | undefined,
+  reply: FastifyReply,
+  body: ErrorBody,
+  pages: HtmlErrorPages | null,
+): void {
+  const page = pages && req && wantsHtml(req) ? pages.render(req.method, req.url, body) : null;
+  if (page !== null) {
+    void reply.header('cache-control', 'private, no-store');
+    void reply.status(body.statusCode).type('text/html; charset=utf-8').send(page);
+    return;
+  }
+  void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+}
 
 @Catch()
 export class GlobalErrorFilter implements ExceptionFilter {
@@ -115,12 +131,6 @@ export class GlobalErrorFilter implements ExceptionFilter {
     if (body.details === undefined) delete body.details;
     if (body.statusCode === 503 && !reply.hasHeader('retry-after'))
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-    const page = this.pages && wantsHtml(request) ? this.pages.render(request.method, request.url, body) : null;
-    if (page !== null) {
-      void reply.header('cache-control', 'private, no-store');
-      void reply.status(body.statusCode).type('text/html; charset=utf-8').send(page);
-      return;
-    }
-    void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+    sendError(request, reply, body, this.pages);
   }
 }

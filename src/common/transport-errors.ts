@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_STATUS, type ErrorCode } from 'src/common/domain-error';
-import { type HtmlErrorPages, wantsHtml } from 'src/common/error.filter';
+import { type HtmlErrorPages, sendError } from 'src/common/error.filter';
 
 /**
  * Errors raised before Nest (and its global filter) sees a request: Node's HTTP parser (a request
@@ -67,16 +67,8 @@ export function frameworkErrorCode(err: { code?: string; statusCode?: number }):
  * (a mangled link, a truncated QR code) gets the page `pages` renders; everyone else the error shape.
  */
 export function frameworkErrorHandler(pages: HtmlErrorPages | null = null) {
-  return (err: Error & { code?: string; statusCode?: number }, req: FastifyRequest, reply: FastifyReply): void => {
-    const body = transportErrorBody(frameworkErrorCode(err), req.id);
-    const page = pages && wantsHtml(req) ? pages.render(req.method, req.url, body) : null;
-    if (page !== null) {
-      void reply.status(body.statusCode).header('cache-control', 'private, no-store').type('text/html; charset=utf-8');
-      void reply.send(page);
-      return;
-    }
-    void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
-  };
+  return (err: Error & { code?: string; statusCode?: number }, req: FastifyRequest, reply: FastifyReply): void =>
+    sendError(req, reply, transportErrorBody(frameworkErrorCode(err), req.id), pages);
 }
 
 /**
