@@ -36,6 +36,7 @@ import { EventPayloadStatistics1766960000000 } from './1766960000000-event-paylo
 import { ReportContributionsOnce1766970000000 } from './1766970000000-report-contributions-once';
 import { EventTriggersPerDossier1766980000000 } from './1766980000000-event-triggers-per-dossier';
 import { FedDossiersSynced1766990000000 } from './1766990000000-fed-dossiers-synced';
+import { ProcedureFieldCode1767000000000 } from './1767000000000-procedure-field-code';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   ReportContributionsOnce1766970000000,
   EventTriggersPerDossier1766980000000,
   FedDossiersSynced1766990000000,
+  ProcedureFieldCode1767000000000,
 ];

@@ -9,6 +9,8 @@ export const CATALOGUE_MESSAGES = {
     'Mã đơn vị gồm 1–40 ký tự: chữ cái không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang (ví dụ H15.50, H15.50.01).',
   procedureCodeFormat:
     'Mã thủ tục gồm 1–60 ký tự: chữ cái không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang (ví dụ 1.004227).',
+  fieldCodeFormat:
+    'Mã lĩnh vực gồm 1–50 ký tự: chữ cái không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang (ví dụ G09-XD01).',
   unitExists: (code: string) => `Mã đơn vị ${code} đã tồn tại.`,
   portalCodeFormat: 'Mã định danh trên Cổng DVCQG chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).',
   portalCodeTaken: (code: string) => `Mã định danh ${code} đã được gán cho một đơn vị khác.`,

@@ -25,6 +25,7 @@ export class ProcedureVersionEntity {
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
   @Column({ type: 'text' }) name!: string;
   @Column({ type: 'text' }) field!: string;
+  @Column({ name: 'field_code', type: 'text', nullable: true }) fieldCode!: string | null;
   @Column({ name: 'unit_id', type: 'uuid' }) unitId!: string;
   @Column({ name: 'time_limit_amount', type: 'integer' }) timeLimitAmount!: number;
   @Column({ name: 'time_limit_unit', type: 'text' }) timeLimitUnit!: TimeLimitUnit;

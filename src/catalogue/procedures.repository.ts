@@ -42,6 +42,7 @@ export interface ProcedureRecord {
   createdBy: string | null;
   name: string;
   field: string;
+  fieldCode: string | null;
   unitId: string;
   unitCode: string;
   timeLimitAmount: number;
@@ -62,6 +63,7 @@ export interface NewProcedureVersion {
   createdBy: string | null;
   name: string;
   field: string;
+  fieldCode: string | null;
   unitId: string;
   timeLimitAmount: number;
   timeLimitUnit: TimeLimitUnit;
@@ -76,7 +78,7 @@ export interface NewProcedureVersion {
 }
 
 const SELECT = `
-  SELECT p.id, p.code, p.current_version, p.active, v.version, v.effective_from, v.created_by, v.name, v.field,
+  SELECT p.id, p.code, p.current_version, p.active, v.version, v.effective_from, v.created_by, v.name, v.field, v.field_code,
          v.unit_id, u.code AS unit_code, v.time_limit_amount, v.time_limit_unit, v.intake_cutoff, v.steps,
          v.online_level, v.fee_bearing, v.paper_result_required, v.statutory_parts
   FROM procedures p
@@ -93,6 +95,7 @@ interface Row {
   created_by: string | null;
   name: string;
   field: string;
+  field_code: string | null;
   unit_id: string;
   unit_code: string;
   time_limit_amount: number;
@@ -115,6 +118,7 @@ const toRecord = (r: Row): ProcedureRecord => ({
   createdBy: r.created_by,
   name: r.name,
   field: r.field,
+  fieldCode: r.field_code,
   unitId: r.unit_id,
   unitCode: r.unit_code,
   timeLimitAmount: r.time_limit_amount,
@@ -238,8 +242,8 @@ export class ProceduresRepository {
     await tx.query(
       `INSERT INTO procedure_versions (procedure_id, version, effective_from, created_by, name, field, unit_id,
          time_limit_amount, time_limit_unit, intake_cutoff, steps, online_level, fee_bearing, paper_result_required,
-         search_text, field_key, statutory_parts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+         search_text, field_key, statutory_parts, field_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
       [
         v.procedureId,
         v.version,
@@ -258,6 +262,7 @@ export class ProceduresRepository {
         v.searchText,
         v.fieldKey,
         JSON.stringify(v.statutoryParts),
+        v.fieldCode,
       ],
     );
   }

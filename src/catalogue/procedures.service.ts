@@ -49,6 +49,8 @@ export interface ProcedureRules {
   active: boolean;
   name: string;
   field: string;
+  /** MaLinhVuc: the field's code in the national procedure database (sent to the portal). */
+  fieldCode: string | null;
   unitId: string;
   unitCode: string;
   timeLimit: TimeLimit;
@@ -64,6 +66,7 @@ export interface ProcedureRules {
 interface Draft {
   name: string;
   field: string;
+  fieldCode: string | null;
   unitCode: string;
   timeLimit: TimeLimit;
   intakeCutoff: string | null;
@@ -86,6 +89,7 @@ const toRules = (r: ProcedureRecord): ProcedureRules => ({
   active: r.active,
   name: r.name,
   field: r.field,
+  fieldCode: r.fieldCode,
   unitId: r.unitId,
   unitCode: r.unitCode,
   timeLimit: { amount: r.timeLimitAmount, unit: r.timeLimitUnit },
@@ -170,6 +174,7 @@ export class ProceduresService implements OnModuleInit {
       active: rules.active,
       name: rules.name,
       field: rules.field,
+      fieldCode: rules.fieldCode,
       unitCode: rules.unitCode,
       timeLimit: { amount: rules.timeLimit.amount, unit: rules.timeLimit.unit },
       intakeCutoff: rules.intakeCutoff,
@@ -224,6 +229,7 @@ export class ProceduresService implements OnModuleInit {
     const draft: Draft = {
       name: dto.name,
       field: dto.field,
+      fieldCode: dto.fieldCode ?? null,
       unitCode: dto.unitCode,
       timeLimit: { amount: dto.timeLimit.amount, unit: dto.timeLimit.unit },
       intakeCutoff: dto.intakeCutoff ?? null,
@@ -272,6 +278,7 @@ export class ProceduresService implements OnModuleInit {
       const draft: Draft = {
         name: dto.name ?? current.name,
         field: dto.field ?? current.field,
+        fieldCode: dto.fieldCode === undefined ? current.fieldCode : dto.fieldCode,
         unitCode: dto.unitCode ?? current.unitCode,
         timeLimit: dto.timeLimit
           ? { amount: dto.timeLimit.amount, unit: dto.timeLimit.unit }
@@ -377,6 +384,7 @@ export class ProceduresService implements OnModuleInit {
       createdBy: actor.id,
       name: d.name,
       field: d.field,
+      fieldCode: d.fieldCode,
       unitId: units.get(d.unitCode)!.id,
       timeLimitAmount: d.timeLimit.amount,
       timeLimitUnit: d.timeLimit.unit,
@@ -396,6 +404,7 @@ export class ProceduresService implements OnModuleInit {
 const RULE_KEYS = [
   'name',
   'field',
+  'fieldCode',
   'unitId',
   'timeLimit',
   'intakeCutoff',
@@ -410,6 +419,7 @@ function ruleValue(
   v: {
     name: string;
     field: string;
+    fieldCode: string | null;
     unitId: string;
     timeLimitAmount: number;
     timeLimitUnit: string;

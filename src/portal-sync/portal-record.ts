@@ -12,6 +12,8 @@ export interface SyncDossier {
   procedure_code: string;
   procedure_name: string;
   procedure_field: string;
+  /** MaLinhVuc, from the catalogue; '' until an administrator sets it. */
+  procedure_field_code: string | null;
   channel: string;
   applicant: Record<string, unknown>;
   summary: string | null;
@@ -46,7 +48,7 @@ export function toPortalRecord(
     MaHoSo: d.code,
     MaTTHC: d.procedure_code,
     TenTTHC: d.procedure_name,
-    MaLinhVuc: '',
+    MaLinhVuc: d.procedure_field_code ?? '',
     TenLinhVuc: d.procedure_field,
     KenhThucHien: CHANNEL_CODE[d.channel] ?? '1',
     ChuHoSo: s(d.applicant.fullName),

@@ -70,7 +70,7 @@ export class PortalSyncRepository {
 
   async dossier(dossierId: string): Promise<SyncDossier | null> {
     const rows: SyncDossier[] = await this.dataSource.query(
-      `SELECT d.code, d.procedure_code, v.name AS procedure_name, v.field AS procedure_field, d.channel, d.applicant,
+      `SELECT d.code, d.procedure_code, v.name AS procedure_name, v.field AS procedure_field, v.field_code AS procedure_field_code, d.channel, d.applicant,
               d.summary, d.flags, d.state, hu.name AS handling_unit_name, d.created_at
        FROM dossiers d
        JOIN procedure_versions v ON v.procedure_id = d.procedure_id AND v.version = d.procedure_version

@@ -339,6 +339,30 @@ describe('Procedures', () => {
     expect(rows.filter((r) => r.action === 'procedure.update').map((r) => r.details.toVersion)).toEqual([2, 3, 3, 3]);
   });
 
+  it("keeps the field's code in the national procedure database (MaLinhVuc) as a versioned rule", async () => {
+    const before = (await api.request('GET', `/procedures/${permitId}`, { token: admin })).body;
+    const set = await api.request('PATCH', `/procedures/${permitId}`, {
+      token: admin,
+      body: { fieldCode: 'G09-XD01' },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ fieldCode: 'G09-XD01', version: before.version + 1 });
+    const malformed = await api.request('PATCH', `/procedures/${permitId}`, {
+      token: admin,
+      body: { fieldCode: 'G09 XD01' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.details.map((d: { field: string }) => d.field)).toContain('fieldCode');
+    // The version before keeps what it had; null removes the code in a new version.
+    const old = await api.request('GET', `/procedures/${permitId}/versions/${before.version}`, { token: admin });
+    expect(old.body.fieldCode).toBe(before.fieldCode);
+    const cleared = await api.request('PATCH', `/procedures/${permitId}`, { token: admin, body: { fieldCode: null } });
+    expect(cleared.body).toMatchObject({ fieldCode: null, version: before.version + 2 });
+    const created = await post({ ...BUILDING_PERMIT, code: '1.009999', fieldCode: 'G09-XD02' });
+    expect(created.status).toBe(201);
+    expect(created.body.fieldCode).toBe('G09-XD02');
+  });
+
   it('describes the procedure endpoints and shapes in the OpenAPI document', async () => {
     const doc = await api.request('GET', '/docs-json');
     expect(Object.keys(doc.body.paths)).toEqual(

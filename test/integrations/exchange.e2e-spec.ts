@@ -422,6 +422,9 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       expect(first.data[0]).toMatchObject({
         MaHoSo: d.code,
         MaTTHC: BUILDING_PERMIT.code,
+        // The field's code from the catalogue (it was always sent empty).
+        MaLinhVuc: 'G09-XD01',
+        TenLinhVuc: 'Xây dựng',
         TrangThaiHoSo: '2',
         NgayTiepNhan: '20260320090000',
         NgayHenTra: dvcqgDate(d.dueAt.slice(0, 16)),

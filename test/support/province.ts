@@ -39,6 +39,7 @@ export const BUILDING_PERMIT = {
   code: '1.004227',
   name: 'Cấp giấy phép xây dựng',
   field: 'Xây dựng',
+  fieldCode: 'G09-XD01',
   unitCode: 'H15.50',
   timeLimit: { amount: 3, unit: 'working_days' },
   steps: [

@@ -29,6 +29,8 @@ import { IsDecimalNumber } from 'src/common/validation';
 
 /** National procedure code (1.004227), or a longer local one (1.004227.000.00.00.H15). */
 export const PROCEDURE_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$/;
+/** The field's code in the national procedure database (MaLinhVuc, e.g. G09-XD01). */
+export const FIELD_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -114,6 +116,17 @@ export class CreateProcedureDto {
   @MaxLength(200)
   field!: string;
 
+  @ApiPropertyOptional({
+    example: 'G09-XD01',
+    nullable: true,
+    type: String,
+    description: "the field's code in the national procedure database (MaLinhVuc, sent to the national portal)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(FIELD_CODE_PATTERN, { message: M.fieldCodeFormat })
+  fieldCode?: string | null;
+
   @ApiProperty({ example: 'H15.50', description: 'handling unit' })
   @IsString()
   @Matches(UNIT_CODE_PATTERN, { message: M.unitCodeFormat })
@@ -197,6 +210,12 @@ export class UpdateProcedureDto {
   @MaxLength(200)
   field?: string;
 
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'MaLinhVuc; null removes it' })
+  @IsOptional()
+  @IsString()
+  @Matches(FIELD_CODE_PATTERN, { message: M.fieldCodeFormat })
+  fieldCode?: string | null;
+
   @ApiPropertyOptional()
   @IsOmittable()
   @IsString()
@@ -264,6 +283,7 @@ export class ProcedureDto {
   @ApiProperty() active!: boolean;
   @ApiProperty() name!: string;
   @ApiProperty() field!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'G09-XD01' }) fieldCode!: string | null;
   @ApiProperty() unitCode!: string;
   @ApiProperty({ type: TimeLimitResponseDto }) timeLimit!: TimeLimitResponseDto;
   @ApiProperty({ nullable: true, type: String, example: '15:00' }) intakeCutoff!: string | null;
