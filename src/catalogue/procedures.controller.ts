@@ -12,10 +12,11 @@ import {
 } from 'src/catalogue/dto/procedure.dto';
 import { ProceduresService } from 'src/catalogue/procedures.service';
 import { DomainError } from 'src/common/domain-error';
+import { NOT_FOUND_MESSAGE } from 'src/common/error.filter';
 import { uuidPipe } from 'src/common/uuid.pipe';
 
 /** A version number in the path; anything else is answered like an unknown version. */
-const versionPipe = new ParseIntPipe({ exceptionFactory: () => new DomainError('NOT_FOUND', 'Không tìm thấy.') });
+const versionPipe = new ParseIntPipe({ exceptionFactory: () => new DomainError('NOT_FOUND', NOT_FOUND_MESSAGE) });
 
 @ApiTags('procedures')
 @ApiBearerAuth()

@@ -25,10 +25,13 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   429: 'TOO_MANY_REQUESTS',
 };
 
+/** The answer to an unknown id or route: says nothing of what exists. */
+export const NOT_FOUND_MESSAGE = 'Không tìm thấy.';
+
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNAUTHORIZED: 'Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ.',
   FORBIDDEN: 'Bạn không có quyền thực hiện thao tác này.',
-  NOT_FOUND: 'Không tìm thấy.',
+  NOT_FOUND: NOT_FOUND_MESSAGE,
   ROUTE_NOT_FOUND: 'Không tìm thấy đường dẫn.',
   PAYLOAD_TOO_LARGE: 'Dữ liệu gửi lên quá lớn.',
   UNSUPPORTED_MEDIA_TYPE: 'Kiểu nội dung không được hỗ trợ; hãy gửi application/json.',

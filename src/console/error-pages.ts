@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ErrorBody, HtmlErrorPages } from 'src/common/error.filter';
+import { type ErrorBody, type HtmlErrorPages, NOT_FOUND_MESSAGE } from 'src/common/error.filter';
 import { html } from 'src/console/html';
 import { page } from 'src/console/layout';
 
@@ -43,7 +43,7 @@ export class ConsoleErrorPages implements HtmlErrorPages {
     if (!area) return null;
     const title = TITLES[body.statusCode] ?? 'Lỗi hệ thống';
     const again = body.statusCode === 503 || body.statusCode === 429;
-    const message = body.statusCode === 404 && body.message === 'Không tìm thấy.' ? NOT_FOUND_HERE : body.message;
+    const message = body.statusCode === 404 && body.message === NOT_FOUND_MESSAGE ? NOT_FOUND_HERE : body.message;
     return page({
       title,
       user: null,

@@ -288,12 +288,7 @@ export function recordFlags(r: Record<string, unknown>): Record<string, boolean>
     const seen = docs.filter((d) => d[key] !== undefined && d[key] !== null && d[key] !== '');
     return seen.length ? seen.some((d) => yes.includes(String(d[key]).trim())) : undefined;
   };
-  const kept = docs.filter(
-    (d) =>
-      String(d.IsDeleted ?? '')
-        .trim()
-        .toLowerCase() !== 'true',
-  );
+  const kept = docs.filter((d) => parseFlag(d.IsDeleted) !== true);
   if (kept.length) flags.digitised = kept.some((d) => text(d.DuongDanTaiTepTin) !== null);
   const marks = [parseFlag(r.HoSoCoThanhPhanSoHoa), docFlag('DuocSoHoa', ['1']), docFlag('DuocTaiSuDung', ['1', '2'])];
   if (marks.some((x) => x !== undefined)) flags.reusedDigitisedData = marks.some((x) => x === true);
