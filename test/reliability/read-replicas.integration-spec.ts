@@ -251,30 +251,48 @@ describe('read replicas (DATABASE_READ_URL)', () => {
   }, 180_000);
 
   /** The replica's postmaster and every process it started (backends, WAL receiver, ...). */
-  function replicaPids(): number[] {
-    const postmaster = Number(readFileSync(join(replicaDir, 'pg/data/postmaster.pid'), 'utf8').split('\n')[0]);
-    const children = readdirSync('/proc')
+  function replicaPostmaster(): number {
+    return Number(readFileSync(join(replicaDir, 'pg/data/postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+
+  function childrenOf(parent: number): number[] {
+    return readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .filter((d) => {
         try {
           // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
           const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
         } catch {
           return false;
         }
       })
       .map(Number);
-    return [postmaster, ...children];
+  }
+
+  /** Sends a signal to a process that may have exited since it was listed (a backend ending its session). */
+  function signal(pid: number, sig: NodeJS.Signals): void {
+    try {
+      process.kill(pid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
   }
 
   it('marks a replica that stops answering (frozen, connections open) down within its check, and reads go to the primary', async () => {
     await caughtUp();
     await replica?.end().catch(() => undefined);
     replica = null;
-    const pids = replicaPids();
-    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    // The postmaster first, so that it forks no backend after its children are listed; a child that
+    // exits between the listing and its signal (a session ending) is skipped.
+    const postmaster = replicaPostmaster();
+    const pids = [postmaster];
     try {
+      signal(postmaster, 'SIGSTOP');
+      for (const pid of childrenOf(postmaster)) {
+        pids.push(pid);
+        signal(pid, 'SIGSTOP');
+      }
       for (const a of apis) {
         await waitFor(
           async () => (await replicaWarnings(a)).some((w) => w.code === 'READ_REPLICA_DOWN') || null,
@@ -286,7 +304,7 @@ describe('read replicas (DATABASE_READ_URL)', () => {
         expect(metric(await metrics(a), 'db_replica_up')).toBe(0);
       }
     } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      for (const pid of pids) signal(pid, 'SIGCONT');
     }
     for (const a of apis) await waitFor(async () => (await replicaWarnings(a)).length === 0, 60_000, 'replica back');
   }, 120_000);
