@@ -37,6 +37,7 @@ import { ReportContributionsOnce1766970000000 } from './1766970000000-report-con
 import { EventTriggersPerDossier1766980000000 } from './1766980000000-event-triggers-per-dossier';
 import { FedDossiersSynced1766990000000 } from './1766990000000-fed-dossiers-synced';
 import { ProcedureFieldCode1767000000000 } from './1767000000000-procedure-field-code';
+import { EscalationFromOverdue1767010000000 } from './1767010000000-escalation-from-overdue';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -83,4 +84,5 @@ export const MIGRATIONS = [
   EventTriggersPerDossier1766980000000,
   FedDossiersSynced1766990000000,
   ProcedureFieldCode1767000000000,
+  EscalationFromOverdue1767010000000,
 ];

@@ -11,7 +11,6 @@ import type { ProjectionColumns } from 'src/dossiers/dossiers.repository';
 
 export interface Thresholds {
   dueSoonWindowMs: number;
-  escalationDelayMs: number;
 }
 
 const d = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -44,7 +43,6 @@ export function projectState(
     promised_at: d(cols.promisedAt),
     due_soon_at: d(cols.dueSoonAt),
     overdue_at: d(cols.overdueAt),
-    escalate_at: d(cols.escalateAt),
     step_due_at: d(cols.stepDueAt),
     ended_at: d(s.endedAt),
     returned_at: d(s.returnedAt),

@@ -47,7 +47,6 @@ export interface ProjectionColumns {
   promised_at: Date | null;
   due_soon_at: Date | null;
   overdue_at: Date | null;
-  escalate_at: Date | null;
   step_due_at: Date | null;
   ended_at: Date | null;
   returned_at: Date | null;
@@ -155,7 +154,6 @@ const PROJECTION_COLUMNS: (keyof ProjectionColumns)[] = [
   'promised_at',
   'due_soon_at',
   'overdue_at',
-  'escalate_at',
   'step_due_at',
   'ended_at',
   'returned_at',
@@ -274,7 +272,6 @@ const COLUMN_TYPES: Record<string, string> = {
   promised_at: 'timestamptz',
   due_soon_at: 'timestamptz',
   overdue_at: 'timestamptz',
-  escalate_at: 'timestamptz',
   step_due_at: 'timestamptz',
   ended_at: 'timestamptz',
   returned_at: 'timestamptz',

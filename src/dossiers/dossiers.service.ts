@@ -127,7 +127,6 @@ export class DossiersService {
     this.foldPolicies.get(lifecyclePolicyAt(this.policy, receivedAt))!;
   readonly thresholds: Thresholds = {
     dueSoonWindowMs: this.policy.dueSoonWorkingHours * HOUR_MS,
-    escalationDelayMs: this.policy.escalationWorkingHours * HOUR_MS,
   };
 
   constructor(

@@ -161,7 +161,7 @@ describe('pauses', () => {
     expect(paused.status).toBe('awaiting_supplement');
     expect(remainingMsAt(calendar, paused.clock, t('2026-02-23T08:00:00'))).toBe(16 * H);
     expect(usedMsAt(calendar, paused.clock, t('2026-02-23T08:00:00'))).toBe(8 * H);
-    expect(deadlineColumns(paused, calendar, { dueSoonWindowMs: 8 * H, escalationDelayMs: 16 * H }).dueAt).toBeNull();
+    expect(deadlineColumns(paused, calendar, { dueSoonWindowMs: 8 * H }).dueAt).toBeNull();
     // Resumed Mon 23/02 08:00 (after Tết): 16 h more -> Wed 25/02 08:00.
     const resumed = applyEvent(paused, ev('receive_supplement', t('2026-02-23T08:00:00')), ctx());
     expect(resumed.status).toBe('received');
@@ -403,14 +403,13 @@ describe('replay', () => {
 });
 
 describe('deadline columns for the SLA scan', () => {
-  const th = { dueSoonWindowMs: 8 * H, escalationDelayMs: 16 * H };
-  it('puts due-soon 8 working hours before the deadline and escalation 16 working hours after', () => {
+  const th = { dueSoonWindowMs: 8 * H };
+  it('puts due-soon 8 working hours before the deadline (escalation is timed from the overdue alert, in the scan)', () => {
     const s = run([ev('intake', t('2026-03-02T08:00:00'))]); // due Thu 05/03 08:00
     const c = deadlineColumns(s, calendar, th);
     expect(iso(c.dueAt)).toBe('2026-03-05 08:00');
     expect(iso(c.dueSoonAt)).toBe('2026-03-04 08:00');
     expect(iso(c.overdueAt)).toBe('2026-03-05 08:00');
-    expect(iso(c.escalateAt)).toBe('2026-03-09 08:00');
     expect(iso(c.stepDueAt)).toBe('2026-03-02 13:30');
   });
   it('follows the promised instant after an extension', () => {
@@ -433,29 +432,26 @@ describe('deadline columns for the SLA scan', () => {
       dueAt: null,
       dueSoonAt: null,
       overdueAt: null,
-      escalateAt: null,
       stepDueAt: null,
     });
     const ended = run([ev('intake', t('2026-03-02T08:00:00')), ev('resolve', t('2026-03-02T09:00:00'))]);
     expect(deadlineColumns(ended, calendar, th)).toMatchObject({
       dueSoonAt: null,
       overdueAt: null,
-      escalateAt: null,
       stepDueAt: null,
     });
   });
-  it('keeps the deadlines already past when a dossier paused: overdue, escalation and stalled, never due-soon', () => {
+  it('keeps the deadlines already past when a dossier paused: overdue (so escalation) and stalled, never due-soon', () => {
     // Due Thu 05/03 08:00, counter step due Mon 13:30; paused Thu 10:00.
     const paused = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-05T10:00:00'))]);
     const c = deadlineColumns(paused, calendar, th);
     expect(c.dueAt).toBeNull();
     expect(c.dueSoonAt).toBeNull();
     expect(iso(c.overdueAt)).toBe('2026-03-05 08:00');
-    expect(iso(c.escalateAt)).toBe('2026-03-09 08:00');
     expect(iso(c.stepDueAt)).toBe('2026-03-02 13:30');
     // Past the step's own due only: stalled alone.
     const stepLate = run([ev('intake', t('2026-03-02T08:00:00')), ev('request_supplement', t('2026-03-02T15:00:00'))]);
-    expect(deadlineColumns(stepLate, calendar, th)).toMatchObject({ overdueAt: null, escalateAt: null });
+    expect(deadlineColumns(stepLate, calendar, th)).toMatchObject({ overdueAt: null });
     expect(iso(deadlineColumns(stepLate, calendar, th).stepDueAt)).toBe('2026-03-02 13:30');
   });
 });

@@ -885,8 +885,6 @@ export interface DeadlineColumns {
   dueSoonAt: number | null;
   /** The alert deadline (promised or statutory) while running. */
   overdueAt: number | null;
-  /** Escalation: still overdue this much working time after the alert deadline. */
-  escalateAt: number | null;
   stepDueAt: number | null;
 }
 
@@ -897,7 +895,7 @@ export interface DeadlineColumns {
 export function deadlineColumns(
   s: DossierState,
   cal: WorkingCalendar,
-  thresholds: { dueSoonWindowMs: number; escalationDelayMs: number },
+  thresholds: { dueSoonWindowMs: number },
 ): DeadlineColumns {
   const ended = s.endedAt !== null;
   if (ended)
@@ -906,7 +904,6 @@ export function deadlineColumns(
       promisedAt: s.promisedAt,
       dueSoonAt: null,
       overdueAt: null,
-      escalateAt: null,
       stepDueAt: null,
     };
   if (isPaused(s.clock)) {
@@ -922,7 +919,6 @@ export function deadlineColumns(
       promisedAt: s.promisedAt,
       dueSoonAt: null,
       overdueAt: late,
-      escalateAt: late === null ? null : cal.addWorkingMs(new Date(late), thresholds.escalationDelayMs).getTime(),
       stepDueAt: stepLate,
     };
   }
@@ -938,7 +934,6 @@ export function deadlineColumns(
     promisedAt: s.promisedAt,
     dueSoonAt,
     overdueAt: deadline,
-    escalateAt: cal.addWorkingMs(new Date(deadline), thresholds.escalationDelayMs).getTime(),
     stepDueAt: s.stepClock && !isPaused(s.stepClock) ? s.stepClock.dueAt : null,
   };
 }

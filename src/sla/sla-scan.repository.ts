@@ -15,53 +15,53 @@ const HEAD_OF = (unit: string) =>
 
 // Recipients are joins (hash-joinable at scale), not per-row subqueries; `rc.uid` is null when the
 // unit has no active head (the alert then sits in the unit's inbox).
-const RULES: Record<ScanKind, { trigger: string; deadline: string; extra: string; unit: string; recipients: string }> =
-  {
-    // Open and running with at most the due-soon window left, not yet past the deadline:
-    // the handling unit's head and the current assignee.
-    due_soon: {
-      trigger: 'due_soon_at',
-      deadline: 'd.overdue_at',
-      extra: 'AND d.overdue_at > $2',
-      unit: 'd.handling_unit_id',
-      recipients: `${HEAD_OF('d.handling_unit_id')} LEFT JOIN users a ON a.id = d.current_assignee_id AND a.active
+/** The kinds the scan finds from the dossiers' deadline columns (escalated: from the overdue alerts). */
+export type DeadlineKind = Exclude<ScanKind, 'escalated'>;
+
+// Every active member of the reform board (or the handling unit's inbox when there is none).
+const BOARD = `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(b.id), ARRAY[NULL::uuid]) FROM users b
+        WHERE b.role = 'reform_board' AND b.active)) rc(uid)`;
+
+const RULES: Record<
+  DeadlineKind,
+  { trigger: string; deadline: string; extra: string; unit: string; recipients: string }
+> = {
+  // Open and running with at most the due-soon window left, not yet past the deadline:
+  // the handling unit's head and the current assignee.
+  due_soon: {
+    trigger: 'due_soon_at',
+    deadline: 'd.overdue_at',
+    extra: 'AND d.overdue_at > $2',
+    unit: 'd.handling_unit_id',
+    recipients: `${HEAD_OF('d.handling_unit_id')} LEFT JOIN users a ON a.id = d.current_assignee_id AND a.active
         CROSS JOIN LATERAL (SELECT h.id AS uid UNION SELECT a.id WHERE a.id IS NOT NULL) rc`,
-    },
-    overdue: {
-      trigger: 'overdue_at',
-      deadline: 'd.overdue_at',
-      extra: '',
-      unit: 'd.handling_unit_id',
-      recipients: `${HEAD_OF('d.handling_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
-    },
-    // The current step past its own due instant: the head of the step's unit.
-    stalled: {
-      trigger: 'step_due_at',
-      deadline: 'd.step_due_at',
-      extra: 'AND d.current_step_unit_id IS NOT NULL',
-      unit: 'd.current_step_unit_id',
-      recipients: `${HEAD_OF('d.current_step_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
-    },
-    // Decree 118 Art. 19.5: a supplement request unanswered for its period: the receiving unit's
-    // counter staff, who close the dossier (or the unit's inbox when it has none).
-    supplement_expired: {
-      trigger: 'supplement_expires_at',
-      deadline: 'd.supplement_expires_at',
-      extra: '',
-      unit: 'd.receiving_unit_id',
-      recipients: `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(cs.id), ARRAY[NULL::uuid]) FROM users cs
+  },
+  overdue: {
+    trigger: 'overdue_at',
+    deadline: 'd.overdue_at',
+    extra: '',
+    unit: 'd.handling_unit_id',
+    recipients: `${HEAD_OF('d.handling_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
+  },
+  // The current step past its own due instant: the head of the step's unit.
+  stalled: {
+    trigger: 'step_due_at',
+    deadline: 'd.step_due_at',
+    extra: 'AND d.current_step_unit_id IS NOT NULL',
+    unit: 'd.current_step_unit_id',
+    recipients: `${HEAD_OF('d.current_step_unit_id')} CROSS JOIN LATERAL (SELECT h.id AS uid) rc`,
+  },
+  // Decree 118 Art. 19.5: a supplement request unanswered for its period: the receiving unit's
+  // counter staff, who close the dossier (or the unit's inbox when it has none).
+  supplement_expired: {
+    trigger: 'supplement_expires_at',
+    deadline: 'd.supplement_expires_at',
+    extra: '',
+    unit: 'd.receiving_unit_id',
+    recipients: `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(cs.id), ARRAY[NULL::uuid]) FROM users cs
         WHERE cs.unit_id = d.receiving_unit_id AND cs.role = 'counter_staff' AND cs.active)) rc(uid)`,
-    },
-    // Still overdue long after the overdue alert: every active member of the reform board.
-    escalated: {
-      trigger: 'escalate_at',
-      deadline: 'd.overdue_at',
-      extra: '',
-      unit: 'd.handling_unit_id',
-      recipients: `CROSS JOIN LATERAL unnest((SELECT coalesce(array_agg(b.id), ARRAY[NULL::uuid]) FROM users b
-        WHERE b.role = 'reform_board' AND b.active)) rc(uid)`,
-    },
-  };
+  },
+};
 
 export interface BatchResult {
   /** Candidate dossiers read in this batch. */
@@ -101,17 +101,20 @@ export class SlaScanRepository {
    * deadline); 'full' walks every dossier whose trigger is past (first scan, no watermark).
    */
   async scanBatch(
-    kind: ScanKind,
+    kind: DeadlineKind,
     mode: 'deadline' | 'changed' | 'full',
     now: Date,
     since: Date | null,
     after: { at: string; id: string } | null,
     limit: number,
     emailEnabled: boolean,
+    escalateAt: Date,
   ): Promise<BatchResult> {
     const r = RULES[kind];
     const key = mode === 'changed' ? 'updated_at' : r.trigger;
-    const params: unknown[] = [kind, now, limit, emailEnabled];
+    // An overdue alert carries when it escalates: `escalateAt`, the escalation delay after this
+    // scan's instant (its created_at), computed by the caller with the working calendar.
+    const params: unknown[] = [kind, now, limit, emailEnabled, kind === 'overdue' ? escalateAt : null];
     const where: string[] = [`c.${r.trigger} <= $2`];
     if (mode === 'deadline') {
       params.push(since);
@@ -135,8 +138,8 @@ export class SlaScanRepository {
         LIMIT $3
       ),
       ins AS (
-        INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
-        SELECT $1, d.id, ${r.unit}, rc.uid, ${r.deadline}, $2
+        INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at, escalate_at)
+        SELECT $1, d.id, ${r.unit}, rc.uid, ${r.deadline}, $2, $5::timestamptz
         FROM cand d ${r.recipients}
         WHERE d.ended_at IS NULL AND ${r.deadline} IS NOT NULL ${r.extra}
         ON CONFLICT DO NOTHING
@@ -160,6 +163,96 @@ export class SlaScanRepository {
       scanned: row.candidates,
       created: row.created,
       byKind: { [kind]: row.created },
+      deliveryIds: row.deliveries,
+      next: row.candidates === limit && row.last_k && row.last_id ? { at: row.last_k, id: row.last_id } : null,
+    };
+  }
+
+  /**
+   * The instants of open overdue alerts not yet escalated whose escalation instant is unknown (raised
+   * before escalation was timed from the alert): one per distinct created_at, since the instant
+   * depends on nothing else. As text: a timestamptz has microseconds, a JS Date only milliseconds.
+   */
+  async unscheduledEscalations(limit: number): Promise<{ text: string; at: Date }[]> {
+    const rows: { text: string; at: Date }[] = await this.dataSource.query(
+      `SELECT created_at::text AS text, created_at AS at FROM alerts
+       WHERE kind = 'overdue' AND closed_at IS NULL AND escalated_at IS NULL AND escalate_at IS NULL
+       GROUP BY created_at
+       LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }
+
+  /** Sets the escalation instant of those alerts (pairs of created_at and escalate_at); how many. */
+  async scheduleEscalations(pairs: { createdAt: string; escalateAt: Date }[]): Promise<number> {
+    const [, count]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE alerts a SET escalate_at = v.escalate_at
+       FROM unnest($1::timestamptz[], $2::timestamptz[]) v(created_at, escalate_at)
+       WHERE a.kind = 'overdue' AND a.closed_at IS NULL AND a.escalated_at IS NULL AND a.escalate_at IS NULL
+         AND a.created_at = v.created_at`,
+      [pairs.map((p) => p.createdAt), pairs.map((p) => p.escalateAt)],
+    );
+    return count;
+  }
+
+  /**
+   * One batch of escalations, in one statement: open overdue alerts whose escalation instant has
+   * come, of dossiers still open and still overdue on that deadline (docs/domain.md "Alerts": still
+   * overdue 16 working hours after overdue fired), raise `escalated` to every active member of the
+   * reform board, with its outbox rows, and are marked escalated. An alert whose dossier moved past
+   * it is left to closeStale. Keyset by (escalate_at, id).
+   */
+  async escalateBatch(
+    now: Date,
+    after: { at: string; id: string } | null,
+    limit: number,
+    emailEnabled: boolean,
+  ): Promise<BatchResult> {
+    const params: unknown[] = [now, limit, emailEnabled];
+    let keyset = '';
+    if (after) {
+      params.push(after.at, after.id);
+      keyset = `AND (o.escalate_at, o.id) > ($4::timestamptz, $5::uuid)`;
+    }
+    const sql = `
+      WITH cand AS (
+        SELECT o.id AS alert_id, o.deadline_at AS alert_deadline, o.escalate_at AS k, d.id, d.handling_unit_id,
+               d.overdue_at, (d.ended_at IS NULL AND d.overdue_at = o.deadline_at) AS due
+        FROM alerts o JOIN dossiers d ON d.id = o.dossier_id
+        WHERE o.kind = 'overdue' AND o.closed_at IS NULL AND o.escalated_at IS NULL AND o.escalate_at <= $1 ${keyset}
+        ORDER BY o.escalate_at, o.id
+        LIMIT $2
+      ),
+      late AS (SELECT DISTINCT id, handling_unit_id, overdue_at FROM cand WHERE due),
+      ins AS (
+        INSERT INTO alerts (kind, dossier_id, unit_id, recipient_user_id, deadline_at, created_at)
+        SELECT 'escalated', d.id, d.handling_unit_id, rc.uid, d.overdue_at, $1
+        FROM late d ${BOARD}
+        ON CONFLICT DO NOTHING
+        RETURNING id, kind, recipient_user_id, deadline_at
+      ),
+      done AS (
+        UPDATE alerts o SET escalated_at = $1 FROM cand c
+        WHERE c.due AND o.id = c.alert_id AND o.deadline_at = c.alert_deadline
+      ),
+      ${alertOutboxCtes('ins', '$3::boolean')}
+      SELECT (SELECT count(*)::int FROM ins) AS created,
+             (SELECT count(*)::int FROM cand) AS candidates,
+             (SELECT k::text FROM cand ORDER BY k DESC, alert_id DESC LIMIT 1) AS last_k,
+             (SELECT alert_id FROM cand ORDER BY k DESC, alert_id DESC LIMIT 1) AS last_id,
+             ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
+    const [row]: {
+      created: number;
+      candidates: number;
+      last_k: string | null;
+      last_id: string | null;
+      deliveries: string[];
+    }[] = await this.dataSource.query(sql, params);
+    return {
+      scanned: row.candidates,
+      created: row.created,
+      byKind: { escalated: row.created },
       deliveryIds: row.deliveries,
       next: row.candidates === limit && row.last_k && row.last_id ? { at: row.last_k, id: row.last_id } : null,
     };

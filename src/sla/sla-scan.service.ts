@@ -1,9 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter, Histogram } from 'prom-client';
+import { CalendarService } from 'src/calendar/calendar.service';
+import type { WorkingCalendar } from 'src/calendar/working-time';
 import { ROOT_LOGGER } from 'src/common/logger';
 import { registry } from 'src/common/metrics';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { loadSlaPolicy } from 'src/config/sla-policy';
 import { FeedbackOverdueScan } from 'src/public/feedback-overdue.scan';
 import { DELIVERY_ENQUEUER, type DeliveryEnqueuer } from 'src/sla/delivery-port';
 import { SCAN_KINDS, ScanKind, SlaScanRepository } from 'src/sla/sla-scan.repository';
@@ -28,6 +31,7 @@ export const SCAN_BATCH = 20_000;
  * before a scan and committed after it (their updated_at is their start time) and clock skew.
  */
 const LOOKBACK_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface ScanResult {
   scanned: number;
@@ -45,8 +49,12 @@ export interface ScanResult {
  */
 @Injectable()
 export class SlaScanService {
+  /** escalated: still overdue this much working time after the overdue alert fired. */
+  private readonly escalationDelayMs = loadSlaPolicy().escalationWorkingHours * HOUR_MS;
+
   constructor(
     private readonly repo: SlaScanRepository,
+    private readonly calendars: CalendarService,
     private readonly feedback: FeedbackOverdueScan,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -66,7 +74,14 @@ export class SlaScanService {
     let scanned = 0;
     const emailEnabled = !!this.config.SMTP_URL;
     const sinces: (Date | null)[] = [];
+    const calendar = await this.calendars.current();
+    // The overdue alerts raised by this scan escalate this much working time after it.
+    const escalateAt = calendar.addWorkingMs(now, this.escalationDelayMs);
     for (const kind of SCAN_KINDS) {
+      if (kind === 'escalated') {
+        byKind.escalated += await this.escalate(now, emailEnabled, calendar);
+        continue;
+      }
       const mark = await this.repo.watermark(kind);
       const since = mark ? new Date(Math.min(mark.getTime(), now.getTime()) - LOOKBACK_MS) : null;
       sinces.push(since);
@@ -74,7 +89,7 @@ export class SlaScanService {
       for (const mode of modes) {
         let after: { at: string; id: string } | null = null;
         do {
-          const batch = await this.repo.scanBatch(kind, mode, now, since, after, SCAN_BATCH, emailEnabled);
+          const batch = await this.repo.scanBatch(kind, mode, now, since, after, SCAN_BATCH, emailEnabled, escalateAt);
           byKind[kind] += batch.created;
           scanned += batch.scanned;
           if (batch.deliveryIds.length && this.delivery) await this.delivery.enqueue(batch.deliveryIds);
@@ -99,5 +114,31 @@ export class SlaScanService {
     if (alertsTotal || closed)
       this.logger.info({ scanned, alertsCreated: alertsTotal, byKind, closed, ms: Math.round(ms) }, 'sla scan');
     return { scanned, alertsCreated: alertsTotal, byKind, closed, ms };
+  }
+
+  /**
+   * Escalations (docs/domain.md "Alerts": still overdue 16 working hours after overdue fired): from
+   * the open overdue alerts, which carry their escalation instant. Alerts raised before that
+   * instant was stored get it first, from their own created_at.
+   */
+  private async escalate(now: Date, emailEnabled: boolean, calendar: WorkingCalendar): Promise<number> {
+    for (;;) {
+      const instants = await this.repo.unscheduledEscalations(SCAN_BATCH);
+      const pairs = instants.map((i) => ({
+        createdAt: i.text,
+        escalateAt: calendar.addWorkingMs(i.at, this.escalationDelayMs),
+      }));
+      // Nothing left, or another scan set them meanwhile.
+      if (!pairs.length || (await this.repo.scheduleEscalations(pairs)) === 0) break;
+    }
+    let created = 0;
+    let after: { at: string; id: string } | null = null;
+    do {
+      const batch = await this.repo.escalateBatch(now, after, SCAN_BATCH, emailEnabled);
+      created += batch.created;
+      if (batch.deliveryIds.length && this.delivery) await this.delivery.enqueue(batch.deliveryIds);
+      after = batch.next;
+    } while (after);
+    return created;
   }
 }

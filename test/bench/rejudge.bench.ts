@@ -155,13 +155,13 @@ export async function run(env: BenchEnv): Promise<BenchResult> {
         SELECT id AS old_id, gen_random_uuid() AS id FROM (SELECT id FROM dossiers WHERE code NOT LIKE '%-c%' ORDER BY id LIMIT ${limit}) s`);
       await sql.query(`INSERT INTO dossiers (id, code, procedure_id, procedure_version, procedure_code, receiving_unit_id,
           handling_unit_id, current_step_unit_id, current_assignee_id, unit_ids, channel, status, version, received_at,
-          clock_start, last_due_at, paused_since, due_at, promised_at, due_soon_at, overdue_at, escalate_at, step_due_at,
+          clock_start, last_due_at, paused_since, due_at, promised_at, due_soon_at, overdue_at, step_due_at,
           ended_at, returned_at, outcome, supplement_count, extension_count, applicant, summary, flags, lookup_key_hash,
           state, calendar_version, created_by, supplement_expires_at)
         SELECT m.id, d.code || '-c${k}', d.procedure_id, d.procedure_version, d.procedure_code, d.receiving_unit_id,
           d.handling_unit_id, d.current_step_unit_id, d.current_assignee_id, d.unit_ids, d.channel, d.status, d.version,
           d.received_at, d.clock_start, d.last_due_at, d.paused_since, d.due_at, d.promised_at, d.due_soon_at,
-          d.overdue_at, d.escalate_at, d.step_due_at, d.ended_at, d.returned_at, d.outcome, d.supplement_count,
+          d.overdue_at, d.step_due_at, d.ended_at, d.returned_at, d.outcome, d.supplement_count,
           d.extension_count, d.applicant, d.summary, d.flags, d.lookup_key_hash, d.state, d.calendar_version,
           d.created_by, d.supplement_expires_at
         FROM m JOIN dossiers d ON d.id = m.old_id`);

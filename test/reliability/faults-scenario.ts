@@ -24,6 +24,7 @@ import {
   importItems,
   InvariantReport,
   Mail,
+  escalateAtOncePolicy,
   missingAlerts,
   OwnServices,
   replayMismatches,
@@ -115,6 +116,7 @@ export class FaultScenario {
       HEARTBEAT_CRON: '* * * * * *',
       SWEEP_CRON: '*/2 * * * * *',
       REPORTS_COMPACT_CRON: '*/5 * * * * *',
+      SLA_POLICY_FILE: escalateAtOncePolicy(),
     });
     const [a, b] = await Promise.all([ApiProcess.start('api-a', this.env), ApiProcess.start('api-b', this.env)]);
     this.apis = [a, b];

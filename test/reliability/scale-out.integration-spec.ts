@@ -14,6 +14,7 @@ import {
   checkInvariants,
   http,
   importItems,
+  escalateAtOncePolicy,
   missingAlerts,
   startHookReceiver,
   startSmtp,
@@ -63,6 +64,7 @@ describe('two APIs and two workers on one PostgreSQL and Redis', () => {
       HEARTBEAT_CRON: '* * * * * *',
       REPORTS_COMPACT_CRON: '* * * * * *',
       SWEEP_CRON: '*/2 * * * * *',
+      SLA_POLICY_FILE: escalateAtOncePolicy(),
     });
     apis = await Promise.all([ApiProcess.start('api-a', env), ApiProcess.start('api-b', env)]);
     for (let i = 0; i < 2; i++) {

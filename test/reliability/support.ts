@@ -4,7 +4,7 @@
 // after a run.
 import type { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -331,6 +331,18 @@ export async function checkInvariants(pg: ClientBase): Promise<InvariantReport> 
 }
 
 /**
+ * A policy file like config/sla-policy.json, with no escalation delay: an overdue alert escalates
+ * at the scan that raises it. These suites run in real time and cannot wait 16 working hours after
+ * the overdue alerts they cause, yet want the board's alerts and deliveries in their load.
+ */
+export function escalateAtOncePolicy(): string {
+  const policy = JSON.parse(readFileSync(projectFile('config/sla-policy.json'), 'utf8')) as Record<string, unknown>;
+  const file = join(mkdtempSync(join(tmpdir(), 'sla-policy-')), 'sla-policy.json');
+  writeFileSync(file, JSON.stringify({ ...policy, escalationWorkingHours: 0 }));
+  return file;
+}
+
+/**
  * Open dossiers past a deadline the scan should have flagged, with no alert for that deadline:
  * run after a scan that started after `before`.
  */
@@ -339,7 +351,10 @@ export async function missingAlerts(pg: ClientBase, before: Date): Promise<{ id:
     await pg.query(
       `SELECT d.id, k.kind FROM dossiers d
        CROSS JOIN LATERAL (VALUES ('overdue', d.overdue_at, d.overdue_at), ('stalled', d.step_due_at, d.step_due_at),
-                                  ('escalated', d.escalate_at, d.overdue_at)) k(kind, trigger_at, deadline_at)
+                                  -- escalated: when the open overdue alert of that deadline says
+                                  ('escalated', (SELECT min(o.escalate_at) FROM alerts o WHERE o.dossier_id = d.id
+                                     AND o.kind = 'overdue' AND o.deadline_at = d.overdue_at AND o.closed_at IS NULL),
+                                   d.overdue_at)) k(kind, trigger_at, deadline_at)
        WHERE d.ended_at IS NULL AND d.paused_since IS NULL AND k.trigger_at <= $1
          AND (k.kind <> 'stalled' OR d.current_step_unit_id IS NOT NULL)
          AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dossier_id = d.id AND a.kind = k.kind AND a.deadline_at = k.deadline_at)`,
@@ -461,7 +476,6 @@ const PROJECTION_CHECKED = [
   'promised_at',
   'due_soon_at',
   'overdue_at',
-  'escalate_at',
   'step_due_at',
   'ended_at',
   'returned_at',

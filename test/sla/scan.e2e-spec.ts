@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
 import { SlaScanService } from '../../src/sla/sla-scan.service';
+import { EscalationFromOverdue1767010000000 } from '../../migrations/1767010000000-escalation-from-overdue';
 import { Api, startApi } from '../support/http';
 import { buildProvince, intakeBody, Province } from '../support/province';
 
@@ -141,10 +142,11 @@ describe('SLA scan and alerts', () => {
     expect(list.find((a) => a.kind === 'due_soon')!.closedAt).toBe('2026-03-05T08:01:00+07:00');
   });
 
-  it('escalates to the reform board 16 working hours after the deadline', async () => {
-    await scan('2026-03-09T07:59:00');
-    expect((await alerts('open')).some((a) => a.kind === 'escalated')).toBe(false);
+  it('escalates to the reform board 16 working hours after the overdue alert fired', async () => {
+    // Overdue fired at the scan of Thu 05/03 08:01: escalation Mon 09/03 08:01.
     await scan('2026-03-09T08:00:00');
+    expect((await alerts('open')).some((a) => a.kind === 'escalated')).toBe(false);
+    await scan('2026-03-09T08:01:00');
     const escalated = (await alerts('open')).filter((a) => a.kind === 'escalated');
     expect(escalated.map((a) => a.recipientUserId)).toEqual([p.userIds.board]);
     const boardView = await alerts('open', p.tokens.board, '&kind=escalated');
@@ -246,24 +248,101 @@ describe('SLA scan and alerts', () => {
       ['overdue', p.userIds.head, '2026-05-14T08:00:00+07:00'],
       ['stalled', p.userIds.head, '2026-05-11T13:30:00+07:00'],
     ]);
-    await scan('2026-05-18T07:59:00');
+    // Overdue fired at Thu 10:30: 16 working hours later is Mon 18/05 10:30 (not 08:00, 16 working
+    // hours after the deadline).
+    await scan('2026-05-18T10:29:00');
     expect((await alerts('pausedLate')).some((a) => a.kind === 'escalated')).toBe(false);
-    await scan('2026-05-18T08:00:00');
+    await scan('2026-05-18T10:30:00');
     expect((await alerts('pausedLate')).filter((a) => a.kind === 'escalated').map((a) => a.recipientUserId)).toEqual([
       p.userIds.board,
     ]);
     // Resumed: the due instant was already past, so the deadline is the same and nothing fires again.
-    setNow('2026-05-18T09:00:00');
+    setNow('2026-05-18T11:00:00');
     const resumed = await api.request('POST', `/dossiers/${ids.pausedLate}/actions/confirm_payment`, {
       token: p.tokens.clerk,
       body: { expectedVersion: 2, paidOnline: false },
     });
     expect(resumed.status).toBe(200);
     expect(resumed.body.dueAt).toBe('2026-05-14T08:00:00+07:00');
-    expect((await scan('2026-05-18T09:01:00')).alertsCreated).toBe(0);
+    expect((await scan('2026-05-18T11:01:00')).alertsCreated).toBe(0);
     const after = await alerts('pausedLate');
     expect(after.map((a) => a.kind).sort()).toEqual(['escalated', 'overdue', 'stalled']);
     expect(after.filter((a) => a.kind !== 'stalled').every((a) => a.closedAt === null)).toBe(true);
+  });
+
+  it('gives the head 16 working hours between overdue and escalation for a dossier found late by its first scan', async () => {
+    // A history received Mon 01/06 08:00 (due Thu 04/06 08:00), imported on Mon 15/06: already late by
+    // much more than 16 working hours. Its first scan raises overdue only.
+    setNow('2026-06-15T08:50:00');
+    const res = await api.request('POST', '/imports/dossiers', {
+      token: p.admin,
+      body: {
+        dossiers: [
+          { ...intakeBody(), receivedAt: '2026-06-01T08:00:00+07:00', code: 'H15.50-260601-0901', events: [] },
+        ],
+      },
+    });
+    expect(res.body.failed).toEqual([]);
+    ids.lateImport = (
+      await api.request('GET', `/dossiers?code=H15.50-260601-0901`, { token: p.admin })
+    ).body.items[0].id;
+    await scan('2026-06-15T09:00:00');
+    const first = await alerts('lateImport');
+    expect(first.filter((a) => a.kind !== 'stalled').map((a) => [a.kind, a.deadlineAt])).toEqual([
+      ['overdue', '2026-06-04T08:00:00+07:00'],
+    ]);
+    // Mon 09:00 + 16 working hours: 6.5 h on Monday, 8 h on Tuesday, 1.5 h on Wednesday.
+    const ds = api.app.get(DataSource);
+    const escalatesAt = async () =>
+      (
+        await ds.query(`SELECT escalate_at FROM alerts WHERE dossier_id = $1 AND kind = 'overdue'`, [ids.lateImport])
+      ).map((r: { escalate_at: Date | null }) => r.escalate_at?.toISOString() ?? null);
+    expect(await escalatesAt()).toEqual([t('2026-06-17T09:00:00').toISOString()]);
+    await scan('2026-06-16T17:00:00');
+    // An overdue alert raised by an earlier release has no escalation instant: the scan computes it
+    // from the alert's own instant.
+    await ds.query(`UPDATE alerts SET escalate_at = NULL WHERE dossier_id = $1 AND kind = 'overdue'`, [ids.lateImport]);
+    await scan('2026-06-17T08:59:00');
+    expect(await escalatesAt()).toEqual([t('2026-06-17T09:00:00').toISOString()]);
+    expect((await alerts('lateImport')).some((a) => a.kind === 'escalated')).toBe(false);
+    await scan('2026-06-17T09:00:00');
+    expect((await alerts('lateImport')).filter((a) => a.kind === 'escalated').map((a) => a.recipientUserId)).toEqual([
+      p.userIds.board,
+    ]);
+    // Once, whatever the rescans.
+    expect((await scan('2026-06-17T09:05:00')).alertsCreated).toBe(0);
+    const again = await Promise.all([
+      api.app.get(SlaScanService).scan(t('2026-06-17T09:06:00')),
+      api.app.get(SlaScanService).scan(t('2026-06-17T09:06:00')),
+    ]);
+    expect(again.map((r) => r.byKind.escalated)).toEqual([0, 0]);
+    expect((await alerts('lateImport')).filter((a) => a.kind === 'escalated')).toHaveLength(1);
+  });
+
+  it('migrates: open overdue alerts the earlier release escalated are marked so, and nothing escalates twice', async () => {
+    const ds = api.app.get(DataSource);
+    const runner = ds.createQueryRunner();
+    try {
+      await new EscalationFromOverdue1767010000000().down(runner);
+      const columns = async (table: string) =>
+        (await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])).map(
+          (r: { column_name: string }) => r.column_name,
+        );
+      expect(await columns('dossiers')).toContain('escalate_at');
+      expect(await columns('alerts')).not.toContain('escalated_at');
+      await new EscalationFromOverdue1767010000000().up(runner);
+      expect(await columns('dossiers')).not.toContain('escalate_at');
+    } finally {
+      await runner.release();
+    }
+    // The paused dossier's overdue alert (open, escalated above) is marked; its instant is computed
+    // again from its created_at, and a scan raises nothing new.
+    const marked = await ds.query(
+      `SELECT escalated_at IS NOT NULL AS escalated FROM alerts WHERE dossier_id = $1 AND kind = 'overdue'`,
+      [ids.pausedLate],
+    );
+    expect(marked).toEqual([{ escalated: true }]);
+    expect((await scan('2026-06-17T09:10:00')).alertsCreated).toBe(0);
   });
 
   it('refuses the scan to anyone but the admin', async () => {
