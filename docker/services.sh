@@ -131,6 +131,8 @@ case "$cmd" in
     dir=$(realpath -m "${2:?DIR}"); mode=${3:-temp}; mkdir -p "$dir"
     install
     pg_port=$(free_port); redis_port=$(free_port)
+    # The kernel may hand the same free port twice in a row: the two servers need two.
+    while [ "$redis_port" = "$pg_port" ]; do redis_port=$(free_port); done
     if [ -f "$dir/env" ]; then
       # Reuse the ports of a previous start so that saved URLs stay valid.
       # shellcheck disable=SC1091

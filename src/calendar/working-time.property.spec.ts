@@ -14,7 +14,8 @@ const def = calendarFromHolidayFile(
 );
 const cal = WorkingCalendar.build(def);
 
-const RUNS = { numRuns: 2000 };
+// A fixed seed: CI replays the same cases (a counterexample found there can be replayed here).
+const RUNS = { numRuns: 2000, seed: 20261208 };
 const DAY_MS = 86_400_000;
 const FROM = Date.parse('2025-01-01T00:00:00+07:00');
 const DAYS = 730; // 2025–2026, the years the holiday file covers

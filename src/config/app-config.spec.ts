@@ -61,8 +61,10 @@ describe('configuration', () => {
     expect(() => loadConfig({})).toThrow(/JWT_SECRET/);
   });
 
-  it('refuses a cron expression that is not one', () => {
+  it('refuses a cron expression that is not one, and takes off for no tick', () => {
     expect(() => loadConfig({ ...valid, SLA_SCAN_CRON: 'often' })).toThrow(/SLA_SCAN_CRON/);
+    expect(() => loadConfig({ ...valid, SWEEP_CRON: 'Off' })).toThrow(/SWEEP_CRON/);
+    expect(loadConfig({ ...valid, SLA_SCAN_CRON: 'off' }).SLA_SCAN_CRON).toBe('off');
   });
 
   it('keeps the ledgers for ever unless LEDGER_RETENTION_MONTHS says otherwise, and refuses a bad one', () => {

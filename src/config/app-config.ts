@@ -15,6 +15,9 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+/** A tick's schedule: a 5- or 6-field cron expression (Asia/Ho_Chi_Minh), or `off` (no tick). */
+const CRON_OR_OFF = /^((\S+\s+){4,5}\S+|off)$/;
+
 /**
  * The one typed, validated configuration. Nothing else in the codebase reads process.env:
  * everything goes through loadConfig(), which names every bad variable at start-up.
@@ -217,19 +220,19 @@ export class EnvironmentVariables {
   SMTP_FROM = 'SLA tracker <no-reply@localhost>';
 
   /** Cron expression (Asia/Ho_Chi_Minh) of the SLA scan tick; default every minute. */
-  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SLA_SCAN_CRON must be a 5- or 6-field cron expression' })
+  @Matches(CRON_OR_OFF, { message: 'SLA_SCAN_CRON must be a 5- or 6-field cron expression, or off' })
   SLA_SCAN_CRON = '* * * * *';
 
   /** Cron expression of the sweeps that re-enqueue work Redis may have lost (recomputations, deliveries). */
-  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'SWEEP_CRON must be a 5- or 6-field cron expression' })
+  @Matches(CRON_OR_OFF, { message: 'SWEEP_CRON must be a 5- or 6-field cron expression, or off' })
   SWEEP_CRON = '*/5 * * * *';
 
   /** Cron expression of the tick folding report deltas into the daily summaries (reports stay exact either way). */
-  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'REPORTS_COMPACT_CRON must be a 5- or 6-field cron expression' })
+  @Matches(CRON_OR_OFF, { message: 'REPORTS_COMPACT_CRON must be a 5- or 6-field cron expression, or off' })
   REPORTS_COMPACT_CRON = '* * * * *';
 
   /** Cron expression of the worker heartbeat tick. */
-  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression' })
+  @Matches(CRON_OR_OFF, { message: 'HEARTBEAT_CRON must be a 5- or 6-field cron expression, or off' })
   HEARTBEAT_CRON = '* * * * *';
 
   /** How long (ms) a process reuses the calendar version it read; 0 reads it on every use. */
@@ -399,7 +402,7 @@ export class EnvironmentVariables {
   PORTAL_SYNC_BACKOFF_MS = 5000;
 
   /** Cron expression of the sweep handing dossiers waiting for the portal to the worker (default every minute). */
-  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'PORTAL_SYNC_CRON must be a 5- or 6-field cron expression' })
+  @Matches(CRON_OR_OFF, { message: 'PORTAL_SYNC_CRON must be a 5- or 6-field cron expression, or off' })
   PORTAL_SYNC_CRON = '* * * * *';
 
   /**

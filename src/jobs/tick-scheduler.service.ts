@@ -31,6 +31,8 @@ export class TickScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     for (const tick of TICKS) {
+      // `off`: this process fires no such tick (the work still runs when enqueued otherwise).
+      if (this.config[tick.cron] === 'off') continue;
       const job = CronJob.from({
         cronTime: this.config[tick.cron],
         timeZone: TIME_ZONE,

@@ -24,6 +24,7 @@ describe('the portal outbox rate', () => {
   it('hands the worker two sweep intervals of work at the rate, at least 100, everything without a limit', () => {
     expect(cronIntervalMs('* * * * *', 'Asia/Ho_Chi_Minh')).toBe(60_000);
     expect(cronIntervalMs('*/5 * * * *', 'Asia/Ho_Chi_Minh')).toBe(300_000);
+    expect(cronIntervalMs('off', 'Asia/Ho_Chi_Minh')).toBe(60_000);
     expect(sweepBudget(10, 60_000)).toBe(1200);
     expect(sweepBudget(0.5, 60_000)).toBe(100);
     expect(sweepBudget(0, 60_000)).toBe(Infinity);

@@ -27,8 +27,12 @@ export function portalLimiter(perSecond: number): RateLimiterOptions {
   return { max: Math.floor(perSecond), duration: 1000 };
 }
 
-/** Milliseconds between two ticks of a cron expression (the first two from now). */
+/**
+ * Milliseconds between two ticks of a cron expression (the first two from now). `off` (no tick: a
+ * sweep runs only when something else enqueues it) counts as a minute, the default schedule.
+ */
 export function cronIntervalMs(cron: string, timeZone: string): number {
+  if (cron === 'off') return 60_000;
   const [a, b] = new CronTime(cron, timeZone).sendAt(2);
   return b.toMillis() - a.toMillis();
 }

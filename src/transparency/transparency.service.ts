@@ -50,7 +50,12 @@ export class TransparencyService implements BeforeApplicationShutdown {
     private readonly clock: Clock,
   ) {
     this.redis = createRedis(config, 'producer');
-    this.cache = new SharedCache(this.redis, { intervalMs: config.TRANSPARENCY_CACHE_SECONDS * 1000 });
+    // Under the deployment's own prefix: two deployments (or test suites) sharing a Redis must not
+    // serve each other's figures.
+    this.cache = new SharedCache(this.redis, {
+      intervalMs: config.TRANSPARENCY_CACHE_SECONDS * 1000,
+      prefix: `${config.QUEUE_PREFIX}:transparency`,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

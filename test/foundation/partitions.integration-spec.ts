@@ -284,6 +284,7 @@ describe('monthly partitions of the append-only tables', () => {
     const env = testEnv(api.env.DATABASE_URL, { LOG_LEVEL: 'info', SWEEP_CRON: '* * * * * *' });
     const worker: Proc = startProcess('src/worker.js', env);
     try {
+      await waitFor(() => /workers started/.test(worker.output()), 90_000, 'worker start');
       const made = await waitFor(
         async () => ((await partitionsOf('alert_deliveries')).includes(`alert_deliveries${ahead}`) ? true : null),
         30_000,
@@ -317,7 +318,7 @@ describe('monthly partitions of the append-only tables', () => {
       [id],
     );
     expect(await whereIs('alerts', `deadline_at = '2031-08-31T16:59:59Z'`, [])).toEqual(['alerts_p2031_08']);
-  });
+  }, 180_000);
 
   it('accepts late rows: an imported history of last year, and its overdue alerts, with no month left behind', async () => {
     const hook = await api.request('POST', '/webhooks', {

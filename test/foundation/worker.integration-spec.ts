@@ -38,7 +38,7 @@ describe('worker process', () => {
     const env = testEnv(db.url, { LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(metricsPort) });
     const worker = startProcess('src/worker.js', env);
     procs.push(worker);
-    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+    await waitFor(() => /workers started/.test(worker.output()), 90_000, 'worker start');
     await systemQueue(env).add('system.probe', { probeId: 'probe-1' }, { jobId: 'probe-1' });
     const row = await waitFor(() => probe('probe-1'), 15_000, 'probe row');
     expect(row.job_id).toBe('probe-1');
@@ -56,7 +56,7 @@ describe('worker process', () => {
     expect(metrics).toMatch(/job_duration_seconds_count\{queue="system",job="system.probe"\} 1/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).not.toBeNull();
-  });
+  }, 180_000);
 
   it('enqueues one job per tick however many worker processes fire it', async () => {
     // Both workers fire every second; each tick's job id is derived from the tick instant.
@@ -70,6 +70,8 @@ describe('worker process', () => {
           .filter((l) => l.msg === 'tick enqueued')
           .map((l) => String(l.tickId)),
       );
+    // Both started first (a start on a busy machine has its own budget), then three common ticks.
+    for (const w of [a, b]) await waitFor(() => /workers started/.test(w.output()), 90_000, 'worker start');
     const common = await waitFor(
       () => {
         const both = [...ticks(a)].filter((t) => ticks(b).has(t));
@@ -77,6 +79,14 @@ describe('worker process', () => {
       },
       30_000,
       'three ticks fired by both workers',
+    );
+    // Their jobs run before the workers stop (a job still waiting at SIGTERM is not taken).
+    await waitFor(
+      async () =>
+        (await pg.query('SELECT count(DISTINCT probe_id)::int AS n FROM job_probes WHERE probe_id = ANY($1)', [common]))
+          .rows[0].n === common.length,
+      30_000,
+      'the common ticks run',
     );
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
@@ -92,13 +102,13 @@ describe('worker process', () => {
     const allTicks = new Set([...ticks(a), ...ticks(b)]);
     const counts = await q.getJobCounts('completed', 'waiting', 'active', 'delayed', 'failed');
     expect(Object.values(counts).reduce((s, n) => s + n, 0)).toBe(allTicks.size);
-  });
+  }, 180_000);
 
   it('finishes an in-flight job on SIGTERM before exiting', async () => {
     const env = testEnv(db.url, { LOG_LEVEL: 'info' });
     const worker = startProcess('src/worker.js', env);
     procs.push(worker);
-    await waitFor(() => /workers started/.test(worker.output()), 20_000, 'worker start');
+    await waitFor(() => /workers started/.test(worker.output()), 90_000, 'worker start');
     const q = systemQueue(env);
     await q.add('system.probe', { probeId: 'slow-1', holdMs: 2500 }, { jobId: 'slow-1' });
     await waitFor(async () => (await q.getActiveCount()) === 1, 10_000, 'job active');
@@ -110,5 +120,5 @@ describe('worker process', () => {
     expect(await (await q.getJob('slow-1'))?.getState()).toBe('completed');
     expect(worker.output()).toMatch(/workers closed/);
     expect(code).not.toBe(1);
-  });
+  }, 180_000);
 });

@@ -49,8 +49,10 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     await portal.start();
     api = await startApi({
       ...portal.env(),
-      PORTAL_SYNC_TIMEOUT_MS: '500',
-      PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '1',
+      // Bounds a busy machine keeps: a call of the fake portal well within the timeout, and a pause
+      // that outlasts the two checks made while it runs.
+      PORTAL_SYNC_TIMEOUT_MS: '2000',
+      PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '5',
     });
     ({ p, pg } = await exchangeProvince(api, PORTAL_CODE, (province) => ({ headUserId: province.userIds.head })));
   }, 240_000);
@@ -456,7 +458,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       const pauseEnds = () => waitFor(async () => (await throttle.pausedMs()) === 0, 15_000, 'the pause to end');
       await act(d.id, 'forward');
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
-      // A 503 without Retry-After: a failed try, and the whole sync pauses for the default (1 s here).
+      // A 503 without Retry-After: a failed try, and the whole sync pauses for the default (5 s here).
       expect(await throttle.pausedMs()).toBeGreaterThan(0);
       const calls = portal.log.length;
       // While it lasts no call leaves, and the try goes back to the queue without counting.
@@ -472,7 +474,7 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
           dossierId: d.id,
           dossierCode: d.code,
           attempts: 2,
-          lastError: 'DongBoHoSoMC: HTTP 503 (paused 1 s)',
+          lastError: 'DongBoHoSoMC: HTTP 503 (paused 5 s)',
         }),
       ]);
       expect(await status()).toMatchObject({ failed: 1 });
@@ -493,9 +495,10 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     it('records a timeout, an error_code and a refused login as failures', async () => {
       const d = (await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() })).body;
       portal.mode = 'slow';
+      portal.slowMs = 6000;
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);
       expect((await admin('GET', '/portal-sync/failures')).body.items[0].lastError).toBe(
-        'DongBoHoSoMC: timeout after 500 ms',
+        'DongBoHoSoMC: timeout after 2000 ms',
       );
       portal.mode = 'error';
       await expect(handler().handle({ dossierId: d.id })).rejects.toBeInstanceOf(PortalSyncRetry);

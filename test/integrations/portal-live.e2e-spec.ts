@@ -61,7 +61,7 @@ describe('the portal sync: live changes at once, and a portal that says "slow do
     api = await startApi({
       ...portal.env(),
       // The sweep ticks once a year: it never runs during this suite.
-      PORTAL_SYNC_CRON: '0 0 1 1 *',
+      PORTAL_SYNC_CRON: 'off',
       PORTAL_SYNC_LIVE_POLL_MS: '200',
       PORTAL_SYNC_DOSSIERS_PER_SECOND: '20',
       PORTAL_SYNC_PAUSE_DEFAULT_SECONDS: '1',

@@ -35,7 +35,11 @@ describe('read replicas (DATABASE_READ_URL)', () => {
   const apis: ApiProcess[] = [];
   let strict: ApiProcess;
   let p: Province;
-  const today = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+  // Local days around the suite's start: a run that crosses midnight still counts every dossier it
+  // received in one window (a window of today alone would lose them at 00:00).
+  const localDay = (offsetDays: number) =>
+    new Date(Date.now() + 7 * 3600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  const period = `from=${localDay(-1)}&to=${localDay(1)}`;
 
   async function replicaClient(): Promise<Client> {
     if (!replica) {
@@ -69,7 +73,7 @@ describe('read replicas (DATABASE_READ_URL)', () => {
     return (res.body.items as { code: string }[]).map((d) => d.code);
   };
   const received = async (a: ApiProcess) => {
-    const res = await http(a.url, 'GET', `/reports/processing?from=${today}&to=${today}`, { token: p.tokens.board });
+    const res = await http(a.url, 'GET', `/reports/processing?${period}`, { token: p.tokens.board });
     expect(res.status).toBe(200);
     return res.body.total.receivedTotal as number;
   };
@@ -184,7 +188,7 @@ describe('read replicas (DATABASE_READ_URL)', () => {
     let stop = false;
     const reads = [
       (a: ApiProcess) => http(a.url, 'GET', '/dossiers?limit=50', { token: p.tokens.head }),
-      (a: ApiProcess) => http(a.url, 'GET', `/reports/processing?from=${today}&to=${today}`, { token: p.tokens.board }),
+      (a: ApiProcess) => http(a.url, 'GET', `/reports/processing?${period}`, { token: p.tokens.board }),
       (a: ApiProcess) => http(a.url, 'GET', '/units?limit=10', { token: p.tokens.board }),
       (a: ApiProcess) => http(a.url, 'GET', '/dossiers?limit=50', { token: p.tokens.clerk }),
     ];

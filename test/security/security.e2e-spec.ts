@@ -617,7 +617,7 @@ describe('no personal data or secrets in the logs (API process at LOG_LEVEL=debu
     proc = startProcess('src/main.js', testEnv(db.url, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug' }));
     await waitFor(
       async () => (await fetch(`${base}/api/v1/health`).catch(() => null))?.ok,
-      30_000,
+      90_000,
       'the API to listen',
     );
     sent.requests++;
@@ -691,7 +691,7 @@ describe('no personal data or secrets in the logs (API process at LOG_LEVEL=debu
     await call('GET', '/metrics');
     proc.child.kill('SIGTERM');
     await proc.exited;
-  });
+  }, 240_000);
   afterAll(async () => {
     if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await dropDb?.();

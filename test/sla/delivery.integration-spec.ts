@@ -488,7 +488,8 @@ describe('alert delivery by a real worker: e-mail and signed webhooks from the o
       if (!free.rowCount) {
         await other.query(
           `SELECT pg_terminate_backend(pid) FROM pg_locks
-           WHERE relation = 'alert_deliveries'::regclass AND pid <> pg_backend_pid()`,
+           WHERE relation = 'alert_deliveries'::regclass AND pid <> pg_backend_pid()
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         );
         await other.query('ROLLBACK');
         return true;

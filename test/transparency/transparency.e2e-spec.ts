@@ -186,9 +186,15 @@ describe('transparency: public statistics and the lobby board', () => {
       electronicResult: false,
     });
     setNow('2026-03-02T11:41:00');
-    await page.waitForFunction((code) => document.getElementById('ready')!.innerText.includes(code), e.code, {
-      timeout: 15_000,
-    });
+    // The board polls on its own: a poll between the resolve and the clock's move shows the dossier
+    // at 11:40, so wait for the refresh that carries both.
+    await page.waitForFunction(
+      (code) =>
+        document.getElementById('ready')!.innerText.includes(code) &&
+        document.getElementById('updated')!.innerText === '11:41 02/03/2026',
+      e.code,
+      { timeout: 15_000 },
+    );
     expect(await page.locator('#ready').innerText()).toContain('Đào V. E.');
     expect(await page.locator('#updated').innerText()).toBe('11:41 02/03/2026');
 
