@@ -63,6 +63,18 @@ const RULES: Record<
   },
 };
 
+/**
+ * The closing SELECT of a batch statement over the CTEs `cand` (candidates, keyed by `k` and
+ * `idColumn`), `ins` (alerts created), `em` and `wh` (their outbox rows): the counts, the keyset
+ * position of the last candidate and the outbox ids.
+ */
+const batchSummary = (idColumn: string) =>
+  `SELECT (SELECT count(*)::int FROM ins) AS created,
+          (SELECT count(*)::int FROM cand) AS candidates,
+          (SELECT k::text FROM cand ORDER BY k DESC, ${idColumn} DESC LIMIT 1) AS last_k,
+          (SELECT ${idColumn} FROM cand ORDER BY k DESC, ${idColumn} DESC LIMIT 1) AS last_id,
+          ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
+
 export interface BatchResult {
   /** Candidate dossiers read in this batch. */
   scanned: number;
@@ -146,26 +158,8 @@ export class SlaScanRepository {
         RETURNING id, kind, recipient_user_id, deadline_at
       ),
       ${alertOutboxCtes('ins', '$4::boolean')}
-      SELECT (SELECT count(*)::int FROM ins) AS created,
-             (SELECT count(*)::int FROM cand) AS candidates,
-             (SELECT k::text FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_k,
-             (SELECT id FROM cand ORDER BY k DESC, id DESC LIMIT 1) AS last_id,
-             ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
-    const [row]: {
-      created: number;
-      candidates: number;
-      last_k: string | null;
-      last_id: string | null;
-      deliveries: string[];
-    }[] = await this.dataSource.query(sql, params);
-    // The keyset position travels as text: timestamptz has microseconds, a JS Date only milliseconds.
-    return {
-      scanned: row.candidates,
-      created: row.created,
-      byKind: { [kind]: row.created },
-      deliveryIds: row.deliveries,
-      next: row.candidates === limit && row.last_k && row.last_id ? { at: row.last_k, id: row.last_id } : null,
-    };
+      ${batchSummary('id')}`;
+    return this.runBatch(kind, sql, params, limit);
   }
 
   /**
@@ -237,11 +231,12 @@ export class SlaScanRepository {
         WHERE c.due AND o.id = c.alert_id AND o.deadline_at = c.alert_deadline
       ),
       ${alertOutboxCtes('ins', '$3::boolean')}
-      SELECT (SELECT count(*)::int FROM ins) AS created,
-             (SELECT count(*)::int FROM cand) AS candidates,
-             (SELECT k::text FROM cand ORDER BY k DESC, alert_id DESC LIMIT 1) AS last_k,
-             (SELECT alert_id FROM cand ORDER BY k DESC, alert_id DESC LIMIT 1) AS last_id,
-             ARRAY(SELECT id::text FROM em UNION ALL SELECT id::text FROM wh) AS deliveries`;
+      ${batchSummary('alert_id')}`;
+    return this.runBatch('escalated', sql, params, limit);
+  }
+
+  /** Runs a batch statement ending with batchSummary(). */
+  private async runBatch(kind: ScanKind, sql: string, params: unknown[], limit: number): Promise<BatchResult> {
     const [row]: {
       created: number;
       candidates: number;
@@ -249,10 +244,11 @@ export class SlaScanRepository {
       last_id: string | null;
       deliveries: string[];
     }[] = await this.dataSource.query(sql, params);
+    // The keyset position travels as text: timestamptz has microseconds, a JS Date only milliseconds.
     return {
       scanned: row.candidates,
       created: row.created,
-      byKind: { escalated: row.created },
+      byKind: { [kind]: row.created },
       deliveryIds: row.deliveries,
       next: row.candidates === limit && row.last_k && row.last_id ? { at: row.last_k, id: row.last_id } : null,
     };
