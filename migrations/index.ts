@@ -38,6 +38,7 @@ import { EventTriggersPerDossier1766980000000 } from './1766980000000-event-trig
 import { FedDossiersSynced1766990000000 } from './1766990000000-fed-dossiers-synced';
 import { ProcedureFieldCode1767000000000 } from './1767000000000-procedure-field-code';
 import { EscalationFromOverdue1767010000000 } from './1767010000000-escalation-from-overdue';
+import { PortalRecordChanges1767020000000 } from './1767020000000-portal-record-changes';
 import { EventExternalOnce1766920000000 } from './1766920000000-event-external-once';
 import { PeriodAdjustmentsDatedBy1766930000000 } from './1766930000000-period-adjustments-dated-by';
 
@@ -85,4 +86,5 @@ export const MIGRATIONS = [
   FedDossiersSynced1766990000000,
   ProcedureFieldCode1767000000000,
   EscalationFromOverdue1767010000000,
+  PortalRecordChanges1767020000000,
 ];

@@ -226,9 +226,17 @@ export class IntegrationsRepository {
     id: string,
     s: { dueAt: Date | null; recordHash: string; fee: number | null; flags: Record<string, unknown> },
   ): Promise<void> {
+    // The portal's record of the dossier may change with these facts, event or not: where we sync
+    // the dossier (a portal_sync row), a new record revision makes the outbox send it.
     await m.query(
-      `UPDATE dossiers SET source_due_at = $2, source_record_hash = $3, source_fee = coalesce($4, source_fee),
-         flags = flags || $5::jsonb, updated_at = now() WHERE id = $1`,
+      `WITH d AS (
+         UPDATE dossiers SET source_due_at = $2, source_record_hash = $3, source_fee = coalesce($4, source_fee),
+           flags = flags || $5::jsonb, updated_at = now() WHERE id = $1
+       )
+       UPDATE portal_sync SET record_rev = record_rev + 1,
+         pending_since = CASE WHEN synced_seq >= target_seq AND record_synced_rev >= record_rev THEN now()
+                              ELSE pending_since END
+       WHERE dossier_id = $1`,
       [id, s.dueAt, s.recordHash, s.fee, JSON.stringify(s.flags)],
     );
   }

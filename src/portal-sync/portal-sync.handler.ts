@@ -85,9 +85,12 @@ export class PortalSyncHandler implements JobHandler<'portal.sync'> {
           answer = await this.client.send('DongBoHoSoMC', [record], true);
         if (!answer.ok) refused('DongBoHoSoMC', answer);
         else {
-          await this.repo.recordSent(dossierId, hash);
+          await this.repo.recordSent(dossierId, hash, row.record_rev);
           records++;
         }
+      } else if (row.record_synced_rev < row.record_rev) {
+        // Changed and changed back, or a change this record already carried: the portal has it.
+        await this.repo.recordSent(dossierId, hash, row.record_rev);
       }
       if (!error && !throttled) {
         const events = await this.repo.events(

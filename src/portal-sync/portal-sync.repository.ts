@@ -9,6 +9,9 @@ export interface SyncRow {
   target_seq: number;
   synced_seq: number;
   record_hash: string | null;
+  /** Changes of the record without an event (a fed record): the last one, and the last the portal took. */
+  record_rev: number;
+  record_synced_rev: number;
   attempts: number;
   last_error: string | null;
   last_attempt_at: Date | null;
@@ -45,7 +48,10 @@ export interface FailureRow extends SyncRow {
 }
 
 const COLUMNS =
-  'dossier_id, target_seq, synced_seq, record_hash, attempts, last_error, last_attempt_at, failing_since, backfill, pending_since';
+  'dossier_id, target_seq, synced_seq, record_hash, record_rev, record_synced_rev, attempts, last_error, last_attempt_at, failing_since, backfill, pending_since';
+
+/** A row the portal still has to take: an event or a record revision not yet sent (portal_sync_queue_idx). */
+const PENDING = '(synced_seq < target_seq OR record_synced_rev < record_rev)';
 
 /** The portal_sync outbox (written by the dossier_events trigger) and what a sync reads. */
 @Injectable()
@@ -60,7 +66,7 @@ export class PortalSyncRepository {
     const rows = returned<SyncRow>(
       await this.dataSource.query(
         `UPDATE portal_sync SET claimed_until = now() + $2 * interval '1 millisecond'
-       WHERE dossier_id = $1 AND synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
+       WHERE dossier_id = $1 AND ${PENDING} AND (claimed_until IS NULL OR claimed_until < now())
        RETURNING ${COLUMNS}`,
         [dossierId, leaseMs],
       ),
@@ -106,8 +112,12 @@ export class PortalSyncRepository {
     };
   }
 
-  async recordSent(dossierId: string, hash: string): Promise<void> {
-    await this.dataSource.query(`UPDATE portal_sync SET record_hash = $2 WHERE dossier_id = $1`, [dossierId, hash]);
+  /** The portal took the record built at revision `rev` (a later change stays pending). */
+  async recordSent(dossierId: string, hash: string, rev: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE portal_sync SET record_hash = $2, record_synced_rev = GREATEST(record_synced_rev, $3) WHERE dossier_id = $1`,
+      [dossierId, hash, rev],
+    );
   }
 
   async progressSent(dossierId: string, seq: number): Promise<void> {
@@ -154,7 +164,7 @@ export class PortalSyncRepository {
     return this.dataSource.query(
       `SELECT ${COLUMNS}, pending_since::text AS since_key
        FROM portal_sync
-       WHERE synced_seq < target_seq AND (claimed_until IS NULL OR claimed_until < now())
+       WHERE ${PENDING} AND (claimed_until IS NULL OR claimed_until < now())
          ${after ? 'AND (backfill, pending_since, dossier_id) > ($2::boolean, $3::timestamptz, $4::uuid)' : ''}
        ORDER BY backfill, pending_since, dossier_id LIMIT $1`,
       after ? [limit, after.backfill, after.sinceKey, after.id] : [limit],
@@ -169,7 +179,7 @@ export class PortalSyncRepository {
     return this.dataSource.query(
       `SELECT ${COLUMNS}
        FROM portal_sync
-       WHERE backfill = false AND synced_seq < target_seq AND failing_since IS NULL
+       WHERE backfill = false AND ${PENDING} AND failing_since IS NULL
          AND (claimed_until IS NULL OR claimed_until < now())
        ORDER BY backfill, pending_since, dossier_id LIMIT $1`,
       [limit],
@@ -178,7 +188,7 @@ export class PortalSyncRepository {
 
   async failures(limit: number, after?: { f: string; i: string }): Promise<FailureRow[]> {
     return this.dataSource.query(
-      `SELECT p.dossier_id, p.target_seq, p.synced_seq, p.record_hash, p.attempts, p.last_error, p.last_attempt_at,
+      `SELECT p.dossier_id, p.target_seq, p.synced_seq, p.record_hash, p.record_rev, p.record_synced_rev, p.attempts, p.last_error, p.last_attempt_at,
               p.failing_since, p.backfill, p.pending_since, d.code
        FROM portal_sync p JOIN dossiers d ON d.id = p.dossier_id
        WHERE p.failing_since IS NOT NULL
@@ -239,12 +249,12 @@ export class PortalSyncRepository {
       oldest_live: Date | null;
       live_lag: string | null;
     }[] = await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE synced_seq < target_seq) AS pending,
+      `SELECT count(*) FILTER (WHERE ${PENDING}) AS pending,
               count(*) FILTER (WHERE failing_since IS NOT NULL) AS failed,
-              min(pending_since) FILTER (WHERE synced_seq < target_seq) AS oldest,
-              count(*) FILTER (WHERE synced_seq < target_seq AND backfill) AS backfill_pending,
-              min(pending_since) FILTER (WHERE synced_seq < target_seq AND NOT backfill) AS oldest_live,
-              extract(epoch FROM now() - min(pending_since) FILTER (WHERE synced_seq < target_seq AND NOT backfill))
+              min(pending_since) FILTER (WHERE ${PENDING}) AS oldest,
+              count(*) FILTER (WHERE ${PENDING} AND backfill) AS backfill_pending,
+              min(pending_since) FILTER (WHERE ${PENDING} AND NOT backfill) AS oldest_live,
+              extract(epoch FROM now() - min(pending_since) FILTER (WHERE ${PENDING} AND NOT backfill))
                 AS live_lag
        FROM portal_sync`,
     );

@@ -95,7 +95,7 @@ export class PortalSyncService implements OnModuleInit {
       await this.queues.enqueue(
         'portal.sync',
         { dossierId: r.dossier_id },
-        `portal-sync-${r.dossier_id}-${r.target_seq}-${r.attempts}${tag}`,
+        `portal-sync-${r.dossier_id}-${r.target_seq}-${r.record_rev}-${r.attempts}${tag}`,
         {
           attempts: this.config.PORTAL_SYNC_MAX_ATTEMPTS,
           backoff: { type: 'exponential', delay: this.config.PORTAL_SYNC_BACKOFF_MS },

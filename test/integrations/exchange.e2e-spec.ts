@@ -392,6 +392,8 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
   describe('syncing to the national portal', () => {
     const handler = () => api.app.get(PortalSyncHandler);
     const status = async () => (await admin('GET', '/portal-sync/status')).body;
+    /** A source that leaves the portal to us, and the record it fed. */
+    let leftToUs: { key: string; record: Record<string, unknown> } | null = null;
     const callsFor = (code: string, service: string, list: PortalCall[] = portal.accepted) =>
       list.filter((c) => c.service === service && c.data.some((d) => d.MaHoSo === code));
     const progressOf = (code: string) =>
@@ -414,6 +416,46 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
       const record = { ...feed[1].record, MaHoSo: `${PORTAL_CODE}-260303-90001` };
       expect((await asSource('/integrations/dvcqg/create', [record], b.apiKey)).body.error_code).toBe('0');
       expect((await status()).pending).toBe(1);
+      leftToUs = { key: b.apiKey as string, record };
+    });
+
+    it('sends a fed record whose fields changed without a new status (no event), once', async () => {
+      const { key, record } = leftToUs!;
+      const code = record.MaHoSo as string;
+      const id = (await admin('GET', `/dossiers?code=${code}`)).body.items[0].id as string;
+      expect((await handler().handle({ dossierId: id })).result).toBe('synced');
+      expect(await status()).toMatchObject({ pending: 0 });
+      const records = callsFor(code, 'DongBoHoSoMC').length;
+      const items = progressOf(code).length;
+      const events = (await admin('GET', `/dossiers/${id}`)).body.version;
+      // The same record, same status, now marked as reusing digitised data (the portal's 4.3 marker):
+      // no event, but the portal's record changes. It used to wait for an event that might never come.
+      const reused = {
+        ...record,
+        HoSoCoThanhPhanSoHoa: '1',
+        TaiLieuNop: (record.TaiLieuNop as Record<string, unknown>[]).map((d) => ({ ...d, DuocSoHoa: '1' })),
+      };
+      expect((await asSource('/integrations/dvcqg/update', [reused], key)).body.error_code).toBe('0');
+      expect((await admin('GET', `/dossiers/${id}`)).body.version).toBe(events);
+      expect(await status()).toMatchObject({ pending: 1 });
+      expect(await handler().handle({ dossierId: id })).toEqual({ result: 'synced', records: 1, items: 0 });
+      const sent = callsFor(code, 'DongBoHoSoMC');
+      expect(sent).toHaveLength(records + 1);
+      expect(sent.at(-1)).toMatchObject({ isUpdating: 'True' });
+      expect(sent.at(-1)!.data[0]).toMatchObject({ MaHoSo: code, HoSoCoThanhPhanSoHoa: '1' });
+      expect(progressOf(code)).toHaveLength(items);
+      // Once: nothing left, and the same record again changes nothing.
+      expect(await handler().handle({ dossierId: id })).toEqual({ result: 'skipped' });
+      expect((await asSource('/integrations/dvcqg/update', [reused], key)).body.error_code).toBe('0');
+      expect(await status()).toMatchObject({ pending: 0 });
+      // A change of a field the portal's record does not carry (their appointment) is marked, and
+      // cleared without a call: the record is the same.
+      const moved = { ...reused, NgayHenTra: '20260415170000' };
+      expect((await asSource('/integrations/dvcqg/update', [moved], key)).body.error_code).toBe('0');
+      expect(await status()).toMatchObject({ pending: 1 });
+      expect(await handler().handle({ dossierId: id })).toEqual({ result: 'synced', records: 0, items: 0 });
+      expect(callsFor(code, 'DongBoHoSoMC')).toHaveLength(records + 1);
+      expect(await status()).toMatchObject({ pending: 0 });
     });
 
     it('sends the record on intake ("False"), then "True" when it changes, and one item per event in order', async () => {
@@ -531,6 +573,11 @@ describe('exchange: fed by a one-stop system, syncing to the national portal', (
     });
 
     it('hands every waiting dossier to the worker at the sweep, and retries all on demand', async () => {
+      // A record changed without an event waits too: its job is a new one (the id names the
+      // record's revision, not only the events), though its earlier job with the same events ran.
+      const { key, record } = leftToUs!;
+      const changed = { ...record, NgayHenTra: '20260416170000' };
+      expect((await asSource('/integrations/dvcqg/update', [changed], key)).body.error_code).toBe('0');
       const pending = (await status()).pending;
       expect(pending).toBeGreaterThan(0);
       const sweep = await api.app.get(PortalSyncSweepHandler).handle({});
