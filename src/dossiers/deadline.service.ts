@@ -72,7 +72,12 @@ export class DeadlineService {
         workingMinutes: p.workingMinutes,
       })),
       skippedDays: x.skippedDays,
-      extensions: x.extensions.map((e) => ({ at: iso(e.at), newPromisedAt: e.newPromisedAt, reason: e.reason })),
+      // The promised instant as the client sent it may carry another offset (Z): answers use +07:00.
+      extensions: x.extensions.map((e) => ({
+        at: iso(e.at),
+        newPromisedAt: Number.isNaN(Date.parse(e.newPromisedAt)) ? e.newPromisedAt : iso(Date.parse(e.newPromisedAt)),
+        reason: e.reason,
+      })),
       policyVersion: state.policyVersion ?? policy.id ?? 'nd61-2018',
       restarts: x.restarts.map((r) => ({
         at: iso(r.at),

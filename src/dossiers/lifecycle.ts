@@ -781,7 +781,12 @@ function leaderAction(ctx: FoldContext, s: DossierState, e: DossierEvent, action
       const current = s.currentStep!;
       const rec = s.steps[current];
       if (current === 0 || rec.index === 0)
-        throw new LifecycleError('RULE_VIOLATION', 'Hồ sơ đang ở bước đầu tiên; không có bước trước để thu hồi.');
+        // Not allowed in this state (the contract's "in_progress, not at step 0"), like any other move
+        // from a status that does not allow it.
+        throw new LifecycleError(
+          'TRANSITION_NOT_ALLOWED',
+          'Hồ sơ đang ở bước đầu tiên; không có bước trước để thu hồi.',
+        );
       const from = s.steps[current - 1];
       const rule = ctx.rules.steps[from.index];
       const steps = s.steps.slice();

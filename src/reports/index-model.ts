@@ -121,9 +121,9 @@ export function parseReportsConfig(raw: unknown): ReportsConfig {
       const portalRef =
         io.portalRef === null
           ? null
-          : typeof io.portalRef === 'string' && /^[1-5]\.[1-6]$/.test(io.portalRef)
+          : typeof io.portalRef === 'string' && /^[1-5]\.[1-6][ab]?$/.test(io.portalRef)
             ? io.portalRef
-            : fail(`${where}.portalRef`, 'must be the portal\'s indicator number ("2.1") or null');
+            : fail(`${where}.portalRef`, 'must be the portal\'s indicator number ("2.1", "4.5a") or null');
       const model: IndicatorModel = {
         key: ikey,
         label: text(io.label, `${where}.label`),

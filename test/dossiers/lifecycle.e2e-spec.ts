@@ -283,7 +283,8 @@ describe('dossier lifecycle over HTTP', () => {
     setNow('2026-03-04T09:00:00');
     const body = {
       expectedVersion: 1,
-      newPromisedAt: '2026-03-10T17:00:00+07:00',
+      // Sent in UTC: answers give every instant in +07:00.
+      newPromisedAt: '2026-03-10T10:00:00Z',
       reason: 'Cần lấy ý kiến phối hợp',
       responsibleUnitCode: 'H15.50.01',
     };
@@ -295,6 +296,14 @@ describe('dossier lifecycle over HTTP', () => {
       promisedAt: '2026-03-10T17:00:00+07:00',
       extensionCount: 1,
     });
+    const why = (await api.request('GET', `/dossiers/${d.id}/deadline`, { token: p.tokens.head })).body;
+    expect(why.extensions).toEqual([
+      {
+        at: '2026-03-04T09:00:00+07:00',
+        newPromisedAt: '2026-03-10T17:00:00+07:00',
+        reason: 'Cần lấy ý kiến phối hợp',
+      },
+    ]);
     const second = await act(d.id, 'extend', p.tokens.head, {
       ...body,
       expectedVersion: 2,

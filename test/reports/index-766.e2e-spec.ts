@@ -280,6 +280,9 @@ describe('766 index: the portal method, indicator by indicator', () => {
     const q4 = await api.request('GET', `/dossiers/${d.Q4.id}`, { token: p.tokens.board });
     expect(q4.body.flags).toMatchObject({ linkedToPersonalDataStore: true, electronicResult: true });
     expect(q4.body.flags.resultFileUrl).toMatch(/^https:\/\/ketqua\.example\.gov\.vn\//);
+    // 4.5's two ratios under the portal's own numbers (they were both "4.5").
+    expect(ind(u, 'population_data').portalRef).toBe('4.5b');
+    expect(ind(u, 'population_db_procedures').portalRef).toBe('4.5a');
   });
 
   it('5.2, 5.3, 5.4: open feedback within time is good, overdue/dissatisfied/repeated are deducted, any feedback counts', async () => {

@@ -149,6 +149,22 @@ describe("leaders' tools and the officials' annual record", () => {
     version = re.body.version;
   });
 
+  it('recall: refused as not allowed in this state (409) at the first step, where there is no step to go back to', async () => {
+    const d = await intake(api, p);
+    const on = (action: string, token: string, body: Record<string, unknown>) =>
+      api.request('POST', `/dossiers/${d.id}/actions/${action}`, { token, body });
+    expect(
+      (await on('forward', p.tokens.clerk, { expectedVersion: 1, assigneeUserId: p.userIds.officer })).status,
+    ).toBe(200);
+    const back = await on('recall', p.tokens.head, { expectedVersion: 2, reason: 'Bổ sung tiếp nhận' });
+    expect(back.status).toBe(200);
+    // Back at the counter's step: received again, with no step before it.
+    expect(back.body).toMatchObject({ status: 'received', currentStep: { index: 0 } });
+    const again = await on('recall', p.tokens.head, { expectedVersion: 3, reason: 'x' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('TRANSITION_NOT_ALLOWED');
+  });
+
   it('correct_deadline: the board sets the due instant as given; the explanation and the corrections report show it', async () => {
     setNow('2026-03-05T09:00:00');
     const body = {
