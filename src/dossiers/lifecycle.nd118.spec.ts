@@ -237,6 +237,27 @@ describe('Art. 19.5 and 17.2.c: the request window, a breach when late', () => {
     ).toEqual([]);
   });
 
+  it('counts the window from the reception, not from a clock start moved by the intake cut-off', () => {
+    // 15:00 cut-off: received Mon 02/03 15:30, the clock starts Tue 07:30. An online dossier the
+    // counter finds incomplete on Tue 16:00 is 1.5 h + 7.5 h = 9 working hours after reception: late
+    // (7.5 h from the clock start would not be).
+    const cutoff = (channel: Channel): FoldContext => ({
+      ...ctx(channel),
+      rules: { ...ctx().rules, intakeCutoff: '15:00' },
+    });
+    const s = replay(
+      [ev('intake', '2026-03-02T15:30:00'), ev('request_supplement', '2026-03-03T16:00:00')],
+      cutoff('online'),
+    );
+    expect(iso(s.clockStart)).toBe('2026-03-03 07:30');
+    expect(s.breaches!.map((b) => b.rule)).toEqual(['late_supplement_request']);
+    // Within the 8 hours counted from the reception (Tue 15:00 is 1.5 h + 6 h).
+    expect(
+      replay([ev('intake', '2026-03-02T15:30:00'), ev('request_supplement', '2026-03-03T15:00:00')], cutoff('online'))
+        .breaches,
+    ).toEqual([]);
+  });
+
   it('records no window breach under Decree 61/2018', () => {
     const s = replay([ev('intake', '2025-06-02T08:00:00'), ev('request_supplement', '2025-06-20T08:00:00')], ctx());
     expect(s.breaches).toEqual([]);
@@ -290,6 +311,16 @@ describe('Art. 19.6: the extension at the latest one day before the due date', (
         expect.objectContaining({ code: 'RULE_VIOLATION', message: expect.stringContaining('19.6') }),
       );
     }
+  });
+
+  it('refuses an extension while the supplement is awaited: the restart would void it', () => {
+    const waiting = applyEvent(open(), ev('request_supplement', '2026-03-03T08:00:00'), ctx());
+    expect(() => applyEvent(waiting, extend('2026-03-03T09:00:00'), ctx())).toThrow(
+      expect.objectContaining({ code: 'RULE_VIOLATION', message: expect.stringContaining('19.5') }),
+    );
+    // Once the supplement is in, the restarted limit may be extended once.
+    const back = applyEvent(waiting, ev('receive_supplement', '2026-03-04T08:00:00'), ctx());
+    expect(applyEvent(back, extend('2026-03-05T08:00:00'), ctx()).extensionCount).toBe(1);
   });
 
   it('refuses a second extension', () => {

@@ -579,7 +579,9 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
         if (
           window !== null &&
           window !== undefined &&
-          cal.workingMsBetween(new Date(s.clockStart), new Date(e.at)) > window
+          // From the reception ("sau khi tiếp nhận", "kể từ thời điểm hệ thống tiếp nhận"), not from
+          // the clock start, which an intake cut-off moves to the next working day.
+          cal.workingMsBetween(new Date(s.receivedAt), new Date(e.at)) > window
         ) {
           breaches = [
             ...breaches,
@@ -638,6 +640,14 @@ export function applyEvent(state: DossierState | null, e: DossierEvent, ctx: Fol
           policy.maxExtensions === 1
             ? 'Hồ sơ đã được gia hạn một lần; không được gia hạn thêm.'
             : `Hồ sơ đã được gia hạn ${s.extensionCount} lần, tối đa ${policy.maxExtensions}.`,
+        );
+      }
+      // Decree 118 Art. 19.5: the complete supplement restarts the whole limit, so a new appointment
+      // set while it is awaited would be void at the restart, yet use up the one extension (19.6).
+      if (policy.supplementRestartsClock && s.status === 'awaiting_supplement') {
+        throw new LifecycleError(
+          'RULE_VIOLATION',
+          'Hồ sơ đang chờ bổ sung: thời hạn được tính lại từ đầu khi nhận đủ hồ sơ (Nghị định 118/2025, Điều 19.5); chưa thể gia hạn.',
         );
       }
       str(p, 'reason', true);
