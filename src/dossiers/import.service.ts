@@ -51,6 +51,15 @@ const BATCH = 250;
 /** Batches written at once (each on its own connection): PostgreSQL works while Node prepares more. */
 const WRITERS = 2;
 const CODE_PATTERN = /^(.+)-(\d{6})-(\d{4,})$/;
+
+/** The local date (YYYY-MM-DD) a code's yyMMdd names, or null when it names no date. */
+function codeDay(code: string): string | null {
+  const m = CODE_PATTERN.exec(code);
+  if (!m) return null;
+  const day = `20${m[2].slice(0, 2)}-${m[2].slice(2, 4)}-${m[2].slice(4, 6)}`;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== day ? null : day;
+}
 const LIVE_ACTIONS = new Set<string>(ACTIONS.filter((a) => a !== 'intake'));
 /** Each action's payload rules: the live action DTO's, compiled (no expectedVersion in a history). */
 const EVENT_RULES = Object.fromEntries(
@@ -243,7 +252,7 @@ export class ImportService {
       const m = CODE_PATTERN.exec(dto.code);
       // The unit's code, or its portal identifier (Decree 118 Art. 28).
       const prefixes = [unit.code, unit.portalCode].filter((x): x is string => !!x).map((x) => x.toLowerCase());
-      if (!m || !prefixes.includes(m[1].toLowerCase())) {
+      if (!m || !prefixes.includes(m[1].toLowerCase()) || codeDay(dto.code) === null) {
         throw new ItemError(`mã hồ sơ ${dto.code} phải có dạng ${unit.code}-yyMMdd-NNNN`);
       }
     }
@@ -298,8 +307,10 @@ export class ImportService {
   ) {
     // Codes: given ones move the unit's daily sequence past them; missing ones take the next numbers.
     const counters = new Map<string, { unitId: string; day: string; need: number; given: number }>();
+    // A given code moves the sequence of the day it names, which a source's code may date otherwise
+    // than the reception (its own submission date): that day's next live code must not repeat it.
     for (const p of batch) {
-      const day = localDate(new Date(p.state.receivedAt));
+      const day = p.dto.code ? codeDay(p.dto.code)! : localDate(new Date(p.state.receivedAt));
       const key = `${p.unit.id}|${day}`;
       const c = counters.get(key) ?? { unitId: p.unit.id, day, need: 0, given: 0 };
       if (p.dto.code) c.given = Math.max(c.given, Number(CODE_PATTERN.exec(p.dto.code)![3]));

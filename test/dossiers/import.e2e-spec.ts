@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { Clock } from '../../src/common/clock';
 import { DossiersService } from '../../src/dossiers/dossiers.service';
 import { Api, startApi } from '../support/http';
 import { buildProvince, intakeBody, Province } from '../support/province';
@@ -214,6 +215,23 @@ describe('import of dossier histories', () => {
     expect(unknown).toMatch(/sự kiện #1 \(forward\): status is not an allowed field/);
     expect(amount).toMatch(/sự kiện #1 \(request_payment\): amount/);
     expect(version).toMatch(/expectedVersion is not an allowed field/);
+  });
+
+  it('moves the sequence of the day a given code names, which may not be the reception day', async () => {
+    // A source's code dated 10/04 (its own submission date) on a dossier received 08/04.
+    const given = { ...intakeBody(), code: 'H15.50-260410-0007', receivedAt: '2026-04-08T08:00:00+07:00', events: [] };
+    expect((await post([given])).body.failed).toEqual([]);
+    // The first live code of 10/04 follows it (it was 0001, and the seventh intake that day collided).
+    const at = new Date('2026-04-10T09:00:00+07:00');
+    api.app.get(Clock).now = () => at;
+    const live = await api.request('POST', '/dossiers', { token: p.tokens.clerk, body: intakeBody() });
+    expect(live.status).toBe(201);
+    expect(live.body.code).toBe('H15.50-260410-0008');
+    // A code naming no date is refused with its reason.
+    const bad = await post([{ ...given, code: 'H15.50-261340-0001' }]);
+    expect(bad.body.failed).toEqual([
+      expect.objectContaining({ index: 0, message: expect.stringContaining('yyMMdd') }),
+    ]);
   });
 
   it('refuses more than 10,000 dossiers per call and non-admins', async () => {
