@@ -653,7 +653,10 @@ describe('the console at a busy one-stop counter', () => {
     });
     now = at('2026-02-02T08:00:00');
     const old = await apiIntake();
+    // Found late by the scan of Wed 11:00 (overdue); escalated 16 working hours later, Fri 11:00.
     now = at('2026-03-11T11:00:00');
+    expect((await api.request('POST', '/sla/scan', { token: p.admin })).status).toBe(200);
+    now = at('2026-03-13T11:00:00');
     expect((await api.request('POST', '/sla/scan', { token: p.admin })).status).toBe(200);
     const copies = await api.request('GET', `/alerts?dossierId=${old.id}`, { token: p.tokens.head });
     const kinds = copies.body.items.map((a: { kind: string }) => a.kind);

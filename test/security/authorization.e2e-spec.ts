@@ -33,8 +33,8 @@ operation                                                anon admin board head h
 POST   /api/v1/auth/login                                ok   ok    ok    ok   ok    ok      ok       ok    ok
 GET    /api/v1/auth/me                                   401  ok    ok    ok   ok    ok      ok       ok    ok
 POST   /api/v1/users                                     401  ok    403   403  403   403     403      403   403
-GET    /api/v1/users                                     401  ok    403   403  403   403     403      403   403
-GET    /api/v1/users/{id}                                401  ok    403   403  403   403     403      403   403
+GET    /api/v1/users                                     401  ok    ok    ok   ok    ok      ok       ok    ok
+GET    /api/v1/users/{id}                                401  ok    ok    ok   ok    ok      ok       ok    ok
 PATCH  /api/v1/users/{id}                                401  ok    403   403  403   403     403      403   403
 GET    /api/v1/calendar/days                             401  ok    ok    ok   ok    ok      ok       ok    ok
 PUT    /api/v1/calendar/days/{date}                      401  ok    403   403  403   403     403      403   403
