@@ -144,16 +144,23 @@ export class ClosedPeriodsRepository {
    * Adjustments of the closed periods that end the day before `from`: the note of the next report,
    * of form 06a (`index` false) or of the index (`index:` figures, with their part).
    */
-  async carried(from: string, index = false): Promise<CarriedAdjustment[]> {
+  async carried(from: string, index = false, scopeUnitId: string | null = null): Promise<CarriedAdjustment[]> {
+    // Only the adjustments of the report's units (the scope's subtree; null: the whole province):
+    // another unit's changes are not this report's to note, nor its reader's to see.
     const rows: (CarriedAdjustment & { part: 'numerator' | 'denominator' | null })[] = await this.dataSource.query(
-      `SELECT a.period, a.version, a.figure, a.part, sum(a.delta)::int AS delta,
+      `WITH RECURSIVE sub AS (
+         SELECT id FROM units WHERE id = $3::uuid
+         UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
+       )
+       SELECT a.period, a.version, a.figure, a.part, sum(a.delta)::int AS delta,
               count(DISTINCT a.dossier_id)::int AS dossiers,
               count(DISTINCT a.item_id) FILTER (WHERE a.item_kind = 'procedure')::int AS procedures
        FROM period_adjustments a
        JOIN report_periods p ON p.period = a.period AND p.version = a.version AND p.status = 'closed'
        WHERE p.to_date = $1::date - 1 AND (a.figure LIKE 'index:%') = $2
+         AND ($3::uuid IS NULL OR a.unit_id IN (SELECT id FROM sub))
        GROUP BY 1, 2, 3, 4 HAVING sum(a.delta) <> 0 ORDER BY 1, 3, 4 DESC`,
-      [from, index],
+      [from, index, scopeUnitId],
     );
     return rows.map(({ part, procedures, ...r }) => ({
       ...r,

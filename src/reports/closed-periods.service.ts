@@ -66,7 +66,7 @@ export class ClosedPeriodsService {
     const frozen = await this.frozen(period.from, period.to, q.version, processingKey(scope.code, q.groupBy ?? 'unit'));
     if (frozen) return frozen as ProcessingReport;
     const report = await this.reports.processing(q, user);
-    const carried = await this.repo.carried(period.from);
+    const carried = await this.repo.carried(period.from, false, scope.id);
     return carried.length ? { ...report, carriedAdjustments: carried } : report;
   }
 
@@ -77,7 +77,7 @@ export class ClosedPeriodsService {
     if (frozen) return frozen as IndexReport;
     const report = await this.reports.index(q, user);
     await this.reconcile({ endingBefore: period.from });
-    const carried = await this.repo.carried(period.from, true);
+    const carried = await this.repo.carried(period.from, true, scope.id);
     return carried.length ? { ...report, carriedAdjustments: carried } : report;
   }
 

@@ -281,6 +281,16 @@ describe('closed periods: frozen figures, adjustments, the next period note, reo
     );
     // The index's adjustments go in the note of March's index, not in the 06a's.
     expect(march.carriedAdjustments.some((a: { figure: string }) => a.figure.startsWith('index:'))).toBe(false);
+    // Only a report of the units concerned carries them: another department's has no such note.
+    expect((await get('/reports/processing?period=2026-03&unitCode=H15.50')).carriedAdjustments).toEqual(
+      march.carriedAdjustments,
+    );
+    const other = await get('/reports/processing?period=2026-03&unitCode=H15.60');
+    expect(other.unitCode).toBe('H15.60');
+    expect(other.carriedAdjustments).toBeUndefined();
+    const otherIndex = await get('/reports/index?period=2026-03&unitCode=H15.60');
+    expect(otherIndex.unitCode).toBe('H15.60');
+    expect(otherIndex.carriedAdjustments).toBeUndefined();
     const marchIndex = await get('/reports/index?period=2026-03');
     expect(marchIndex.frozen).toBeUndefined();
     expect(marchIndex.carriedAdjustments).toEqual(
