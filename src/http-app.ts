@@ -105,6 +105,12 @@ export async function createHttpApp(config: AppConfig = loadConfig()): Promise<N
         .build(),
     );
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+    // The contract puts every path under /api/v1: the document is also there (the JSON only).
+    SwaggerModule.setup('api/v1/docs', app, doc, {
+      jsonDocumentUrl: 'api/v1/docs-json',
+      ui: false,
+      yamlDocumentUrl: 'api/v1/docs-yaml',
+    });
   }
 
   const users = app.get(UsersService);

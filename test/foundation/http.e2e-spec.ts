@@ -119,7 +119,7 @@ describe('HTTP foundation', () => {
     expect(created.status).toBe(201);
     expect(created.body.unitCode).toBe('H15.50');
     const clerk = await api.login('clerk1', 'clerk-password');
-    const res = await api.request('GET', '/users', { token: clerk });
+    const res = await api.request('POST', '/units', { token: clerk, body: { code: 'H15.51', name: 'Sở khác' } });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('FORBIDDEN');
     const me = await api.request('GET', '/auth/me', { token: clerk });
@@ -174,6 +174,10 @@ describe('HTTP foundation', () => {
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/auth/login', '/api/v1/health/ready', '/api/v1/users']),
     );
+    // The same document under the API's prefix.
+    const prefixed = await api.request('GET', '/api/v1/docs-json');
+    expect(prefixed.status).toBe(200);
+    expect(prefixed.body).toEqual(doc.body);
     const ui = await api.request('GET', '/docs');
     expect(ui.status).toBe(200);
     expect(String(ui.body)).toMatch(/swagger/i);
